@@ -1,0 +1,122 @@
+//! An integrated account: which provider, its credentials, and its context
+//! (company id, subdomain, instance URL, region…). Credentials only ever leave
+//! through the auth header a provider builds, and are redacted everywhere else.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Issue, IssueCode, Result};
+use crate::http::{Origin, Redactor};
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Account {
+    #[serde(default)]
+    pub id: String,
+    pub provider: String,
+    #[serde(default)]
+    pub credentials: Map<String, Value>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub context: Map<String, Value>,
+}
+
+impl Account {
+    /// A required credential, as a non-empty string.
+    pub fn credential(&self, name: &str) -> Result<&str> {
+        self.credential_opt(name).ok_or_else(|| missing(&format!("account.credentials.{name}"), &self.provider))
+    }
+    pub fn credential_opt(&self, name: &str) -> Option<&str> {
+        self.credentials.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
+    }
+    /// The first present of several credential names (e.g. `access_token` or `api_key`).
+    pub fn any_credential(&self, names: &[&str]) -> Result<(&'static str, &str)> {
+        for &n in names {
+            if let Some(v) = self.credential_opt(n) {
+                // Names come from provider code, so they are 'static in practice.
+                let n: &'static str = names_static(n);
+                return Ok((n, v));
+            }
+        }
+        Err(missing(&format!("account.credentials.{}", names.join("|")), &self.provider))
+    }
+    /// A required context value as a string (numbers are accepted and printed).
+    pub fn context_str(&self, name: &str) -> Result<String> {
+        self.context_opt(name).ok_or_else(|| missing(&format!("account.context.{name}"), &self.provider))
+    }
+    pub fn context_opt(&self, name: &str) -> Option<String> {
+        match self.context.get(name) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+    /// The origin to call: the account's `base_url` override when set, else the
+    /// provider's default.
+    pub fn origin(&self, default: &str) -> Result<Origin> {
+        match self.base_url.as_deref() {
+            Some(raw) if !raw.is_empty() => Origin::parse(raw, "account.base_url"),
+            _ => Ok(Origin::fixed(default)),
+        }
+    }
+    /// Every credential string (and the common encodings of them) for redaction.
+    pub fn redactor(&self) -> Redactor {
+        let mut secrets = Vec::new();
+        collect_strings(&Value::Object(self.credentials.clone()), &mut secrets);
+        let mut r = Redactor::new(secrets.clone());
+        for s in secrets {
+            // The base64 inside `Basic …` headers, for bodies that echo a header.
+            r.add(basic(&s, "").trim_start_matches("Basic ").to_string());
+            r.add(crate::http::segment(&s));
+        }
+        r
+    }
+}
+
+fn names_static(n: &str) -> &'static str {
+    // Leak-free: map the handful of credential names used by providers.
+    const KNOWN: &[&str] = &[
+        "api_key", "access_token", "token", "username", "password", "client_id", "client_secret", "user_email", "user_id",
+    ];
+    KNOWN.iter().copied().find(|k| *k == n).unwrap_or("credential")
+}
+
+fn collect_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
+}
+
+fn missing(field: &str, provider: &str) -> Error {
+    Error::one_issue(Some(provider), Issue::new(field, IssueCode::Required, format!("{provider} accounts need {field}")))
+}
+
+/// `Basic base64(user:password)`.
+pub fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn redactor_knows_basic_form_of_keys() {
+        let acc: Account = serde_json::from_value(json!({"provider":"ashby","credentials":{"api_key":"abcd1234"}})).unwrap();
+        let r = acc.redactor();
+        let header = basic("abcd1234", "");
+        assert_eq!(r.text(&format!("auth={header}")), "auth=Basic [REDACTED]");
+    }
+
+    #[test]
+    fn missing_credentials_are_field_errors() {
+        let acc: Account = serde_json::from_value(json!({"provider":"lever"})).unwrap();
+        let err = acc.credential("api_key").unwrap_err().to_json();
+        assert_eq!(err["details"][0]["field"], "account.credentials.api_key");
+    }
+}

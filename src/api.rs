@@ -1,0 +1,82 @@
+//! JSON-in, JSON-out entry points: what the wasm facade exposes and what native
+//! tests call. Errors come back as the unified error JSON.
+
+use serde_json::{json, Value};
+
+use crate::error::Error;
+use crate::operation::{prepare, Operation, StartInput, Step};
+
+/// Inputs larger than this are refused before parsing further.
+pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+
+pub fn parse_input(text: &str) -> Result<Value, Error> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Error::PayloadTooLarge { limit: MAX_INPUT_BYTES });
+    }
+    serde_json::from_str(text).map_err(|e| Error::invalid(format!("input is not JSON: {e}")))
+}
+
+pub fn start_input(v: Value) -> Result<StartInput, Error> {
+    serde_json::from_value(v).map_err(|e| Error::invalid(format!("{e}")))
+}
+
+/// The first provider request for a unified request, with secrets redacted.
+pub fn plan(input: Value, now_ms: u64) -> Result<Value, Error> {
+    let input = start_input(input)?;
+    let (op, step) = Operation::start(input, now_ms)?;
+    let mut out = json!({ "requests": [] });
+    match step {
+        Step::Send(req) => out["requests"] = json!([op.redact(&req)]),
+        Step::Wait { until_ms, reason } => out["wait"] = json!({ "until_ms": until_ms, "reason": reason }),
+        Step::Done(v) => out["result"] = v,
+    }
+    Ok(out)
+}
+
+/// Validation only: `{ valid, errors: [{field, code, message}], warnings }`.
+pub fn validate(input: &Value) -> Value {
+    let s = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or_default();
+    let body = input.get("body").cloned().unwrap_or(Value::Null);
+    let query = input.get("query").cloned().unwrap_or(Value::Null);
+    let id = input.get("id").and_then(Value::as_str);
+    // Validation without a record id: pretend one exists so get/update/delete
+    // bodies can be checked on their own.
+    let id = id.or(Some("_"));
+    match prepare(s("provider"), s("model"), s("resource"), s("method"), id, &body, &query) {
+        Ok(p) => json!({ "valid": true, "errors": [], "warnings": p.warnings }),
+        Err(e) => {
+            let j = e.to_json();
+            let errors = match &e {
+                Error::Validation { .. } => j["details"].clone(),
+                _ => json!([{ "field": "", "code": j["code"], "message": j["message"] }]),
+            };
+            json!({ "valid": false, "errors": errors, "warnings": [] })
+        }
+    }
+}
+
+/// `{ status, headers, body }` from the embedded sandbox backend.
+pub fn sandbox_respond(req: &Value, now_ms: u64) -> Value {
+    let method = req.get("method").and_then(Value::as_str).unwrap_or("GET");
+    let url = req.get("url").and_then(Value::as_str).unwrap_or("");
+    let empty = serde_json::Map::new();
+    let headers = req.get("headers").and_then(Value::as_object).unwrap_or(&empty);
+    let body = req.get("body").and_then(Value::as_str).unwrap_or("");
+    let r = crate::sandbox_server::respond(method, url, headers, body, now_ms);
+    json!({ "status": r.status, "headers": r.headers, "body": r.body })
+}
+
+/// Serializes a step for the driver: `{send}`, `{wait}`, `{done}` or `{error}`.
+pub fn step_json(op: Option<&Operation>, step: Result<Step, Error>) -> String {
+    match step {
+        Ok(Step::Send(req)) => {
+            let safe = op.map(|o| o.redact(&req).url).unwrap_or_default();
+            let mut v = serde_json::to_value(&req).unwrap_or(Value::Null);
+            v["safe_url"] = Value::String(safe);
+            format!("{{\"send\":{v}}}")
+        }
+        Ok(Step::Wait { until_ms, reason }) => json!({ "wait": { "until_ms": until_ms, "reason": reason } }).to_string(),
+        Ok(Step::Done(v)) => format!("{{\"done\":{}}}", serde_json::to_string(&v).unwrap_or_else(|_| "null".into())),
+        Err(e) => format!("{{\"error\":{}}}", e.to_json()),
+    }
+}

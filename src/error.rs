@@ -1,0 +1,255 @@
+//! One error type for the whole core, rendered to the unified JSON shape
+//! `{ statusCode, error, code, message, details }` exactly once (see [`Error::to_json`]).
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Where a validation problem is and what kind it is. `field` is a path from the
+/// request root: `body.candidate_id`, `body.contacts[1].id`, `query.start_at`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Issue {
+    pub field: String,
+    pub code: IssueCode,
+    pub message: String,
+    /// Extra facts for machines (`allowed`, `max`, `provider`…); omitted when empty.
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub meta: Value,
+}
+
+/// Stable, machine-readable validation codes. JS branches on these, never on text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueCode {
+    Required,
+    InvalidType,
+    NotOneOf,
+    TooLong,
+    TooShort,
+    OutOfRange,
+    InvalidDatetime,
+    InvalidFormat,
+    InvalidOrder,
+    UnsupportedField,
+    UnknownField,
+    Duplicate,
+    Conflict,
+}
+
+impl Issue {
+    pub fn new(field: impl Into<String>, code: IssueCode, message: impl Into<String>) -> Self {
+        Issue { field: field.into(), code, message: message.into(), meta: Value::Null }
+    }
+    pub fn with_meta(mut self, meta: Value) -> Self {
+        self.meta = meta;
+        self
+    }
+}
+
+/// A non-fatal observation attached to a result (e.g. an unsupported field dropped
+/// under `strict: false`, an unknown provider status mapped to `null`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{}", validation_message(.provider, .issues))]
+    Validation { provider: Option<String>, issues: Vec<Issue> },
+    #[error("the input is not valid: {reason}")]
+    InvalidInput { reason: String },
+    #[error("unknown provider {provider:?}")]
+    UnknownProvider { provider: String },
+    #[error("{provider} does not support {method} on {model}/{resource}")]
+    UnsupportedOperation { provider: String, model: String, resource: String, method: String },
+    #[error("{provider} answered HTTP {status}")]
+    Remote { provider: String, status: u16, message: Option<String>, body: Value },
+    /// The provider answered 2xx but the body is not what its API documents.
+    #[error("{provider} sent a response crosswalk cannot read: {reason}")]
+    Protocol { provider: String, reason: String },
+    #[error("the cursor is not valid for this request: {reason}")]
+    InvalidCursor { reason: String },
+    #[error("{provider} returned a page cursor it had already returned; stopping instead of looping")]
+    PaginationLoop { provider: String, pages: u32 },
+    #[error("could not reach {provider}: {reason}")]
+    Network { provider: String, reason: String, attempts: u32 },
+    #[error("the request budget is exhausted until {until_ms}")]
+    BudgetExhausted { until_ms: u64, window: &'static str },
+    /// A multi-step write failed part-way. `completed` lists what exists now.
+    #[error("{provider}: step {failed_step} failed after {} step(s) succeeded", .completed.len())]
+    PartialFailure { provider: String, failed_step: String, completed: Vec<Value>, cause: Box<Error> },
+    #[error("the input is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("operation misuse: {reason}")]
+    Misuse { reason: String },
+}
+
+fn validation_message(provider: &Option<String>, issues: &[Issue]) -> String {
+    let n = issues.len();
+    let first = issues.first().map(|i| format!("{}: {}", i.field, i.message)).unwrap_or_default();
+    let whose = provider.as_deref().map(|p| format!(" for {p}")).unwrap_or_default();
+    if n == 1 {
+        format!("the request is not valid{whose}: {first}")
+    } else {
+        format!("the request is not valid{whose}: {n} problems, first {first}")
+    }
+}
+
+impl Error {
+    pub fn invalid(reason: impl Into<String>) -> Self {
+        Error::InvalidInput { reason: reason.into() }
+    }
+    pub fn protocol(provider: &str, reason: impl Into<String>) -> Self {
+        Error::Protocol { provider: provider.to_string(), reason: reason.into() }
+    }
+    pub fn one_issue(provider: Option<&str>, issue: Issue) -> Self {
+        Error::Validation { provider: provider.map(str::to_string), issues: vec![issue] }
+    }
+
+    /// Stable machine code of this failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation_failed",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::UnknownProvider { .. } => "unknown_provider",
+            Error::UnsupportedOperation { .. } => "unsupported_operation",
+            Error::Remote { .. } => "remote_error",
+            Error::Protocol { .. } => "protocol_error",
+            Error::InvalidCursor { .. } => "invalid_cursor",
+            Error::PaginationLoop { .. } => "pagination_loop",
+            Error::Network { .. } => "network_error",
+            Error::BudgetExhausted { .. } => "budget_exhausted",
+            Error::PartialFailure { .. } => "partial_failure",
+            Error::PayloadTooLarge { .. } => "payload_too_large",
+            Error::Misuse { .. } => "misuse",
+        }
+    }
+
+    /// HTTP status a unified API answers with for this failure.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::Validation { .. } | Error::InvalidInput { .. } | Error::InvalidCursor { .. } => 400,
+            Error::UnknownProvider { .. } => 400,
+            Error::UnsupportedOperation { .. } => 501,
+            Error::Remote { status, .. } => *status,
+            Error::Protocol { .. } | Error::PaginationLoop { .. } | Error::Network { .. } => 502,
+            Error::BudgetExhausted { .. } => 429,
+            Error::PartialFailure { cause, .. } => cause.status(),
+            Error::PayloadTooLarge { .. } => 413,
+            Error::Misuse { .. } => 500,
+        }
+    }
+
+    /// The unified error body. Secrets never reach here: remote bodies are redacted
+    /// by the operation before the error is built.
+    pub fn to_json(&self) -> Value {
+        let status = self.status();
+        let mut out = json!({
+            "statusCode": status,
+            "error": reason_phrase(status),
+            "code": self.code(),
+            "message": self.to_string(),
+            "details": self.details(),
+        });
+        match self {
+            Error::Remote { provider, status, message, body } => {
+                out["truto_is_remote_error"] = Value::Bool(true);
+                out["remote"] = json!({ "provider": provider, "status": status, "message": message, "body": body });
+            }
+            Error::PartialFailure { completed, cause, failed_step, .. } => {
+                out["completed"] = Value::Array(completed.clone());
+                out["failed_step"] = Value::String(failed_step.clone());
+                out["cause"] = cause.to_json();
+                if let Error::Remote { .. } = **cause {
+                    out["truto_is_remote_error"] = Value::Bool(true);
+                }
+            }
+            Error::BudgetExhausted { until_ms, window } => {
+                out["retry_at_ms"] = json!(until_ms);
+                out["window"] = json!(window);
+            }
+            _ => {}
+        }
+        out
+    }
+
+    fn details(&self) -> Value {
+        match self {
+            Error::Validation { issues, .. } => serde_json::to_value(issues).unwrap_or(Value::Array(vec![])),
+            Error::InvalidCursor { reason } => {
+                json!([{ "field": "query.next_cursor", "code": "invalid_cursor", "message": reason }])
+            }
+            Error::UnsupportedOperation { provider, model, resource, method } => json!([{
+                "code": "unsupported_operation",
+                "message": format!("{provider} has no {method} for {model}/{resource}"),
+                "provider": provider,
+            }]),
+            _ => Value::Array(vec![]),
+        }
+    }
+}
+
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        s if (400..500).contains(&s) => "Client Error",
+        _ => "Server Error",
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_renders_all_issues_with_paths() {
+        let err = Error::Validation {
+            provider: Some("ashby".into()),
+            issues: vec![
+                Issue::new("body.candidate_id", IssueCode::Required, "is required"),
+                Issue::new("body.visibility", IssueCode::NotOneOf, "must be one of private, public")
+                    .with_meta(json!({"allowed": ["private", "public"]})),
+            ],
+        };
+        let j = err.to_json();
+        assert_eq!(j["statusCode"], 400);
+        assert_eq!(j["error"], "Bad Request");
+        assert_eq!(j["code"], "validation_failed");
+        assert_eq!(j["details"][0]["field"], "body.candidate_id");
+        assert_eq!(j["details"][0]["code"], "required");
+        assert_eq!(j["details"][1]["meta"]["allowed"][1], "public");
+        assert!(j["details"][0].get("meta").is_none());
+        assert!(j["message"].as_str().unwrap().contains("2 problems"));
+    }
+
+    #[test]
+    fn remote_error_passes_status_and_marks_remote() {
+        let err = Error::Remote { provider: "lever".into(), status: 404, message: Some("not found".into()), body: json!({"code":"ResourceNotFound"}) };
+        let j = err.to_json();
+        assert_eq!(j["statusCode"], 404);
+        assert_eq!(j["truto_is_remote_error"], true);
+        assert_eq!(j["remote"]["body"]["code"], "ResourceNotFound");
+    }
+}

@@ -1,0 +1,470 @@
+//! Plain HTTP data at the edges: what the core asks the driver to send, and what the
+//! driver hands back. Both serialize 1:1 to the JS driver.
+
+use std::collections::BTreeMap;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::error::{Error, Issue, IssueCode, Result};
+
+/// Everything but RFC 3986 unreserved characters is escaped in a path segment, so an
+/// id like `../x?y#z` stays one segment and cannot change the path or host.
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b':').add(b';').add(b'<').add(b'=')
+    .add(b'>').add(b'?').add(b'@').add(b'[').add(b'\\').add(b']').add(b'^').add(b'`').add(b'{')
+    .add(b'|').add(b'}').add(b'&').add(b'+').add(b',').add(b'!').add(b'$').add(b'\'').add(b'(')
+    .add(b')').add(b'*');
+
+/// Percent-encodes one path segment.
+pub fn segment(value: &str) -> String {
+    utf8_percent_encode(value, PATH_SEGMENT).to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+    /// Safe to resend after a lost response (RFC 9110 idempotent methods).
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post | Method::Patch)
+    }
+}
+
+/// One part of a multipart body. Files never cross into wasm: the JS driver replaces
+/// a `Blob`/bytes value with `{ "$file": "<ref>", name, type, size }` and puts the
+/// bytes back when it builds the `FormData`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Part {
+    Text { name: String, value: String },
+    File { name: String, file: String, filename: Option<String>, content_type: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Json(Value),
+    Form(Vec<(String, String)>),
+    Multipart(Vec<Part>),
+}
+
+/// A request for the driver to perform. Header names are lowercase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<Body>,
+    /// Header names and query parameter names whose values are credentials.
+    pub sensitive: Vec<String>,
+}
+
+impl HttpRequest {
+    pub fn new(method: Method, url: String) -> Self {
+        HttpRequest { method, url, headers: BTreeMap::new(), body: None, sensitive: Vec::new() }
+    }
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.insert(name.to_ascii_lowercase(), value.into());
+        self
+    }
+    pub fn secret_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.sensitive.push(name.to_ascii_lowercase());
+        self.header(name, value)
+    }
+    pub fn json(mut self, body: Value) -> Self {
+        self.headers.insert("content-type".into(), "application/json".into());
+        self.body = Some(Body::Json(body));
+        self
+    }
+    pub fn form(mut self, fields: Vec<(String, String)>) -> Self {
+        self.headers.insert("content-type".into(), "application/x-www-form-urlencoded".into());
+        self.body = Some(Body::Form(fields));
+        self
+    }
+    pub fn multipart(mut self, parts: Vec<Part>) -> Self {
+        // No content-type: the driver's FormData sets it with the boundary.
+        self.headers.remove("content-type");
+        self.body = Some(Body::Multipart(parts));
+        self
+    }
+    pub fn body_json(&self) -> Option<&Value> {
+        match &self.body {
+            Some(Body::Json(v)) => Some(v),
+            _ => None,
+        }
+    }
+    pub fn body_json_mut(&mut self) -> Option<&mut Value> {
+        match &mut self.body {
+            Some(Body::Json(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// A copy safe to show: sensitive headers and query values replaced, and any
+    /// literal secret replaced wherever it appears.
+    pub fn redacted(&self, redactor: &Redactor) -> HttpRequest {
+        let mut out = self.clone();
+        for (name, value) in out.headers.iter_mut() {
+            if self.sensitive.iter().any(|s| s == name) {
+                *value = REDACTED.to_string();
+            } else {
+                *value = redactor.text(value);
+            }
+        }
+        out.url = redact_query(&redactor.text(&out.url), &self.sensitive);
+        out.body = match out.body.take() {
+            Some(Body::Json(v)) => Some(Body::Json(redactor.value(v))),
+            Some(Body::Form(fields)) => Some(Body::Form(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = if self.sensitive.contains(&k) { REDACTED.to_string() } else { redactor.text(&v) };
+                        (k, v)
+                    })
+                    .collect(),
+            )),
+            other => other,
+        };
+        out
+    }
+
+    /// The URL with sensitive query values replaced, for error messages.
+    pub fn safe_url(&self, redactor: &Redactor) -> String {
+        redact_query(&redactor.text(&self.url), &self.sensitive)
+    }
+}
+
+fn redact_query(url: &str, sensitive: &[String]) -> String {
+    let Some((base, query)) = url.split_once('?') else { return url.to_string() };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if sensitive.iter().any(|s| s == k) => format!("{k}={REDACTED}"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", parts.join("&"))
+}
+
+pub const REDACTED: &str = "[REDACTED]";
+
+impl Serialize for HttpRequest {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("method", self.method.as_str())?;
+        m.serialize_entry("url", &self.url)?;
+        m.serialize_entry("headers", &self.headers)?;
+        match &self.body {
+            None => m.serialize_entry("body", &Value::Null)?,
+            Some(Body::Json(v)) => {
+                // Pre-serialized, so the driver hands it to fetch byte for byte.
+                m.serialize_entry("body", &serde_json::to_string(v).unwrap_or_default())?;
+            }
+            Some(Body::Form(fields)) => {
+                let encoded = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    .finish();
+                m.serialize_entry("body", &encoded)?;
+            }
+            Some(Body::Multipart(parts)) => {
+                m.serialize_entry("body", &Value::Null)?;
+                m.serialize_entry("multipart", parts)?;
+            }
+        }
+        m.end()
+    }
+}
+
+/// What the driver got back. `body` is the raw text; the core parses it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        HttpResponse { status, headers: BTreeMap::new(), body: body.into() }
+    }
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.insert(name.to_ascii_lowercase(), value.to_string());
+        self
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+    /// The body as JSON; an empty body is `null`.
+    pub fn json(&self, provider: &str) -> Result<Value> {
+        if self.body.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&self.body).map_err(|e| {
+            Error::protocol(provider, format!("the body is not JSON ({e}) with HTTP {}", self.status))
+        })
+    }
+}
+
+/// Replaces literal credential values wherever they appear in text and JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        // Very short values would garble ordinary text; sensitive headers and query
+        // parameters are redacted by name regardless of length.
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Redactor { secrets }
+    }
+    pub fn add(&mut self, secret: String) {
+        if secret.len() >= 4 && !self.secrets.contains(&secret) {
+            self.secrets.push(secret);
+            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+    pub fn contains_secret(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+    pub fn text(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+    pub fn value(&self, v: Value) -> Value {
+        if self.secrets.is_empty() {
+            return v;
+        }
+        match v {
+            Value::String(s) => Value::String(self.text(&s)),
+            Value::Array(items) => Value::Array(items.into_iter().map(|x| self.value(x)).collect()),
+            Value::Object(map) => Value::Object(map.into_iter().map(|(k, x)| (self.text(&k), self.value(x))).collect()),
+            other => other,
+        }
+    }
+}
+
+/// Scheme, host and port, validated. Provider hosts come from code; an account's
+/// `base_url` override goes through [`Origin::parse`] so it can only name an origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn parse(raw: &str, field: &str) -> Result<Origin> {
+        let bad = |why: &str| {
+            Error::one_issue(None, Issue::new(field, IssueCode::InvalidFormat, format!("must be an http(s) origin such as https://api.example.com: {why}")))
+        };
+        let raw = raw.trim_end_matches('/');
+        let (scheme, rest) = raw.split_once("://").ok_or_else(|| bad("no scheme"))?;
+        if scheme != "http" && scheme != "https" {
+            return Err(bad("scheme must be http or https"));
+        }
+        if rest.is_empty() || rest.contains(['/', '?', '#', '@', '\\']) || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("only scheme, host and port are allowed"));
+        }
+        let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
+            let (h, after) = v6.split_once(']').ok_or_else(|| bad("unclosed IPv6 bracket"))?;
+            if !h.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+                return Err(bad("bad IPv6 address"));
+            }
+            (h, after.strip_prefix(':'))
+        } else {
+            match rest.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (rest, None),
+            }
+        };
+        if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == ':') {
+            return Err(bad("bad host"));
+        }
+        if let Some(p) = port {
+            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535) {
+                return Err(bad("bad port"));
+            }
+        }
+        Ok(Origin(format!("{scheme}://{rest}").to_ascii_lowercase()))
+    }
+    /// For origins written in provider code (already known good).
+    pub fn fixed(origin: &str) -> Origin {
+        Origin(origin.to_string())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The host without scheme and port, for allow-lists.
+    pub fn host(&self) -> &str {
+        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
+        if let Some(v6) = rest.strip_prefix('[') {
+            return v6.split(']').next().unwrap_or("");
+        }
+        rest.split(':').next().unwrap_or(rest)
+    }
+}
+
+/// Checks one DNS label taken from an account (a subdomain, a company slug that
+/// becomes part of a host) so that it cannot change which host is called.
+pub fn host_label(value: &str, field: &str) -> Result<String> {
+    let ok = !value.is_empty()
+        && value.len() <= 63
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(Error::one_issue(None, Issue::new(field, IssueCode::InvalidFormat, "must be a single host label (letters, digits, '-')")))
+    }
+}
+
+/// A URL under construction: origin + encoded path + query pairs.
+#[derive(Debug, Clone)]
+pub struct UrlBuilder {
+    origin: Origin,
+    path: String,
+    query: Vec<(String, String)>,
+}
+
+impl UrlBuilder {
+    pub fn new(origin: &Origin) -> Self {
+        UrlBuilder { origin: origin.clone(), path: String::new(), query: Vec::new() }
+    }
+    /// Appends a literal path (written in provider code, e.g. `/v1/opportunities`).
+    pub fn path(mut self, literal: &str) -> Self {
+        self.path.push_str(literal);
+        self
+    }
+    /// Appends one encoded segment from user input (an id).
+    pub fn seg(mut self, value: &str) -> Self {
+        self.path.push('/');
+        self.path.push_str(&segment(value));
+        self
+    }
+    /// Appends pre-encoded path text (for schemes such as Rest.li keys that encode
+    /// themselves).
+    pub fn raw_path(mut self, encoded: &str) -> Self {
+        self.path.push_str(encoded);
+        self
+    }
+    pub fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.push((key.to_string(), value.into()));
+        self
+    }
+    pub fn query_opt(self, key: &str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+    pub fn queries(mut self, pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.query.extend(pairs);
+        self
+    }
+    pub fn build(self) -> String {
+        let mut url = format!("{}{}", self.origin.as_str(), self.path);
+        if !self.query.is_empty() {
+            url.push('?');
+            url.push_str(&encode_query(&self.query));
+        }
+        url
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs, but with `%20` for spaces so the
+/// same string is valid in any provider's query parser.
+pub fn encode_query(pairs: &[(String, String)]) -> String {
+    const QUERY: &AsciiSet = &CONTROLS
+        .add(b' ').add(b'"').add(b'#').add(b'%').add(b'&').add(b'+').add(b'<').add(b'=').add(b'>')
+        .add(b'?').add(b'`').add(b'{').add(b'}').add(b'|').add(b'\\').add(b'^').add(b'/').add(b':')
+        .add(b';').add(b'@').add(b',').add(b'$').add(b'\'');
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, QUERY), utf8_percent_encode(v, QUERY)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn segments_cannot_escape_the_path() {
+        assert_eq!(segment("../../admin?x=1#f"), "..%2F..%2Fadmin%3Fx%3D1%23f");
+        assert_eq!(segment("a\r\nb"), "a%0D%0Ab");
+        assert_eq!(segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn origin_accepts_only_scheme_host_port() {
+        assert_eq!(Origin::parse("http://127.0.0.1:9999/", "base_url").unwrap().as_str(), "http://127.0.0.1:9999");
+        assert_eq!(Origin::parse("https://[::1]:8080", "base_url").unwrap().host(), "::1");
+        for bad in ["ftp://x", "http://a/b", "http://user@evil.com", "http://a?x", "http://a:99999", "http://a b", "//x", "http://"] {
+            assert!(Origin::parse(bad, "base_url").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_labels_are_single_labels() {
+        assert!(host_label("acme-1", "context.subdomain").is_ok());
+        for bad in ["evil.com", "a/b", "", "-x", "a@b", "x\r\n"] {
+            assert!(host_label(bad, "context.subdomain").is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn redaction_covers_headers_query_and_body() {
+        let req = HttpRequest::new(Method::Post, "https://x.test/a?api_token=s3cr3t-token&q=1".into())
+            .secret_header("Authorization", "Basic czNjcjN0LXRva2VuOg==")
+            .json(json!({"echo": "s3cr3t-token", "nested": ["s3cr3t-token"]}));
+        let mut req = req;
+        req.sensitive.push("api_token".into());
+        let r = Redactor::new(["s3cr3t-token".to_string()]);
+        let safe = req.redacted(&r);
+        let text = serde_json::to_string(&safe).unwrap();
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(!text.contains("czNjcjN0"), "{text}");
+        assert!(text.contains("q=1"));
+    }
+
+    #[test]
+    fn query_encoding_is_strict() {
+        assert_eq!(encode_query(&[("a b".into(), "x&y=z/é".into())]), "a%20b=x%26y%3Dz%2F%C3%A9");
+    }
+}

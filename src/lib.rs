@@ -1,0 +1,36 @@
+//! crosswalk — a sans-IO core that turns unified ATS/CRM requests into provider
+//! HTTP requests, validates them first, and maps provider responses back.
+//!
+//! The core performs no I/O and reads no clock: [`Operation`] is a state machine
+//! the driver (the npm package, a test, a Worker) feeds with responses and time.
+
+pub mod account;
+pub mod api;
+pub mod convert;
+pub mod coverage;
+pub mod cursor;
+pub mod error;
+pub mod filters;
+pub mod http;
+pub mod mapping;
+pub mod models;
+pub mod operation;
+pub mod providers;
+pub mod query;
+pub mod retry;
+pub mod sandbox_server;
+pub mod schema;
+pub mod validate;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use account::Account;
+pub use error::{Error, Issue, IssueCode, Warning};
+pub use http::{HttpRequest, HttpResponse, Method};
+pub use operation::{Operation, StartInput, Step};
+pub use query::UnifiedQuery;
+pub use retry::RetryPolicy;

@@ -1,0 +1,121 @@
+//! The wasm-bindgen facade: strings in, strings out, no mapping logic. JSON text
+//! crosses the boundary (one `JSON.parse` on the JS side per step), which measured
+//! faster than building JS objects field by field for large pages (bench/).
+
+use wasm_bindgen::prelude::*;
+
+use crate::api;
+use crate::operation::Operation;
+
+fn now(ms: f64) -> u64 {
+    if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 }
+}
+
+fn error_text(e: crate::Error) -> String {
+    format!("{{\"error\":{}}}", e.to_json())
+}
+
+/// One unified operation in flight; every method returns step JSON:
+/// `{"send":{…}}`, `{"wait":{…}}`, `{"done":…}` or `{"error":{…}}`.
+#[wasm_bindgen]
+pub struct Handle {
+    op: Option<Operation>,
+    first: Option<String>,
+}
+
+#[wasm_bindgen]
+impl Handle {
+    #[wasm_bindgen(constructor)]
+    pub fn new(input: &str, now_ms: f64) -> Handle {
+        let started = api::parse_input(input).and_then(api::start_input).and_then(|i| Operation::start(i, now(now_ms)));
+        match started {
+            Ok((op, step)) => {
+                let first = api::step_json(Some(&op), Ok(step));
+                Handle { op: Some(op), first: Some(first) }
+            }
+            Err(e) => Handle { op: None, first: Some(error_text(e)) },
+        }
+    }
+
+    /// The first step (once).
+    pub fn first(&mut self) -> String {
+        self.first.take().unwrap_or_else(|| error_text(crate::Error::Misuse { reason: "first() called twice".into() }))
+    }
+
+    pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
+        let headers = serde_json::from_str(headers_json).unwrap_or_default();
+        let resp = crate::HttpResponse { status, headers, body: body.to_string() };
+        self.with_op(|op| op.handle_response(resp, now(now_ms)))
+    }
+
+    pub fn transport_error(&mut self, reason: &str, now_ms: f64) -> String {
+        self.with_op(|op| op.handle_transport_error(reason, now(now_ms)))
+    }
+
+    pub fn resume(&mut self, now_ms: f64) -> String {
+        self.with_op(|op| op.resume(now(now_ms)))
+    }
+
+    pub fn next_page(&mut self, now_ms: f64) -> String {
+        self.with_op(|op| op.next_page(now(now_ms)))
+    }
+
+    fn with_op(&mut self, f: impl FnOnce(&mut Operation) -> crate::error::Result<crate::Step>) -> String {
+        match self.op.as_mut() {
+            Some(op) => {
+                let step = f(op);
+                api::step_json(Some(op), step)
+            }
+            None => error_text(crate::Error::Misuse { reason: "the operation failed to start".into() }),
+        }
+    }
+}
+
+#[wasm_bindgen]
+pub fn plan(input: &str, now_ms: f64) -> String {
+    match api::parse_input(input).and_then(|v| api::plan(v, now(now_ms))) {
+        Ok(v) => v.to_string(),
+        Err(e) => error_text(e),
+    }
+}
+
+#[wasm_bindgen]
+pub fn validate(input: &str) -> String {
+    match api::parse_input(input) {
+        Ok(v) => api::validate(&v).to_string(),
+        Err(e) => error_text(e),
+    }
+}
+
+#[wasm_bindgen]
+pub fn coverage() -> String {
+    crate::coverage::coverage().to_string()
+}
+
+#[wasm_bindgen]
+pub fn providers() -> String {
+    crate::coverage::providers().to_string()
+}
+
+#[wasm_bindgen]
+pub fn schema(model: &str, resource: &str) -> String {
+    crate::coverage::schema(model, resource).unwrap_or(serde_json::Value::Null).to_string()
+}
+
+#[wasm_bindgen]
+pub fn parse_query(qs: &str) -> String {
+    crate::query::parse_query_string(qs).to_string()
+}
+
+#[wasm_bindgen]
+pub fn sandbox_respond(request: &str, now_ms: f64) -> String {
+    match api::parse_input(request) {
+        Ok(v) => api::sandbox_respond(&v, now(now_ms)).to_string(),
+        Err(e) => error_text(e),
+    }
+}
+
+#[wasm_bindgen]
+pub fn sandbox_reset() {
+    crate::sandbox_server::reset();
+}
