@@ -2,7 +2,7 @@
 //! provider module fills: a [`ProviderDef`] with its auth and [`OpDef`] rows, each
 //! row a field table plus a function that starts an [`Exchange`].
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::account::Account;
 use crate::error::{Error, Result, Warning};
@@ -11,6 +11,7 @@ use crate::query::{ResponseFormat, UnifiedQuery};
 use crate::schema::{FieldMap, UnifiedMethod};
 
 pub mod ashby;
+pub mod chain;
 pub mod lever;
 pub mod recruitee;
 pub mod sandbox;
@@ -254,6 +255,20 @@ impl Exchange for Paged {
             items.push((record, raw));
         }
         Ok(Next::Page { items, next: page.next, warnings })
+    }
+}
+
+/// Maps a provider status through a status table; unknown → `null` + warning.
+pub fn map_status(table: &[(&str, &str)], raw: Option<&str>, w: &mut Vec<Warning>) -> Value {
+    match raw {
+        None => Value::Null,
+        Some(s) => match table.iter().find(|(p, _)| *p == s) {
+            Some((_, u)) => json!(u),
+            None => {
+                w.push(Warning { field: "status".into(), code: "unknown_status", message: format!("provider status {s:?} has no unified equivalent; status is null, the original is in remote_data") });
+                Value::Null
+            }
+        },
     }
 }
 

@@ -13,7 +13,7 @@ use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 use crate::sandbox_server::ORIGIN;
 
-use super::{Ctx, OpDef, Paged, ProviderDef, RawPage, Single};
+use super::{map_status, Ctx, OpDef, Paged, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "sandbox",
@@ -229,20 +229,6 @@ fn map_note(_ctx: &Ctx, note: &Value, _w: &mut Vec<Warning>) -> Result<Map<Strin
     r.insert("updated_at".into(), json!(note.get("updated_at").and_then(to_iso)));
     r.insert("visibility".into(), note.get("visibility").cloned().unwrap_or(Value::Null));
     Ok(r)
-}
-
-/// Maps a provider status through a status table; unknown → `null` + warning.
-pub fn map_status(table: &[(&str, &str)], raw: Option<&str>, w: &mut Vec<Warning>) -> Value {
-    match raw {
-        None => Value::Null,
-        Some(s) => match table.iter().find(|(p, _)| *p == s) {
-            Some((_, u)) => json!(u),
-            None => {
-                w.push(Warning { field: "status".into(), code: "unknown_status", message: format!("provider status {s:?} has no unified equivalent; status is null, the original is in remote_data") });
-                Value::Null
-            }
-        },
-    }
 }
 
 fn map_interview(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
