@@ -25,6 +25,8 @@ pub mod validate;
 
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod proptests;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
