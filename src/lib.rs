@@ -27,6 +27,8 @@ pub mod validate;
 pub(crate) mod testing;
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod fixture_cases;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
