@@ -195,7 +195,9 @@ export class ListCursor {
     try {
       let page = await driver.drive(handle, handle.first(), new Map(), signal);
       yield page;
-      while (page.next_cursor) {
+      // The core says when to stop: at the last page, and at `max_pages` (whose page
+      // still carries a next_cursor for a later call).
+      while (page.next_cursor && handle.has_next_page()) {
         page = await driver.drive(handle, handle.next_page(driver.now()), new Map(), signal);
         yield page;
       }

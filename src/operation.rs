@@ -444,7 +444,9 @@ impl Operation {
             Some(state) => Value::String(crate::cursor::encode(self.provider.name, self.op.model, self.op.resource, state, &self.paging.seen)),
             None => Value::Null,
         };
-        self.paging.next = next;
+        // At max_pages the cursor is still returned (a later call may resume), but this
+        // operation ends: next_page() is refused and has_next_page() is false.
+        self.paging.next = if more { next } else { None };
         self.pending = if self.paging.next.is_some() { Pending::NextPage } else { Pending::Finished };
         let count = records.len();
         let result = self.key_by(records, &mut page_warnings);

@@ -60,6 +60,12 @@ impl Handle {
         self.with_op(|op| op.next_page(now(now_ms)))
     }
 
+    /// Whether `next_page` may be called (false on the last page and at `max_pages`,
+    /// even when the page carries a `next_cursor` for a later call).
+    pub fn has_next_page(&self) -> bool {
+        self.op.as_ref().is_some_and(Operation::has_next_page)
+    }
+
     fn with_op(&mut self, f: impl FnOnce(&mut Operation) -> crate::error::Result<crate::Step>) -> String {
         match self.op.as_mut() {
             Some(op) => {
