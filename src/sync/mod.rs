@@ -59,13 +59,18 @@ pub struct SyncDef {
     pub key_field: &'static str,
     pub max_batch: usize,
     pub limits: Limits,
+    /// Checks the account settings every batch needs (before anything is sent).
+    pub check_account: fn(&Account) -> Result<()>,
     /// The provider entity for one validated record.
     pub entity: fn(&Map<String, Value>, Option<&Value>) -> Value,
     /// The request for one batch of `(key, entity)` under `group`.
-    pub build: fn(&Ctx, &str, &[(&str, &Value)]) -> Result<HttpRequest>,
+    pub build: BatchBuilder,
     /// Per-key outcome of a 2xx batch response, in the order of `keys`.
     pub read: fn(&Ctx, &HttpResponse, &[&str]) -> Result<Vec<EntityOutcome>>,
 }
+
+/// Builds the request for `(key, entity)` pairs under one group.
+pub type BatchBuilder = fn(&Ctx, &str, &[(&str, &Value)]) -> Result<HttpRequest>;
 
 /// What the provider said about one record of a batch.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,6 +204,7 @@ impl SyncOperation {
         // Account problems (token, organization) fail the whole sync up front.
         let origin = input.account.origin(&(def.provider.origin)(&input.account)?)?;
         (def.provider.auth)(&input.account, HttpRequest::new(crate::http::Method::Get, String::new()))?;
+        (def.check_account)(&input.account)?;
 
         let mut report = Report::new(def, records.len());
         let items = validate_all(def, &records, &query, &mut report);

@@ -93,6 +93,7 @@ pub const NOTES_SYNC: SyncDef = SyncDef {
     key_field: "id",
     max_batch: 100,
     limits: Limits { requests_per_day: 100_000, records_per_minute: 10_000 },
+    check_account: |account| organization_urn(account).map(drop),
     entity,
     build: batch_update,
     read: |ctx, resp, keys| restli::read_batch(ctx.provider.name, &resp.json(ctx.provider.name)?, keys),
