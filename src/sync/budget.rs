@@ -127,7 +127,8 @@ impl Budget {
             blocked = Some((self.state.day_start_ms.max(day_start(now_ms)) + DAY_MS, Window::RequestsPerDay));
         }
         let used = self.records_in_window();
-        if used.saturating_add(records) > self.limits.records_per_minute {
+        // A request alone always fits an empty window, so no batch can wait forever.
+        if used > 0 && used.saturating_add(records) > self.limits.records_per_minute {
             // The oldest entries expire first; find the one whose expiry frees enough.
             let mut entries = self.state.minute.clone();
             entries.sort_by_key(|(t, _)| *t);
@@ -140,8 +141,6 @@ impl Budget {
                     break;
                 }
             }
-            // A batch larger than the limit itself can never fit; callers chunk
-            // to at most `records_per_minute`, so this is only a guard.
             if blocked.map_or(true, |(t, _)| until > t) {
                 blocked = Some((until, Window::RecordsPerMinute));
             }
@@ -245,6 +244,15 @@ mod tests {
         // Restored the next UTC day: the day count is gone, old minute entries expired.
         let next_day = Budget::restore(LIMITS, &saved, LATE + 120_000).unwrap();
         assert_eq!(next_day.to_json(), json!({"version": 1, "day_start_ms": 1_767_312_000_000u64, "requests_today": 0, "minute": []}));
+    }
+
+    #[test]
+    fn an_oversized_request_waits_for_an_empty_window_not_forever() {
+        let mut b = Budget::new(Limits { requests_per_day: 10, records_per_minute: 5 }, LATE);
+        assert_eq!(b.check(8, LATE), Ok(()));
+        b.spend(8, LATE);
+        assert_eq!(b.check(8, LATE + 1), Err((LATE + 60_000, Window::RecordsPerMinute)));
+        assert_eq!(b.check(8, LATE + 60_000), Ok(()));
     }
 
     #[test]
