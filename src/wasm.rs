@@ -77,6 +77,63 @@ impl Handle {
     }
 }
 
+/// A bulk sync in flight (`crate::sync`); same step JSON as [`Handle`], and
+/// `abort` ends it with a report.
+#[wasm_bindgen]
+pub struct SyncHandle {
+    op: Option<crate::sync::SyncOperation>,
+    first: Option<String>,
+}
+
+#[wasm_bindgen]
+impl SyncHandle {
+    #[wasm_bindgen(constructor)]
+    pub fn new(input: &str, now_ms: f64) -> SyncHandle {
+        let started = api::parse_input(input)
+            .and_then(|v| serde_json::from_value::<crate::sync::SyncInput>(v).map_err(|e| crate::Error::invalid(format!("{e}"))))
+            .and_then(|i| crate::sync::SyncOperation::start(i, now(now_ms)));
+        match started {
+            Ok((op, step)) => {
+                let first = crate::sync::step_json(Some(&op), Ok(step));
+                SyncHandle { op: Some(op), first: Some(first) }
+            }
+            Err(e) => SyncHandle { op: None, first: Some(error_text(e)) },
+        }
+    }
+
+    pub fn first(&mut self) -> String {
+        self.first.take().unwrap_or_else(|| error_text(crate::Error::Misuse { reason: "first() called twice".into() }))
+    }
+
+    pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
+        let headers = serde_json::from_str(headers_json).unwrap_or_default();
+        let resp = crate::HttpResponse { status, headers, body: body.to_string() };
+        self.with_op(|op| op.handle_response(resp, now(now_ms)))
+    }
+
+    pub fn transport_error(&mut self, reason: &str, now_ms: f64) -> String {
+        self.with_op(|op| op.handle_transport_error(reason, now(now_ms)))
+    }
+
+    pub fn resume(&mut self, now_ms: f64) -> String {
+        self.with_op(|op| op.resume(now(now_ms)))
+    }
+
+    pub fn abort(&mut self, reason: &str) -> String {
+        self.with_op(|op| op.abort(reason))
+    }
+
+    fn with_op(&mut self, f: impl FnOnce(&mut crate::sync::SyncOperation) -> crate::error::Result<crate::Step>) -> String {
+        match self.op.as_mut() {
+            Some(op) => {
+                let step = f(op);
+                crate::sync::step_json(Some(op), step)
+            }
+            None => error_text(crate::Error::Misuse { reason: "the sync failed to start".into() }),
+        }
+    }
+}
+
 #[wasm_bindgen]
 pub fn plan(input: &str, now_ms: f64) -> String {
     match api::parse_input(input).and_then(|v| api::plan(v, now(now_ms))) {

@@ -15,12 +15,13 @@ pub mod chain;
 pub mod fountain;
 pub mod greenhouse;
 pub mod lever;
+pub mod linkedin;
 pub mod pinpoint;
 pub mod recruitee;
 pub mod sandbox;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &greenhouse::PROVIDER, &fountain::PROVIDER, &pinpoint::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &greenhouse::PROVIDER, &fountain::PROVIDER, &pinpoint::PROVIDER, &linkedin::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
