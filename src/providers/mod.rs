@@ -11,6 +11,7 @@ use crate::query::{ResponseFormat, UnifiedQuery};
 use crate::schema::{FieldMap, UnifiedMethod};
 
 pub mod ashby;
+pub mod attio;
 pub mod atz_crm;
 pub mod chain;
 pub mod dynamics365;
@@ -19,7 +20,7 @@ pub mod recruitee;
 pub mod sandbox;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &atz_crm::PROVIDER, &dynamics365::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &atz_crm::PROVIDER, &dynamics365::PROVIDER, &attio::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
