@@ -15,12 +15,13 @@ pub mod attio;
 pub mod atz_crm;
 pub mod chain;
 pub mod dynamics365;
+pub mod freshsales;
 pub mod lever;
 pub mod recruitee;
 pub mod sandbox;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &atz_crm::PROVIDER, &dynamics365::PROVIDER, &attio::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &atz_crm::PROVIDER, &dynamics365::PROVIDER, &attio::PROVIDER, &freshsales::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
