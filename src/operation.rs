@@ -118,8 +118,18 @@ pub(crate) fn prepare(provider: &str, model: &str, resource: &str, method: &str,
         (checked.fields, None)
     };
     if let Some(extra) = op.check {
-        if issues.is_empty() {
-            issues.extend(extra(&fields));
+        // Cross-field rules run even when other fields failed, so one request
+        // reports every problem. They see the accepted fields plus `remote_data`
+        // (providers validate their own fields passed through it); a field that
+        // already failed its own rules is not reported a second time.
+        let mut seen = fields.clone();
+        if let Some(r) = &remote_data {
+            seen.insert("remote_data".into(), r.clone());
+        }
+        for issue in extra(&seen) {
+            if !issues.iter().any(|i| i.field == issue.field) {
+                issues.push(issue);
+            }
         }
     }
     if !issues.is_empty() {

@@ -11,8 +11,12 @@ use crate::query::{ResponseFormat, UnifiedQuery};
 use crate::schema::{FieldMap, UnifiedMethod};
 
 pub mod ashby;
+pub mod attio;
+pub mod atz_crm;
 pub mod chain;
+pub mod dynamics365;
 pub mod fountain;
+pub mod freshsales;
 pub mod greenhouse;
 pub mod lever;
 pub mod linkedin;
@@ -21,7 +25,22 @@ pub mod recruitee;
 pub mod sandbox;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &greenhouse::PROVIDER, &fountain::PROVIDER, &pinpoint::PROVIDER, &linkedin::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[
+    &sandbox::PROVIDER,
+    // ATS
+    &ashby::PROVIDER,
+    &lever::PROVIDER,
+    &recruitee::PROVIDER,
+    &greenhouse::PROVIDER,
+    &fountain::PROVIDER,
+    &pinpoint::PROVIDER,
+    &linkedin::PROVIDER,
+    // CRM
+    &atz_crm::PROVIDER,
+    &dynamics365::PROVIDER,
+    &attio::PROVIDER,
+    &freshsales::PROVIDER,
+];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
@@ -136,6 +155,10 @@ pub fn remote_error(provider: &str, resp: &HttpResponse) -> Error {
 
 /// Pulls a human message out of common error bodies.
 pub fn error_message(body: &Value) -> Option<String> {
+    // Some providers answer errors in plain text ("Unauthorized").
+    if let Value::String(text) = body {
+        return Some(text.chars().take(500).collect()).filter(|t: &String| !t.trim().is_empty());
+    }
     let candidates = [
         "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0", "error", "detail", "title",
     ];
