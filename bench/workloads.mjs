@@ -40,27 +40,29 @@ export function greenhousePage(count, seed = 42) {
   return out;
 }
 
-const GREENHOUSE_JSONATA = `
-$map($, function($r) {(
+// Path-step form: `$map` with a closure is quadratic in JSONata 2.x for large
+// inputs (1,000 records 9 s, 2,000 records 43 s here); the path form is linear.
+const GREENHOUSE_JSONATA = `(
   $t := function($v) { $v ? $fromMillis($toMillis($v)) : null };
   $m := function($x) { $x.date_time ? $t($x.date_time) : ($x.date ? $t($x.date & "T00:00:00Z") : null) };
   $u := function($p) { {"id": $string($p.id), "name": $p.name ? $p.name : ($p.first_name & " " & $p.last_name), "email": $p.email} };
-  {
-    "id": $string($r.id),
-    "application": $r.application_id ? {"id": $string($r.application_id)} : null,
+  $status := {"scheduled": "scheduled", "awaiting_feedback": "awaiting_feedback", "complete": "completed"};
+  [$.{
+    "id": $string(id),
+    "application": application_id ? {"id": $string(application_id)} : null,
     "candidate": null,
-    "created_at": $t($r.created_at),
-    "updated_at": $t($r.updated_at),
-    "start_at": $m($r.start),
-    "end_at": $m($r.end),
-    "interviewers": [$map($r.interviewers, $u)],
-    "organizer": $r.organizer ? $u($r.organizer) : null,
-    "job_interview_stage": $r.interview ? {"id": $string($r.interview.id), "name": $r.interview.name} : null,
-    "location": $r.location ? $r.location : $r.video_conferencing_url,
-    "status": $lookup({"scheduled": "scheduled", "awaiting_feedback": "awaiting_feedback", "complete": "completed"}, $r.status),
-    "remote_data": $r
-  }
-)})`;
+    "created_at": $t(created_at),
+    "updated_at": $t(updated_at),
+    "start_at": $m(start),
+    "end_at": $m(end),
+    "interviewers": [interviewers.$u($)],
+    "organizer": organizer ? $u(organizer) : null,
+    "job_interview_stage": interview ? {"id": $string(interview.id), "name": interview.name} : null,
+    "location": location ? location : video_conferencing_url,
+    "status": $lookup($status, status),
+    "remote_data": $
+  }]
+)`;
 
 const LEVER_JSONATA = `{
   "method": "POST",
