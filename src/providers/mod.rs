@@ -134,6 +134,8 @@ pub fn remote_error(provider: &str, resp: &HttpResponse) -> Error {
 pub fn error_message(body: &Value) -> Option<String> {
     let candidates = [
         "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0", "error", "detail", "title",
+        // Salesforce answers with a bare array; Zoho wraps per-record errors in `data`.
+        "0.message", "data.0.message",
     ];
     candidates.iter().find_map(|p| crate::convert::get(body, p).and_then(Value::as_str).map(|s| s.chars().take(500).collect()))
 }
@@ -336,6 +338,13 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn error_messages_from_array_and_wrapped_bodies() {
+        assert_eq!(error_message(&json!([{"message": "Required fields are missing: [Subject]", "errorCode": "REQUIRED_FIELD_MISSING"}])).unwrap(), "Required fields are missing: [Subject]");
+        assert_eq!(error_message(&json!({"data": [{"code": "MANDATORY_NOT_FOUND", "message": "required field not found", "status": "error"}]})).unwrap(), "required field not found");
+        assert_eq!(error_message(&json!({"message": "top", "data": [{"message": "inner"}]})).unwrap(), "top");
     }
 
     #[test]
