@@ -15,12 +15,13 @@ pub mod chain;
 pub mod engagement_common;
 pub mod hubspot;
 pub mod lever;
+pub mod pipedrive;
 pub mod recruitee;
 pub mod salesforce;
 pub mod sandbox;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &hubspot::PROVIDER, &salesforce::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &hubspot::PROVIDER, &salesforce::PROVIDER, &pipedrive::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
