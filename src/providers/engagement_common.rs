@@ -260,7 +260,7 @@ pub mod walk {
     }
 
     /// Drives a list through every page.
-    pub fn pages(account: &Value, query: Value, script: Script) -> (Vec<HttpRequest>, Result<Vec<Value>, Error>) {
+    pub fn list_pages(account: &Value, query: Value, script: Script) -> (Vec<HttpRequest>, Result<Vec<Value>, Error>) {
         drive_pages(input(account.clone(), "crm", "engagements", "list", None, Value::Null, query), script)
     }
 

@@ -19,9 +19,10 @@ pub mod pipedrive;
 pub mod recruitee;
 pub mod salesforce;
 pub mod sandbox;
+pub mod zoho_crm;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &hubspot::PROVIDER, &salesforce::PROVIDER, &pipedrive::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &hubspot::PROVIDER, &salesforce::PROVIDER, &pipedrive::PROVIDER, &zoho_crm::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagement_common::walk::{create_error, issue_codes, pages, run, supported_fields_reach_request};
+use crate::providers::engagement_common::walk::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
 use crate::testing::{fixture, Script};
 
 fn account() -> Value {
@@ -204,7 +204,7 @@ fn list_pages_through_each_object_in_turn() {
         .then(200, &json!({"results": []}))
         .then(200, &json!({"results": [{"id": "5", "properties": {"hs_note_body": "n"}}]}))
         .then(200, &json!({"results": []}));
-    let (sent, out) = pages(&account(), json!({"limit": 2}), script);
+    let (sent, out) = list_pages(&account(), json!({"limit": 2}), script);
     let pages = out.unwrap();
     let urls: Vec<&str> = sent.iter().map(|r| r.url.split('?').next().unwrap()).collect();
     assert_eq!(urls, ["calls", "calls", "meetings", "emails", "notes", "tasks"].map(|o| format!("https://api.hubapi.com/crm/v3/objects/{o}")));
@@ -223,7 +223,7 @@ fn list_pages_through_each_object_in_turn() {
 fn list_of_one_type_stops_after_its_last_page_and_filters_locally() {
     let note = |id: &str, contact: &str| json!({"id": id, "properties": {"hs_note_body": "n"}, "associations": {"contacts": {"results": [{"id": contact}]}}});
     let script = Script::default().then(200, &json!({"results": [note("1", "c1"), note("2", "c2")]}));
-    let (sent, out) = pages(&account(), json!({"engagement_type": "note", "contact_id": "c2"}), script);
+    let (sent, out) = list_pages(&account(), json!({"engagement_type": "note", "contact_id": "c2"}), script);
     assert_eq!(sent.len(), 1);
     assert!(sent[0].url.starts_with("https://api.hubapi.com/crm/v3/objects/notes?properties=hs_timestamp%2Chs_note_body%2Chubspot_owner_id&"));
     let pages = out.unwrap();

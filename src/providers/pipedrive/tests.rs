@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagement_common::walk::{create_error, issue_codes, pages, run, supported_fields_reach_request};
+use crate::providers::engagement_common::walk::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
 use crate::testing::{fixture, Script};
 
 fn account() -> Value {
@@ -140,7 +140,7 @@ fn list_reads_activities_then_notes() {
         .then(200, &json!({"success": true, "data": [note(10)], "additional_data": {"pagination": {"start": 0, "limit": 1, "more_items_in_collection": true, "next_start": 1}}}))
         .then(200, &json!({"success": true, "data": null, "additional_data": {"pagination": {"start": 1, "limit": 1, "more_items_in_collection": false}}}));
     let q = json!({"limit": 1, "contact_id": "7", "account_id": "3", "updated_at": {"gte": "2026-01-01T00:00:00Z", "lt": "2026-06-01T00:00:00Z"}});
-    let (sent, out) = pages(&account(), q, script);
+    let (sent, out) = list_pages(&account(), q, script);
     let urls: Vec<&str> = sent.iter().map(|r| r.url.as_str()).collect();
     assert_eq!(
         urls,
@@ -163,14 +163,14 @@ fn list_reads_activities_then_notes() {
 #[test]
 fn a_type_filter_lists_only_that_type() {
     let script = Script::ok(200, &json!({"success": true, "data": [v2_activity(1, "call"), v2_activity(2, "meeting"), v2_activity(3, "lunch")], "additional_data": {"next_cursor": null}}));
-    let (sent, out) = pages(&account(), json!({"engagement_type": "call"}), script);
+    let (sent, out) = list_pages(&account(), json!({"engagement_type": "call"}), script);
     assert_eq!(sent.len(), 1, "no notes after activities");
     let got = out.unwrap();
     assert_eq!(got[0]["result"].as_array().unwrap().len(), 1);
     assert_eq!(got[0]["result"][0]["id"], "1");
     assert!(got[0]["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "filter_applied_locally"));
 
-    let (sent, out) = pages(&oauth_account(), json!({"engagement_type": "note"}), Script::ok(200, &json!({"success": true, "data": [{"id": 5, "content": "x"}]})));
+    let (sent, out) = list_pages(&oauth_account(), json!({"engagement_type": "note"}), Script::ok(200, &json!({"success": true, "data": [{"id": 5, "content": "x"}]})));
     assert_eq!(sent[0].url, "https://acme.pipedrive.com/api/v1/notes?start=0&limit=100");
     assert_eq!(out.unwrap()[0]["result"][0]["id"], "note:5");
 }

@@ -13,7 +13,8 @@
 //! naming the created id. Lists run one SOQL query per sObject (Task, then Event) and
 //! follow `nextRecordsUrl` on the account's own origin. Unified ids carry the type
 //! (`call:00T…`, `meeting:00U…`), which picks the sObject to read.
-//! A Task's date is `ActivityDate`, a date: `start_time` keeps only its UTC date there.
+//! A Task's date is `ActivityDate`, a date: `start_time` keeps only its date there (the
+//! day as the caller wrote it, in their offset).
 //! `status` is crosswalk's choice of Task `Status` values: sent = Completed,
 //! scheduled = Not Started. Sources and examples: tests/fixtures/salesforce/README.md.
 
@@ -89,7 +90,7 @@ const CREATE: &[FieldMap] = &[
     FieldMap::custom("lead", "WhoId (one lead)").rules(&[Rule::MaxItems(1)]),
     FieldMap::custom("account", "WhatId"),
     FieldMap::custom("opportunity", "WhatId"),
-    FieldMap::custom("start_time", "ActivityDate (Task, UTC date) | StartDateTime (Event)"),
+    FieldMap::custom("start_time", "ActivityDate (Task, the caller's date) | StartDateTime (Event)"),
     FieldMap::custom("end_time", "EndDateTime (Event)"),
     FieldMap::custom("duration", "CallDurationInSeconds (call) | DurationInMinutes (meeting, whole minutes)"),
     FieldMap::custom("direction", "CallType: Inbound | Outbound").rules(&[Rule::OneOf(&["inbound", "outbound"])]),
@@ -186,7 +187,9 @@ fn create_body(ctx: &Ctx) -> Value {
             _ => "Task",
         };
         body.insert("TaskSubtype".into(), json!(subtype));
-        body.extend(start.map(|t| ("ActivityDate".to_string(), json!(crate::convert::date_only(t)))));
+        // A date as the caller wrote it: the local day they meant, not the UTC one.
+        let day = f.get("start_time").and_then(Value::as_str).and_then(|s| s.get(..10));
+        body.extend(day.map(|d| ("ActivityDate".to_string(), json!(d))));
         if let Some(status) = f.get("status").and_then(Value::as_str) {
             body.insert("Status".into(), json!(if status == "sent" { "Completed" } else { "Not Started" }));
         }

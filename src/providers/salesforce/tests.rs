@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagement_common::walk::{create_error, issue_codes, pages, run, supported_fields_reach_request};
+use crate::providers::engagement_common::walk::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
 use crate::testing::{fixture, Script};
 
 const ORIGIN: &str = "https://acme.my.salesforce.com";
@@ -47,7 +47,7 @@ fn call_create_posts_a_task_then_reads_it_back() {
         sent[0].body_json().unwrap(),
         &json!({
             "Score__c": 7, "Subject": "Call", "Description": "Talked pricing", "OwnerId": "005xx0000012345", "WhoId": "003xx000004TmiQ", "WhatId": "006xx000001a2b3",
-            "TaskSubtype": "Call", "ActivityDate": "2026-05-21", "Status": "Completed", "CallType": "Outbound", "CallDurationInSeconds": 300
+            "TaskSubtype": "Call", "ActivityDate": "2026-05-20", "Status": "Completed", "CallType": "Outbound", "CallDurationInSeconds": 300
         })
     );
     assert_eq!(sent[1].method.as_str(), "GET");
@@ -148,7 +148,7 @@ fn list_runs_task_then_event_queries_and_follows_next_records_url() {
     let first = json!({"totalSize": 3, "done": false, "nextRecordsUrl": next["nextRecordsUrl"], "records": [task_record("00T1", "Call"), task_record("00T2", "Email")]});
     let event = json!({"attributes": {"type": "Event"}, "Id": "00U1", "StartDateTime": "2026-05-20T10:00:00.000+0000"});
     let script = Script::ok(200, &first).then(200, &query(vec![task_record("00T3", "LinkedIn")])).then(200, &query(vec![event]));
-    let (sent, out) = pages(&account(), json!({"limit": 50, "contact_id": "003xx000004TmiQ", "created_at": {"gte": "2026-01-01T00:00:00.250Z", "lt": "2026-06-01T00:00:00.250Z"}}), script);
+    let (sent, out) = list_pages(&account(), json!({"limit": 50, "contact_id": "003xx000004TmiQ", "created_at": {"gte": "2026-01-01T00:00:00.250Z", "lt": "2026-06-01T00:00:00.250Z"}}), script);
     let pages = out.unwrap();
     assert_eq!(sent.len(), 3);
     assert_eq!(
@@ -167,14 +167,14 @@ fn list_runs_task_then_event_queries_and_follows_next_records_url() {
 
 #[test]
 fn list_filters_translate_to_soql() {
-    let (sent, _) = pages(&account(), json!({"engagement_type": "task", "account_id": "001'A\\", "updated_at": "2026-02-01T00:00:00Z"}), Script::ok(200, &query(vec![])));
+    let (sent, _) = list_pages(&account(), json!({"engagement_type": "task", "account_id": "001'A\\", "updated_at": "2026-02-01T00:00:00Z"}), Script::ok(200, &query(vec![])));
     assert_eq!(sent.len(), 1, "one type: no Event query");
     assert!(soql(&sent[0].url).ends_with(" FROM Task WHERE TaskSubtype NOT IN ('Call', 'Email', 'ListEmail') AND AccountId = '001\\'A\\\\' AND LastModifiedDate >= 2026-02-01T00:00:00Z"));
     assert_eq!(sent[0].headers["sforce-query-options"], "batchSize=2000");
-    let (sent, _) = pages(&account(), json!({"engagement_type": "meeting"}), Script::ok(200, &query(vec![])));
+    let (sent, _) = list_pages(&account(), json!({"engagement_type": "meeting"}), Script::ok(200, &query(vec![])));
     assert!(soql(&sent[0].url).ends_with(" FROM Event"));
     for (t, clause) in [("call", "TaskSubtype = 'Call'"), ("email", "TaskSubtype = 'Email'")] {
-        let (sent, _) = pages(&account(), json!({"engagement_type": t}), Script::ok(200, &query(vec![])));
+        let (sent, _) = list_pages(&account(), json!({"engagement_type": t}), Script::ok(200, &query(vec![])));
         assert!(soql(&sent[0].url).ends_with(&format!(" FROM Task WHERE {clause}")));
     }
 }
@@ -182,7 +182,7 @@ fn list_filters_translate_to_soql() {
 #[test]
 fn a_next_records_url_cannot_leave_the_query_resource() {
     let bad = json!({"done": false, "nextRecordsUrl": "/../../evil", "records": []});
-    let (sent, out) = pages(&account(), json!({}), Script::ok(200, &bad));
+    let (sent, out) = list_pages(&account(), json!({}), Script::ok(200, &bad));
     assert_eq!(sent.len(), 1);
     assert_eq!(out.unwrap_err().to_json()["code"], "invalid_cursor");
 }
