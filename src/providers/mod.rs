@@ -12,6 +12,7 @@ use crate::schema::{FieldMap, UnifiedMethod};
 
 pub mod ashby;
 pub mod chain;
+pub mod close;
 pub mod engagement_common;
 pub mod hubspot;
 pub mod lever;
@@ -22,7 +23,7 @@ pub mod sandbox;
 pub mod zoho_crm;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &hubspot::PROVIDER, &salesforce::PROVIDER, &pipedrive::PROVIDER, &zoho_crm::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &hubspot::PROVIDER, &salesforce::PROVIDER, &pipedrive::PROVIDER, &zoho_crm::PROVIDER, &close::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
