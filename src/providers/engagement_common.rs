@@ -292,15 +292,31 @@ pub mod walk {
         }
     }
 
-    fn plan(account: &Value, method: &str, body: &Value, query: &Value) -> Option<Value> {
-        let input = json!({"account": account, "model": "crm", "resource": "engagements", "method": method, "body": body, "query": query});
-        crate::api::plan(input, crate::testing::T0).ok().map(|p| p["requests"].clone())
+    /// Every request the operation sends while `canned` answers last; `None` when
+    /// the input is refused.
+    fn plan(account: &Value, method: &str, body: &Value, query: &Value, canned: &[Value]) -> Option<Value> {
+        use crate::operation::{Operation, Step};
+        let (mut op, mut step) = Operation::start(input(account.clone(), "crm", "engagements", method, None, body.clone(), query.clone()), crate::testing::T0).ok()?;
+        let mut sent = Vec::new();
+        for answer in canned.iter().map(Some).chain([None]) {
+            let Step::Send(req) = step else { break };
+            sent.push(serde_json::to_value(&req).ok()?);
+            let Some(answer) = answer else { break };
+            step = op.handle_response(crate::http::HttpResponse::new(200, answer.to_string()), crate::testing::T0).ok()?;
+        }
+        Some(Value::Array(sent))
     }
 
     /// Every supported field of `method` (create: body, list: query filters the
     /// provider applies) must change the planned request for at least one of the
     /// `bases` (complete, valid inputs, one per engagement type worth trying).
     pub fn supported_fields_reach_request(provider: &str, account: Value, method: &str, bases: &[Value]) {
+        supported_fields_reach_request_after(provider, account, method, bases, &[]);
+    }
+
+    /// The same, for operations that look something up first: `canned` answers the
+    /// look-ups, and every request sent is compared.
+    pub fn supported_fields_reach_request_after(provider: &str, account: Value, method: &str, bases: &[Value], canned: &[Value]) {
         let cov = crate::coverage::coverage();
         let side = &cov["crm"]["engagements"][method]["request"];
         let res = &crate::models::CRM_ENGAGEMENTS;
@@ -327,7 +343,7 @@ pub mod walk {
                                 input.as_object_mut().map(|m| m.remove(f.name));
                             }
                         }
-                        if method == "create" { plan(&account, method, &input, &json!({})) } else { plan(&account, method, &Value::Null, &input) }
+                        if method == "create" { plan(&account, method, &input, &json!({}), canned) } else { plan(&account, method, &Value::Null, &input, canned) }
                     })
                     .collect();
                 plans.iter().any(|p| plans.iter().any(|q| p != q))

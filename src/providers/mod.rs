@@ -13,6 +13,7 @@ use crate::schema::{FieldMap, UnifiedMethod};
 pub mod ashby;
 pub mod chain;
 pub mod close;
+pub mod copper;
 pub mod engagement_common;
 pub mod hubspot;
 pub mod lever;
@@ -23,7 +24,7 @@ pub mod sandbox;
 pub mod zoho_crm;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &hubspot::PROVIDER, &salesforce::PROVIDER, &pipedrive::PROVIDER, &zoho_crm::PROVIDER, &close::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &hubspot::PROVIDER, &salesforce::PROVIDER, &pipedrive::PROVIDER, &zoho_crm::PROVIDER, &close::PROVIDER, &copper::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
