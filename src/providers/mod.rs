@@ -15,8 +15,11 @@ pub mod chain;
 pub mod close;
 pub mod copper;
 pub mod engagement_common;
+pub mod fountain;
+pub mod greenhouse;
 pub mod hubspot;
 pub mod lever;
+pub mod pinpoint;
 pub mod pipedrive;
 pub mod recruitee;
 pub mod salesforce;
@@ -24,7 +27,21 @@ pub mod sandbox;
 pub mod zoho_crm;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &hubspot::PROVIDER, &salesforce::PROVIDER, &pipedrive::PROVIDER, &zoho_crm::PROVIDER, &close::PROVIDER, &copper::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[
+    &sandbox::PROVIDER,
+    &ashby::PROVIDER,
+    &lever::PROVIDER,
+    &recruitee::PROVIDER,
+    &greenhouse::PROVIDER,
+    &fountain::PROVIDER,
+    &pinpoint::PROVIDER,
+    &hubspot::PROVIDER,
+    &salesforce::PROVIDER,
+    &pipedrive::PROVIDER,
+    &zoho_crm::PROVIDER,
+    &close::PROVIDER,
+    &copper::PROVIDER,
+];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
@@ -180,6 +197,50 @@ pub trait Exchange {
     /// For list exchanges: the request for the page at `state`.
     fn page(&mut self, _ctx: &Ctx, _state: &Value) -> Result<Next> {
         Err(Error::Misuse { reason: "this operation has no pages".into() })
+    }
+    /// Filters this particular request could not send although the table row says
+    /// the provider applies them (an upper bound with no `*_before` parameter, an
+    /// endpoint variant without that parameter). Crosswalk applies and reports them
+    /// like `Local` rows.
+    fn locally_applied(&self) -> &[&'static str] {
+        &[]
+    }
+}
+
+/// An exchange plus the filters it could not send in this request (see
+/// [`Exchange::locally_applied`]); everything else is delegated.
+pub struct PartlyLocal {
+    inner: Box<dyn Exchange>,
+    local: Vec<&'static str>,
+}
+
+impl PartlyLocal {
+    pub fn boxed(inner: Box<dyn Exchange>, local: Vec<&'static str>) -> Box<dyn Exchange> {
+        if local.is_empty() {
+            return inner;
+        }
+        Box::new(PartlyLocal { inner, local })
+    }
+}
+
+impl Exchange for PartlyLocal {
+    fn start(&mut self, ctx: &Ctx) -> Result<Next> {
+        self.inner.start(ctx)
+    }
+    fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
+        self.inner.on_success(ctx, resp)
+    }
+    fn on_failure(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
+        self.inner.on_failure(ctx, resp)
+    }
+    fn resume(&mut self, ctx: &Ctx) -> Result<Next> {
+        self.inner.resume(ctx)
+    }
+    fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<Next> {
+        self.inner.page(ctx, state)
+    }
+    fn locally_applied(&self) -> &[&'static str] {
+        &self.local
     }
 }
 
