@@ -188,17 +188,18 @@ pub fn map_value(table: &[(&str, &str)], raw: Option<&str>, field: &str, w: &mut
 /// records do not say which object they came from, the state does.
 pub struct TypedPaged {
     pub build: fn(&Ctx, &Value) -> Result<HttpRequest>,
-    pub parse: fn(&Ctx, &Value, Value) -> Result<RawPage>,
-    pub map: fn(&Ctx, &Value, &Value, &mut Vec<Warning>) -> Result<Map<String, Value>>,
+    pub parse: StatePageParser,
+    pub map: StateItemMapper,
     state: Value,
 }
 
+/// Reads a page response, given the paging state of the request it answers.
+pub type StatePageParser = fn(&Ctx, &Value, Value) -> Result<RawPage>;
+/// Maps one list item, given the paging state of its page.
+pub type StateItemMapper = fn(&Ctx, &Value, &Value, &mut Vec<Warning>) -> Result<Map<String, Value>>;
+
 impl TypedPaged {
-    pub fn boxed(
-        build: fn(&Ctx, &Value) -> Result<HttpRequest>,
-        parse: fn(&Ctx, &Value, Value) -> Result<RawPage>,
-        map: fn(&Ctx, &Value, &Value, &mut Vec<Warning>) -> Result<Map<String, Value>>,
-    ) -> Result<Box<dyn Exchange>> {
+    pub fn boxed(build: fn(&Ctx, &Value) -> Result<HttpRequest>, parse: StatePageParser, map: StateItemMapper) -> Result<Box<dyn Exchange>> {
         Ok(Box::new(TypedPaged { build, parse, map, state: Value::Null }))
     }
 }

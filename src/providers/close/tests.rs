@@ -158,3 +158,27 @@ fn supported_fields_reach_the_request() {
     supported_fields_reach_request("close", account(), "create", &bases);
     supported_fields_reach_request("close", account(), "list", &[json!({})]);
 }
+
+#[test]
+fn every_status_and_direction_row_maps_both_ways() {
+    use super::{map_activity, DIRECTION, EMAIL_STATUS};
+    for (p, u) in EMAIL_STATUS {
+        let mut w = Vec::new();
+        assert_eq!(map_activity(&json!({"id": "a", "_type": "Email", "status": p}), &mut w).unwrap()["status"], *u);
+        assert!(w.is_empty());
+        let (sent, _) = run(&account(), "create", None, json!({"engagement_type": "email", "status": u, "account": {"id": "lead_1"}}), json!({}), Script::ok(400, &json!({})));
+        assert_eq!(sent[0].body_json().unwrap()["status"], *p);
+    }
+    for (p, u) in DIRECTION {
+        let kind = if p.ends_with("bound") { "Call" } else { "Email" };
+        let mut w = Vec::new();
+        assert_eq!(map_activity(&json!({"id": "a", "_type": kind, "direction": p}), &mut w).unwrap()["direction"], *u);
+    }
+    for d in ["inbound", "outbound"] {
+        let (sent, _) = run(&account(), "create", None, json!({"engagement_type": "call", "direction": d}), json!({}), Script::ok(400, &json!({})));
+        assert_eq!(sent[0].body_json().unwrap()["direction"], d);
+    }
+    let mut w = Vec::new();
+    assert_eq!(map_activity(&json!({"id": "a", "_type": "Email", "status": "error"}), &mut w).unwrap()["status"], Value::Null);
+    assert_eq!(w[0].code, "unknown_status");
+}

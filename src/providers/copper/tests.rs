@@ -172,3 +172,16 @@ fn supported_fields_reach_the_request() {
     supported_fields_reach_request("copper", account(), "create", &bases);
     supported_fields_reach_request_after("copper", account(), "list", &[json!({})], &[fixture("copper/doc.activity_types.get.response.json")]);
 }
+
+#[test]
+fn every_default_type_name_maps() {
+    use super::{map_activity, type_table, TYPE_NAMES};
+    let types = type_table(&fixture("copper/doc.activity_types.get.response.json"));
+    for (name, kind) in TYPE_NAMES {
+        let id = fixture("copper/doc.activity_types.get.response.json")["user"].as_array().unwrap().iter().find(|t| t["name"] == *name).unwrap()["id"].clone();
+        let mut w = Vec::new();
+        let r = map_activity(&json!({"id": 1, "type": {"id": id, "category": "user"}}), &types, &mut w).unwrap();
+        assert_eq!(r["engagement_type"], *kind, "{name}");
+        assert!(w.is_empty());
+    }
+}

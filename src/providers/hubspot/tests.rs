@@ -243,3 +243,41 @@ fn supported_fields_reach_the_request() {
     supported_fields_reach_request("hubspot", account(), "create", &bases);
     supported_fields_reach_request("hubspot", account(), "list", &[json!({})]);
 }
+
+#[test]
+fn every_status_and_direction_row_maps_both_ways() {
+    use super::{map_object, object, CALL_DIRECTION, EMAIL_DIRECTION, EMAIL_STATUS, MEETING_OUTCOME};
+    let read = |kind: &str, prop: &str, value: &str, field: &str| {
+        let mut w = Vec::new();
+        let r = map_object(object(kind).unwrap(), &json!({"id": "1", "properties": {prop: value}}), &mut w).unwrap();
+        assert!(w.is_empty(), "{kind} {prop}={value}: {w:?}");
+        r[field].clone()
+    };
+    for (p, u) in EMAIL_STATUS {
+        assert_eq!(read("email", "hs_email_status", p, "status"), *u);
+    }
+    for (p, u) in MEETING_OUTCOME {
+        assert_eq!(read("meeting", "hs_meeting_outcome", p, "status"), *u);
+    }
+    for (p, u) in CALL_DIRECTION {
+        assert_eq!(read("call", "hs_call_direction", p, "direction"), *u);
+    }
+    for (p, u) in EMAIL_DIRECTION {
+        assert_eq!(read("email", "hs_email_direction", p, "direction"), *u);
+    }
+    // Written the other way for every unified value each type accepts.
+    let written = |body: Value, prop: &str| {
+        let (sent, _) = run(&account(), "create", None, body, json!({}), Script::ok(201, &json!({"id": "1"})));
+        sent[0].body_json().unwrap()["properties"][prop].clone()
+    };
+    for (p, u) in EMAIL_STATUS {
+        assert_eq!(written(json!({"engagement_type": "email", "status": u}), "hs_email_status"), *p);
+    }
+    assert_eq!(written(json!({"engagement_type": "meeting", "status": "scheduled"}), "hs_meeting_outcome"), "SCHEDULED");
+    for (p, u) in CALL_DIRECTION {
+        assert_eq!(written(json!({"engagement_type": "call", "direction": u}), "hs_call_direction"), *p);
+    }
+    for (p, u) in EMAIL_DIRECTION {
+        assert_eq!(written(json!({"engagement_type": "email", "direction": u}), "hs_email_direction"), *p);
+    }
+}

@@ -205,3 +205,12 @@ fn supported_fields_reach_the_request() {
     supported_fields_reach_request("pipedrive", numeric.clone(), "create", &bases);
     supported_fields_reach_request("pipedrive", numeric, "list", &[json!({})]);
 }
+
+#[test]
+fn done_maps_both_ways() {
+    for (done, status) in [(true, "sent"), (false, "scheduled")] {
+        let (sent, out) = run(&account(), "create", None, json!({"engagement_type": "task", "status": status}), json!({}), Script::ok(201, &json!({"success": true, "data": {"id": 1, "type": "task", "done": done}})));
+        assert_eq!(sent[0].body_json().unwrap()["done"], done);
+        assert_eq!(out.unwrap()["status"], status);
+    }
+}

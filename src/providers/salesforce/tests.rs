@@ -225,3 +225,21 @@ fn supported_fields_reach_the_request() {
     supported_fields_reach_request("salesforce", account(), "create", &bases);
     supported_fields_reach_request("salesforce", account(), "list", &[json!({})]);
 }
+
+#[test]
+fn every_status_and_call_type_row_maps_both_ways() {
+    use super::{map_record, CALL_TYPE, TASK_STATUS};
+    for (p, u) in TASK_STATUS {
+        let mut w = Vec::new();
+        assert_eq!(map_record(&json!({"Id": "1", "Status": p}), &mut w).unwrap()["status"], *u);
+        assert!(w.is_empty());
+        let (sent, _) = run(&account(), "create", None, json!({"engagement_type": "task", "status": u}), json!({}), Script::ok(400, &json!([])));
+        assert_eq!(sent[0].body_json().unwrap()["Status"], *p);
+    }
+    for (p, u) in CALL_TYPE {
+        let mut w = Vec::new();
+        assert_eq!(map_record(&json!({"Id": "1", "CallType": p}), &mut w).unwrap()["direction"], *u);
+        let (sent, _) = run(&account(), "create", None, json!({"engagement_type": "call", "direction": u}), json!({}), Script::ok(400, &json!([])));
+        assert_eq!(sent[0].body_json().unwrap()["CallType"], *p);
+    }
+}

@@ -234,3 +234,27 @@ fn supported_fields_reach_the_request() {
     supported_fields_reach_request("zoho_crm", account(), "create", &bases);
     supported_fields_reach_request("zoho_crm", account(), "list", &[json!({})]);
 }
+
+#[test]
+fn every_call_type_and_status_row_maps_both_ways() {
+    use super::{map_record, module, CALL_TYPE, OUTBOUND_STATUS};
+    let calls = module("call").unwrap();
+    let base = json!({"engagement_type": "call", "start_time": "2026-05-14T10:00:00Z"});
+    let sent_record = |extra: Value| {
+        let mut body = base.clone();
+        crate::convert::merge(&mut body, &extra);
+        let (sent, _) = run(&account(), "create", None, body, json!({}), Script::ok(400, &json!({})));
+        sent[0].body_json().unwrap()["data"][0].clone()
+    };
+    for (p, u) in CALL_TYPE {
+        let mut w = Vec::new();
+        assert_eq!(map_record(calls, &json!({"id": "1", "Call_Type": p}), &mut w).unwrap()["direction"], *u);
+        assert_eq!(sent_record(json!({"direction": u}))["Call_Type"], *p);
+    }
+    for (p, u) in OUTBOUND_STATUS {
+        let mut w = Vec::new();
+        assert_eq!(map_record(calls, &json!({"id": "1", "Outbound_Call_Status": p}), &mut w).unwrap()["status"], *u);
+        assert!(w.is_empty());
+        assert_eq!(sent_record(json!({"direction": "outbound", "status": u}))["Outbound_Call_Status"], *p);
+    }
+}
