@@ -225,7 +225,8 @@ impl SearchList {
         if let Some(p) = parent {
             body["parent"] = p;
         }
-        Ok(Next::Send(ctx.request(Method::Post, ctx.url().path(API).path("/activities/search").build())?.json(body)))
+        let url = ctx.url().path(API).path("/activities/search").queries(ctx.query.remote_query.iter().cloned());
+        Ok(Next::Send(ctx.request(Method::Post, url.build())?.json(body)))
     }
 }
 

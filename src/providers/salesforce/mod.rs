@@ -212,7 +212,8 @@ fn soql_str(s: &str) -> String {
 }
 
 fn query_request(ctx: &Ctx, soql: &str, batch: Option<u32>) -> Result<HttpRequest> {
-    let req = ctx.request(Method::Get, ctx.url().path(API).path("/query").query("q", soql).build())?;
+    let url = ctx.url().path(API).path("/query").query("q", soql).queries(ctx.query.remote_query.iter().cloned());
+    let req = ctx.request(Method::Get, url.build())?;
     Ok(match batch {
         Some(n) => req.header("sforce-query-options", format!("batchSize={n}")),
         None => req,
