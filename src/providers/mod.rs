@@ -11,14 +11,19 @@ use crate::query::{ResponseFormat, UnifiedQuery};
 use crate::schema::{FieldMap, UnifiedMethod};
 
 pub mod ashby;
+pub mod attio;
+pub mod atz_crm;
 pub mod chain;
 pub mod close;
 pub mod copper;
+pub mod dynamics365;
 pub mod engagement_common;
 pub mod fountain;
+pub mod freshsales;
 pub mod greenhouse;
 pub mod hubspot;
 pub mod lever;
+pub mod linkedin;
 pub mod pinpoint;
 pub mod pipedrive;
 pub mod recruitee;
@@ -29,18 +34,25 @@ pub mod zoho_crm;
 /// Every provider crosswalk knows. Order is display order.
 pub const PROVIDERS: &[&ProviderDef] = &[
     &sandbox::PROVIDER,
+    // ATS
     &ashby::PROVIDER,
     &lever::PROVIDER,
     &recruitee::PROVIDER,
     &greenhouse::PROVIDER,
     &fountain::PROVIDER,
     &pinpoint::PROVIDER,
+    &linkedin::PROVIDER,
+    // CRM
+    &atz_crm::PROVIDER,
     &hubspot::PROVIDER,
     &salesforce::PROVIDER,
     &pipedrive::PROVIDER,
     &zoho_crm::PROVIDER,
     &close::PROVIDER,
     &copper::PROVIDER,
+    &dynamics365::PROVIDER,
+    &attio::PROVIDER,
+    &freshsales::PROVIDER,
 ];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
@@ -156,6 +168,10 @@ pub fn remote_error(provider: &str, resp: &HttpResponse) -> Error {
 
 /// Pulls a human message out of common error bodies.
 pub fn error_message(body: &Value) -> Option<String> {
+    // Some providers answer errors in plain text ("Unauthorized").
+    if let Value::String(text) = body {
+        return Some(text.chars().take(500).collect()).filter(|t: &String| !t.trim().is_empty());
+    }
     let candidates = [
         "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0", "error", "detail", "title",
         // Salesforce answers with a bare array; Zoho wraps per-record errors in `data`.

@@ -86,7 +86,11 @@ fn unrepresentable_input_is_refused() {
         vec![("body.duration".into(), "unsupported_field".into()), ("body.direction".into(), "unsupported_field".into()), ("body.status".into(), "required".into()), ("body.account".into(), "required".into())]
     );
     let err = create_error(&account(), json!({"engagement_type": "call", "subject": "s", "status": "sent", "direction": "missed", "account": {"id": "a"}, "lead": [{"id": "b"}]}));
-    assert_eq!(issue_codes(&err), vec![("body.direction".into(), "not_one_of".into())]);
+    // One request, every problem: the table's and the per-type ones together.
+    assert_eq!(
+        issue_codes(&err),
+        vec![("body.direction".into(), "not_one_of".into()), ("body.subject".into(), "unsupported_field".into()), ("body.status".into(), "unsupported_field".into()), ("body.lead".into(), "conflict".into())]
+    );
     let err = create_error(&account(), json!({"engagement_type": "call", "subject": "s", "status": "sent", "account": {"id": "a"}, "lead": [{"id": "b"}], "phone_numbers": [{"number": "1", "extension": "9"}]}));
     assert_eq!(
         issue_codes(&err),

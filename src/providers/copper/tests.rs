@@ -81,7 +81,7 @@ fn unrepresentable_input_is_refused() {
     let err = create_error(&account(), json!({"engagement_type": "note", "subject": "s", "owner": {"id": "1"}}));
     assert_eq!(
         issue_codes(&err),
-        vec![("body.owner".into(), "unsupported_field".into()), ("body.subject".into(), "unsupported_field".into()), ("body.content".into(), "required".into())]
+        vec![("body.owner".into(), "unsupported_field".into()), ("body.subject".into(), "unsupported_field".into()), ("body.content".into(), "required".into()), ("body.opportunity".into(), "required".into())]
     );
     let err = create_error(&account(), json!({"engagement_type": "note", "content": "x"}));
     assert_eq!(issue_codes(&err), vec![("body.opportunity".into(), "required".into())]);

@@ -148,11 +148,10 @@ fn check(fields: &Map<String, Value>) -> Vec<Issue> {
     issues.extend(common::end_after_start(fields));
     if common::engagement_type(fields) == Some("meeting") {
         if let Some(secs) = fields.get("duration").and_then(Value::as_i64) {
+            let at = |k: &str| fields.get(k).and_then(Value::as_str).and_then(parse_datetime);
             if secs % 60 != 0 {
                 issues.push(Issue::new("body.duration", IssueCode::InvalidFormat, "Salesforce stores meeting durations in whole minutes (DurationInMinutes); give a multiple of 60 seconds"));
-            }
-            let at = |k: &str| fields.get(k).and_then(Value::as_str).and_then(parse_datetime);
-            if let (Some(start), Some(end)) = (at("start_time"), at("end_time")) {
+            } else if let (Some(start), Some(end)) = (at("start_time"), at("end_time")) {
                 if (end - start).whole_seconds() != secs {
                     issues.push(Issue::new("body.duration", IssueCode::Conflict, "does not match end_time − start_time; Salesforce needs both to agree"));
                 }

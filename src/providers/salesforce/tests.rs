@@ -134,8 +134,10 @@ fn unrepresentable_input_is_refused_before_sending() {
     let err = create_error(&account(), json!({"engagement_type": "meeting", "start_time": "2024-01-01T10:00:00Z", "end_time": "2024-01-01T11:00:00Z", "duration": 90, "contacts": [{"id": "1"}], "lead": [{"id": "2"}], "account": {"id": "3"}, "opportunity": {"id": "4"}}));
     assert_eq!(
         issue_codes(&err),
-        vec![("body.lead".into(), "conflict".into()), ("body.account".into(), "conflict".into()), ("body.duration".into(), "invalid_format".into()), ("body.duration".into(), "conflict".into())]
+        vec![("body.lead".into(), "conflict".into()), ("body.account".into(), "conflict".into()), ("body.duration".into(), "invalid_format".into())]
     );
+    let err = create_error(&account(), json!({"engagement_type": "meeting", "start_time": "2024-01-01T10:00:00Z", "end_time": "2024-01-01T11:00:00Z", "duration": 600}));
+    assert_eq!(issue_codes(&err), vec![("body.duration".into(), "conflict".into())]);
     let mut bad = account();
     bad["context"]["instance_url"] = json!("https://evil.example.com");
     let err = create_error(&bad, json!({"engagement_type": "task"}));
