@@ -3,12 +3,13 @@
 //! a step may be skipped (its builder returns `None`). If a step after the first
 //! fails, the error is a `PartialFailure` naming the failed step and listing every
 //! step that succeeded with what it created, so the caller knows exactly what
-//! exists now.
+//! exists now. A `GET` step (a look-up before the write, a fetch after it) creates
+//! nothing, so it is never listed; a failure after look-ups only is a plain error.
 
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result, Warning};
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse, Method};
 
 use super::{Ctx, Exchange, Next};
 
@@ -28,20 +29,32 @@ pub struct Chain {
     map: ChainMapper,
     at: usize,
     results: Vec<Value>,
+    /// Per finished step: whether its request could have created something.
+    wrote: Vec<bool>,
+    /// Whether the request in flight could create something.
+    writing: bool,
 }
 
 impl Chain {
     pub fn boxed(steps: &'static [ChainStep], map: ChainMapper) -> Result<Box<dyn Exchange>> {
-        Ok(Box::new(Chain { steps, map, at: 0, results: Vec::new() }))
+        Ok(Box::new(Chain::new(steps, map)))
+    }
+
+    fn new(steps: &'static [ChainStep], map: ChainMapper) -> Chain {
+        Chain { steps, map, at: 0, results: Vec::new(), wrote: Vec::new(), writing: false }
     }
 
     /// Sends the next non-skipped step, or finishes.
     fn advance(&mut self, ctx: &Ctx) -> Result<Next> {
         while self.at < self.steps.len() {
             match (self.steps[self.at].build)(ctx, &self.results) {
-                Ok(Some(req)) => return Ok(Next::Send(req)),
+                Ok(Some(req)) => {
+                    self.writing = req.method != Method::Get;
+                    return Ok(Next::Send(req));
+                }
                 Ok(None) => {
                     self.results.push(Value::Null);
+                    self.wrote.push(false);
                     self.at += 1;
                 }
                 Err(e) => return Err(self.partial(e)),
@@ -60,9 +73,9 @@ impl Chain {
         let done: Vec<Value> = self
             .steps
             .iter()
-            .zip(&self.results)
-            .filter(|(_, r)| !r.is_null())
-            .map(|(s, r)| json!({ "step": s.name, "result": r }))
+            .zip(self.results.iter().zip(&self.wrote))
+            .filter(|(_, (r, wrote))| **wrote && !r.is_null())
+            .map(|(s, (r, _))| json!({ "step": s.name, "result": r }))
             .collect();
         if done.is_empty() {
             return cause;
@@ -85,6 +98,7 @@ impl Exchange for Chain {
         let body = resp.json(ctx.provider.name).map_err(|e| self.with_provider(ctx, self.partial(e)))?;
         let result = (self.steps[self.at].read)(ctx, resp, body).map_err(|e| self.with_provider(ctx, self.partial(e)))?;
         self.results.push(result);
+        self.wrote.push(self.writing);
         self.at += 1;
         self.advance(ctx).map_err(|e| self.with_provider(ctx, e))
     }
@@ -109,7 +123,7 @@ impl Chain {
 mod tests {
     use super::*;
     use crate::account::Account;
-    use crate::http::{Method, Origin};
+    use crate::http::Origin;
     use crate::providers::{OpDef, ProviderDef};
     use crate::query::UnifiedQuery;
     use crate::schema::UnifiedMethod;
@@ -148,7 +162,7 @@ mod tests {
     #[test]
     fn runs_steps_in_order_skipping_none() {
         with_ctx(|ctx| {
-            let mut chain = Chain { steps: STEPS, map, at: 0, results: vec![] };
+            let mut chain = Chain::new(STEPS, map);
             let Next::Send(first) = chain.start(ctx).unwrap() else { panic!() };
             assert_eq!(first.url, "https://x.test/things");
             let Next::Send(second) = chain.on_success(ctx, &HttpResponse::new(201, r#"{"id":"t1"}"#)).unwrap() else { panic!() };
@@ -161,7 +175,7 @@ mod tests {
     #[test]
     fn later_failure_reports_what_was_created() {
         with_ctx(|ctx| {
-            let mut chain = Chain { steps: STEPS, map, at: 0, results: vec![] };
+            let mut chain = Chain::new(STEPS, map);
             let _ = chain.start(ctx).unwrap();
             let _ = chain.on_success(ctx, &HttpResponse::new(201, r#"{"id":"t1"}"#)).unwrap();
             let err = chain.on_failure(ctx, &HttpResponse::new(500, r#"{"message":"boom"}"#)).err().unwrap().to_json();
@@ -173,10 +187,49 @@ mod tests {
         });
     }
 
+    static LOOKUP_THEN_WRITE: &[ChainStep] = &[
+        ChainStep {
+            name: "lookup",
+            build: |ctx, _| Ok(Some(ctx.request(Method::Get, ctx.url().path("/types").build())?)),
+            read: |_, _, body| Ok(body),
+        },
+        ChainStep {
+            name: "create",
+            build: |ctx, _| Ok(Some(ctx.request(Method::Post, ctx.url().path("/things").build())?)),
+            read: |_, _, body| Ok(json!({ "id": body["id"] })),
+        },
+        ChainStep {
+            name: "fetch",
+            build: |ctx, done| Ok(Some(ctx.request(Method::Get, ctx.url().path("/things").seg(done[1]["id"].as_str().unwrap_or("")).build())?)),
+            read: |_, _, body| Ok(body),
+        },
+    ];
+
+    #[test]
+    fn look_ups_are_not_reported_as_created() {
+        with_ctx(|ctx| {
+            let mut chain = Chain::new(LOOKUP_THEN_WRITE, map);
+            let _ = chain.start(ctx).unwrap();
+            let _ = chain.on_success(ctx, &HttpResponse::new(200, r#"{"types":[1]}"#)).unwrap();
+            let err = chain.on_failure(ctx, &HttpResponse::new(422, r#"{"message":"bad"}"#)).err().unwrap().to_json();
+            assert_eq!(err["code"], "remote_error", "only a look-up had succeeded: nothing exists");
+        });
+        with_ctx(|ctx| {
+            let mut chain = Chain::new(LOOKUP_THEN_WRITE, map);
+            let _ = chain.start(ctx).unwrap();
+            let _ = chain.on_success(ctx, &HttpResponse::new(200, r#"{"types":[1]}"#)).unwrap();
+            let _ = chain.on_success(ctx, &HttpResponse::new(201, r#"{"id":"t9"}"#)).unwrap();
+            let err = chain.on_failure(ctx, &HttpResponse::new(503, "{}")).err().unwrap().to_json();
+            assert_eq!(err["code"], "partial_failure");
+            assert_eq!(err["failed_step"], "fetch");
+            assert_eq!(err["completed"], json!([{ "step": "create", "result": { "id": "t9" } }]));
+        });
+    }
+
     #[test]
     fn first_step_failure_is_a_plain_remote_error() {
         with_ctx(|ctx| {
-            let mut chain = Chain { steps: STEPS, map, at: 0, results: vec![] };
+            let mut chain = Chain::new(STEPS, map);
             let _ = chain.start(ctx).unwrap();
             let err = chain.on_failure(ctx, &HttpResponse::new(422, "{}")).err().unwrap();
             assert_eq!(err.code(), "remote_error");

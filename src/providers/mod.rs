@@ -14,15 +14,22 @@ pub mod ashby;
 pub mod attio;
 pub mod atz_crm;
 pub mod chain;
+pub mod close;
+pub mod copper;
 pub mod dynamics365;
+pub mod engagement_common;
 pub mod fountain;
 pub mod freshsales;
 pub mod greenhouse;
+pub mod hubspot;
 pub mod lever;
 pub mod linkedin;
 pub mod pinpoint;
+pub mod pipedrive;
 pub mod recruitee;
+pub mod salesforce;
 pub mod sandbox;
+pub mod zoho_crm;
 
 /// Every provider crosswalk knows. Order is display order.
 pub const PROVIDERS: &[&ProviderDef] = &[
@@ -37,6 +44,12 @@ pub const PROVIDERS: &[&ProviderDef] = &[
     &linkedin::PROVIDER,
     // CRM
     &atz_crm::PROVIDER,
+    &hubspot::PROVIDER,
+    &salesforce::PROVIDER,
+    &pipedrive::PROVIDER,
+    &zoho_crm::PROVIDER,
+    &close::PROVIDER,
+    &copper::PROVIDER,
     &dynamics365::PROVIDER,
     &attio::PROVIDER,
     &freshsales::PROVIDER,
@@ -161,6 +174,8 @@ pub fn error_message(body: &Value) -> Option<String> {
     }
     let candidates = [
         "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0", "error", "detail", "title",
+        // Salesforce answers with a bare array; Zoho wraps per-record errors in `data`.
+        "0.message", "data.0.message",
     ];
     candidates.iter().find_map(|p| crate::convert::get(body, p).and_then(Value::as_str).map(|s| s.chars().take(500).collect()))
 }
@@ -407,6 +422,13 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn error_messages_from_array_and_wrapped_bodies() {
+        assert_eq!(error_message(&json!([{"message": "Required fields are missing: [Subject]", "errorCode": "REQUIRED_FIELD_MISSING"}])).unwrap(), "Required fields are missing: [Subject]");
+        assert_eq!(error_message(&json!({"data": [{"code": "MANDATORY_NOT_FOUND", "message": "required field not found", "status": "error"}]})).unwrap(), "required field not found");
+        assert_eq!(error_message(&json!({"message": "top", "data": [{"message": "inner"}]})).unwrap(), "top");
     }
 
     #[test]

@@ -1,0 +1,268 @@
+//! Close — activities at `https://api.close.com/api/v1/activity/{call|email|note|meeting}/`.
+//! Docs: https://developer.close.com/api/resources/activities/calls/create.md (and the
+//! email, note, meeting pages; request schemas from Close's OpenAPI document).
+//! Auth: HTTP Basic with the API key as user name and no password, or
+//! `Authorization: Bearer <OAuth access token>`.
+//!
+//! Each type has its own endpoint, so unified ids carry the type (`call:acti_…`).
+//! Close cannot create meetings through the API (they are synced from calendars), so
+//! a meeting create is refused; meetings are listed and read. Tasks and chats (SMS,
+//! WhatsApp) are other resources and not mapped. A Close "lead" is the company, so
+//! `account` and `lead` both mean `lead_id` (give one); emails and notes need it.
+//! Email `status` is Close's own set (inbox, draft, scheduled, outbox, sent) and is
+//! required; `outbox` really sends the email. A scheduled email is sent at `start_time`.
+//! The unit of a call's `duration` is not stated in Close's spec; public clients
+//! treat it as seconds (UNCONFIRMED). Meeting-specific fields are not in the spec, so
+//! meetings read back with the fields every activity has.
+//! Sources and examples: tests/fixtures/close/README.md.
+
+use serde_json::{json, Map, Value};
+
+use crate::account::{basic, Account};
+use crate::convert::{get_str, to_iso};
+use crate::error::{Error, Issue, Result, Warning};
+use crate::filters::as_range;
+use crate::http::{HttpRequest, Method};
+use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+
+use super::engagement_common::{self as common, TypeRule};
+use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "close",
+    label: "Close",
+    docs: "https://developer.close.com/api/resources/activities/calls/create.md",
+    hosts: &["api.close.com"],
+    origin: |_| Ok("https://api.close.com".into()),
+    auth,
+    ops: &[
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Create,
+            fields: CREATE,
+            returns: RETURNS,
+            start: start_create,
+            check: Some(check),
+            notes: "POST /api/v1/activity/{call|email|note}/; meetings cannot be created through Close's API",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::List,
+            fields: FILTERS,
+            returns: RETURNS,
+            start: |_| common::TypedPaged::boxed(page_request, parse_page, |_, _, raw, w| map_activity(raw, w)),
+            check: None,
+            notes: "calls, emails, notes, meetings in turn (_skip/_limit/has_more); updated_at is applied by crosswalk",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Get,
+            fields: &[FieldMap::custom("engagement_type", "activity type, when the id has no type prefix").conv(Conv::Map(READ_TYPES))],
+            returns: RETURNS,
+            start: start_get,
+            check: None,
+            notes: "ids are {type}:{Close id}; a bare id needs ?engagement_type",
+        },
+    ],
+};
+
+const READ_TYPES: &[(&str, crate::schema::Lit)] = &[("call", s("call")), ("email", s("email")), ("note", s("note")), ("meeting", s("meeting"))];
+const KINDS: &[&str] = &["call", "email", "note", "meeting"];
+const ALL: &[&str] = &["call", "email", "note"];
+
+const CREATE: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "/api/v1/activity/{call|email|note}/").required().conv(Conv::Map(&[("call", s("call")), ("email", s("email")), ("note", s("note"))])),
+    FieldMap::custom("content", "note (calls, notes) | body_text (emails)"),
+    FieldMap::custom("subject", "subject (emails) | title (notes)"),
+    FieldMap::body("owner", "user_id").conv(Conv::Id),
+    FieldMap::custom("account", "lead_id (a Close lead is the company)"),
+    FieldMap::custom("lead", "lead_id").rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("contacts", "contact_id (one)").rules(&[Rule::MaxItems(1)]),
+    FieldMap::body("start_time", "activity_at").conv(Conv::UtcIso),
+    FieldMap::body("created_at", "date_created").conv(Conv::UtcIso),
+    FieldMap::custom("duration", "duration (calls; seconds, UNCONFIRMED unit)"),
+    FieldMap::custom("direction", "direction (calls): inbound | outbound").rules(&[Rule::OneOf(&["inbound", "outbound"])]),
+    FieldMap::custom("status", "status (emails): inbox | draft | scheduled | outbox | sent"),
+    FieldMap::custom("phone_numbers", "phone (calls, E.164)").rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("custom_fields", "custom_fields (calls)"),
+];
+
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Only("subject", &["email", "note"]),
+    TypeRule::Only("duration", &["call"]),
+    TypeRule::Only("direction", &["call"]),
+    TypeRule::Only("phone_numbers", &["call"]),
+    TypeRule::Only("custom_fields", &["call"]),
+    TypeRule::Only("status", &["email"]),
+    TypeRule::Required("status", &["email"]),
+    TypeRule::AnyOf(&["account", "lead"], &["email", "note"]),
+    TypeRule::AtMostOne(&["account", "lead"], ALL),
+];
+
+const FILTERS: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "activity type to list (else call, email, note, meeting in turn)").conv(Conv::Map(READ_TYPES)),
+    FieldMap::query("contact_id", "contact_id"),
+    FieldMap::query("account_id", "lead_id"),
+    FieldMap::custom("created_at", "?date_created__gt/gte/lt/lte"),
+    FieldMap::local("updated_at"),
+];
+
+const RETURNS: &[&str] = &[
+    "id", "engagement_type", "subject", "content", "owner", "contacts", "account", "start_time", "duration", "direction", "status", "phone_numbers", "created_at", "updated_at",
+];
+
+const EMAIL_STATUS: &[(&str, &str)] = &[("inbox", "inbox"), ("draft", "draft"), ("scheduled", "scheduled"), ("outbox", "outbox"), ("sent", "sent")];
+/// Calls say inbound/outbound; emails say incoming/outgoing.
+const DIRECTION: &[(&str, &str)] = &[("inbound", "inbound"), ("outbound", "outbound"), ("incoming", "inbound"), ("outgoing", "outbound")];
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    if let Some(token) = account.credential_opt("access_token") {
+        return Ok(req.secret_header("authorization", format!("Bearer {token}")));
+    }
+    Ok(req.secret_header("authorization", basic(account.credential("api_key")?, "")))
+}
+
+fn check(fields: &Map<String, Value>) -> Vec<Issue> {
+    let mut issues = common::check_types("close", fields, TYPE_RULES);
+    issues.extend(common::no_phone_extensions("close", fields));
+    issues
+}
+
+fn create_body(ctx: &Ctx, kind: &str) -> Value {
+    let f = ctx.fields;
+    let mut b = crate::mapping::apply(ctx.op.fields, f).body;
+    let activity_at = b.get("activity_at").cloned();
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            b.insert(k.to_string(), v);
+        }
+    };
+    put("lead_id", common::ref_id(f, "account").or_else(|| common::ref_ids(f, "lead").into_iter().next()).map(Value::String));
+    put("contact_id", common::ref_ids(f, "contacts").into_iter().next().map(Value::String));
+    let content = f.get("content").cloned();
+    match kind {
+        "call" => {
+            put("note", content);
+            put("duration", f.get("duration").cloned());
+            put("direction", f.get("direction").cloned());
+            put("phone", f.get("phone_numbers").and_then(|p| p.get(0)).and_then(|p| p.get("number")).cloned());
+            put("custom_fields", f.get("custom_fields").cloned());
+        }
+        "email" => {
+            put("body_text", content);
+            put("subject", f.get("subject").cloned());
+            let status = f.get("status").and_then(Value::as_str);
+            put("status", status.map(|s| json!(s)));
+            if status == Some("scheduled") {
+                put("date_scheduled", activity_at);
+            }
+        }
+        _ => {
+            put("note", content);
+            put("title", f.get("subject").cloned());
+        }
+    }
+    let mut body = Value::Object(b);
+    if let Some(extra) = ctx.remote_data {
+        crate::convert::merge(&mut body, extra);
+    }
+    body
+}
+
+fn activity_url(ctx: &Ctx, kind: &str, id: Option<&str>) -> crate::http::UrlBuilder {
+    let url = ctx.url().path("/api/v1/activity/").path(kind);
+    match id {
+        Some(id) => url.seg(id).path("/"),
+        None => url.path("/"),
+    }
+}
+
+fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let kind = common::engagement_type(ctx.fields).unwrap_or_default();
+    let req = ctx.request(Method::Post, activity_url(ctx, kind, None).build())?.json(create_body(ctx, kind));
+    Single::boxed(req, |_, body, w| Ok((map_activity(&body, w)?, body)))
+}
+
+fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let (kind, native) = common::split_typed_id(ctx, KINDS)?;
+    let url = activity_url(ctx, kind, Some(native)).queries(ctx.query.remote_query.iter().cloned()).build();
+    Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map_activity(&body, w)?, body)))
+}
+
+fn state_kind(ctx: &Ctx, state: &Value) -> Result<&'static str> {
+    match state.get("type").and_then(Value::as_str) {
+        Some(t) => KINDS.iter().copied().find(|k| *k == t).ok_or_else(|| Error::InvalidCursor { reason: "unknown Close activity type".into() }),
+        None => Ok(KINDS.iter().copied().find(|k| Some(*k) == common::engagement_type(ctx.fields)).unwrap_or("call")),
+    }
+}
+
+fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
+    let kind = state_kind(ctx, state)?;
+    let mut url = activity_url(ctx, kind, None)
+        .query("_limit", common::page_size(ctx, 100, 100).to_string())
+        .query("_skip", state.get("skip").and_then(Value::as_u64).unwrap_or(0).to_string())
+        .queries(ctx.table_query());
+    if let Some(v) = ctx.fields.get("created_at") {
+        for (op, bound) in as_range("created_at", v) {
+            url = url.query(&format!("date_created__{op}"), bound.as_str().and_then(crate::convert::iso_from_str).unwrap_or_default());
+        }
+    }
+    ctx.request(Method::Get, url.build())
+}
+
+fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
+    let kind = state_kind(ctx, state)?;
+    let items = match body.get_mut("data").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => return Err(Error::protocol("close", "list response has no data array")),
+    };
+    let skip = state.get("skip").and_then(Value::as_u64).unwrap_or(0) + items.len() as u64;
+    let next = if body.get("has_more") == Some(&Value::Bool(true)) {
+        Some(json!({ "type": kind, "skip": skip }))
+    } else if common::engagement_type(ctx.fields).is_none() {
+        KINDS.iter().skip_while(|k| **k != kind).nth(1).map(|k| json!({ "type": k, "skip": 0 }))
+    } else {
+        None
+    };
+    Ok(RawPage { items, next })
+}
+
+fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let id = get_str(a, "id").ok_or_else(|| Error::protocol("close", "activity has no id"))?;
+    let raw_type = get_str(a, "_type").unwrap_or_default();
+    let kind = KINDS.iter().copied().find(|k| k.eq_ignore_ascii_case(raw_type));
+    let Some(kind) = kind else {
+        return Err(Error::protocol("close", format!("unexpected activity type {raw_type:?}")));
+    };
+    let text = |k: &str| a.get(k).cloned().unwrap_or(Value::Null);
+    let mut r = Map::new();
+    r.insert("id".into(), json!(common::typed_id(kind, id)));
+    r.insert("engagement_type".into(), json!(kind));
+    r.insert("subject".into(), match kind {
+        "email" => text("subject"),
+        "note" => text("title"),
+        _ => Value::Null,
+    });
+    r.insert("content".into(), match kind {
+        "email" => text("body_text"),
+        "call" | "note" => text("note"),
+        _ => Value::Null,
+    });
+    r.insert("owner".into(), crate::convert::id_ref(a.get("user_id")));
+    r.insert("contacts".into(), common::ref_list([a.get("contact_id")]));
+    r.insert("account".into(), crate::convert::id_ref(a.get("lead_id")));
+    r.insert("start_time".into(), json!(a.get("activity_at").and_then(to_iso)));
+    r.insert("duration".into(), if kind == "call" { a.get("duration").cloned().filter(Value::is_i64).unwrap_or(Value::Null) } else { Value::Null });
+    r.insert("direction".into(), if matches!(kind, "call" | "email") { common::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
+    r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, get_str(a, "status"), w) } else { Value::Null });
+    r.insert("phone_numbers".into(), Value::Array(a.get("phone").filter(|p| kind == "call" && p.is_string()).map(|p| json!({ "number": p })).into_iter().collect()));
+    r.insert("created_at".into(), json!(a.get("date_created").and_then(to_iso)));
+    r.insert("updated_at".into(), json!(a.get("date_updated").and_then(to_iso)));
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,405 @@
+//! Pipedrive — activities through API v2 (`/api/v2/activities`), notes through v1
+//! (`/v1/notes`; Pipedrive has no v2 notes). Docs: https://developers.pipedrive.com/docs/api/v1/Activities,
+//! the v2 schema in Pipedrive's generated client (pipedrive/client-nodejs, `src/versions/v2`).
+//! Host: `https://api.pipedrive.com`, or the account's `context.api_domain`
+//! (`https://{company}.pipedrive.com`, from the OAuth token response; v1 is then under `/api/v1`).
+//! Auth: `Authorization: Bearer <access_token>` (OAuth) or `x-api-token: <api_key>`.
+//!
+//! Calls, meetings, emails and tasks are activities of that type key (the default
+//! keys; accounts can add their own, which read back as engagement_type null with a
+//! warning). Notes are a separate object, so their unified ids are `note:{id}`;
+//! activity ids are plain. v2 takes contacts only as `participants` (its `person_id`
+//! is read-only). Times are UTC: `due_date` + `due_time` (HH:MM), and `duration` is
+//! HH:MM, so durations must be whole minutes. `status` sent/scheduled is `done`
+//! true/false. The v2 list has no type filter: an engagement_type filter on
+//! activities is applied by crosswalk. A list without it reads activities, then notes.
+//! The v2 `add_time` format is UNCONFIRMED; both RFC 3339 and v1's `YYYY-MM-DD HH:MM:SS`
+//! are read. Sources and examples: tests/fixtures/pipedrive/README.md.
+
+use serde_json::{json, Map, Value};
+
+use crate::account::Account;
+use crate::convert::{get, get_str, iso_from_date_and_time, parse_datetime, to_iso};
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::filters::as_range;
+use crate::http::{HttpRequest, Method, Origin};
+use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+
+use super::engagement_common::{self as common, TypeRule};
+use super::{Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "pipedrive",
+    label: "Pipedrive",
+    docs: "https://developers.pipedrive.com/docs/api/v1/Activities",
+    hosts: &["api.pipedrive.com", "*.pipedrive.com"],
+    origin,
+    auth,
+    ops: &[
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Create,
+            fields: CREATE,
+            returns: RETURNS,
+            start: start_create,
+            check: Some(check),
+            notes: "POST /api/v2/activities (call, meeting, email, task) or /v1/notes (note); chat is not a default activity type",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::List,
+            fields: FILTERS,
+            returns: RETURNS,
+            start: |_| common::TypedPaged::boxed(page_request, parse_page, |ctx, state, raw, w| if notes_page(ctx, state) { map_note(raw) } else { map_activity(raw, w) }),
+            check: None,
+            notes: "activities (v2 cursor), then notes (v1 start/limit); engagement_type on activities and created_at are applied by crosswalk",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Get,
+            fields: &[FieldMap::custom("engagement_type", "note → /v1/notes/{id}; else /api/v2/activities/{id}").conv(Conv::Map(TYPES))],
+            returns: RETURNS,
+            start: start_get,
+            check: None,
+            notes: "activity ids are plain; note ids are note:{id}",
+        },
+    ],
+};
+
+const TYPES: &[(&str, crate::schema::Lit)] = &[("call", s("call")), ("meeting", s("meeting")), ("email", s("email")), ("task", s("task")), ("note", s("note"))];
+const ACTIVITY: &[&str] = &["call", "meeting", "email", "task"];
+const NUMERIC_IDS: &[&str] = &["owner", "contacts", "account", "opportunity", "project"];
+
+const CREATE: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "activity type key (call, meeting, email, task) | note → POST /v1/notes").required().conv(Conv::Map(TYPES)),
+    FieldMap::custom("subject", "subject (activities)"),
+    FieldMap::custom("content", "note (activities, HTML) | content (notes, HTML)"),
+    FieldMap::custom("owner", "owner_id (activities) | user_id (notes; admins only)"),
+    FieldMap::custom("contacts", "participants [{person_id, primary}] (activities) | person_id (notes, one)"),
+    FieldMap::custom("account", "org_id"),
+    FieldMap::custom("opportunity", "deal_id"),
+    FieldMap::custom("lead", "lead_id (one)").rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("project", "project_id"),
+    FieldMap::custom("start_time", "due_date + due_time (UTC, activities)"),
+    FieldMap::custom("end_time", "duration = end_time − start_time (activities)"),
+    FieldMap::custom("duration", "duration HH:MM (activities, whole minutes)"),
+    FieldMap::custom("status", "done: sent = true, scheduled = false (activities)").rules(&[Rule::OneOf(&["scheduled", "sent"])]),
+    FieldMap::custom("created_at", "add_time (notes, UTC)"),
+    FieldMap::custom("custom_fields", "merged into the body by field key"),
+];
+
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Only("subject", ACTIVITY),
+    TypeRule::Only("start_time", ACTIVITY),
+    TypeRule::Only("end_time", ACTIVITY),
+    TypeRule::Only("duration", ACTIVITY),
+    TypeRule::Only("status", ACTIVITY),
+    TypeRule::Only("created_at", &["note"]),
+    TypeRule::Required("content", &["note"]),
+    TypeRule::AnyOf(&["opportunity", "contacts", "account", "lead", "project"], &["note"]),
+];
+
+const FILTERS: &[FieldMap] = &[
+    FieldMap::local("engagement_type"),
+    FieldMap::custom("contact_id", "?person_id"),
+    FieldMap::custom("account_id", "?org_id"),
+    FieldMap::custom("updated_at", "?updated_since / updated_until (notes: updated_since)"),
+    FieldMap::local("created_at"),
+];
+
+const RETURNS: &[&str] = &[
+    "id", "engagement_type", "subject", "content", "owner", "contacts", "account", "opportunity", "lead", "project", "start_time", "end_time", "duration", "status",
+    "created_at", "updated_at",
+];
+
+fn origin(account: &Account) -> Result<String> {
+    let Some(domain) = account.context_opt("api_domain") else { return Ok("https://api.pipedrive.com".into()) };
+    let o = Origin::parse(domain.trim_end_matches('/'), "account.context.api_domain")?;
+    if !o.as_str().starts_with("https://") || !o.host().ends_with(".pipedrive.com") {
+        return Err(Error::one_issue(Some("pipedrive"), Issue::new("account.context.api_domain", IssueCode::InvalidFormat, "must be the https://….pipedrive.com api_domain from the token response")));
+    }
+    Ok(o.as_str().to_string())
+}
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    if let Some(token) = account.credential_opt("access_token") {
+        return Ok(req.secret_header("authorization", format!("Bearer {token}")));
+    }
+    Ok(req.secret_header("x-api-token", account.credential("api_key")?))
+}
+
+/// v1 lives under `/api/v1` on company domains and under `/v1` on api.pipedrive.com.
+fn v1(ctx: &Ctx) -> &'static str {
+    if ctx.account.context_opt("api_domain").is_some() { "/api/v1" } else { "/v1" }
+}
+
+fn check(fields: &Map<String, Value>) -> Vec<Issue> {
+    let mut issues = common::check_types("pipedrive", fields, TYPE_RULES);
+    issues.extend(common::end_after_start(fields));
+    for name in NUMERIC_IDS {
+        let ids = match fields.get(*name) {
+            Some(Value::Array(_)) => common::ref_ids(fields, name),
+            Some(_) => common::ref_id(fields, name).into_iter().collect(),
+            None => continue,
+        };
+        if ids.iter().any(|id| id.parse::<u64>().is_err()) {
+            issues.push(Issue::new(format!("body.{name}"), IssueCode::InvalidFormat, "Pipedrive ids are numbers"));
+        }
+    }
+    if common::engagement_type(fields) == Some("note") && common::ref_ids(fields, "contacts").len() > 1 {
+        issues.push(Issue::new("body.contacts", IssueCode::TooLong, "a Pipedrive note belongs to one person"));
+    }
+    if fields.contains_key("end_time") && !fields.contains_key("start_time") {
+        issues.push(Issue::new("body.start_time", IssueCode::Required, "Pipedrive stores end_time as a duration from start_time"));
+    }
+    if let Some(secs) = fields.get("duration").and_then(Value::as_i64) {
+        if secs % 60 != 0 || secs >= 100 * 3600 {
+            issues.push(Issue::new("body.duration", IssueCode::InvalidFormat, "Pipedrive stores durations as HH:MM; give whole minutes under 100 hours"));
+        } else if span(fields).is_some_and(|s| s != secs) {
+            issues.push(Issue::new("body.duration", IssueCode::Conflict, "does not match end_time − start_time"));
+        }
+    }
+    if span(fields).is_some_and(|s| s % 60 != 0 || s >= 100 * 3600) {
+        issues.push(Issue::new("body.end_time", IssueCode::InvalidFormat, "Pipedrive stores end_time as an HH:MM duration; it must be whole minutes after start_time"));
+    }
+    issues
+}
+
+/// end_time − start_time in seconds.
+fn span(fields: &Map<String, Value>) -> Option<i64> {
+    let at = |k: &str| fields.get(k).and_then(Value::as_str).and_then(parse_datetime);
+    Some((at("end_time")? - at("start_time")?).whole_seconds())
+}
+
+fn num(fields: &Map<String, Value>, name: &str) -> Option<Value> {
+    common::ref_id(fields, name).map(|id| common::numeric_or_string(&id))
+}
+
+fn body_for(ctx: &Ctx, kind: &str) -> Value {
+    let f = ctx.fields;
+    let mut b = Map::new();
+    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
+        b.insert(k.clone(), v.clone());
+    }
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            b.insert(k.to_string(), v);
+        }
+    };
+    let contacts: Vec<Value> = common::ref_ids(f, "contacts").iter().map(|id| common::numeric_or_string(id)).collect();
+    put("deal_id", num(f, "opportunity"));
+    put("org_id", num(f, "account"));
+    put("project_id", num(f, "project"));
+    put("lead_id", common::ref_ids(f, "lead").first().map(|id| json!(id)));
+    if kind == "note" {
+        put("content", f.get("content").cloned());
+        put("person_id", contacts.first().cloned());
+        put("user_id", num(f, "owner"));
+        let at = f.get("created_at").and_then(Value::as_str).and_then(parse_datetime).map(|t| t.to_offset(time::UtcOffset::UTC));
+        put("add_time", at.map(|t| json!(format!("{} {:02}:{:02}:{:02}", crate::convert::date_only(t), t.hour(), t.minute(), t.second()))));
+    } else {
+        put("subject", f.get("subject").cloned());
+        put("type", Some(json!(kind)));
+        put("owner_id", num(f, "owner"));
+        put("note", f.get("content").cloned());
+        let start = f.get("start_time").and_then(Value::as_str).and_then(parse_datetime);
+        put("due_date", start.map(|t| json!(crate::convert::date_only(t))));
+        put("due_time", start.map(|t| json!(crate::convert::time_hm(t))));
+        let secs = f.get("duration").and_then(Value::as_i64).or_else(|| span(f));
+        put("duration", secs.map(|s| json!(format!("{:02}:{:02}", s / 3600, (s % 3600) / 60))));
+        put("done", f.get("status").and_then(Value::as_str).map(|s| json!(s == "sent")));
+        if !contacts.is_empty() {
+            let participants: Vec<Value> = contacts.into_iter().enumerate().map(|(i, id)| json!({ "person_id": id, "primary": i == 0 })).collect();
+            put("participants", Some(Value::Array(participants)));
+        }
+    }
+    let mut body = Value::Object(b);
+    if let Some(extra) = ctx.remote_data {
+        crate::convert::merge(&mut body, extra);
+    }
+    body
+}
+
+fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let kind = common::engagement_type(ctx.fields).unwrap_or_default();
+    let url = if kind == "note" { ctx.url().path(v1(ctx)).path("/notes") } else { ctx.url().path("/api/v2/activities") };
+    Single::boxed(ctx.request(Method::Post, url.build())?.json(body_for(ctx, kind)), |ctx, body, w| {
+        let item = data(body)?;
+        let record = if common::engagement_type(ctx.fields) == Some("note") { map_note(&item)? } else { map_activity(&item, w)? };
+        Ok((record, item))
+    })
+}
+
+/// `data` of a `{success, data}` envelope; `success: false` is a remote error.
+fn data(mut body: Value) -> Result<Value> {
+    if body.get("success") == Some(&Value::Bool(false)) {
+        return Err(failure(body));
+    }
+    body.get_mut("data").map(Value::take).filter(|d| !d.is_null()).ok_or_else(|| Error::protocol("pipedrive", "response has no data"))
+}
+
+/// Pipedrive's `{success: false, error}` as a remote error.
+fn failure(body: Value) -> Error {
+    Error::Remote { provider: "pipedrive".into(), status: 400, message: get_str(&body, "error").map(str::to_string), body }
+}
+
+fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let id = ctx.id()?;
+    let (is_note, native) = match id.strip_prefix("note:") {
+        Some(n) => (true, n),
+        None => (common::engagement_type(ctx.fields) == Some("note"), id),
+    };
+    let url = if is_note { ctx.url().path(v1(ctx)).path("/notes").seg(native) } else { ctx.url().path("/api/v2/activities").seg(native) };
+    let map: super::RecordMapper = if is_note {
+        |_, body, _| {
+            let item = data(body)?;
+            Ok((map_note(&item)?, item))
+        }
+    } else {
+        |_, body, w| {
+            let item = data(body)?;
+            Ok((map_activity(&item, w)?, item))
+        }
+    };
+    Single::boxed(ctx.request(Method::Get, url.build())?, map)
+}
+
+/// Whether a list page reads notes: the state says so, or the first page of a
+/// notes-only list.
+fn notes_page(ctx: &Ctx, state: &Value) -> bool {
+    match state.get("phase").and_then(Value::as_str) {
+        Some(phase) => phase == "notes",
+        None => common::engagement_type(ctx.fields) == Some("note"),
+    }
+}
+
+fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
+    let limit = common::page_size(ctx, 100, 500).to_string();
+    let f = ctx.fields;
+    let range = f.get("updated_at").map(|v| as_range("updated_at", v)).unwrap_or_default();
+    let bound = |ops: [&str; 2]| ops.iter().find_map(|op| range.get(*op)).and_then(Value::as_str).and_then(crate::convert::iso_from_str);
+    let url = if notes_page(ctx, state) {
+        let start = state.get("start").and_then(Value::as_u64).unwrap_or(0);
+        ctx.url().path(v1(ctx)).path("/notes").query("start", start.to_string()).query("limit", limit)
+    } else {
+        ctx.url()
+            .path("/api/v2/activities")
+            .query("limit", limit)
+            .query_opt("cursor", state.get("cursor").and_then(Value::as_str))
+            .query_opt("updated_until", bound(["lt", "lte"]))
+    };
+    let url = url
+        .query_opt("person_id", f.get("contact_id").and_then(Value::as_str))
+        .query_opt("org_id", f.get("account_id").and_then(Value::as_str))
+        .query_opt("updated_since", bound(["gt", "gte"]))
+        .queries(ctx.query.remote_query.iter().cloned());
+    ctx.request(Method::Get, url.build())
+}
+
+fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
+    if body.get("success") == Some(&Value::Bool(false)) {
+        return Err(failure(body));
+    }
+    let next = if notes_page(ctx, state) {
+        let more = get(&body, "additional_data.pagination.more_items_in_collection") == Some(&Value::Bool(true));
+        match get(&body, "additional_data.pagination.next_start").and_then(Value::as_u64) {
+            Some(n) if more => Some(json!({ "phase": "notes", "start": n })),
+            _ => None,
+        }
+    } else {
+        match get_str(&body, "additional_data.next_cursor") {
+            Some(c) => Some(json!({ "phase": "activities", "cursor": c })),
+            // Activities are done; notes follow unless the caller asked for one activity type.
+            None if common::engagement_type(ctx.fields).is_none() => Some(json!({ "phase": "notes", "start": 0 })),
+            None => None,
+        }
+    };
+    // v1 answers an empty list with `data: null`.
+    let items = match body.get_mut("data").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        Some(Value::Null) | None => Vec::new(),
+        Some(_) => return Err(Error::protocol("pipedrive", "list data is not an array")),
+    };
+    Ok(RawPage { items, next })
+}
+
+fn id_of(v: &Value) -> Result<String> {
+    crate::convert::id_string(v.get("id")).ok_or_else(|| Error::protocol("pipedrive", "record has no id"))
+}
+
+fn one(v: Option<&Value>) -> Value {
+    Value::Array(Some(crate::convert::id_ref(v)).filter(|r| !r.is_null()).into_iter().collect())
+}
+
+fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let mut r = Map::new();
+    r.insert("id".into(), json!(id_of(a)?));
+    r.insert("engagement_type".into(), match get_str(a, "type") {
+        Some(t) if ACTIVITY.contains(&t) => json!(t),
+        Some(t) => {
+            common::unknown_type_warning(w, t);
+            Value::Null
+        }
+        None => Value::Null,
+    });
+    r.insert("subject".into(), a.get("subject").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), a.get("note").cloned().unwrap_or(Value::Null));
+    r.insert("owner".into(), crate::convert::id_ref(a.get("owner_id").or_else(|| a.get("user_id"))));
+    let people = a.get("participants").and_then(Value::as_array).map(|p| p.iter().map(|x| x.get("person_id")).collect::<Vec<_>>());
+    r.insert("contacts".into(), match people {
+        Some(p) => common::ref_list(p),
+        None => one(a.get("person_id")),
+    });
+    r.insert("account".into(), crate::convert::id_ref(a.get("org_id")));
+    r.insert("opportunity".into(), crate::convert::id_ref(a.get("deal_id")));
+    r.insert("lead".into(), one(a.get("lead_id")));
+    r.insert("project".into(), crate::convert::id_ref(a.get("project_id")));
+    let date = get_str(a, "due_date").filter(|d| !d.is_empty());
+    let time = get_str(a, "due_time").filter(|t| !t.is_empty());
+    let start = match (date, time) {
+        (Some(d), Some(t)) => iso_from_date_and_time(d, t),
+        (Some(d), None) => to_iso(&json!(d)),
+        _ => None,
+    };
+    let duration = get_str(a, "duration").and_then(|d| {
+        let (h, m) = d.split_once(':')?;
+        Some(h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
+    });
+    let end = match (start.as_deref().and_then(parse_datetime), duration, time) {
+        (Some(s), Some(d), Some(_)) => Some(crate::convert::iso_utc(s + time::Duration::seconds(d))),
+        _ => None,
+    };
+    r.insert("start_time".into(), json!(start));
+    r.insert("end_time".into(), json!(end));
+    r.insert("duration".into(), json!(duration));
+    r.insert("status".into(), match a.get("done") {
+        Some(Value::Bool(true)) => json!("sent"),
+        Some(Value::Bool(false)) => json!("scheduled"),
+        _ => Value::Null,
+    });
+    r.insert("created_at".into(), json!(a.get("add_time").and_then(to_iso)));
+    r.insert("updated_at".into(), json!(a.get("update_time").and_then(to_iso)));
+    Ok(r)
+}
+
+fn map_note(n: &Value) -> Result<Map<String, Value>> {
+    let mut r = Map::new();
+    r.insert("id".into(), json!(common::typed_id("note", &id_of(n)?)));
+    r.insert("engagement_type".into(), json!("note"));
+    r.insert("content".into(), n.get("content").cloned().unwrap_or(Value::Null));
+    r.insert("owner".into(), crate::convert::id_ref(n.get("user_id")));
+    r.insert("contacts".into(), one(n.get("person_id")));
+    r.insert("account".into(), crate::convert::id_ref(n.get("org_id")));
+    r.insert("opportunity".into(), crate::convert::id_ref(n.get("deal_id")));
+    r.insert("lead".into(), one(n.get("lead_id")));
+    r.insert("project".into(), crate::convert::id_ref(n.get("project_id")));
+    r.insert("created_at".into(), json!(n.get("add_time").and_then(to_iso)));
+    r.insert("updated_at".into(), json!(n.get("update_time").and_then(to_iso)));
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,404 @@
+//! Salesforce — REST API on the account's own instance, `{instance_url}/services/data/v60.0`.
+//! Docs: https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-task.html,
+//! object-event.html, and https://developer.salesforce.com/docs/platform/api-rest/guide/dome-query.md.
+//! Auth: `Authorization: Bearer <OAuth access token>`; the host is `account.context.instance_url`
+//! (from the token response), which must be an https `*.salesforce.com` / `*.force.com` host.
+//!
+//! Calls, emails and tasks are `Task` records told apart by `TaskSubtype` (Call, Email,
+//! Task); meetings are `Event` records. Salesforce has no note or chat activity here
+//! (notes are ContentNote, a different API), so those types are refused.
+//! A create answers only `{id, success}`, so it is a chain: POST the sObject, then read
+//! it back with SOQL (which also gives `Who.Type`/`What.Type`, telling contacts from
+//! leads and deals from accounts). If the read fails the error is a partial failure
+//! naming the created id. Lists run one SOQL query per sObject (Task, then Event) and
+//! follow `nextRecordsUrl` on the account's own origin. Unified ids carry the type
+//! (`call:00T…`, `meeting:00U…`), which picks the sObject to read.
+//! A Task's date is `ActivityDate`, a date: `start_time` keeps only its date there (the
+//! day as the caller wrote it, in their offset).
+//! `status` is crosswalk's choice of Task `Status` values: sent = Completed,
+//! scheduled = Not Started. Sources and examples: tests/fixtures/salesforce/README.md.
+
+use serde_json::{json, Map, Value};
+
+use crate::account::Account;
+use crate::convert::{get_str, iso_from_str, parse_datetime};
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::filters::as_range;
+use crate::http::{HttpRequest, Method, Origin};
+use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+
+use super::chain::{Chain, ChainStep};
+use super::engagement_common::{self as common, TypeRule};
+use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+
+/// The REST API version every request uses.
+pub const API: &str = "/services/data/v60.0";
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "salesforce",
+    label: "Salesforce",
+    docs: "https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-task.html",
+    hosts: &["*.salesforce.com", "*.force.com"],
+    origin: instance_origin,
+    auth: |account, req| Ok(req.secret_header("authorization", format!("Bearer {}", account.credential("access_token")?))),
+    ops: &[
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Create,
+            fields: CREATE,
+            returns: RETURNS,
+            start: |_| Chain::boxed(CREATE_STEPS, |_, results, w| {
+                let record = results.get(1).cloned().unwrap_or(Value::Null);
+                Ok((map_record(&record, w)?, record))
+            }),
+            check: Some(check),
+            notes: "POST /sobjects/Task (call, email, task via TaskSubtype) or /sobjects/Event (meeting), then a SOQL read of the new record",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::List,
+            fields: FILTERS,
+            returns: RETURNS,
+            start: |_| common::TypedPaged::boxed(page_request, parse_page, |_, _, raw, w| map_record(raw, w)),
+            check: None,
+            notes: "SOQL over Task then Event (one of them with engagement_type); pages of 200–2000 (Sforce-Query-Options)",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Get,
+            fields: &[FieldMap::custom("engagement_type", "sObject (Task or Event), when the id has no type prefix").conv(Conv::Map(SOBJECTS))],
+            returns: RETURNS,
+            start: start_get,
+            check: None,
+            notes: "ids are {type}:{Salesforce id}; a bare id needs ?engagement_type",
+        },
+    ],
+};
+
+const SOBJECTS: &[(&str, crate::schema::Lit)] = &[("call", s("Task")), ("email", s("Task")), ("task", s("Task")), ("meeting", s("Event"))];
+const KINDS: &[&str] = &["call", "email", "task", "meeting"];
+
+const CREATE: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "sObject: Task with TaskSubtype Call | Email | Task, or Event (meeting)").required().conv(Conv::Map(SOBJECTS)),
+    FieldMap::body("subject", "Subject").rules(&[Rule::MaxLen(255)]),
+    FieldMap::body("content", "Description").rules(&[Rule::MaxLen(32_000)]),
+    FieldMap::body("owner", "OwnerId").conv(Conv::Id),
+    FieldMap::custom("contacts", "WhoId (one contact)").rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("lead", "WhoId (one lead)").rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("account", "WhatId"),
+    FieldMap::custom("opportunity", "WhatId"),
+    FieldMap::custom("start_time", "ActivityDate (Task, the caller's date) | StartDateTime (Event)"),
+    FieldMap::custom("end_time", "EndDateTime (Event)"),
+    FieldMap::custom("duration", "CallDurationInSeconds (call) | DurationInMinutes (meeting, whole minutes)"),
+    FieldMap::custom("direction", "CallType: Inbound | Outbound").rules(&[Rule::OneOf(&["inbound", "outbound"])]),
+    FieldMap::custom("status", "Status (Task): sent = Completed, scheduled = Not Started").rules(&[Rule::OneOf(&["scheduled", "sent"])]),
+    FieldMap::custom("custom_fields", "fields of the sObject by API name (e.g. Score__c)"),
+];
+
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Only("direction", &["call"]),
+    TypeRule::Only("duration", &["call", "meeting"]),
+    TypeRule::Only("end_time", &["meeting"]),
+    TypeRule::Only("status", &["call", "email", "task"]),
+    TypeRule::Required("start_time", &["meeting"]),
+    TypeRule::AnyOf(&["end_time", "duration"], &["meeting"]),
+    TypeRule::AtMostOne(&["contacts", "lead"], KINDS),
+    TypeRule::AtMostOne(&["opportunity", "account"], KINDS),
+];
+
+const FILTERS: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "FROM Task WHERE TaskSubtype … | FROM Event").conv(Conv::Map(SOBJECTS)),
+    FieldMap::custom("contact_id", "WHERE WhoId = …"),
+    FieldMap::custom("account_id", "WHERE AccountId = …"),
+    FieldMap::custom("created_at", "WHERE CreatedDate >=/>/</<= …"),
+    FieldMap::custom("updated_at", "WHERE LastModifiedDate >=/>/</<= …"),
+];
+
+const RETURNS: &[&str] = &[
+    "id", "engagement_type", "subject", "content", "owner", "contacts", "lead", "account", "opportunity", "start_time", "end_time", "duration", "direction", "status",
+    "created_at", "updated_at",
+];
+
+const TASK_FIELDS: &str = "Id, Subject, Description, ActivityDate, Status, OwnerId, WhoId, Who.Type, WhatId, What.Type, AccountId, TaskSubtype, CallType, CallDurationInSeconds, CreatedDate, LastModifiedDate";
+const EVENT_FIELDS: &str = "Id, Subject, Description, StartDateTime, EndDateTime, DurationInMinutes, OwnerId, WhoId, Who.Type, WhatId, What.Type, AccountId, CreatedDate, LastModifiedDate";
+
+const TASK_STATUS: &[(&str, &str)] = &[("Completed", "sent"), ("Not Started", "scheduled")];
+const CALL_TYPE: &[(&str, &str)] = &[("Inbound", "inbound"), ("Outbound", "outbound")];
+
+fn instance_origin(account: &Account) -> Result<String> {
+    let raw = account.context_str("instance_url")?;
+    let origin = Origin::parse(raw.trim_end_matches('/'), "account.context.instance_url")?;
+    let host = origin.host().to_string();
+    let ok = origin.as_str().starts_with("https://") && (host.ends_with(".salesforce.com") || host.ends_with(".force.com"));
+    if !ok {
+        return Err(Error::one_issue(Some("salesforce"), Issue::new("account.context.instance_url", IssueCode::InvalidFormat, "must be the https://….my.salesforce.com instance URL from the token response")));
+    }
+    Ok(origin.as_str().to_string())
+}
+
+fn sobject(kind: &str) -> &'static str {
+    if kind == "meeting" { "Event" } else { "Task" }
+}
+
+fn check(fields: &Map<String, Value>) -> Vec<Issue> {
+    let mut issues = common::check_types("salesforce", fields, TYPE_RULES);
+    issues.extend(common::end_after_start(fields));
+    if common::engagement_type(fields) == Some("meeting") {
+        if let Some(secs) = fields.get("duration").and_then(Value::as_i64) {
+            let at = |k: &str| fields.get(k).and_then(Value::as_str).and_then(parse_datetime);
+            if secs % 60 != 0 {
+                issues.push(Issue::new("body.duration", IssueCode::InvalidFormat, "Salesforce stores meeting durations in whole minutes (DurationInMinutes); give a multiple of 60 seconds"));
+            } else if let (Some(start), Some(end)) = (at("start_time"), at("end_time")) {
+                if (end - start).whole_seconds() != secs {
+                    issues.push(Issue::new("body.duration", IssueCode::Conflict, "does not match end_time − start_time; Salesforce needs both to agree"));
+                }
+            }
+        }
+    }
+    issues
+}
+
+fn create_body(ctx: &Ctx) -> Value {
+    let f = ctx.fields;
+    let kind = common::engagement_type(f).unwrap_or_default();
+    let mut body = Map::new();
+    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
+        body.insert(k.clone(), v.clone());
+    }
+    body.extend(crate::mapping::apply(ctx.op.fields, f).body);
+    let who = common::ref_ids(f, "contacts").into_iter().chain(common::ref_ids(f, "lead")).next();
+    let what = common::ref_id(f, "opportunity").or_else(|| common::ref_id(f, "account"));
+    body.extend(who.map(|id| ("WhoId".to_string(), json!(id))));
+    body.extend(what.map(|id| ("WhatId".to_string(), json!(id))));
+    let start = f.get("start_time").and_then(Value::as_str).and_then(parse_datetime);
+    let duration = f.get("duration").and_then(Value::as_i64);
+    if kind == "meeting" {
+        body.extend(start.map(|t| ("StartDateTime".to_string(), json!(crate::convert::iso_utc(t)))));
+        body.extend(f.get("end_time").and_then(Value::as_str).and_then(iso_from_str).map(|t| ("EndDateTime".to_string(), json!(t))));
+        body.extend(duration.map(|d| ("DurationInMinutes".to_string(), json!(d / 60))));
+    } else {
+        let subtype = match kind {
+            "call" => "Call",
+            "email" => "Email",
+            _ => "Task",
+        };
+        body.insert("TaskSubtype".into(), json!(subtype));
+        // A date as the caller wrote it: the local day they meant, not the UTC one.
+        let day = f.get("start_time").and_then(Value::as_str).and_then(|s| s.get(..10));
+        body.extend(day.map(|d| ("ActivityDate".to_string(), json!(d))));
+        if let Some(status) = f.get("status").and_then(Value::as_str) {
+            body.insert("Status".into(), json!(if status == "sent" { "Completed" } else { "Not Started" }));
+        }
+        if kind == "call" {
+            body.extend(f.get("direction").and_then(Value::as_str).map(|d| ("CallType".to_string(), json!(if d == "inbound" { "Inbound" } else { "Outbound" }))));
+            body.extend(duration.map(|d| ("CallDurationInSeconds".to_string(), json!(d))));
+        }
+    }
+    let mut body = Value::Object(body);
+    if let Some(extra) = ctx.remote_data {
+        crate::convert::merge(&mut body, extra);
+    }
+    body
+}
+
+/// A SOQL string literal.
+fn soql_str(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('\'', "\\'").replace('\n', "\\n").replace('\r', "\\r").replace('\t', "\\t").replace('"', "\\\"");
+    format!("'{escaped}'")
+}
+
+fn query_request(ctx: &Ctx, soql: &str, batch: Option<u32>) -> Result<HttpRequest> {
+    let url = ctx.url().path(API).path("/query").query("q", soql).queries(ctx.query.remote_query.iter().cloned());
+    let req = ctx.request(Method::Get, url.build())?;
+    Ok(match batch {
+        Some(n) => req.header("sforce-query-options", format!("batchSize={n}")),
+        None => req,
+    })
+}
+
+fn select_by_id(ctx: &Ctx, object: &str, id: &str) -> Result<HttpRequest> {
+    let fields = if object == "Event" { EVENT_FIELDS } else { TASK_FIELDS };
+    query_request(ctx, &format!("SELECT {fields} FROM {object} WHERE Id = {}", soql_str(id)), None)
+}
+
+static CREATE_STEPS: &[ChainStep] = &[
+    ChainStep {
+        name: "create",
+        build: |ctx, _| {
+            let object = sobject(common::engagement_type(ctx.fields).unwrap_or_default());
+            Ok(Some(ctx.request(Method::Post, ctx.url().path(API).path("/sobjects/").path(object).build())?.json(create_body(ctx))))
+        },
+        read: |ctx, _, body| {
+            if body.get("success") == Some(&Value::Bool(false)) {
+                return Err(Error::Remote { provider: "salesforce".into(), status: 400, message: super::error_message(&body["errors"]), body });
+            }
+            let id = get_str(&body, "id").ok_or_else(|| Error::protocol("salesforce", "create answered without an id"))?;
+            Ok(json!({ "id": id, "sobject": sobject(common::engagement_type(ctx.fields).unwrap_or_default()) }))
+        },
+    },
+    ChainStep {
+        name: "fetch",
+        build: |ctx, done| {
+            let created = done.first().cloned().unwrap_or(Value::Null);
+            Ok(Some(select_by_id(ctx, get_str(&created, "sobject").unwrap_or("Task"), get_str(&created, "id").unwrap_or_default())?))
+        },
+        read: |_, _, body| first_record(body),
+    },
+];
+
+fn first_record(mut body: Value) -> Result<Value> {
+    match body.get_mut("records").and_then(|r| r.get_mut(0)).map(Value::take) {
+        Some(record) => Ok(record),
+        None => Err(Error::Remote { provider: "salesforce".into(), status: 404, message: Some("no record with this id".into()), body }),
+    }
+}
+
+fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let (kind, native) = common::split_typed_id(ctx, KINDS)?;
+    Single::boxed(select_by_id(ctx, sobject(kind), native)?, |_, body, w| {
+        let record = first_record(body)?;
+        Ok((map_record(&record, w)?, record))
+    })
+}
+
+/// SOQL date-time literal (whole seconds, UTC), rounded outward so the provider's
+/// filter is never narrower than the caller's; crosswalk re-checks exactly.
+fn soql_datetime(v: &Value, round_up: bool) -> Option<String> {
+    let t = v.as_str().and_then(parse_datetime)?.to_offset(time::UtcOffset::UTC);
+    let whole = t.replace_nanosecond(0).ok()?;
+    let t = if round_up && whole != t { whole + time::Duration::SECOND } else { whole };
+    Some(format!("{}T{:02}:{:02}:{:02}Z", crate::convert::date_only(t), t.hour(), t.minute(), t.second()))
+}
+
+fn list_soql(ctx: &Ctx, object: &str) -> String {
+    let f = ctx.fields;
+    let mut wheres = Vec::new();
+    match (object, common::engagement_type(f)) {
+        ("Task", Some("call")) => wheres.push("TaskSubtype = 'Call'".to_string()),
+        ("Task", Some("email")) => wheres.push("TaskSubtype = 'Email'".to_string()),
+        ("Task", Some("task")) => wheres.push("TaskSubtype NOT IN ('Call', 'Email', 'ListEmail')".to_string()),
+        _ => {}
+    }
+    if let Some(id) = f.get("contact_id").and_then(Value::as_str) {
+        wheres.push(format!("WhoId = {}", soql_str(id)));
+    }
+    if let Some(id) = f.get("account_id").and_then(Value::as_str) {
+        wheres.push(format!("AccountId = {}", soql_str(id)));
+    }
+    for (filter, column) in [("created_at", "CreatedDate"), ("updated_at", "LastModifiedDate")] {
+        for (op, bound) in f.get(filter).map(|v| as_range(filter, v)).into_iter().flatten() {
+            let (sym, up) = match op.as_str() {
+                "gt" => (">", false),
+                "gte" => (">=", false),
+                "lt" => ("<", true),
+                _ => ("<=", true),
+            };
+            wheres.extend(soql_datetime(&bound, up).map(|t| format!("{column} {sym} {t}")));
+        }
+    }
+    let fields = if object == "Event" { EVENT_FIELDS } else { TASK_FIELDS };
+    let mut soql = format!("SELECT {fields} FROM {object}");
+    if !wheres.is_empty() {
+        soql.push_str(" WHERE ");
+        soql.push_str(&wheres.join(" AND "));
+    }
+    soql
+}
+
+/// The sObject a list page reads: from the state, else the filter, else Task.
+fn state_object(ctx: &Ctx, state: &Value) -> Result<&'static str> {
+    match state.get("sobject").and_then(Value::as_str) {
+        Some("Task") => Ok("Task"),
+        Some("Event") => Ok("Event"),
+        Some(_) => Err(Error::InvalidCursor { reason: "unknown Salesforce sObject".into() }),
+        None => Ok(sobject(common::engagement_type(ctx.fields).unwrap_or("task"))),
+    }
+}
+
+fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
+    let batch = common::page_size(ctx, 2000, 2000).max(200);
+    let object = state_object(ctx, state)?;
+    match state.get("next").and_then(Value::as_str) {
+        Some(path) => {
+            // nextRecordsUrl is a path; it is only ever sent to the account's own origin.
+            let ok = path.starts_with("/services/data/") && !path.contains("..") && !path.chars().any(|c| c.is_whitespace() || c.is_control() || c == '#' || c == '@');
+            if !ok {
+                return Err(Error::InvalidCursor { reason: "nextRecordsUrl is not a Salesforce query path".into() });
+            }
+            Ok(ctx.request(Method::Get, ctx.url().raw_path(path).build())?.header("sforce-query-options", format!("batchSize={batch}")))
+        }
+        None => query_request(ctx, &list_soql(ctx, object), Some(batch)),
+    }
+}
+
+fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
+    let object = state_object(ctx, state)?;
+    let items = match body.get_mut("records").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => return Err(Error::protocol("salesforce", "query response has no records array")),
+    };
+    let next = match get_str(&body, "nextRecordsUrl") {
+        Some(url) if body.get("done") != Some(&Value::Bool(true)) => Some(json!({ "sobject": object, "next": url })),
+        _ if object == "Task" && common::engagement_type(ctx.fields).is_none() => Some(json!({ "sobject": "Event" })),
+        _ => None,
+    };
+    Ok(RawPage { items, next })
+}
+
+/// Salesforce writes offsets as `+0000`; RFC 3339 wants `+00:00`.
+fn sf_time(v: Option<&Value>) -> Value {
+    let Some(s) = v.and_then(Value::as_str) else { return Value::Null };
+    let fixed = match s.len().checked_sub(5).and_then(|i| s.get(i..).map(|tail| (i, tail))) {
+        Some((i, tail)) if (tail.starts_with('+') || tail.starts_with('-')) && tail[1..].bytes().all(|b| b.is_ascii_digit()) => format!("{}:{}", &s[..i + 3], &s[i + 3..]),
+        _ => s.to_string(),
+    };
+    iso_from_str(&fixed).map(Value::String).unwrap_or(Value::Null)
+}
+
+fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let id = get_str(rec, "Id").ok_or_else(|| Error::protocol("salesforce", "record has no Id"))?;
+    let is_event = get_str(rec, "attributes.type") == Some("Event") || rec.get("StartDateTime").is_some();
+    let kind = if is_event {
+        "meeting"
+    } else {
+        match get_str(rec, "TaskSubtype") {
+            Some("Call") => "call",
+            Some("Email") | Some("ListEmail") | Some("List Email") => "email",
+            // Task, LinkedIn, Cadence and unset subtypes are all tasks.
+            _ => "task",
+        }
+    };
+    let who = |t: &str| if get_str(rec, "Who.Type") == Some(t) { crate::convert::id_ref(rec.get("WhoId")) } else { Value::Null };
+    let mut r = Map::new();
+    r.insert("id".into(), json!(common::typed_id(kind, id)));
+    r.insert("engagement_type".into(), json!(kind));
+    r.insert("subject".into(), rec.get("Subject").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), rec.get("Description").cloned().unwrap_or(Value::Null));
+    r.insert("owner".into(), crate::convert::id_ref(rec.get("OwnerId")));
+    r.insert("contacts".into(), Value::Array(Some(who("Contact")).filter(|v| !v.is_null()).into_iter().collect()));
+    r.insert("lead".into(), Value::Array(Some(who("Lead")).filter(|v| !v.is_null()).into_iter().collect()));
+    r.insert("account".into(), crate::convert::id_ref(rec.get("AccountId")));
+    r.insert("opportunity".into(), if get_str(rec, "What.Type") == Some("Opportunity") { crate::convert::id_ref(rec.get("WhatId")) } else { Value::Null });
+    if is_event {
+        r.insert("start_time".into(), sf_time(rec.get("StartDateTime")));
+        r.insert("end_time".into(), sf_time(rec.get("EndDateTime")));
+        r.insert("duration".into(), rec.get("DurationInMinutes").and_then(Value::as_i64).map(|m| json!(m * 60)).unwrap_or(Value::Null));
+        r.insert("direction".into(), Value::Null);
+        r.insert("status".into(), Value::Null);
+    } else {
+        r.insert("start_time".into(), sf_time(rec.get("ActivityDate")));
+        r.insert("end_time".into(), Value::Null);
+        r.insert("duration".into(), rec.get("CallDurationInSeconds").cloned().filter(Value::is_number).unwrap_or(Value::Null));
+        r.insert("direction".into(), common::map_value(CALL_TYPE, get_str(rec, "CallType"), "direction", w));
+        r.insert("status".into(), map_status(TASK_STATUS, get_str(rec, "Status"), w));
+    }
+    r.insert("created_at".into(), sf_time(rec.get("CreatedDate")));
+    r.insert("updated_at".into(), sf_time(rec.get("LastModifiedDate")));
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests;

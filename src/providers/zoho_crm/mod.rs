@@ -1,0 +1,420 @@
+//! Zoho CRM — record API v8 at `{api domain}/crm/v8/{module}` on the account's data
+//! centre. Docs: https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html,
+//! get-records.html, multi-dc.html; schemas from Zoho's OpenAPI (zoho/crm-oas, v8.0).
+//! Auth: `Authorization: Zoho-oauthtoken <access_token>`. Host: `account.context.api_domain`
+//! (from the token response) or `account.context.region` (us, eu, in, au, cn, jp, ca, sa);
+//! neither means US.
+//!
+//! Calls, meetings (module `Events`), tasks and notes are separate modules, so unified
+//! ids carry the type (`call:7328…`). Zoho has no email or chat activity module here.
+//! A create answers only the new id, so it is a chain: insert, then read the record.
+//! Links: `Who_Id` is a contact; `What_Id` + `$se_module` is one account, deal or lead;
+//! meetings list contacts and leads as `Participants`; a note hangs off exactly one
+//! `Parent_Id`. Calls need `Call_Type` (direction) and `Call_Start_Time`; `Call_Duration`
+//! is mm:ss. Times are sent with the caller's own offset (Zoho's documented form);
+//! a task's `Due_Date` is the caller's date. `remote_data` goes into the record, except
+//! the envelope keys (`trigger`, `process`, `duplicate_check_fields`, `wf_trigger`,
+//! `lar_id`). Lists page (`page`, then `page_token` when Zoho offers one) through
+//! Calls, Events, Tasks and Notes in turn. Whether `fields=` returns `$se_module` is
+//! UNCONFIRMED; without it list records leave account/opportunity/lead empty.
+//! Sources and examples: tests/fixtures/zoho_crm/README.md.
+
+use serde_json::{json, Map, Value};
+
+use crate::account::Account;
+use crate::convert::{get, get_str, parse_datetime, to_iso};
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::http::{HttpRequest, Method};
+use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+
+use super::chain::{Chain, ChainStep};
+use super::engagement_common::{self as common, TypeRule};
+use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+
+const DOMAINS: &[(&str, &str)] = &[
+    ("us", "https://www.zohoapis.com"),
+    ("eu", "https://www.zohoapis.eu"),
+    ("in", "https://www.zohoapis.in"),
+    ("au", "https://www.zohoapis.com.au"),
+    ("cn", "https://www.zohoapis.com.cn"),
+    ("jp", "https://www.zohoapis.jp"),
+    ("ca", "https://www.zohoapis.ca"),
+    ("sa", "https://www.zohoapis.sa"),
+];
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "zoho_crm",
+    label: "Zoho CRM",
+    docs: "https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html",
+    hosts: &["www.zohoapis.com", "www.zohoapis.eu", "www.zohoapis.in", "www.zohoapis.com.au", "www.zohoapis.com.cn", "www.zohoapis.jp", "www.zohoapis.ca", "www.zohoapis.sa"],
+    origin,
+    auth: |account, req| Ok(req.secret_header("authorization", format!("Zoho-oauthtoken {}", account.credential("access_token")?))),
+    ops: &[
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Create,
+            fields: CREATE,
+            returns: RETURNS,
+            start: |_| Chain::boxed(CREATE_STEPS, |ctx, results, w| {
+                let record = results.get(1).cloned().unwrap_or(Value::Null);
+                Ok((map_record(module(common::engagement_type(ctx.fields).unwrap_or_default())?, &record, w)?, record))
+            }),
+            check: Some(check),
+            notes: "POST /crm/v8/{Calls|Events|Tasks|Notes}, then GET the new record; email and chat are not representable",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::List,
+            fields: FILTERS,
+            returns: RETURNS,
+            start: |_| common::TypedPaged::boxed(page_request, parse_page, |ctx, state, raw, w| map_record(state_module(ctx, state)?, raw, w)),
+            check: None,
+            notes: "Calls, Events, Tasks, Notes in turn (one module with engagement_type); other filters are applied by crosswalk",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Get,
+            fields: &[FieldMap::custom("engagement_type", "module, when the id has no type prefix").conv(Conv::Map(MODULE_NAMES))],
+            returns: RETURNS,
+            start: start_get,
+            check: None,
+            notes: "ids are {type}:{Zoho id}; a bare id needs ?engagement_type",
+        },
+    ],
+};
+
+const MODULE_NAMES: &[(&str, crate::schema::Lit)] = &[("call", s("Calls")), ("meeting", s("Events")), ("task", s("Tasks")), ("note", s("Notes"))];
+const KINDS: &[&str] = &["call", "meeting", "task", "note"];
+const LINKS: &[&str] = &["contacts", "lead", "account", "opportunity"];
+
+const CREATE: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "module: Calls | Events | Tasks | Notes").required().conv(Conv::Map(MODULE_NAMES)),
+    FieldMap::custom("subject", "Subject (calls, tasks) | Event_Title (meetings) | Note_Title (notes)").rules(&[Rule::MaxLen(255)]),
+    FieldMap::custom("content", "Description | Note_Content (notes)"),
+    FieldMap::custom("owner", "Owner {id} (calls, meetings, tasks)"),
+    FieldMap::custom("contacts", "Who_Id (calls, tasks: one) | Participants (meetings) | Parent_Id (notes)"),
+    FieldMap::custom("lead", "What_Id + $se_module Leads | Participants (meetings) | Parent_Id (notes)"),
+    FieldMap::custom("account", "What_Id + $se_module Accounts | Parent_Id (notes)"),
+    FieldMap::custom("opportunity", "What_Id + $se_module Deals | Parent_Id (notes)"),
+    FieldMap::custom("start_time", "Call_Start_Time | Start_DateTime | Due_Date (tasks, date)"),
+    FieldMap::custom("end_time", "End_DateTime (meetings)"),
+    FieldMap::custom("duration", "Call_Duration mm:ss (calls)").rules(&[Rule::Range(0, 5999)]),
+    FieldMap::custom("direction", "Call_Type: Inbound | Outbound | Missed (calls)"),
+    FieldMap::custom("status", "Outbound_Call_Status: scheduled = Scheduled, sent = Completed").rules(&[Rule::OneOf(&["scheduled", "sent"])]),
+    FieldMap::custom("custom_fields", "fields of the record by API name"),
+];
+
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Only("owner", &["call", "meeting", "task"]),
+    TypeRule::Only("start_time", &["call", "meeting", "task"]),
+    TypeRule::Only("end_time", &["meeting"]),
+    TypeRule::Only("duration", &["call"]),
+    TypeRule::Only("direction", &["call"]),
+    TypeRule::Only("status", &["call"]),
+    TypeRule::Required("direction", &["call"]),
+    TypeRule::Required("start_time", &["call", "meeting"]),
+    TypeRule::Required("end_time", &["meeting"]),
+    TypeRule::Required("subject", &["meeting", "task"]),
+    TypeRule::Required("content", &["note"]),
+    TypeRule::AtMostOne(&["lead", "account", "opportunity"], &["call", "task"]),
+    TypeRule::AtMostOne(&["account", "opportunity"], &["meeting"]),
+    TypeRule::AnyOf(LINKS, &["note"]),
+    TypeRule::AtMostOne(LINKS, &["note"]),
+];
+
+const FILTERS: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "module to list (else Calls, Events, Tasks, Notes in turn)").conv(Conv::Map(MODULE_NAMES)),
+    FieldMap::local("contact_id"),
+    FieldMap::local("account_id"),
+    FieldMap::local("created_at"),
+    FieldMap::local("updated_at"),
+];
+
+const RETURNS: &[&str] = &[
+    "id", "engagement_type", "subject", "content", "owner", "contacts", "lead", "account", "opportunity", "start_time", "end_time", "duration", "direction", "status",
+    "created_at", "updated_at",
+];
+
+/// A Zoho module and the fields a list asks for (Zoho requires `fields`, at most 50).
+struct Module {
+    kind: &'static str,
+    name: &'static str,
+    fields: &'static str,
+}
+
+const MODULES: &[Module] = &[
+    Module { kind: "call", name: "Calls", fields: "Subject,Description,Owner,Who_Id,What_Id,Call_Start_Time,Call_Duration,Call_Duration_in_seconds,Call_Type,Outbound_Call_Status,Created_Time,Modified_Time" },
+    Module { kind: "meeting", name: "Events", fields: "Event_Title,Description,Owner,Who_Id,What_Id,Participants,Start_DateTime,End_DateTime,Created_Time,Modified_Time" },
+    Module { kind: "task", name: "Tasks", fields: "Subject,Description,Owner,Who_Id,What_Id,Due_Date,Status,Created_Time,Modified_Time" },
+    Module { kind: "note", name: "Notes", fields: "Note_Title,Note_Content,Owner,Parent_Id,Created_Time,Modified_Time" },
+];
+
+const CALL_TYPE: &[(&str, &str)] = &[("Inbound", "inbound"), ("Outbound", "outbound"), ("Missed", "missed")];
+const OUTBOUND_STATUS: &[(&str, &str)] = &[("Scheduled", "scheduled"), ("Completed", "sent")];
+/// `$se_module` / `Parent_Id.module.api_name` → unified link field.
+const LINK_MODULES: &[(&str, &str)] = &[("Accounts", "account"), ("Deals", "opportunity"), ("Leads", "lead"), ("Contacts", "contacts")];
+const ENVELOPE_KEYS: &[&str] = &["trigger", "process", "duplicate_check_fields", "wf_trigger", "lar_id"];
+
+fn origin(account: &Account) -> Result<String> {
+    let bad = |field: &str, what: &str| Error::one_issue(Some("zoho_crm"), Issue::new(field, IssueCode::InvalidFormat, what.to_string()));
+    if let Some(domain) = account.context_opt("api_domain") {
+        let domain = domain.trim_end_matches('/');
+        return DOMAINS.iter().find(|(_, d)| *d == domain).map(|(_, d)| d.to_string()).ok_or_else(|| bad("account.context.api_domain", "must be a Zoho API domain such as https://www.zohoapis.eu"));
+    }
+    let region = account.context_opt("region").unwrap_or_else(|| "us".into()).to_ascii_lowercase();
+    DOMAINS.iter().find(|(r, _)| *r == region).map(|(_, d)| d.to_string()).ok_or_else(|| bad("account.context.region", "must be one of us, eu, in, au, cn, jp, ca, sa"))
+}
+
+fn module(kind: &str) -> Result<&'static Module> {
+    MODULES.iter().find(|m| m.kind == kind).ok_or_else(|| Error::protocol("zoho_crm", format!("no Zoho module for {kind}")))
+}
+
+fn check(fields: &Map<String, Value>) -> Vec<Issue> {
+    let mut issues = common::check_types("zoho_crm", fields, TYPE_RULES);
+    issues.extend(common::end_after_start(fields));
+    let kind = common::engagement_type(fields).unwrap_or_default();
+    if kind != "meeting" && common::ref_ids(fields, "contacts").len() > 1 {
+        issues.push(Issue::new("body.contacts", IssueCode::TooLong, format!("a Zoho {kind} links one contact")));
+    }
+    if kind != "meeting" && common::ref_ids(fields, "lead").len() > 1 {
+        issues.push(Issue::new("body.lead", IssueCode::TooLong, format!("a Zoho {kind} links one lead")));
+    }
+    if fields.contains_key("status") && fields.get("direction").and_then(Value::as_str) != Some("outbound") {
+        issues.push(Issue::new("body.status", IssueCode::UnsupportedField, "Zoho keeps a status (Outbound_Call_Status) only for outbound calls"));
+    }
+    issues
+}
+
+/// RFC 3339 in the caller's own offset, whole seconds: Zoho's `yyyy-MM-ddTHH:mm:ss±HH:mm`.
+fn zoho_time(v: Option<&Value>) -> Option<Value> {
+    let t = parse_datetime(v?.as_str()?)?;
+    let off = t.offset().whole_minutes();
+    let sign = if off < 0 { '-' } else { '+' };
+    let date = &v?.as_str()?[..10];
+    Some(json!(format!("{date}T{:02}:{:02}:{:02}{sign}{:02}:{:02}", t.hour(), t.minute(), t.second(), off.abs() / 60, off.abs() % 60)))
+}
+
+fn create_envelope(ctx: &Ctx) -> Value {
+    let f = ctx.fields;
+    let kind = common::engagement_type(f).unwrap_or_default();
+    let mut r = Map::new();
+    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
+        r.insert(k.clone(), v.clone());
+    }
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            r.insert(k.to_string(), v);
+        }
+    };
+    let id_obj = |id: Option<String>| id.map(|id| json!({ "id": id }));
+    let subject = f.get("subject").cloned();
+    let content = f.get("content").cloned();
+    // Meetings list leads as participants; elsewhere a lead is the What_Id.
+    let what_fields: &[(&str, &str)] = if kind == "meeting" { &WHAT[..2] } else { WHAT };
+    let what = what_fields.iter().find_map(|(field, m)| first_link(f, field).map(|id| (id, *m)));
+    if kind == "note" {
+        put("Note_Title", subject);
+        put("Note_Content", content);
+        let contact = first_link(f, "contacts").map(|id| (id, "Contacts"));
+        put("Parent_Id", contact.or(what).map(|(id, m)| json!({ "module": { "api_name": m }, "id": id })));
+    } else {
+        put(if kind == "meeting" { "Event_Title" } else { "Subject" }, subject);
+        put("Description", content);
+        put("Owner", id_obj(common::ref_id(f, "owner")));
+        if kind == "meeting" {
+            let people: Vec<Value> = [("contacts", "contact"), ("lead", "lead")]
+                .into_iter()
+                .flat_map(|(field, t)| common::ref_ids(f, field).into_iter().map(move |id| json!({ "type": t, "participant": id })))
+                .collect();
+            put("Participants", Some(Value::Array(people)).filter(|p| p.as_array().is_some_and(|a| !a.is_empty())));
+            put("Start_DateTime", zoho_time(f.get("start_time")));
+            put("End_DateTime", zoho_time(f.get("end_time")));
+        } else {
+            put("Who_Id", id_obj(common::ref_ids(f, "contacts").into_iter().next()));
+        }
+        if let Some((id, m)) = what {
+            put("What_Id", Some(json!({ "id": id })));
+            put("$se_module", Some(json!(m)));
+        }
+        if kind == "call" {
+            put("Call_Start_Time", zoho_time(f.get("start_time")));
+            put("Call_Type", f.get("direction").and_then(Value::as_str).and_then(|d| CALL_TYPE.iter().find(|(_, u)| *u == d)).map(|(p, _)| json!(p)));
+            put("Call_Duration", f.get("duration").and_then(Value::as_i64).map(|s| json!(format!("{:02}:{:02}", s / 60, s % 60))));
+            put("Outbound_Call_Status", f.get("status").and_then(Value::as_str).map(|s| json!(if s == "sent" { "Completed" } else { "Scheduled" })));
+        }
+        if kind == "task" {
+            put("Due_Date", f.get("start_time").and_then(Value::as_str).map(|s| json!(&s[..10])));
+        }
+    }
+    let mut record = Value::Object(r);
+    let mut envelope = Map::new();
+    if let Some(extra) = ctx.remote_data.and_then(Value::as_object) {
+        let (outer, inner): (Map<String, Value>, Map<String, Value>) = extra.clone().into_iter().partition(|(k, _)| ENVELOPE_KEYS.contains(&k.as_str()));
+        crate::convert::merge(&mut record, &Value::Object(inner));
+        envelope = outer;
+    }
+    envelope.insert("data".into(), json!([record]));
+    Value::Object(envelope)
+}
+
+/// What_Id candidates in order of preference (only one may be given).
+const WHAT: &[(&str, &str)] = &[("opportunity", "Deals"), ("account", "Accounts"), ("lead", "Leads")];
+
+/// The (first) id of a ref or ref-list field.
+fn first_link(f: &Map<String, Value>, field: &str) -> Option<String> {
+    common::ref_ids(f, field).into_iter().next().or_else(|| common::ref_id(f, field))
+}
+
+fn record_url(ctx: &Ctx, m: &Module, id: &str) -> String {
+    ctx.url().path("/crm/v8/").path(m.name).seg(id).build()
+}
+
+static CREATE_STEPS: &[ChainStep] = &[
+    ChainStep {
+        name: "create",
+        build: |ctx, _| {
+            let m = module(common::engagement_type(ctx.fields).unwrap_or_default())?;
+            Ok(Some(ctx.request(Method::Post, ctx.url().path("/crm/v8/").path(m.name).build())?.json(create_envelope(ctx))))
+        },
+        read: |ctx, _, body| {
+            let m = module(common::engagement_type(ctx.fields).unwrap_or_default())?;
+            let item = get(&body, "data.0").cloned().unwrap_or(Value::Null);
+            if get_str(&item, "status") != Some("success") {
+                return Err(Error::Remote { provider: "zoho_crm".into(), status: 400, message: get_str(&item, "message").map(str::to_string), body });
+            }
+            let id = get_str(&item, "details.id").ok_or_else(|| Error::protocol("zoho_crm", "insert answered without details.id"))?;
+            Ok(json!({ "id": id, "module": m.name }))
+        },
+    },
+    ChainStep {
+        name: "fetch",
+        build: |ctx, done| {
+            let m = module(common::engagement_type(ctx.fields).unwrap_or_default())?;
+            let id = done.first().and_then(|c| get_str(c, "id")).unwrap_or_default();
+            Ok(Some(ctx.request(Method::Get, record_url(ctx, m, id))?))
+        },
+        read: |_, _, body| first_record(body),
+    },
+];
+
+fn first_record(body: Value) -> Result<Value> {
+    get(&body, "data.0").cloned().ok_or_else(|| Error::Remote { provider: "zoho_crm".into(), status: 404, message: Some("no record with this id".into()), body })
+}
+
+fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let (kind, native) = common::split_typed_id(ctx, KINDS)?;
+    Single::boxed(ctx.request(Method::Get, record_url(ctx, module(kind)?, native))?, |ctx, body, w| {
+        let (kind, _) = common::split_typed_id(ctx, KINDS)?;
+        let record = first_record(body)?;
+        Ok((map_record(module(kind)?, &record, w)?, record))
+    })
+}
+
+fn state_module(ctx: &Ctx, state: &Value) -> Result<&'static Module> {
+    match state.get("module").and_then(Value::as_str) {
+        Some(name) => MODULES.iter().find(|m| m.name == name).ok_or_else(|| Error::InvalidCursor { reason: "unknown Zoho module".into() }),
+        None => module(common::engagement_type(ctx.fields).unwrap_or("call")),
+    }
+}
+
+fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
+    let m = state_module(ctx, state)?;
+    let url = ctx.url().path("/crm/v8/").path(m.name).query("fields", m.fields).query("per_page", common::page_size(ctx, 200, 200).to_string());
+    // Zoho takes either page or page_token, never both.
+    let url = match state.get("page_token").and_then(Value::as_str) {
+        Some(token) => url.query("page_token", token),
+        None => url.query("page", state.get("page").and_then(Value::as_u64).unwrap_or(1).to_string()),
+    };
+    ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
+}
+
+fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
+    let m = state_module(ctx, state)?;
+    // An empty module answers 204 with no body.
+    let items = match body.get_mut("data").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        None if body.is_null() => Vec::new(),
+        _ => return Err(Error::protocol("zoho_crm", "list response has no data array")),
+    };
+    let more = get(&body, "info.more_records") == Some(&Value::Bool(true));
+    let page = get(&body, "info.page").and_then(Value::as_u64).or_else(|| state.get("page").and_then(Value::as_u64)).unwrap_or(1);
+    let next = match (more, get_str(&body, "info.next_page_token")) {
+        (true, Some(token)) => Some(json!({ "module": m.name, "page_token": token })),
+        (true, None) => Some(json!({ "module": m.name, "page": page + 1 })),
+        (false, _) if common::engagement_type(ctx.fields).is_none() => MODULES.iter().skip_while(|x| x.name != m.name).nth(1).map(|x| json!({ "module": x.name })),
+        _ => None,
+    };
+    Ok(RawPage { items, next })
+}
+
+fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let id = crate::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("zoho_crm", "record has no id"))?;
+    let text = |k: &str| rec.get(k).cloned().unwrap_or(Value::Null);
+    let iso = |k: &str| rec.get(k).and_then(to_iso).map(Value::String).unwrap_or(Value::Null);
+    let mut r = Map::new();
+    for f in ["contacts", "lead"] {
+        r.insert(f.into(), json!([]));
+    }
+    for f in ["account", "opportunity"] {
+        r.insert(f.into(), Value::Null);
+    }
+    let mut link = |module: Option<&str>, id: Option<&Value>| {
+        let Some(field) = module.and_then(|m| LINK_MODULES.iter().find(|(p, _)| *p == m)).map(|(_, u)| *u) else { return };
+        let id = crate::convert::id_ref(id);
+        if id.is_null() {
+            return;
+        }
+        match r.get_mut(field) {
+            Some(Value::Array(list)) => list.push(id),
+            _ => {
+                r.insert(field.into(), id);
+            }
+        }
+    };
+    if m.kind == "note" {
+        link(get_str(rec, "Parent_Id.module.api_name").or_else(|| get_str(rec, "$se_module")), get(rec, "Parent_Id.id"));
+    } else {
+        link(Some("Contacts"), get(rec, "Who_Id.id"));
+        link(get_str(rec, "$se_module"), get(rec, "What_Id.id"));
+        for p in rec.get("Participants").and_then(Value::as_array).into_iter().flatten() {
+            let module = match get_str(p, "type") {
+                Some("contact") => Some("Contacts"),
+                Some("lead") => Some("Leads"),
+                _ => None,
+            };
+            link(module, p.get("participant"));
+        }
+    }
+    r.insert("id".into(), json!(common::typed_id(m.kind, &id)));
+    r.insert("engagement_type".into(), json!(m.kind));
+    r.insert("subject".into(), text(match m.kind {
+        "meeting" => "Event_Title",
+        "note" => "Note_Title",
+        _ => "Subject",
+    }));
+    r.insert("content".into(), text(if m.kind == "note" { "Note_Content" } else { "Description" }));
+    r.insert("owner".into(), crate::convert::id_ref(get(rec, "Owner.id")));
+    r.insert("start_time".into(), iso(match m.kind {
+        "call" => "Call_Start_Time",
+        "meeting" => "Start_DateTime",
+        "task" => "Due_Date",
+        _ => "",
+    }));
+    r.insert("end_time".into(), if m.kind == "meeting" { iso("End_DateTime") } else { Value::Null });
+    let seconds = rec.get("Call_Duration_in_seconds").and_then(Value::as_i64).or_else(|| {
+        let (mm, ss) = get_str(rec, "Call_Duration")?.split_once(':')?;
+        Some(mm.parse::<i64>().ok()? * 60 + ss.parse::<i64>().ok()?)
+    });
+    r.insert("duration".into(), if m.kind == "call" { json!(seconds) } else { Value::Null });
+    r.insert("direction".into(), if m.kind == "call" { common::map_value(CALL_TYPE, get_str(rec, "Call_Type"), "direction", w) } else { Value::Null });
+    r.insert("status".into(), if m.kind == "call" { map_status(OUTBOUND_STATUS, get_str(rec, "Outbound_Call_Status"), w) } else { Value::Null });
+    r.insert("created_at".into(), iso("Created_Time"));
+    r.insert("updated_at".into(), iso("Modified_Time"));
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests;
