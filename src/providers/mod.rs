@@ -12,12 +12,14 @@ use crate::schema::{FieldMap, UnifiedMethod};
 
 pub mod ashby;
 pub mod chain;
+pub mod engagements;
 pub mod lever;
 pub mod recruitee;
 pub mod sandbox;
+pub mod zendesk_sell;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &zendesk_sell::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
@@ -133,7 +135,7 @@ pub fn remote_error(provider: &str, resp: &HttpResponse) -> Error {
 /// Pulls a human message out of common error bodies.
 pub fn error_message(body: &Value) -> Option<String> {
     let candidates = [
-        "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0", "error", "detail", "title",
+        "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0.error.message", "errors.0", "error", "detail", "title",
     ];
     candidates.iter().find_map(|p| crate::convert::get(body, p).and_then(Value::as_str).map(|s| s.chars().take(500).collect()))
 }
