@@ -144,11 +144,17 @@ pub(crate) struct TypedPages {
     parse: KindParser,
     map: KindMapper,
     current: Option<(&'static str, Value)>,
+    notice: Option<Warning>,
 }
 
 impl TypedPages {
     pub(crate) fn boxed(kinds: Vec<&'static str>, build: KindRequest, parse: KindParser, map: KindMapper) -> Result<Box<dyn Exchange>> {
-        Ok(Box::new(TypedPages { kinds, build, parse, map, current: None }))
+        Self::with_notice(kinds, build, parse, map, None)
+    }
+    /// As [`TypedPages::boxed`], with a warning reported on the first page (e.g. a
+    /// kind this filter cannot reach).
+    pub(crate) fn with_notice(kinds: Vec<&'static str>, build: KindRequest, parse: KindParser, map: KindMapper, notice: Option<Warning>) -> Result<Box<dyn Exchange>> {
+        Ok(Box::new(TypedPages { kinds, build, parse, map, current: None, notice }))
     }
 }
 
@@ -181,7 +187,7 @@ impl Exchange for TypedPages {
             Some(s) => Some(json!({ "kind": kind, "state": s })),
             None => self.kinds.iter().position(|k| *k == kind).and_then(|i| self.kinds.get(i + 1)).map(|k| json!({ "kind": k, "state": null })),
         };
-        let mut warnings = Vec::new();
+        let mut warnings: Vec<Warning> = self.notice.take().into_iter().collect();
         let mut items = Vec::with_capacity(raw_items.len());
         for (i, raw) in raw_items.into_iter().enumerate() {
             let record = if ctx.skip_mapping() {
