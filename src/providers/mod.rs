@@ -10,6 +10,7 @@ use crate::http::{HttpRequest, HttpResponse, Method, Origin, UrlBuilder};
 use crate::query::{ResponseFormat, UnifiedQuery};
 use crate::schema::{FieldMap, UnifiedMethod};
 
+pub mod affinity;
 pub mod ashby;
 pub mod capsule;
 pub mod chain;
@@ -20,7 +21,7 @@ pub mod sandbox;
 pub mod zendesk_sell;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &zendesk_sell::PROVIDER, &capsule::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &zendesk_sell::PROVIDER, &capsule::PROVIDER, &affinity::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
