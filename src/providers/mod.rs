@@ -16,12 +16,13 @@ pub mod capsule;
 pub mod chain;
 pub mod engagements;
 pub mod lever;
+pub mod onepagecrm;
 pub mod recruitee;
 pub mod sandbox;
 pub mod zendesk_sell;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &zendesk_sell::PROVIDER, &capsule::PROVIDER, &affinity::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &zendesk_sell::PROVIDER, &capsule::PROVIDER, &affinity::PROVIDER, &onepagecrm::PROVIDER];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
