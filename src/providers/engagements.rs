@@ -258,4 +258,147 @@ mod tests {
         assert_eq!(ref_json(&f, "account", false), Some(json!("y")));
         assert_eq!(ref_list(Some(&json!([1, null, "b"]))), json!([{"id": "1"}, {"id": "b"}]));
     }
+
+    /// A minimal valid create body for `provider` and `ty`, with one parent link.
+    fn base(provider: &str, ty: &str) -> Value {
+        match (provider, ty) {
+            ("zendesk_sell", _) => json!({"engagement_type": ty, "content": "base content"}),
+            ("capsule", "task") => json!({"engagement_type": ty, "subject": "base subject", "start_time": "2020-01-01T00:00:00Z", "contacts": [{"id": 1}]}),
+            ("capsule", _) => json!({"engagement_type": ty, "content": "base content", "contacts": [{"id": 1}]}),
+            ("affinity", _) => json!({"content": "base content", "contacts": [{"id": 1}]}),
+            _ => json!({"engagement_type": ty, "content": "base content", "contacts": [{"id": "base-contact"}]}),
+        }
+    }
+
+    /// The type to try a field on: the first the provider stores it on.
+    fn type_for(provider: &str, field: &str) -> &'static str {
+        let applies: Applies = match provider {
+            "zendesk_sell" => crate::providers::zendesk_sell::APPLIES,
+            "capsule" => crate::providers::capsule::APPLIES,
+            "onepagecrm" => crate::providers::onepagecrm::APPLIES,
+            _ => &[],
+        };
+        let default = if provider == "zendesk_sell" { "call" } else { "note" };
+        applies.iter().find(|(f, _)| *f == field).map(|(_, types)| types[0]).unwrap_or(default)
+    }
+
+    /// A sample value and, where the value survives conversion, a marker that must
+    /// appear in the provider request.
+    fn sample(field: &str) -> (Value, Option<&'static str>) {
+        match field {
+            "content" => (json!("marker-content"), Some("marker-content")),
+            "subject" => (json!("marker-subject"), Some("marker-subject")),
+            "owner" => (json!({"id": "90001"}), Some("90001")),
+            "contacts" => (json!([{"id": "90002"}]), Some("90002")),
+            "account" => (json!({"id": "90003"}), Some("90003")),
+            "opportunity" => (json!({"id": "90004"}), Some("90004")),
+            "lead" => (json!([{"id": "90005"}]), Some("90005")),
+            "project" => (json!({"id": "90006"}), Some("90006")),
+            "duration" => (json!(90007), Some("90007")),
+            "direction" => (json!("missed"), None),
+            "start_time" => (json!("2021-03-04T05:06:07Z"), None),
+            "created_at" => (json!("2020-02-03T04:05:06Z"), Some("2020-02-03T04:05:06")),
+            "phone_numbers" => (json!([{"number": "marker-phone"}]), Some("marker-phone")),
+            "remote_data" => (json!({"marker_remote": true}), Some("marker_remote")),
+            other => panic!("no sample for {other}: add one so the coverage walk can test it"),
+        }
+    }
+
+    /// The provider's write request (the last one sent) for a body, as text.
+    fn write_request(provider: &str, body: Value) -> String {
+        let account = json!({"id": "a", "provider": provider, "credentials": {"access_token": "t", "api_key": "k"}, "context": {"user_id": "u"}});
+        let types = crate::testing::fixture("capsule/doc.activitytypes.list.response.json");
+        let script = crate::testing::Script::ok(200, &types).then(201, &json!({"entry": {"id": 1}})).then(201, &json!({}));
+        let (sent, out) = crate::testing::drive(crate::testing::input(account, "crm", "engagements", "create", None, body.clone(), json!({})), script);
+        let req = sent.last().unwrap_or_else(|| panic!("{provider}: nothing sent for {body}: {:?}", out.err().map(|e| e.to_json())));
+        format!("{} {} {}", req.method.as_str(), req.url, req.body_json().map(Value::to_string).unwrap_or_default())
+    }
+
+    /// Walks coverage() for these providers: every request field marked supported
+    /// must change the request the provider receives (and carry its value there).
+    #[test]
+    fn every_supported_create_field_reaches_the_provider_request() {
+        let cov = crate::coverage::coverage();
+        let request = cov["crm"]["engagements"]["create"]["request"].as_object().cloned().unwrap_or_default();
+        let mut checked = 0;
+        for provider in ["zendesk_sell", "capsule", "affinity", "onepagecrm"] {
+            // Capsule's base body carries a parent that another parent would conflict with.
+            let parents: &[&str] = if provider == "capsule" { &["contacts", "account", "opportunity", "project"] } else { &[] };
+            for (field, per) in &request {
+                if per[provider]["supported"] != true {
+                    continue;
+                }
+                if field == "engagement_type" {
+                    let allowed: Vec<&str> = per[provider]["allowed"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+                    if let [a, b, ..] = allowed.as_slice() {
+                        assert_ne!(write_request(provider, base(provider, a)), write_request(provider, base(provider, b)), "{provider}: engagement_type");
+                    } else {
+                        // One representable type: the field only validates (others are rejected).
+                        let (sent, out) = crate::testing::drive(
+                            crate::testing::input(json!({"provider": provider, "credentials": {"api_key": "k"}}), "crm", "engagements", "create", None, json!({"engagement_type": "call", "content": "x", "contacts": [{"id": 1}]}), json!({})),
+                            crate::testing::Script::default(),
+                        );
+                        assert!(sent.is_empty() && out.is_err(), "{provider}: engagement_type call must be rejected");
+                    }
+                    checked += 1;
+                    continue;
+                }
+                let ty = type_for(provider, field);
+                let without = base(provider, ty);
+                let mut with = without.clone();
+                let (value, marker) = sample(field);
+                if parents.contains(&field.as_str()) {
+                    for p in parents {
+                        with.as_object_mut().unwrap().remove(*p);
+                    }
+                }
+                with[field.as_str()] = value;
+                let (a, b) = (write_request(provider, without), write_request(provider, with));
+                assert_ne!(a, b, "{provider}: {field} did not change the request");
+                if let Some(m) = marker {
+                    assert!(b.contains(m) && !a.contains(m), "{provider}: {field} value missing from {b}");
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 38, "fields walked");
+    }
+
+    /// Same walk for list filters: each filter the provider applies changes the first
+    /// list request; the ones crosswalk applies leave it alone.
+    #[test]
+    fn every_provider_applied_filter_reaches_the_list_request() {
+        let cov = crate::coverage::coverage();
+        let request = cov["crm"]["engagements"]["list"]["request"].as_object().cloned().unwrap_or_default();
+        let first_list_request = |provider: &str, query: Value| {
+            let account = json!({"id": "a", "provider": provider, "credentials": {"access_token": "t", "api_key": "k"}, "context": {"user_id": "u"}});
+            let (sent, out) = crate::testing::drive(crate::testing::input(account, "crm", "engagements", "list", None, Value::Null, query.clone()), crate::testing::Script::ok(404, &json!({})));
+            let req = sent.first().unwrap_or_else(|| panic!("{provider}: nothing sent for {query}: {:?}", out.err().map(|e| e.to_json())));
+            req.url.clone()
+        };
+        let mut checked = 0;
+        for provider in ["zendesk_sell", "capsule", "affinity", "onepagecrm"] {
+            let plain = first_list_request(provider, json!({}));
+            for (field, per) in &request {
+                let cell = &per[provider];
+                if cell["supported"] != true {
+                    continue;
+                }
+                let value = match field.as_str() {
+                    "engagement_type" => cell["allowed"].as_array().and_then(|a| a.last()).cloned().unwrap_or(json!("note")),
+                    "contact_id" => json!("90010"),
+                    "account_id" => json!("90011"),
+                    _ => json!({"gte": "2021-03-04T05:06:07Z"}),
+                };
+                let url = first_list_request(provider, json!({ field.as_str(): value }));
+                if cell["applied_by"] == "provider" {
+                    assert_ne!(url, plain, "{provider}: filter {field} did not change the request");
+                } else {
+                    assert_eq!(url, plain, "{provider}: local filter {field} changed the request");
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 20, "filters walked");
+    }
 }
