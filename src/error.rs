@@ -35,6 +35,14 @@ pub enum IssueCode {
     Conflict,
 }
 
+impl IssueCode {
+    pub const ALL: &'static [IssueCode] = &[
+        IssueCode::Required, IssueCode::InvalidType, IssueCode::NotOneOf, IssueCode::TooLong, IssueCode::TooShort,
+        IssueCode::OutOfRange, IssueCode::InvalidDatetime, IssueCode::InvalidFormat, IssueCode::InvalidOrder,
+        IssueCode::UnsupportedField, IssueCode::UnknownField, IssueCode::Duplicate, IssueCode::Conflict,
+    ];
+}
+
 impl Issue {
     pub fn new(field: impl Into<String>, code: IssueCode, message: impl Into<String>) -> Self {
         Issue { field: field.into(), code, message: message.into(), meta: Value::Null }
@@ -109,6 +117,12 @@ impl Error {
         Error::Validation { provider: provider.map(str::to_string), issues: vec![issue] }
     }
 
+    /// Every value [`Error::code`] can return (plus the codes the JS driver adds).
+    pub const ALL_CODES: &'static [&'static str] = &[
+        "validation_failed", "invalid_input", "unknown_provider", "unsupported_operation", "remote_error", "protocol_error",
+        "invalid_cursor", "pagination_loop", "network_error", "budget_exhausted", "partial_failure", "payload_too_large", "misuse",
+    ];
+
     /// Stable machine code of this failure.
     pub fn code(&self) -> &'static str {
         match self {
@@ -134,7 +148,10 @@ impl Error {
             Error::Validation { .. } | Error::InvalidInput { .. } | Error::InvalidCursor { .. } => 400,
             Error::UnknownProvider { .. } => 400,
             Error::UnsupportedOperation { .. } => 501,
-            Error::Remote { status, .. } => *status,
+            // A provider's 4xx/5xx passes through; anything else (a redirect, 1xx) is
+            // not an answer crosswalk can use.
+            Error::Remote { status, .. } if (400..600).contains(status) => *status,
+            Error::Remote { .. } => 502,
             Error::Protocol { .. } | Error::PaginationLoop { .. } | Error::Network { .. } => 502,
             Error::BudgetExhausted { .. } => 429,
             Error::PartialFailure { cause, .. } => cause.status(),
@@ -242,6 +259,27 @@ mod tests {
         assert_eq!(j["details"][1]["meta"]["allowed"][1], "public");
         assert!(j["details"][0].get("meta").is_none());
         assert!(j["message"].as_str().unwrap().contains("2 problems"));
+    }
+
+    #[test]
+    fn every_code_is_listed() {
+        let all = [
+            Error::Validation { provider: None, issues: vec![] },
+            Error::invalid("x"),
+            Error::UnknownProvider { provider: "x".into() },
+            Error::UnsupportedOperation { provider: "p".into(), model: "m".into(), resource: "r".into(), method: "x".into() },
+            Error::Remote { provider: "p".into(), status: 400, message: None, body: Value::Null },
+            Error::protocol("p", "x"),
+            Error::InvalidCursor { reason: "x".into() },
+            Error::PaginationLoop { provider: "p".into(), pages: 1 },
+            Error::Network { provider: "p".into(), reason: "x".into(), attempts: 1 },
+            Error::BudgetExhausted { until_ms: 0, window: "minute" },
+            Error::PartialFailure { provider: "p".into(), failed_step: "s".into(), completed: vec![], cause: Box::new(Error::invalid("x")) },
+            Error::PayloadTooLarge { limit: 1 },
+            Error::Misuse { reason: "x".into() },
+        ];
+        let codes: Vec<&str> = all.iter().map(Error::code).collect();
+        assert_eq!(codes, Error::ALL_CODES);
     }
 
     #[test]

@@ -220,6 +220,8 @@ impl Operation {
         let mut operation = {
             let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms };
             let exchange = (op.start)(&ctx)?;
+            // A filter this request could not send must be read from mapped records.
+            let skip_mapping = skip_mapping && exchange.locally_applied().is_empty();
             Operation {
                 provider,
                 op,
@@ -456,7 +458,11 @@ impl Operation {
     }
 
     fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>) -> (Vec<Value>, Vec<Warning>) {
-        let active = crate::filters::active(self.op, &self.fields);
+        let mut active = crate::filters::active(self.op, &self.fields);
+        let unsent = self.exchange.locally_applied();
+        for a in active.iter_mut() {
+            a.local_only |= unsent.contains(&a.name.as_str());
+        }
         let local: Vec<&str> = active.iter().filter(|a| a.local_only).map(|a| a.name.as_str()).collect();
         if !local.is_empty() && self.paging.pages == 1 {
             warnings.push(Warning {

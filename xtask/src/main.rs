@@ -101,6 +101,7 @@ fn build() -> Res {
 fn test(extra: &[String]) -> Res {
     let root = root();
     run(Command::new("cargo").current_dir(&root).args(["test", "-p", "crosswalk"]))?;
+    run(npm().current_dir(&root).args(["run", "test:types"]))?;
     run(npm().current_dir(&root).args(["run", "test:node"]))?;
     let _ = extra;
     Ok(())

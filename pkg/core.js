@@ -1,0 +1,342 @@
+// The JS driver around the sans-IO wasm core. This is the only layer with I/O:
+// it performs the requests the core plans, sleeps when the core says wait, loops
+// pages, and turns core errors into CrosswalkError. No mapping logic lives here.
+import * as core from './wasm/crosswalk_core.js';
+
+export const SANDBOX_ORIGIN = 'https://sandbox.crosswalk.invalid';
+
+/** A unified error: `{ statusCode, error, code, message, details }` (+ remote info). */
+export class CrosswalkError extends Error {
+  constructor(body) {
+    super(body?.message ?? 'crosswalk error');
+    this.name = 'CrosswalkError';
+    Object.defineProperty(this, 'body', { value: body, enumerable: false });
+    this.statusCode = body?.statusCode ?? 500;
+    this.error = body?.error ?? 'Internal Server Error';
+    this.code = body?.code ?? 'internal';
+    this.details = body?.details ?? [];
+    if (body?.truto_is_remote_error) this.truto_is_remote_error = true;
+    if (body?.remote) this.remote = body.remote;
+  }
+  toJSON() {
+    return this.body;
+  }
+}
+
+function fail(statusCode, code, message, details = []) {
+  const error = { 400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 499: 'Client Closed Request' }[statusCode] ?? 'Error';
+  return new CrosswalkError({ statusCode, error, code, message, details });
+}
+
+function parseOrThrow(text) {
+  const value = JSON.parse(text);
+  if (value && typeof value === 'object' && value.error && value.error.statusCode) throw new CrosswalkError(value.error);
+  return value;
+}
+
+// ---------- files: Blob / File / bytes never cross into wasm ----------
+
+const isFile = (v) =>
+  (typeof Blob !== 'undefined' && v instanceof Blob) || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+
+/** Replaces file values with `{ $file: ref, name, type, size }` placeholders. */
+function extractFiles(value, files, depth = 0) {
+  if (depth > 64 || value === null || typeof value !== 'object') return value;
+  if (isFile(value)) {
+    const ref = `f${files.size}`;
+    files.set(ref, value);
+    return {
+      $file: ref,
+      name: typeof value.name === 'string' ? value.name : undefined,
+      type: typeof value.type === 'string' ? value.type : undefined,
+      size: value.size ?? value.byteLength ?? 0,
+    };
+  }
+  if (Array.isArray(value)) return value.map((v) => extractFiles(v, files, depth + 1));
+  const out = {};
+  for (const [k, v] of Object.entries(value)) out[k] = extractFiles(v, files, depth + 1);
+  return out;
+}
+
+function toBlob(value, type) {
+  if (typeof Blob !== 'undefined' && value instanceof Blob) return value;
+  return new Blob([value], type ? { type } : undefined);
+}
+
+function buildBody(req, files) {
+  if (!req.multipart) return req.body ?? undefined;
+  const form = new FormData();
+  for (const part of req.multipart) {
+    if (part.file !== undefined) {
+      const file = files.get(part.file);
+      if (!file) throw fail(400, 'invalid_input', `file ${part.file} is missing`);
+      form.append(part.name, toBlob(file, part.content_type), part.filename ?? file.name ?? 'upload');
+    } else {
+      form.append(part.name, part.value);
+    }
+  }
+  return form;
+}
+
+// ---------- the step loop ----------
+
+const defaultSleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, Math.max(0, ms));
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(fail(499, 'aborted', 'the operation was aborted'));
+    });
+  });
+
+function headersObject(headers) {
+  const out = {};
+  headers.forEach((v, k) => {
+    out[k.toLowerCase()] = v;
+  });
+  return out;
+}
+
+class Driver {
+  constructor(options = {}) {
+    this.fetch = options.fetch ?? globalThis.fetch?.bind(globalThis);
+    this.sleep = options.sleep ?? defaultSleep;
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.onRequest = options.onRequest;
+  }
+
+  /** Performs one planned request, returning the next step (parsed). */
+  async send(handle, req, files, signal) {
+    const now = this.now;
+    this.onRequest?.({ method: req.method, url: req.safe_url });
+    if (req.url.startsWith(SANDBOX_ORIGIN + '/') || req.url === SANDBOX_ORIGIN) {
+      const r = JSON.parse(core.sandbox_respond(JSON.stringify(req), now()));
+      return JSON.parse(handle.response(r.status, JSON.stringify(r.headers), r.body, now()));
+    }
+    if (!this.fetch) throw fail(500, 'no_fetch', 'no fetch implementation available; pass one to createClient');
+    let response;
+    let text;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      response = await this.fetch(req.url, {
+        method: req.method,
+        headers: req.multipart ? withoutContentType(req.headers) : req.headers,
+        body: buildBody(req, files),
+        redirect: 'manual',
+        signal: combined,
+      });
+      text = await response.text();
+    } catch (err) {
+      if (err instanceof CrosswalkError) throw err;
+      if (signal?.aborted) throw fail(499, 'aborted', 'the operation was aborted');
+      return JSON.parse(handle.transport_error(String(err?.message ?? err), now()));
+    }
+    return JSON.parse(handle.response(response.status, JSON.stringify(headersObject(response.headers)), text, now()));
+  }
+
+  /** Runs steps until `done`; returns the done value. The handle stays usable. */
+  async drive(handle, firstText, files, signal) {
+    let step = JSON.parse(firstText);
+    for (;;) {
+      if (signal?.aborted) throw fail(499, 'aborted', 'the operation was aborted');
+      if (step.error) throw new CrosswalkError(step.error);
+      if ('done' in step) return step.done;
+      if (step.wait) {
+        await this.sleep(step.wait.until_ms - this.now(), signal);
+        step = JSON.parse(handle.resume(this.now()));
+        continue;
+      }
+      if (step.send) {
+        step = await this.send(handle, step.send, files, signal);
+        continue;
+      }
+      throw fail(500, 'misuse', 'unknown step from the core');
+    }
+  }
+
+  /** One whole operation: start, drive, free. */
+  async run(input, signal) {
+    const files = new Map();
+    const body = extractFiles(input.body ?? null, files);
+    const handle = new core.Handle(JSON.stringify({ ...input, body }), this.now());
+    try {
+      return await this.drive(handle, handle.first(), files, signal);
+    } finally {
+      handle.free();
+    }
+  }
+}
+
+function withoutContentType(headers) {
+  const out = { ...headers };
+  delete out['content-type'];
+  return out;
+}
+
+// ---------- lists ----------
+
+/**
+ * The result of `list()`: an async iterable over records across all pages, with
+ * `.pages()` (Truto list shape per page), `.toArray()`, and `await`-able as the
+ * first page (`{ result, next_cursor, result_count }`).
+ */
+export class ListCursor {
+  #start;
+  constructor(start) {
+    this.#start = start;
+  }
+
+  /** Pages in order: `{ result, next_cursor, result_count, warnings? }`. */
+  async *pages() {
+    const { driver, input, signal } = await this.#start();
+    const handle = new core.Handle(JSON.stringify(input), driver.now());
+    try {
+      let page = await driver.drive(handle, handle.first(), new Map(), signal);
+      yield page;
+      while (page.next_cursor) {
+        page = await driver.drive(handle, handle.next_page(driver.now()), new Map(), signal);
+        yield page;
+      }
+    } finally {
+      handle.free();
+    }
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for await (const page of this.pages()) {
+      const records = Array.isArray(page.result) ? page.result : Object.values(page.result ?? {});
+      yield* records;
+    }
+  }
+
+  /** Every record of every page (honours `max_pages`). */
+  async toArray() {
+    const out = [];
+    for await (const r of this) out.push(r);
+    return out;
+  }
+
+  /** The first page only (what a Truto-style HTTP API returns per call). */
+  async page() {
+    for await (const p of this.pages()) return p;
+    return { result: [], next_cursor: null, result_count: 0 };
+  }
+
+  then(resolve, reject) {
+    return this.page().then(resolve, reject);
+  }
+}
+
+// ---------- the client ----------
+
+function retryFrom(options) {
+  const r = options.retry ?? {};
+  const out = {};
+  if (r.maxAttempts ?? r.max_attempts) out.max_attempts = r.maxAttempts ?? r.max_attempts;
+  if (r.baseDelayMs ?? r.base_delay_ms) out.base_delay_ms = r.baseDelayMs ?? r.base_delay_ms;
+  if (r.maxDelayMs ?? r.max_delay_ms) out.max_delay_ms = r.maxDelayMs ?? r.max_delay_ms;
+  if (r.maxRetryAfterMs ?? r.max_retry_after_ms) out.max_retry_after_ms = r.maxRetryAfterMs ?? r.max_retry_after_ms;
+  return out;
+}
+
+/**
+ * createClient({ accounts, fetch?, retry?, sleep?, now?, timeoutMs?, strict? })
+ * `accounts`: an array of `{ id, provider, credentials, base_url?, context? }` or a
+ * function `(id) => account | Promise<account>`.
+ */
+export function createClient(options = {}) {
+  const driver = new Driver(options);
+  const retry = retryFrom(options);
+
+  async function account(query) {
+    const id = query?.integrated_account_id;
+    if (!id) {
+      throw fail(400, 'validation_failed', 'integrated_account_id is required', [
+        { field: 'query.integrated_account_id', code: 'required', message: 'is required' },
+      ]);
+    }
+    const acc =
+      typeof options.accounts === 'function'
+        ? await options.accounts(id)
+        : (options.accounts ?? []).find((a) => a.id === id);
+    if (!acc) throw fail(404, 'unknown_account', `no integrated account ${JSON.stringify(String(id))}`);
+    return { ...acc, id };
+  }
+
+  function withDefaults(query, opts) {
+    const q = { ...(query ?? {}) };
+    if (options.strict === false && q.strict === undefined) q.strict = false;
+    if (opts?.idempotencyKey) q.idempotency_key = opts.idempotencyKey;
+    return q;
+  }
+
+  async function run(model, resource, method, { id, body, query, opts }) {
+    const q = withDefaults(query, opts);
+    const acc = await account(q);
+    return driver.run({ account: acc, model, resource, method, id, body, query: q, retry }, opts?.signal);
+  }
+
+  const unifiedApi = {
+    create: (model, resource, body, query, opts) => run(model, resource, 'create', { body, query, opts }),
+    get: (model, resource, id, query, opts) => run(model, resource, 'get', { id: String(id), query, opts }),
+    update: (model, resource, id, body, query, opts) => run(model, resource, 'update', { id: String(id), body, query, opts }),
+    delete: (model, resource, id, query, opts) => run(model, resource, 'delete', { id: String(id), query, opts }),
+    list(model, resource, query, opts) {
+      return new ListCursor(async () => {
+        const q = withDefaults(query, opts);
+        const acc = await account(q);
+        return { driver, input: { account: acc, model, resource, method: 'list', body: null, query: q, retry }, signal: opts?.signal };
+      });
+    },
+  };
+
+  return { unifiedApi, driver };
+}
+
+// ---------- stateless helpers ----------
+
+/** The provider request(s) a unified request becomes, secrets redacted. */
+export function plan({ account, model, resource, method, id, body, query }) {
+  const files = new Map();
+  const input = { account, model, resource, method, id: id == null ? undefined : String(id), body: extractFiles(body ?? null, files), query: query ?? {} };
+  return parseOrThrow(core.plan(JSON.stringify(input), Date.now()));
+}
+
+/** Validation only: `{ valid, errors: [{ field, code, message }], warnings }`. */
+export function validate({ provider, model, resource, method, id, body, query }) {
+  const files = new Map();
+  const input = { provider, model, resource, method, id, body: extractFiles(body ?? null, files), query: query ?? {} };
+  return parseOrThrow(core.validate(JSON.stringify(input)));
+}
+
+let coverageCache;
+/** model → resource → method → { providers, request: field → provider → {supported, required, …}, response: … } */
+export function coverage() {
+  coverageCache ??= JSON.parse(core.coverage());
+  return structuredClone(coverageCache);
+}
+
+let providersCache;
+/** `[{ name, label, docs, hosts, resources: [{ model, resource, methods }] }]` */
+export function providers() {
+  providersCache ??= JSON.parse(core.providers());
+  return structuredClone(providersCache);
+}
+
+/** The unified resource's field descriptions (body, filters, record). */
+export function schema(model, resource) {
+  return JSON.parse(core.schema(model, resource));
+}
+
+/** Parses a Truto-style query string (`a[b]=c&x[]=1`) into the query object. */
+export function parseQuery(queryString) {
+  return JSON.parse(core.parse_query(queryString));
+}
+
+/** The embedded sandbox backend (in-memory; reset restores the seeded data). */
+export const sandbox = {
+  origin: SANDBOX_ORIGIN,
+  reset: () => core.sandbox_reset(),
+};

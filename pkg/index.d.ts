@@ -1,0 +1,180 @@
+// Public API of the crosswalk npm package (hand-written; the unified model types in
+// ./models.d.ts are generated from the Rust core and checked by its tests).
+import type { ErrorCode, IssueCode, ProviderName, UnifiedModels } from './models.js';
+export * from './models.js';
+
+export type Model = keyof UnifiedModels;
+export type ResourceOf<M extends Model> = keyof UnifiedModels[M] & string;
+type Part<M extends Model, R extends ResourceOf<M>, K extends 'body' | 'filters' | 'record'> =
+  UnifiedModels[M][R] extends { body: unknown; filters: unknown; record: unknown } ? UnifiedModels[M][R][K] : never;
+
+export interface Account {
+  id?: string;
+  provider: ProviderName | (string & {});
+  /** Secrets: only ever sent in the provider's auth header; redacted everywhere else. */
+  credentials?: Record<string, unknown>;
+  /** Replaces scheme, host and port of the provider API (tests, self-hosted). */
+  base_url?: string;
+  /** Non-secret settings: company_id, subdomain, instance_url, region… */
+  context?: Record<string, unknown>;
+}
+
+export interface RetryOptions {
+  /** Total tries of one request, the first included (default 4). */
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** A Retry-After longer than this is not waited for (default 120000). */
+  maxRetryAfterMs?: number;
+}
+
+export interface ClientOptions {
+  accounts: Account[] | ((id: string) => Account | undefined | Promise<Account | undefined>);
+  fetch?: typeof fetch;
+  retry?: RetryOptions;
+  /** Default true: unsupported fields are errors; false turns them into warnings. */
+  strict?: boolean;
+  /** Per-request timeout (default 30000 ms). */
+  timeoutMs?: number;
+  /** Injected for tests: sleep and clock. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  /** Observe each provider request (URL with secrets redacted). */
+  onRequest?: (info: { method: string; url: string }) => void;
+}
+
+export interface UnifiedQuery {
+  integrated_account_id: string;
+  truto_response_format?: 'unified' | 'normalized' | 'raw';
+  truto_ignore_remote_data?: boolean;
+  truto_exclude_fields?: string[] | string;
+  truto_key_by?: string;
+  truto_ignore_limit?: boolean;
+  remote_query?: Record<string, unknown>;
+  limit?: number;
+  next_cursor?: string;
+  /** Stop a list after this many provider pages (next_cursor continues). */
+  max_pages?: number;
+  strict?: boolean;
+  [filter: string]: unknown;
+}
+
+export interface CallOptions {
+  /** Makes a POST/PATCH safe to retry after 5xx or a lost response. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+export interface Warning {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface ListPage<T> {
+  result: T[] | Record<string, T>;
+  next_cursor: string | null;
+  result_count: number;
+  warnings?: Warning[];
+}
+
+/** Async iterable over every record of every page; `await` gives the first page. */
+export interface ListCursor<T> extends AsyncIterable<T>, PromiseLike<ListPage<T>> {
+  pages(): AsyncIterable<ListPage<T>>;
+  toArray(): Promise<T[]>;
+  page(): Promise<ListPage<T>>;
+}
+
+type WithWarnings<T> = T & { warnings?: Warning[] };
+
+export interface UnifiedApi {
+  create<M extends Model, R extends ResourceOf<M>>(model: M, resource: R, body: Part<M, R, 'body'>, query: UnifiedQuery, options?: CallOptions): Promise<WithWarnings<Part<M, R, 'record'>>>;
+  get<M extends Model, R extends ResourceOf<M>>(model: M, resource: R, id: string, query: UnifiedQuery, options?: CallOptions): Promise<WithWarnings<Part<M, R, 'record'>>>;
+  update<M extends Model, R extends ResourceOf<M>>(model: M, resource: R, id: string, body: Part<M, R, 'body'>, query: UnifiedQuery, options?: CallOptions): Promise<WithWarnings<Part<M, R, 'record'>>>;
+  delete<M extends Model, R extends ResourceOf<M>>(model: M, resource: R, id: string, query: UnifiedQuery, options?: CallOptions): Promise<unknown>;
+  list<M extends Model, R extends ResourceOf<M>>(model: M, resource: R, query: UnifiedQuery & Part<M, R, 'filters'>, options?: CallOptions): ListCursor<Part<M, R, 'record'>>;
+}
+
+export interface Client {
+  unifiedApi: UnifiedApi;
+}
+
+export function createClient(options: ClientOptions): Client;
+
+export interface ErrorDetail {
+  field?: string;
+  code: IssueCode | string;
+  message: string;
+  meta?: Record<string, unknown>;
+}
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  code: ErrorCode;
+  message: string;
+  details: ErrorDetail[];
+  truto_is_remote_error?: true;
+  remote?: { provider: string; status: number; message: string | null; body: unknown };
+  [extra: string]: unknown;
+}
+
+export class CrosswalkError extends Error {
+  constructor(body: ErrorBody);
+  statusCode: number;
+  error: string;
+  code: ErrorCode;
+  details: ErrorDetail[];
+  truto_is_remote_error?: true;
+  remote?: ErrorBody['remote'];
+  toJSON(): ErrorBody;
+}
+
+export interface PlannedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+  multipart?: Array<{ name: string; value?: string; file?: string; filename?: string; content_type?: string }>;
+}
+
+export interface PlanInput {
+  account: Account;
+  model: string;
+  resource: string;
+  method: 'create' | 'list' | 'get' | 'update' | 'delete';
+  id?: string;
+  body?: unknown;
+  query?: Partial<UnifiedQuery>;
+}
+
+export function plan(input: PlanInput): { requests: PlannedRequest[]; wait?: { until_ms: number; reason: string }; result?: unknown };
+
+export function validate(input: Omit<PlanInput, 'account'> & { provider: string }): { valid: boolean; errors: ErrorDetail[]; warnings: Warning[] };
+
+export interface CoverageCell {
+  supported: boolean;
+  required?: boolean;
+  maps_to?: string;
+  applied_by?: 'provider' | 'crosswalk';
+  allowed?: string[];
+  rules?: Array<Record<string, unknown>>;
+}
+
+export interface MethodCoverage {
+  providers: string[];
+  request: Record<string, Record<string, CoverageCell>>;
+  response: Record<string, Record<string, CoverageCell>>;
+  notes: Record<string, string>;
+}
+
+export function coverage(): Record<string, Record<string, Record<string, MethodCoverage>>>;
+
+export function providers(): Array<{ name: string; label: string; docs: string; hosts: string[]; resources: Array<{ model: string; resource: string; methods: string[] }> }>;
+
+export function schema(model: string, resource: string): unknown;
+
+export function parseQuery(queryString: string): Record<string, unknown>;
+
+export const SANDBOX_ORIGIN: string;
+export const sandbox: { origin: string; reset(): void };

@@ -1,0 +1,25 @@
+// Compiled with `tsc --noEmit` in the test run: the package's types must accept
+// documented usage and reject wrong shapes.
+import { createClient, plan, validate, coverage, CrosswalkError, type AtsActivitiesRecord } from 'crosswalk';
+
+const client = createClient({ accounts: [{ id: 'acc1', provider: 'lever', credentials: { api_key: 'k' } }] });
+
+async function main() {
+  const note: AtsActivitiesRecord = await client.unifiedApi.create('ats', 'activities', { candidate_id: 'c', body: 'b', visibility: 'private' }, { integrated_account_id: 'acc1' });
+  console.log(note.id, note.visibility);
+  for await (const interview of client.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'acc1', start_at: '2024-01-01T00:00:00Z' })) {
+    console.log(interview.status, interview.start_at);
+  }
+  const page = await client.unifiedApi.list('crm', 'engagements', { integrated_account_id: 'acc1' });
+  console.log(page.next_cursor, page.result_count);
+  // @ts-expect-error visibility must be one of the unified values
+  await client.unifiedApi.create('ats', 'activities', { candidate_id: 'c', visibility: 'secret' }, { integrated_account_id: 'acc1' });
+  try {
+    plan({ account: { provider: 'ashby' }, model: 'ats', resource: 'activities', method: 'create', body: {} });
+  } catch (e) {
+    if (e instanceof CrosswalkError) console.log(e.statusCode, e.details[0]?.field, e.code === 'validation_failed');
+  }
+  const v = validate({ provider: 'ashby', model: 'ats', resource: 'activities', method: 'create', body: {} });
+  console.log(v.valid, coverage().ats?.activities?.create?.request.candidate_id?.ashby?.required);
+}
+void main;
