@@ -20,6 +20,7 @@ pub mod query;
 pub mod retry;
 pub mod sandbox_server;
 pub mod schema;
+pub mod sync;
 pub mod typescript;
 pub mod validate;
 

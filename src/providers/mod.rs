@@ -12,12 +12,17 @@ use crate::schema::{FieldMap, UnifiedMethod};
 
 pub mod affinity;
 pub mod ashby;
+pub mod attio;
+pub mod atz_crm;
 pub mod capsule;
 pub mod chain;
+pub mod dynamics365;
 pub mod engagements;
 pub mod fountain;
+pub mod freshsales;
 pub mod greenhouse;
 pub mod lever;
+pub mod linkedin;
 pub mod onepagecrm;
 pub mod pinpoint;
 pub mod recruitee;
@@ -26,8 +31,24 @@ pub mod zendesk_sell;
 
 /// Every provider crosswalk knows. Order is display order.
 pub const PROVIDERS: &[&ProviderDef] = &[
-    &sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER, &greenhouse::PROVIDER, &fountain::PROVIDER, &pinpoint::PROVIDER,
-    &zendesk_sell::PROVIDER, &capsule::PROVIDER, &affinity::PROVIDER, &onepagecrm::PROVIDER,
+    &sandbox::PROVIDER,
+    // ATS
+    &ashby::PROVIDER,
+    &lever::PROVIDER,
+    &recruitee::PROVIDER,
+    &greenhouse::PROVIDER,
+    &fountain::PROVIDER,
+    &pinpoint::PROVIDER,
+    &linkedin::PROVIDER,
+    // CRM
+    &atz_crm::PROVIDER,
+    &dynamics365::PROVIDER,
+    &attio::PROVIDER,
+    &freshsales::PROVIDER,
+    &zendesk_sell::PROVIDER,
+    &capsule::PROVIDER,
+    &affinity::PROVIDER,
+    &onepagecrm::PROVIDER,
 ];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
@@ -143,6 +164,10 @@ pub fn remote_error(provider: &str, resp: &HttpResponse) -> Error {
 
 /// Pulls a human message out of common error bodies.
 pub fn error_message(body: &Value) -> Option<String> {
+    // Some providers answer errors in plain text ("Unauthorized").
+    if let Value::String(text) = body {
+        return Some(text.chars().take(500).collect()).filter(|t: &String| !t.trim().is_empty());
+    }
     let candidates = [
         "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0.error.message", "errors.0", "error", "detail", "title",
     ];

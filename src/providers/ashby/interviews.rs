@@ -275,6 +275,22 @@ mod tests {
     }
 
     #[test]
+    fn max_pages_stops_the_operation_but_keeps_the_cursor() {
+        let script = Script::ok(200, &page(json!([schedule("s1", "Scheduled")]), Some("c2")))
+            .then(200, &page(json!([schedule("s2", "Scheduled")]), Some("c3")))
+            .then(200, &page(json!([schedule("s3", "Scheduled")]), None));
+        let (sent, pages) = list(json!({"max_pages": 2}), script.clone());
+        let pages = pages.unwrap();
+        assert_eq!((sent.len(), pages.len()), (2, 2), "drive_pages follows has_next_page, which ends at max_pages");
+        let cursor = pages[1]["next_cursor"].as_str().unwrap().to_string();
+        assert_eq!(pages[1]["warnings"][0]["code"], "max_pages_reached");
+        // The cursor resumes on a later call.
+        let (sent, pages) = list(json!({"next_cursor": cursor}), Script::ok(200, &page(json!([schedule("s3", "Scheduled")]), None)));
+        assert_eq!(sent[0].body_json().unwrap()["cursor"], "c3");
+        assert_eq!(pages.unwrap()[0]["result"][0]["id"], "s3");
+    }
+
+    #[test]
     fn a_repeated_cursor_is_an_error_not_a_loop() {
         let script = Script::ok(200, &page(json!([schedule("s1", "Scheduled")]), Some("c2")))
             .then(200, &page(json!([schedule("s2", "Scheduled")]), Some("c2")));
