@@ -10,25 +10,30 @@ use crate::http::{HttpRequest, HttpResponse, Method, Origin, UrlBuilder};
 use crate::query::{ResponseFormat, UnifiedQuery};
 use crate::schema::{FieldMap, UnifiedMethod};
 
+pub mod affinity;
 pub mod ashby;
 pub mod attio;
 pub mod atz_crm;
+pub mod capsule;
 pub mod chain;
 pub mod close;
 pub mod copper;
 pub mod dynamics365;
 pub mod engagement_common;
+pub mod engagements;
 pub mod fountain;
 pub mod freshsales;
 pub mod greenhouse;
 pub mod hubspot;
 pub mod lever;
 pub mod linkedin;
+pub mod onepagecrm;
 pub mod pinpoint;
 pub mod pipedrive;
 pub mod recruitee;
 pub mod salesforce;
 pub mod sandbox;
+pub mod zendesk_sell;
 pub mod zoho_crm;
 
 /// Every provider crosswalk knows. Order is display order.
@@ -53,6 +58,10 @@ pub const PROVIDERS: &[&ProviderDef] = &[
     &dynamics365::PROVIDER,
     &attio::PROVIDER,
     &freshsales::PROVIDER,
+    &zendesk_sell::PROVIDER,
+    &capsule::PROVIDER,
+    &affinity::PROVIDER,
+    &onepagecrm::PROVIDER,
 ];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
@@ -173,7 +182,7 @@ pub fn error_message(body: &Value) -> Option<String> {
         return Some(text.chars().take(500).collect()).filter(|t: &String| !t.trim().is_empty());
     }
     let candidates = [
-        "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0", "error", "detail", "title",
+        "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0.error.message", "errors.0", "error", "detail", "title",
         // Salesforce answers with a bare array; Zoho wraps per-record errors in `data`.
         "0.message", "data.0.message",
     ];

@@ -1,0 +1,354 @@
+//! Capsule CRM (API v2) — history entries and tasks as CRM engagements.
+//! Docs: https://developer.capsulecrm.com/v2/operations/Entry, /v2/operations/Task,
+//! /v2/operations/Activity_Type. Base `https://api.capsulecrm.com/api/v2`, one host;
+//! auth `Authorization: Bearer <token>` (account credential `access_token`).
+//! Notes, calls and meetings are all *entries* (`POST /entries`, body `{"entry": …}`):
+//! the API creates only `type: "note"` entries and tells calls and meetings apart by the
+//! entry's `activityType`. Activity types are editable per account, so for a call or
+//! meeting crosswalk first reads `GET /activitytypes` and picks the one named "Call" /
+//! "Meeting" (case-insensitive); `remote_data.entry.activityType` skips the lookup. The
+//! lookup only reads, so a failed create after it is a plain remote error. Tasks are
+//! `POST /tasks` (`{"task": …}`). Emails arrive by mail drop and cannot be created.
+//! An entry belongs to exactly one party (contact or organisation), opportunity or
+//! project (`kase`); a task to at most one: several links are a validation error.
+//! Task `dueTime` is in the *user's* timezone, not UTC, so crosswalk sends only `dueOn`
+//! (the UTC date of `start_time`). Lists page with `page`/`perPage` and an RFC 8288
+//! `Link` header, rebased on the account's origin.
+//! Sources: tests/fixtures/capsule/README.md.
+
+use serde_json::{json, Map, Value};
+
+use crate::account::Account;
+use crate::convert::{get_str, id_ref, to_iso};
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::schema::{FieldMap, Rule, UnifiedMethod};
+
+use super::engagements::{self as eng, Applies, TypedPages};
+use super::{link_next, rebase_on_origin, Ctx, Exchange, Next, OpDef, ProviderDef, Single};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "capsule",
+    label: "Capsule CRM",
+    docs: "https://developer.capsulecrm.com/v2/",
+    hosts: &["api.capsulecrm.com"],
+    origin: |_| Ok("https://api.capsulecrm.com".into()),
+    auth,
+    ops: &[
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Create,
+            fields: CREATE,
+            returns: RETURNS,
+            start: |_| Ok(Box::new(Create { lookup_done: false })),
+            check: Some(check_create),
+            notes: "note/call/meeting → POST /entries (call and meeting activity types looked up by name), task → POST /tasks (dueOn only: Capsule's dueTime is in the user's timezone)",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::List,
+            fields: LIST,
+            returns: RETURNS,
+            start: start_list,
+            check: Some(check_list),
+            notes: "entries (notes, calls, meetings, emails, completed tasks) then open/pending tasks; with contact_id/account_id, the party's entries only",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Get,
+            fields: GET,
+            returns: RETURNS,
+            start: |ctx| {
+                let path = if ctx.field_str("engagement_type") == Some("task") { "/api/v2/tasks" } else { "/api/v2/entries" };
+                Single::boxed(ctx.request(Method::Get, ctx.url().path(path).seg(ctx.id()?).build())?, |ctx, body, w| {
+                    map_created(ctx, body, w)
+                })
+            },
+            check: None,
+            notes: "engagement_type is required: task → /tasks/{id}, any other type → /entries/{id}",
+        },
+    ],
+};
+
+const TYPES: &[&str] = &["note", "call", "meeting", "task"];
+const LIST_TYPES: &[&str] = &["note", "call", "meeting", "email", "task"];
+const PARENTS: &[&str] = &["contacts", "account", "opportunity", "project"];
+
+const CREATE: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "note/call/meeting → POST /entries (activityType), task → POST /tasks").required().rules(&[Rule::OneOf(TYPES)]),
+    FieldMap::custom("content", "entry: content; task: detail"),
+    FieldMap::custom("subject", "task: description"),
+    FieldMap::custom("owner", "task: owner"),
+    FieldMap::custom("contacts", "party").rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("account", "party (organisations are parties)"),
+    FieldMap::custom("opportunity", "opportunity"),
+    FieldMap::custom("project", "kase"),
+    FieldMap::custom("start_time", "entry: entryAt; task: dueOn (UTC date)"),
+];
+
+pub(crate) const APPLIES: Applies = &[("subject", &["task"]), ("owner", &["task"])];
+
+const LIST: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "task → /tasks; other types → /entries, narrowed by activity type").rules(&[Rule::OneOf(LIST_TYPES)]),
+    FieldMap::custom("contact_id", "/parties/{id}/entries"),
+    FieldMap::custom("account_id", "/parties/{id}/entries"),
+    FieldMap::local("created_at"),
+    FieldMap::local("updated_at"),
+];
+
+const GET: &[FieldMap] = &[FieldMap::custom("engagement_type", "task → /tasks/{id}, others → /entries/{id}").required().rules(&[Rule::OneOf(LIST_TYPES)])];
+
+const RETURNS: &[&str] = &[
+    "id", "engagement_type", "content", "subject", "owner", "contacts", "account", "opportunity", "project", "start_time", "created_at", "updated_at",
+];
+
+/// Unified type → the activity type name Capsule ships with.
+const ACTIVITY_NAMES: &[(&str, &str)] = &[("call", "Call"), ("meeting", "Meeting"), ("note", "Note")];
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    let token = account.credential("access_token")?;
+    Ok(req.secret_header("authorization", format!("Bearer {token}")).header("accept", "application/json"))
+}
+
+fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
+    let ty = eng::engagement_type(f).unwrap_or_default();
+    let mut issues = eng::type_issues("capsule", f, APPLIES, ty);
+    issues.extend(eng::one_parent("capsule", f, PARENTS, ty != "task"));
+    issues.extend(eng::int_id_issues("capsule", f, &["owner", "contacts", "account", "opportunity", "project"]));
+    let (needed, why): (&[&str], &str) = if ty == "task" { (&["subject", "start_time"], "a task (description, dueOn)") } else { (&["content"], "an entry") };
+    for field in needed.iter().filter(|n| !eng::present(f, n)) {
+        issues.push(Issue::new(format!("body.{field}"), IssueCode::Required, format!("capsule needs {field} for {why}")));
+    }
+    issues
+}
+
+fn check_list(f: &Map<String, Value>) -> Vec<Issue> {
+    let party = f.contains_key("contact_id") || f.contains_key("account_id");
+    if f.contains_key("contact_id") && f.contains_key("account_id") {
+        return vec![Issue::new("query.account_id", IssueCode::Conflict, "capsule lists one party's entries at a time: send contact_id or account_id")];
+    }
+    if party && eng::engagement_type(f) == Some("task") {
+        return vec![Issue::new("query.engagement_type", IssueCode::Conflict, "capsule cannot list tasks by party; open tasks are listed account-wide, completed ones are entries")];
+    }
+    Vec::new()
+}
+
+/// The one parent link, as Capsule's nested `{ "id": n }`.
+fn parent(ctx: &Ctx) -> Option<(&'static str, Value)> {
+    [("contacts", "party"), ("account", "party"), ("opportunity", "opportunity"), ("project", "kase")]
+        .into_iter()
+        .find_map(|(field, key)| eng::ref_json(ctx.fields, field, true).map(|id| (key, json!({ "id": id }))))
+}
+
+fn create_request(ctx: &Ctx, activity_type: Option<Value>) -> Result<HttpRequest> {
+    let f = ctx.fields;
+    let is_task = eng::engagement_type(f) == Some("task");
+    let mut obj = Map::new();
+    if let Some((key, link)) = parent(ctx) {
+        obj.insert(key.into(), link);
+    }
+    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::convert::parse_datetime);
+    if is_task {
+        obj.insert("description".into(), f.get("subject").cloned().unwrap_or(Value::Null));
+        if let Some(c) = f.get("content") {
+            obj.insert("detail".into(), c.clone());
+        }
+        if let Some(dt) = start {
+            obj.insert("dueOn".into(), json!(crate::convert::date_only(dt)));
+        }
+        if let Some(owner) = eng::ref_json(f, "owner", true) {
+            obj.insert("owner".into(), json!({ "id": owner }));
+        }
+    } else {
+        obj.insert("type".into(), json!("note"));
+        obj.insert("content".into(), f.get("content").cloned().unwrap_or(Value::Null));
+        if let Some(dt) = start {
+            obj.insert("entryAt".into(), json!(crate::convert::iso_utc(dt)));
+        }
+        if let Some(id) = activity_type {
+            obj.insert("activityType".into(), json!({ "id": id }));
+        }
+    }
+    let mut wrapper = Map::new();
+    wrapper.insert(if is_task { "task" } else { "entry" }.into(), Value::Object(obj));
+    let mut body = Value::Object(wrapper);
+    if let Some(extra) = ctx.remote_data {
+        crate::convert::merge(&mut body, extra);
+    }
+    let path = if is_task { "/api/v2/tasks" } else { "/api/v2/entries" };
+    Ok(ctx.request(Method::Post, ctx.url().path(path).build())?.json(body))
+}
+
+/// Calls and meetings need the account's activity type id (unless the caller gave one).
+fn needs_lookup(ctx: &Ctx) -> Option<&'static str> {
+    let ty = eng::engagement_type(ctx.fields)?;
+    let given = ctx.remote_data.and_then(|r| r.pointer("/entry/activityType")).is_some();
+    (!given && matches!(ty, "call" | "meeting")).then(|| ACTIVITY_NAMES.iter().find(|(t, _)| *t == ty).map(|(_, n)| *n)).flatten()
+}
+
+/// Create: an optional activity-type lookup (a read), then the create.
+struct Create {
+    lookup_done: bool,
+}
+
+impl Exchange for Create {
+    fn start(&mut self, ctx: &Ctx) -> Result<Next> {
+        if needs_lookup(ctx).is_some() {
+            let url = ctx.url().path("/api/v2/activitytypes").query("perPage", "100").build();
+            return Ok(Next::Send(ctx.request(Method::Get, url)?));
+        }
+        self.lookup_done = true;
+        Ok(Next::Send(create_request(ctx, None)?))
+    }
+
+    fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
+        let body = resp.json("capsule")?;
+        if !self.lookup_done {
+            self.lookup_done = true;
+            let id = activity_type_id(ctx, resp, &body)?;
+            return Ok(Next::Send(create_request(ctx, Some(id))?));
+        }
+        if ctx.raw() {
+            return Ok(Next::Record { record: Map::new(), raw: body, warnings: Vec::new() });
+        }
+        let mut warnings = Vec::new();
+        let (record, raw) = map_created(ctx, body, &mut warnings)?;
+        Ok(Next::Record { record, raw, warnings })
+    }
+}
+
+/// Finds the activity type named for the requested engagement type.
+fn activity_type_id(ctx: &Ctx, resp: &HttpResponse, body: &Value) -> Result<Value> {
+    let wanted = needs_lookup(ctx).unwrap_or_default();
+    let types = body.get("activityTypes").and_then(Value::as_array).ok_or_else(|| Error::protocol("capsule", "activity types response has no activityTypes array"))?;
+    let found = types.iter().find(|t| get_str(t, "name").is_some_and(|n| n.eq_ignore_ascii_case(wanted)));
+    if let Some(id) = found.and_then(|t| t.get("id")).filter(|id| id.is_i64()) {
+        return Ok(id.clone());
+    }
+    let names: Vec<&str> = types.iter().filter_map(|t| get_str(t, "name")).collect();
+    let more = if link_next(resp.header("link")).is_some() { " among its first 100 activity types" } else { "" };
+    Err(Error::one_issue(
+        Some("capsule"),
+        Issue::new(
+            "body.engagement_type",
+            IssueCode::NotOneOf,
+            format!("this Capsule account has no activity type named {wanted:?}{more}; set remote_data.entry.activityType to choose one"),
+        )
+        .with_meta(json!({ "provider": "capsule", "available": names })),
+    ))
+}
+
+/// `{"entry": …}` or `{"task": …}` → unified.
+fn map_created(ctx: &Ctx, mut body: Value, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let (kind, record) = match (body.get_mut("entry").map(Value::take), body.get_mut("task").map(Value::take)) {
+        (Some(e), _) if e.is_object() => ("entries", e),
+        (_, Some(t)) if t.is_object() => ("tasks", t),
+        _ => return Err(Error::protocol("capsule", "response has no entry or task object")),
+    };
+    if record.get("id").is_none() {
+        return Err(Error::protocol("capsule", "record has no id"));
+    }
+    let mut r = to_unified(kind, &record, w);
+    // A fresh entry may come back without its activity type's name: it is the one sent.
+    if r.get("engagement_type").is_some_and(Value::is_null) {
+        if let Some(ty) = eng::engagement_type(ctx.fields).filter(|t| TYPES.contains(t)) {
+            r.insert("engagement_type".into(), json!(ty));
+            w.retain(|x| x.field != "engagement_type");
+        }
+    }
+    Ok((r, record))
+}
+
+/// An entry's unified type: emails and completed tasks by `type`; notes by their
+/// activity type's name (no activity type means Note).
+fn entry_type(e: &Value, w: &mut Vec<Warning>) -> Value {
+    match get_str(e, "type") {
+        Some("email") => return json!("email"),
+        Some("task") => return json!("task"),
+        _ => {}
+    }
+    let Some(name) = e.pointer("/activityType/name").and_then(Value::as_str) else {
+        return if e.get("activityType").is_some_and(|a| !a.is_null()) { Value::Null } else { json!("note") };
+    };
+    match ACTIVITY_NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)) {
+        Some((t, _)) => json!(t),
+        None => {
+            w.push(Warning { field: "engagement_type".into(), code: "unknown_engagement_type", message: format!("Capsule activity type {name:?} has no unified equivalent; engagement_type is null, the original is in remote_data") });
+            Value::Null
+        }
+    }
+}
+
+fn to_unified(kind: &str, x: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
+    let mut r = Map::new();
+    let task = kind != "entries";
+    r.insert("id".into(), json!(crate::convert::id_string(x.get("id"))));
+    r.insert("engagement_type".into(), if task { json!("task") } else { entry_type(x, w) });
+    r.insert("content".into(), x.get(if task { "detail" } else { "content" }).cloned().unwrap_or(Value::Null));
+    r.insert("subject".into(), x.get(if task { "description" } else { "subject" }).cloned().unwrap_or(Value::Null));
+    r.insert("owner".into(), id_ref(x.pointer(if task { "/owner/id" } else { "/creator/id" })));
+    let party = x.get("party").filter(|p| p.is_object());
+    let is_org = party.and_then(|p| get_str(p, "type")) == Some("organisation");
+    let party_ref = id_ref(party.and_then(|p| p.get("id")));
+    r.insert("contacts".into(), if !is_org && !party_ref.is_null() { json!([party_ref]) } else { json!([]) });
+    r.insert("account".into(), if is_org { party_ref } else { Value::Null });
+    r.insert("opportunity".into(), id_ref(x.pointer("/opportunity/id")));
+    r.insert("project".into(), id_ref(x.pointer("/kase/id")));
+    // dueOn is a date; it reads as midnight UTC (dueTime, in the user's zone, stays in remote_data).
+    r.insert("start_time".into(), json!(x.get(if task { "dueOn" } else { "entryAt" }).and_then(to_iso)));
+    r.insert("created_at".into(), json!(x.get("createdAt").and_then(to_iso)));
+    r.insert("updated_at".into(), json!(x.get("updatedAt").and_then(to_iso)));
+    r
+}
+
+fn start_list(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let party = ctx.fields.contains_key("contact_id") || ctx.fields.contains_key("account_id");
+    let (kinds, notice) = match (eng::engagement_type(ctx.fields), party) {
+        (Some("task"), _) => (vec!["tasks"], None),
+        (Some(_), _) => (vec!["entries"], None),
+        (None, false) => (vec!["entries", "open_tasks"], None),
+        (None, true) => (
+            vec!["entries"],
+            Some(Warning { field: "query.contact_id".into(), code: "partial_listing", message: "capsule cannot list tasks by party: open tasks are not included (completed ones are entries)".into() }),
+        ),
+    };
+    TypedPages::with_notice(kinds, list_request, list_parse, |_, kind, item, w| Ok(to_unified(kind, item, w)), notice)
+}
+
+fn list_request(ctx: &Ctx, kind: &str, state: &Value) -> Result<HttpRequest> {
+    // A next-page path from the Link header, kept under /api/v2/ on our origin.
+    if let Some(path) = state.get("path").and_then(Value::as_str).filter(|p| p.starts_with("/api/v2/")) {
+        let url = rebase_on_origin(&format!("https://x{path}"), ctx.origin).ok_or_else(|| Error::InvalidCursor { reason: "bad next page path".into() })?;
+        return ctx.request(Method::Get, url);
+    }
+    let party = ctx.field_str("contact_id").or_else(|| ctx.field_str("account_id"));
+    let url = match (kind, party) {
+        ("entries", Some(id)) => ctx.url().path("/api/v2/parties").seg(id).path("/entries").query("perPage", eng::page_size(ctx, 50, 50).to_string()),
+        ("entries", None) => ctx.url().path("/api/v2/entries").query("perPage", eng::page_size(ctx, 50, 100).to_string()),
+        _ => ctx
+            .url()
+            .path("/api/v2/tasks")
+            .query("perPage", eng::page_size(ctx, 50, 100).to_string())
+            .query("status", if kind == "tasks" { "open,completed,pending" } else { "open,pending" }),
+    };
+    ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
+}
+
+fn list_parse(ctx: &Ctx, kind: &str, _state: &Value, resp: &HttpResponse, body: Value) -> Result<(Vec<Value>, Option<Value>)> {
+    let key = if kind == "entries" { "entries" } else { "tasks" };
+    let items = match body.get(key) {
+        Some(Value::Array(items)) => items.clone(),
+        _ => return Err(Error::protocol("capsule", format!("list response has no {key} array"))),
+    };
+    let next = link_next(resp.header("link")).and_then(|u| rebase_on_origin(&u, ctx.origin)).map(|u| {
+        let path = u.strip_prefix(ctx.origin.as_str()).unwrap_or(&u).to_string();
+        json!({ "path": path })
+    });
+    Ok((items, next))
+}
+
+#[cfg(test)]
+mod tests;

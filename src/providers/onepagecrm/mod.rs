@@ -1,0 +1,284 @@
+//! OnePageCRM (API v3) — calls, meetings, notes and actions as CRM engagements.
+//! Docs: https://developer.onepagecrm.com/api/reference/ (source of truth: the OnePageCRM/swagger
+//! OpenAPI file). Base `https://app.onepagecrm.com/api/v3`, one host; auth HTTP Basic with
+//! the user id as user name and the API key as password. The key is `credentials.api_key`;
+//! the user id is best kept in `context.user_id` (it is not secret: it is the assignee id on
+//! the user's own actions, and a credential would be redacted wherever it appears) —
+//! `credentials.user_id` is accepted too.
+//! Each type is its own resource: call → `/calls`, meeting → `/meetings`, note → `/notes`,
+//! task → `/actions` (OnePageCRM's next actions). There is no email or chat resource.
+//! Every record belongs to exactly one contact (`contact_id`, required); a note may also
+//! link one deal. Times differ per resource: calls and meetings take epoch seconds, notes
+//! a `YYYY-MM-DD` date, actions a date plus epoch-second `exact_time`. Answers are
+//! `{"status": 0, "data": {"call": …}}`; lists `data.calls: [{"call": …}]` with `page`,
+//! `per_page` and `max_page`. `get` needs `engagement_type` (it picks the resource); `list`
+//! without it walks calls, meetings, notes and actions in turn.
+//! Sources: tests/fixtures/onepagecrm/README.md.
+
+use serde_json::{json, Map, Value};
+
+use crate::account::{basic, Account};
+use crate::convert::{get_str, id_ref, iso_from_epoch_secs, to_iso};
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::filters::as_range;
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::schema::{FieldMap, Rule, UnifiedMethod};
+
+use super::engagements::{self as eng, Applies, TypedPages};
+use super::{Ctx, OpDef, ProviderDef, Single};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "onepagecrm",
+    label: "OnePageCRM",
+    docs: "https://developer.onepagecrm.com/api/reference/",
+    hosts: &["app.onepagecrm.com"],
+    origin: |_| Ok("https://app.onepagecrm.com".into()),
+    auth,
+    ops: &[
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Create,
+            fields: CREATE,
+            returns: RETURNS,
+            start: |ctx| {
+                let kind = kind_of(eng::engagement_type(ctx.fields).unwrap_or_default());
+                let mut body = Value::Object(create_body(ctx, kind));
+                if let Some(extra) = ctx.remote_data {
+                    crate::convert::merge(&mut body, extra);
+                }
+                Single::boxed(ctx.request(Method::Post, ctx.url().path("/api/v3/").path(kind.plural).build())?.json(body), map_single)
+            },
+            check: Some(check_create),
+            notes: "call → /calls, meeting → /meetings, note → /notes, task → /actions; one contact per record; no email or chat resource",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::List,
+            fields: LIST,
+            returns: RETURNS,
+            start: |ctx| {
+                let kinds = match eng::engagement_type(ctx.fields) {
+                    Some(t) => vec![kind_of(t).plural],
+                    None => KINDS.iter().map(|k| k.plural).collect(),
+                };
+                TypedPages::boxed(kinds, list_request, list_parse, |_, plural, item, _| Ok(to_unified(kind_by_plural(plural), item)))
+            },
+            check: Some(check_list),
+            notes: "without engagement_type, calls, meetings, notes and actions are listed in turn; updated_at is applied by crosswalk",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Get,
+            fields: GET,
+            returns: RETURNS,
+            start: |ctx| {
+                let kind = kind_of(eng::engagement_type(ctx.fields).unwrap_or_default());
+                Single::boxed(ctx.request(Method::Get, ctx.url().path("/api/v3/").path(kind.plural).seg(ctx.id()?).build())?, map_single)
+            },
+            check: None,
+            notes: "engagement_type is required: it selects /calls, /meetings, /notes or /actions",
+        },
+    ],
+};
+
+/// One OnePageCRM resource per unified type.
+#[derive(Clone, Copy)]
+struct Kind {
+    unified: &'static str,
+    plural: &'static str,
+    singular: &'static str,
+}
+
+const KINDS: &[Kind] = &[
+    Kind { unified: "call", plural: "calls", singular: "call" },
+    Kind { unified: "meeting", plural: "meetings", singular: "meeting" },
+    Kind { unified: "note", plural: "notes", singular: "note" },
+    Kind { unified: "task", plural: "actions", singular: "action" },
+];
+const TYPES: &[&str] = &["call", "meeting", "note", "task"];
+
+fn kind_of(unified: &str) -> Kind {
+    KINDS.iter().copied().find(|k| k.unified == unified).unwrap_or(KINDS[2])
+}
+
+fn kind_by_plural(plural: &str) -> Kind {
+    KINDS.iter().copied().find(|k| k.plural == plural).unwrap_or(KINDS[2])
+}
+
+const CREATE: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "call → POST /calls, meeting → /meetings, note → /notes, task → /actions").required().rules(&[Rule::OneOf(TYPES)]),
+    FieldMap::custom("contacts", "contact_id").required().rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("content", "text (an action's text is at most 140 characters)").rules(&[Rule::MaxLen(7168)]),
+    FieldMap::custom("start_time", "call: call_time_int; meeting: meeting_time_int (epoch s); note: date; task: date + exact_time"),
+    FieldMap::custom("phone_numbers", "call: phone_number").rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("opportunity", "note: linked_deal_id"),
+    FieldMap::custom("owner", "task: assignee_id"),
+];
+
+pub(crate) const APPLIES: Applies = &[("phone_numbers", &["call"]), ("opportunity", &["note"]), ("owner", &["task"])];
+
+const LIST: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "selects /calls, /meetings, /notes or /actions; without it all four in turn").rules(&[Rule::OneOf(TYPES)]),
+    FieldMap::query("contact_id", "contact_id"),
+    FieldMap::query("account_id", "company_id"),
+    FieldMap::custom("created_at", "?date_filter=created_at&since=&until= (epoch seconds)"),
+    FieldMap::local("updated_at"),
+];
+
+const GET: &[FieldMap] = &[FieldMap::custom("engagement_type", "selects /calls, /meetings, /notes or /actions").required().rules(&[Rule::OneOf(TYPES)])];
+
+const RETURNS: &[&str] = &["id", "engagement_type", "content", "contacts", "owner", "opportunity", "start_time", "phone_numbers", "created_at", "updated_at"];
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    let user = match (account.context_opt("user_id"), account.credential_opt("user_id")) {
+        (Some(u), _) => u,
+        (None, Some(u)) => u.to_string(),
+        (None, None) => account.context_str("user_id")?,
+    };
+    let key = account.credential("api_key")?;
+    Ok(req.secret_header("authorization", basic(&user, key)).header("accept", "application/json"))
+}
+
+fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
+    let ty = eng::engagement_type(f).unwrap_or_default();
+    let mut issues = eng::type_issues("onepagecrm", f, APPLIES, ty);
+    let text = f.get("content").and_then(Value::as_str);
+    if matches!(ty, "note" | "task") && text.map_or(true, str::is_empty) {
+        issues.push(Issue::new("body.content", IssueCode::Required, format!("onepagecrm needs content for a {ty}")));
+    }
+    if let Some(n) = text.map(|t| t.chars().count()).filter(|n| ty == "task" && *n > 140) {
+        issues.push(Issue::new("body.content", IssueCode::TooLong, format!("is {n} characters; an onepagecrm action allows at most 140")).with_meta(json!({ "max": 140, "actual": n })));
+    }
+    if let Some(first) = f.get("phone_numbers").and_then(|p| p.get(0)) {
+        if first.get("number").and_then(Value::as_str).map_or(true, str::is_empty) {
+            issues.push(Issue::new("body.phone_numbers[0].number", IssueCode::Required, "the call's phone number is required"));
+        }
+    }
+    issues
+}
+
+fn check_list(f: &Map<String, Value>) -> Vec<Issue> {
+    if f.contains_key("contact_id") && f.contains_key("account_id") {
+        return vec![Issue::new("query.account_id", IssueCode::Conflict, "onepagecrm filters by one of contact_id or company_id at a time")];
+    }
+    Vec::new()
+}
+
+fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
+    let f = ctx.fields;
+    let mut b = Map::new();
+    if let Some(contact) = eng::ref_json(f, "contacts", false) {
+        b.insert("contact_id".into(), contact);
+    }
+    if let Some(t) = f.get("content") {
+        b.insert("text".into(), t.clone());
+    }
+    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::convert::parse_datetime);
+    match kind.unified {
+        "call" | "meeting" => {
+            if let Some(dt) = start {
+                b.insert(format!("{}_time_int", kind.singular), json!(dt.unix_timestamp()));
+            }
+            if let Some(n) = f.get("phone_numbers").and_then(|p| p.pointer("/0/number")) {
+                b.insert("phone_number".into(), n.clone());
+            }
+        }
+        "note" => {
+            if let Some(dt) = start {
+                b.insert("date".into(), json!(crate::convert::date_only(dt)));
+            }
+            if let Some(deal) = eng::ref_json(f, "opportunity", false) {
+                b.insert("linked_deal_id".into(), deal);
+            }
+        }
+        _ => {
+            if let Some(owner) = eng::ref_json(f, "owner", false) {
+                b.insert("assignee_id".into(), owner);
+            }
+            // A timed action: due on the date, at the exact instant.
+            if let Some(dt) = start {
+                b.insert("status".into(), json!("date_time"));
+                b.insert("date".into(), json!(crate::convert::date_only(dt)));
+                b.insert("exact_time".into(), json!(dt.unix_timestamp()));
+            }
+        }
+    }
+    b
+}
+
+/// `{"data": {"<singular>": {…}}}` → the record, whichever kind it is.
+fn map_single(_ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let data = body.get_mut("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("onepagecrm", "response has no data object"))?;
+    for kind in KINDS {
+        if let Some(record) = data.get_mut(kind.singular).map(Value::take).filter(|r| r.get("id").is_some()) {
+            return Ok((to_unified(*kind, &record), record));
+        }
+    }
+    Err(Error::protocol("onepagecrm", "response has no call, meeting, note or action with an id"))
+}
+
+fn epoch_secs(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_i64).and_then(iso_from_epoch_secs)
+}
+
+fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
+    let mut r = Map::new();
+    r.insert("id".into(), json!(crate::convert::id_string(x.get("id"))));
+    r.insert("engagement_type".into(), json!(kind.unified));
+    r.insert("content".into(), x.get("text").cloned().unwrap_or(Value::Null));
+    let contact = id_ref(x.get("contact_id"));
+    r.insert("contacts".into(), if contact.is_null() { json!([]) } else { json!([contact]) });
+    r.insert("owner".into(), id_ref(x.get("assignee_id")));
+    r.insert("opportunity".into(), id_ref(x.get("linked_deal_id")));
+    let start = match kind.unified {
+        "call" => epoch_secs(x.get("call_time_int")),
+        "meeting" => epoch_secs(x.get("meeting_time_int")),
+        "task" => epoch_secs(x.get("exact_time")).or_else(|| x.get("date").and_then(to_iso)),
+        _ => x.get("date").and_then(to_iso),
+    };
+    r.insert("start_time".into(), json!(start));
+    r.insert("phone_numbers".into(), match get_str(x, "phone_number") {
+        Some(n) if !n.is_empty() => json!([{ "number": n }]),
+        _ => json!([]),
+    });
+    r.insert("created_at".into(), json!(x.get("created_at").and_then(to_iso)));
+    r.insert("updated_at".into(), json!(x.get("modified_at").and_then(to_iso)));
+    r
+}
+
+fn list_request(ctx: &Ctx, plural: &str, state: &Value) -> Result<HttpRequest> {
+    let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
+    let mut url = ctx.url().path("/api/v3/").path(kind_by_plural(plural).plural).queries(crate::mapping::apply(ctx.op.fields, ctx.fields).query);
+    if let Some(range) = ctx.fields.get("created_at").map(|v| as_range("created_at", v)) {
+        url = url.query("date_filter", "created_at");
+        for (op, bound) in &range {
+            let Some(secs) = bound.as_str().and_then(crate::convert::parse_datetime).map(|d| d.unix_timestamp()) else { continue };
+            // The generic filter re-checks the exact bound on the mapped records.
+            url = url.query(if op.starts_with('g') { "since" } else { "until" }, secs.to_string());
+        }
+    }
+    let url = url
+        .query("page", page.to_string())
+        .query("per_page", eng::page_size(ctx, 10, 100).to_string())
+        .queries(ctx.query.remote_query.iter().cloned())
+        .build();
+    ctx.request(Method::Get, url)
+}
+
+fn list_parse(_ctx: &Ctx, plural: &str, _state: &Value, _resp: &HttpResponse, body: Value) -> Result<(Vec<Value>, Option<Value>)> {
+    let kind = kind_by_plural(plural);
+    let data = body.get("data").ok_or_else(|| Error::protocol("onepagecrm", "list response has no data"))?;
+    let items: Vec<Value> = match data.get(kind.plural) {
+        Some(Value::Array(items)) => items.iter().filter_map(|i| i.get(kind.singular).cloned()).collect(),
+        _ => return Err(Error::protocol("onepagecrm", format!("list response has no {} array", kind.plural))),
+    };
+    let page = data.get("page").and_then(Value::as_u64).unwrap_or(1);
+    let max_page = data.get("max_page").and_then(Value::as_u64).unwrap_or(page);
+    Ok((items, (page < max_page).then(|| json!({ "page": page + 1 }))))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,294 @@
+//! Zendesk Sell (Core API v2, formerly Base CRM) — calls, notes and tasks as CRM engagements.
+//! Docs: https://developer.zendesk.com/api-reference/sales-crm/introduction/ (resources calls, notes, tasks).
+//! Base `https://api.getbase.com/v2`, one global host. Auth: `Authorization: Bearer <token>`
+//! (personal access token or OAuth token, account credential `access_token`).
+//! Request bodies are wrapped as `{"data": {…}}`; a single record answers `{"data": …, "meta": …}`
+//! and a list `{"items": [{"data": …, "meta": …}], "meta": {"links": {"next_page": …}}}`.
+//! Each engagement type is its own resource: call → `/v2/calls`, note → `/v2/notes`,
+//! task → `/v2/tasks`. Sell has no meeting, email or chat resource: those types are
+//! rejected before any request. A record hangs off one resource (`resource_type`
+//! contact | lead | deal + `resource_id`); calls link deals separately through
+//! `associated_deal_ids`. Several parents in one unified body are a validation error.
+//! `get` needs `engagement_type` (it picks the resource); `list` without it walks
+//! calls, notes and tasks in turn. Ids are integers.
+//! Sources and examples: tests/fixtures/zendesk_sell/README.md.
+
+use serde_json::{json, Map, Value};
+
+use crate::account::Account;
+use crate::convert::{get_str, id_ref, to_iso};
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::models::DIRECTIONS;
+use crate::schema::{FieldMap, Rule, UnifiedMethod};
+
+use super::engagements::{self as eng, Applies, TypedPages};
+use super::{Ctx, OpDef, ProviderDef, Single};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "zendesk_sell",
+    label: "Zendesk Sell",
+    docs: "https://developer.zendesk.com/api-reference/sales-crm/introduction/",
+    hosts: &["api.getbase.com"],
+    origin: |_| Ok("https://api.getbase.com".into()),
+    auth,
+    ops: &[
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Create,
+            fields: CREATE,
+            returns: RETURNS,
+            start: |ctx| {
+                let ty = eng::engagement_type(ctx.fields).unwrap_or_default();
+                let mut body = json!({ "data": Value::Object(create_data(ctx, ty)) });
+                if let Some(extra) = ctx.remote_data {
+                    crate::convert::merge(&mut body, extra);
+                }
+                Single::boxed(ctx.request(Method::Post, ctx.url().path("/v2/").path(resource(ty)).build())?.json(body), map_single)
+            },
+            check: Some(check_create),
+            notes: "call → /v2/calls, note → /v2/notes, task → /v2/tasks (meeting, email, chat are not Sell resources); one parent per record; calls have no created_at",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::List,
+            fields: LIST,
+            returns: RETURNS,
+            start: |ctx| TypedPages::boxed(list_kinds(ctx), list_request, list_parse, |_, kind, item, _| Ok(to_unified(kind, item))),
+            check: Some(conflicting_filters),
+            notes: "without engagement_type, calls, notes and tasks are listed in turn; created_at/updated_at are applied by crosswalk",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Get,
+            fields: GET,
+            returns: RETURNS,
+            start: |ctx| {
+                let ty = eng::engagement_type(ctx.fields).unwrap_or_default();
+                Single::boxed(ctx.request(Method::Get, ctx.url().path("/v2/").path(resource(ty)).seg(ctx.id()?).build())?, map_single)
+            },
+            check: None,
+            notes: "engagement_type is required: it selects /v2/calls, /v2/notes or /v2/tasks",
+        },
+    ],
+};
+
+const TYPES: &[&str] = &["call", "note", "task"];
+
+const CREATE: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "call → POST /v2/calls, note → /v2/notes, task → /v2/tasks").required().rules(&[Rule::OneOf(TYPES)]),
+    FieldMap::custom("content", "call: summary; note, task: content"),
+    FieldMap::custom("owner", "call: user_id; task: owner_id"),
+    FieldMap::custom("contacts", "resource_type \"contact\" + resource_id").rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("account", "resource_type \"contact\" + resource_id (Sell organizations are contacts)"),
+    FieldMap::custom("lead", "resource_type \"lead\" + resource_id").rules(&[Rule::MaxItems(1)]),
+    FieldMap::custom("opportunity", "call: associated_deal_ids; note, task: resource_type \"deal\" + resource_id"),
+    FieldMap::custom("direction", "call: incoming + missed").rules(&[Rule::OneOf(DIRECTIONS)]),
+    FieldMap::custom("duration", "call: duration (seconds)").rules(&[Rule::Range(0, i32::MAX as i64)]),
+    FieldMap::custom("start_time", "call: made_at; task: due_date"),
+    FieldMap::custom("phone_numbers", "call: phone_number").rules(&[Rule::MaxItems(1)]),
+];
+
+/// Fields only some types carry; the rest apply to all three.
+pub(crate) const APPLIES: Applies = &[
+    ("owner", &["call", "task"]),
+    ("direction", &["call"]),
+    ("duration", &["call"]),
+    ("phone_numbers", &["call"]),
+    ("start_time", &["call", "task"]),
+];
+
+const LIST: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "selects /v2/calls, /v2/notes or /v2/tasks; without it all three in turn").rules(&[Rule::OneOf(TYPES)]),
+    FieldMap::custom("contact_id", "?resource_type=contact&resource_id="),
+    FieldMap::custom("account_id", "?resource_type=contact&resource_id= (organizations are contacts)"),
+    FieldMap::local("created_at"),
+    FieldMap::local("updated_at"),
+];
+
+const GET: &[FieldMap] = &[FieldMap::custom("engagement_type", "selects /v2/calls, /v2/notes or /v2/tasks").required().rules(&[Rule::OneOf(TYPES)])];
+
+const RETURNS: &[&str] = &[
+    "id", "engagement_type", "content", "owner", "contacts", "lead", "opportunity", "direction", "duration", "start_time", "phone_numbers", "created_at", "updated_at",
+];
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    let token = account.credential("access_token")?;
+    Ok(req.secret_header("authorization", format!("Bearer {token}")).header("accept", "application/json"))
+}
+
+fn resource(ty: &str) -> &'static str {
+    match ty {
+        "call" => "calls",
+        "task" => "tasks",
+        _ => "notes",
+    }
+}
+
+fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
+    let ty = eng::engagement_type(f).unwrap_or_default();
+    let mut issues = eng::type_issues("zendesk_sell", f, APPLIES, ty);
+    // Calls link deals through associated_deal_ids, next to their one contact or lead.
+    let parents: &[&str] = if ty == "call" { &["contacts", "account", "lead"] } else { &["contacts", "account", "lead", "opportunity"] };
+    issues.extend(eng::one_parent("zendesk_sell", f, parents, false));
+    issues.extend(eng::int_id_issues("zendesk_sell", f, &["owner", "contacts", "account", "lead", "opportunity"]));
+    if ty != "call" && !eng::present(f, "content") {
+        issues.push(Issue::new("body.content", IssueCode::Required, format!("zendesk_sell needs content for a {ty}")));
+    }
+    if let Some(first) = f.get("phone_numbers").and_then(|p| p.get(0)) {
+        if first.get("number").and_then(Value::as_str).map_or(true, str::is_empty) {
+            issues.push(Issue::new("body.phone_numbers[0].number", IssueCode::Required, "the call's phone number is required"));
+        }
+    }
+    issues
+}
+
+fn conflicting_filters(f: &Map<String, Value>) -> Vec<Issue> {
+    if f.contains_key("contact_id") && f.contains_key("account_id") {
+        return vec![Issue::new("query.account_id", IssueCode::Conflict, "zendesk_sell filters by one resource at a time: send contact_id or account_id")];
+    }
+    Vec::new()
+}
+
+/// The `data` object of a create, per type.
+fn create_data(ctx: &Ctx, ty: &str) -> Map<String, Value> {
+    let f = ctx.fields;
+    let mut d = Map::new();
+    let id = |name| eng::ref_json(f, name, true);
+    if let Some(c) = f.get("content") {
+        d.insert(if ty == "call" { "summary" } else { "content" }.into(), c.clone());
+    }
+    let parent = [("contacts", "contact"), ("account", "contact"), ("lead", "lead"), ("opportunity", "deal")]
+        .into_iter()
+        .filter(|(field, _)| ty != "call" || *field != "opportunity")
+        .find_map(|(field, kind)| id(field).map(|v| (kind, v)));
+    if let Some((kind, v)) = parent {
+        d.insert("resource_type".into(), json!(kind));
+        d.insert("resource_id".into(), v);
+    }
+    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::convert::iso_from_str);
+    match ty {
+        "call" => {
+            if let Some(owner) = id("owner") {
+                d.insert("user_id".into(), owner);
+            }
+            if let Some(deal) = id("opportunity") {
+                d.insert("associated_deal_ids".into(), json!([deal]));
+            }
+            if let Some(dir) = f.get("direction").and_then(Value::as_str) {
+                d.insert("incoming".into(), json!(dir != "outbound"));
+                d.insert("missed".into(), json!(dir == "missed"));
+            }
+            if let Some(n) = f.get("duration") {
+                d.insert("duration".into(), n.clone());
+            }
+            if let Some(t) = start {
+                d.insert("made_at".into(), json!(t));
+            }
+            if let Some(n) = f.get("phone_numbers").and_then(|p| p.pointer("/0/number")) {
+                d.insert("phone_number".into(), n.clone());
+            }
+        }
+        "task" => {
+            if let Some(owner) = id("owner") {
+                d.insert("owner_id".into(), owner);
+            }
+            if let Some(t) = start {
+                d.insert("due_date".into(), json!(t));
+            }
+        }
+        _ => {}
+    }
+    d
+}
+
+fn map_single(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let data = body.get_mut("data").map(Value::take).filter(Value::is_object).ok_or_else(|| Error::protocol("zendesk_sell", "response has no data object"))?;
+    if data.get("id").is_none() {
+        return Err(Error::protocol("zendesk_sell", "record has no id"));
+    }
+    let ty = eng::engagement_type(ctx.fields).unwrap_or("note");
+    Ok((to_unified(ty, &data), data))
+}
+
+/// A Sell call, note or task (the `data` object) as a unified engagement.
+fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
+    let mut r = Map::new();
+    let id = |k: &str| id_ref(d.get(k));
+    r.insert("id".into(), json!(crate::convert::id_string(d.get("id"))));
+    r.insert("engagement_type".into(), json!(ty));
+    r.insert("content".into(), d.get(if ty == "call" { "summary" } else { "content" }).cloned().unwrap_or(Value::Null));
+    r.insert("owner".into(), id(match ty {
+        "call" => "user_id",
+        "task" => "owner_id",
+        _ => "creator_id",
+    }));
+    let resource = id("resource_id");
+    let kind = get_str(d, "resource_type");
+    let one = |k: &str| if kind == Some(k) && !resource.is_null() { json!([resource]) } else { json!([]) };
+    r.insert("contacts".into(), one("contact"));
+    r.insert("lead".into(), one("lead"));
+    let deal = if kind == Some("deal") { resource.clone() } else { id_ref(d.pointer("/associated_deal_ids/0")) };
+    r.insert("opportunity".into(), deal);
+    let direction = match (d.get("missed"), d.get("incoming")) {
+        (Some(Value::Bool(true)), _) => json!("missed"),
+        (_, Some(Value::Bool(true))) => json!("inbound"),
+        (_, Some(Value::Bool(false))) => json!("outbound"),
+        _ => Value::Null,
+    };
+    r.insert("direction".into(), direction);
+    r.insert("duration".into(), d.get("duration").filter(|v| v.is_i64()).cloned().unwrap_or(Value::Null));
+    let start = d.get(if ty == "task" { "due_date" } else { "made_at" }).and_then(to_iso);
+    r.insert("start_time".into(), json!(start));
+    r.insert("phone_numbers".into(), match get_str(d, "phone_number") {
+        Some(n) if !n.is_empty() => json!([{ "number": n }]),
+        _ => json!([]),
+    });
+    r.insert("created_at".into(), json!(d.get("created_at").and_then(to_iso)));
+    r.insert("updated_at".into(), json!(d.get("updated_at").and_then(to_iso)));
+    r
+}
+
+fn list_kinds(ctx: &Ctx) -> Vec<&'static str> {
+    match eng::engagement_type(ctx.fields) {
+        Some(t) => TYPES.iter().copied().filter(|k| *k == t).collect(),
+        None => TYPES.to_vec(),
+    }
+}
+
+fn list_request(ctx: &Ctx, kind: &str, state: &Value) -> Result<HttpRequest> {
+    let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
+    let party = ctx.field_str("contact_id").or_else(|| ctx.field_str("account_id"));
+    let url = ctx
+        .url()
+        .path("/v2/")
+        .path(resource(kind))
+        .query("page", page.to_string())
+        .query("per_page", eng::page_size(ctx, 25, 100).to_string())
+        .query_opt("resource_type", party.map(|_| "contact"))
+        .query_opt("resource_id", party)
+        .queries(ctx.query.remote_query.iter().cloned())
+        .build();
+    ctx.request(Method::Get, url)
+}
+
+fn list_parse(ctx: &Ctx, _kind: &str, state: &Value, _resp: &HttpResponse, body: Value) -> Result<(Vec<Value>, Option<Value>)> {
+    let items: Vec<Value> = match body.get("items") {
+        Some(Value::Array(items)) => items.iter().filter_map(|i| i.get("data").cloned()).collect(),
+        _ => return Err(Error::protocol("zendesk_sell", "list response has no items array")),
+    };
+    // `meta.links.next_page` is present exactly when there is another page; without
+    // links, a full page may have a successor (the official client reads until empty).
+    let more = match body.pointer("/meta/links") {
+        Some(links) => links.get("next_page").is_some_and(|n| n.is_string()),
+        None => items.len() as u32 >= eng::page_size(ctx, 25, 100),
+    };
+    let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
+    Ok((items, more.then(|| json!({ "page": page + 1 }))))
+}
+
+#[cfg(test)]
+mod tests;
