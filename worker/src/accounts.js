@@ -61,8 +61,9 @@ function parseNew(body, env) {
       } catch {
         u = null;
       }
-      if (!u || !['http:', 'https:'].includes(u.protocol) || u.username || u.password) {
-        issue('body.base_url', 'invalid_url', 'must be an http(s) URL without user info');
+      // base_url replaces scheme, host and port only (the core refuses a path).
+      if (!u || !['http:', 'https:'].includes(u.protocol) || u.username || u.password || u.pathname !== '/' || u.search || u.hash) {
+        issue('body.base_url', 'invalid_url', 'must be an http(s) origin (scheme, host, port) without user info or path');
       }
     }
   }

@@ -94,6 +94,8 @@ describe('integrated accounts', () => {
     expect(allowed.json.base_url).toBe('http://127.0.0.1:9999');
     const badUrl = await callWith({ ALLOW_BASE_URL_OVERRIDE: 'true' }, '/integrated-accounts', { method: 'POST', body: { provider: 'lever', base_url: 'ftp://user:pw@x' } });
     expect(badUrl.json.details).toEqual([expect.objectContaining({ field: 'body.base_url', code: 'invalid_url' })]);
+    const withPath = await callWith({ ALLOW_BASE_URL_OVERRIDE: 'true' }, '/integrated-accounts', { method: 'POST', body: { provider: 'lever', base_url: 'http://127.0.0.1:9999/v1' } });
+    expect(withPath.json.details).toEqual([expect.objectContaining({ field: 'body.base_url', code: 'invalid_url' })]);
   });
 
   it('wrong methods on account routes are 405 with Allow', async () => {
