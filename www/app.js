@@ -75,7 +75,10 @@ function coverageCell(cell) {
 
 function renderMatrix() {
   const root = $('matrix');
-  root.replaceChildren();
+  root.replaceChildren(h('div', { class: 'row' },
+    h('button', { type: 'button', id: 'expand-all', onclick: () => root.querySelectorAll('details').forEach((d) => (d.open = true)) }, 'Expand all'),
+    h('button', { type: 'button', id: 'collapse-all', onclick: () => root.querySelectorAll('details').forEach((d) => (d.open = false)) }, 'Collapse all')));
+  let first = true;
   for (const [model, resources] of Object.entries(S.cov)) {
     for (const [resource, methods] of Object.entries(resources)) {
       for (const [method, m] of Object.entries(methods)) {
@@ -93,10 +96,11 @@ function renderMatrix() {
         }
         const table = h('table', {}, h('caption', { class: 'sr-only' }, `Coverage of ${title} by provider`), h('thead', {}, head), h('tbody', {}, rows));
         root.append(
-          h('details', { class: 'matrix-op', open: true, 'data-op': `${model}/${resource}/${method}` },
+          h('details', { class: 'matrix-op', open: first, 'data-op': `${model}/${resource}/${method}` },
             h('summary', {}, `${title} `, h('span', { class: 'muted' }, `(${m.providers.length} provider${m.providers.length === 1 ? '' : 's'})`)),
             h('div', { class: 'table-wrap', role: 'region', tabindex: 0, 'aria-label': `${title} coverage table` }, table)),
         );
+        first = false;
       }
     }
   }
