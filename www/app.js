@@ -115,6 +115,7 @@ function fillSelect(select, values, labelOf = (v) => v) {
 }
 
 function refreshPickers(changed) {
+  S.idempotencyKey = null; // a different operation or account is a different request
   fillSelect($('model'), Object.keys(S.cov));
   fillSelect($('resource'), Object.keys(S.cov[$('model').value] ?? {}));
   fillSelect($('method'), Object.keys(S.cov[$('model').value]?.[$('resource').value] ?? {}));

@@ -50,7 +50,7 @@ export async function idempotent({ env, token, request, url, key, bodyText }, ha
     }
     return new Response(existing.body, {
       status: existing.status,
-      headers: { ...existing.headers, 'idempotent-replayed': 'true' },
+      headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...existing.headers, 'idempotent-replayed': 'true' },
     });
   }
   await kv.put(name, JSON.stringify({ state: 'pending', fingerprint }), { expirationTtl: PENDING_TTL_S });
