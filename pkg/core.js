@@ -156,6 +156,41 @@ class Driver {
     }
   }
 
+  /**
+   * A bulk sync: like `drive`, but an abort (signal) ends it with the core's
+   * report instead of an exception, so every record is still accounted for.
+   */
+  async runSync(input, signal) {
+    const handle = new core.SyncHandle(JSON.stringify(input), this.now());
+    const reason = () => String(signal?.reason?.message ?? signal?.reason ?? 'aborted');
+    try {
+      let step = JSON.parse(handle.first());
+      for (;;) {
+        if (step.error) throw new CrosswalkError(step.error);
+        if ('done' in step) return step.done;
+        if (signal?.aborted) {
+          step = JSON.parse(handle.abort(reason()));
+          continue;
+        }
+        try {
+          if (step.wait) {
+            await this.sleep(step.wait.until_ms - this.now(), signal);
+            step = JSON.parse(handle.resume(this.now()));
+          } else if (step.send) {
+            step = await this.send(handle, step.send, new Map(), signal);
+          } else {
+            throw fail(500, 'misuse', 'unknown step from the core');
+          }
+        } catch (err) {
+          if (!signal?.aborted) throw err;
+          step = JSON.parse(handle.abort(reason()));
+        }
+      }
+    } finally {
+      handle.free();
+    }
+  }
+
   /** One whole operation: start, drive, free. */
   async run(input, signal) {
     const files = new Map();
@@ -195,7 +230,9 @@ export class ListCursor {
     try {
       let page = await driver.drive(handle, handle.first(), new Map(), signal);
       yield page;
-      while (page.next_cursor) {
+      // The core says when to stop: at the last page, and at `max_pages` (whose page
+      // still carries a next_cursor for a later call).
+      while (page.next_cursor && handle.has_next_page()) {
         page = await driver.drive(handle, handle.next_page(driver.now()), new Map(), signal);
         yield page;
       }
@@ -292,7 +329,31 @@ export function createClient(options = {}) {
     },
   };
 
-  return { unifiedApi, driver };
+  /**
+   * Bulk sync (LinkedIn application notes): every record is validated first, then
+   * sent in per-application batches of at most 100 under the provider's throttle
+   * budget. Resolves with a report accounting for every record; rejects only when
+   * nothing could be attempted (unknown account, bad credentials settings, bad options).
+   */
+  async function sync(model, resource, records, query, opts) {
+    const q = withDefaults(query, opts);
+    const acc = await account(q);
+    const options = {};
+    if (opts?.budget != null) options.budget = typeof opts.budget === 'string' ? JSON.parse(opts.budget) : opts.budget;
+    if (opts?.limits) {
+      options.limits = {
+        requests_per_day: opts.limits.requestsPerDay ?? opts.limits.requests_per_day,
+        records_per_minute: opts.limits.recordsPerMinute ?? opts.limits.records_per_minute,
+      };
+    }
+    if (opts?.wait !== undefined) options.wait = opts.wait;
+    const maxWait = opts?.maxWaitMs ?? opts?.max_wait_ms;
+    if (maxWait !== undefined) options.max_wait_ms = maxWait;
+    const input = { account: acc, model, resource, records: Array.from(records ?? []), query: q, options, retry };
+    return driver.runSync(input, opts?.signal);
+  }
+
+  return { unifiedApi, sync, driver };
 }
 
 // ---------- stateless helpers ----------

@@ -95,8 +95,87 @@ export interface UnifiedApi {
   list<M extends Model, R extends ResourceOf<M>>(model: M, resource: R, query: UnifiedQuery & Part<M, R, 'filters'>, options?: CallOptions): ListCursor<Part<M, R, 'record'>>;
 }
 
+/** Saved throttle-budget usage: pass a report's `budget` back as `options.budget`. */
+export interface SyncBudgetState {
+  version: 1;
+  /** 00:00 UTC of the day `requests_today` counts. */
+  day_start_ms: number;
+  requests_today: number;
+  /** `[sent_at_ms, records]` of the last 60 seconds. */
+  minute: Array<[number, number]>;
+}
+
+export interface SyncOptions extends CallOptions {
+  /** Usage saved from an earlier report (object or its JSON text). Share one per provider API application. */
+  budget?: SyncBudgetState | string | null;
+  /** Overrides the provider's documented limits (LinkedIn: 100,000 requests/UTC day, 10,000 records/minute). */
+  limits?: { requestsPerDay: number; recordsPerMinute: number } | { requests_per_day: number; records_per_minute: number };
+  /** Default true. false: never sleep for the budget or a 429; stop with `retry_at` instead. */
+  wait?: boolean;
+  /** Longest single wait for the budget or a 429 (default 60000 ms); a longer one stops the sync. */
+  maxWaitMs?: number;
+}
+
+/** One line of a sync report: the record's position in the input and its keys. */
+export interface SyncLine {
+  index: number;
+  id: string | null;
+  application_id: string | null;
+}
+
+export interface SyncFailure extends SyncLine {
+  /** HTTP status the provider gave this record (its entity status, or the batch's). */
+  status: number | null;
+  code: 'remote_error' | 'protocol_error' | 'network_error' | 'missing_from_response' | 'aborted_in_flight';
+  message: string | null;
+  /** The provider's own error code (`code` or `serviceErrorCode`). */
+  provider_code: string | number | null;
+  /** Whether sending the record again may succeed (429, 5xx, no answer). */
+  retryable: boolean;
+  remote: unknown;
+}
+
+export type SyncNotSent = SyncLine &
+  (
+    | { reason: 'validation'; issues: ErrorDetail[] }
+    | { reason: 'budget_exhausted'; window: SyncWindow; retry_at_ms: number; retry_at: string }
+    | { reason: 'aborted' }
+  );
+
+export type SyncWindow = 'requests_per_day' | 'records_per_minute' | 'provider_429';
+
+export interface SyncReport {
+  object: 'sync_report';
+  provider: string;
+  model: string;
+  resource: string;
+  total: number;
+  /** synced + failed + not_sent === total; each record is in exactly one list. */
+  counts: { synced: number; failed: number; not_sent: number };
+  complete: boolean;
+  synced: Array<SyncLine & { status: number }>;
+  failed: SyncFailure[];
+  not_sent: SyncNotSent[];
+  stopped:
+    | null
+    | { reason: 'budget_exhausted'; window: SyncWindow; retry_at_ms: number; retry_at: string }
+    | { reason: 'aborted'; error: ErrorBody | { code: 'aborted'; message: string } };
+  /** Provider requests made by this run. */
+  requests: number;
+  /** Save this and pass it as `options.budget` to the next run. */
+  budget: SyncBudgetState;
+  warnings?: Warning[];
+}
+
 export interface Client {
   unifiedApi: UnifiedApi;
+  /**
+   * Bulk sync: validates every record, groups them per application in your order,
+   * sends batches of at most 100 within the provider's throttle budget, and reports
+   * every record as synced, failed or not_sent. Supported: LinkedIn `ats`/`activities`
+   * (application notes; each record needs `application_id`, `id`, `body`).
+   */
+  sync<M extends Model, R extends ResourceOf<M>>(model: M, resource: R, records: Iterable<Part<M, R, 'body'>>, query: UnifiedQuery, options?: SyncOptions): Promise<SyncReport>;
 }
 
 export function createClient(options: ClientOptions): Client;

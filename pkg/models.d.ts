@@ -1,7 +1,7 @@
 // Generated from the Rust unified models (src/models.rs); do not edit.
 // Regenerate: CROSSWALK_UPDATE_SNAPSHOTS=1 cargo test
 
-export type ProviderName = 'sandbox' | 'ashby' | 'lever' | 'recruitee';
+export type ProviderName = 'sandbox' | 'ashby' | 'lever' | 'recruitee' | 'greenhouse' | 'fountain' | 'pinpoint' | 'linkedin' | 'atz_crm' | 'dynamics365' | 'attio' | 'freshsales';
 
 export type IssueCode = 'required' | 'invalid_type' | 'not_one_of' | 'too_long' | 'too_short' | 'out_of_range' | 'invalid_datetime' | 'invalid_format' | 'invalid_order' | 'unsupported_field' | 'unknown_field' | 'duplicate' | 'conflict';
 

@@ -148,7 +148,10 @@ impl Error {
             Error::Validation { .. } | Error::InvalidInput { .. } | Error::InvalidCursor { .. } => 400,
             Error::UnknownProvider { .. } => 400,
             Error::UnsupportedOperation { .. } => 501,
-            Error::Remote { status, .. } => *status,
+            // A provider's 4xx/5xx passes through; anything else (a redirect, 1xx) is
+            // not an answer crosswalk can use.
+            Error::Remote { status, .. } if (400..600).contains(status) => *status,
+            Error::Remote { .. } => 502,
             Error::Protocol { .. } | Error::PaginationLoop { .. } | Error::Network { .. } => 502,
             Error::BudgetExhausted { .. } => 429,
             Error::PartialFailure { cause, .. } => cause.status(),

@@ -108,6 +108,33 @@ pub fn as_range(name: &str, value: &Value) -> Map<String, Value> {
     }
 }
 
+/// A date filter as the widest window a provider's "at or after" / "before"
+/// parameters can express without losing a matching record: `after` is an inclusive
+/// lower bound, `before` an exclusive upper bound (`lte X` becomes `before X+1s`, so a
+/// provider comparing at second precision keeps `X`). Crosswalk's re-check of
+/// provider-applied filters trims the result to the exact range.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Window {
+    pub after: Option<time::OffsetDateTime>,
+    pub before: Option<time::OffsetDateTime>,
+}
+
+pub fn window(name: &str, value: &Value) -> Window {
+    let mut w = Window::default();
+    for (op, bound) in as_range(name, value) {
+        let Some(at) = bound.as_str().and_then(parse_datetime) else { continue };
+        match op.as_str() {
+            "gt" | "gte" => w.after = Some(w.after.map_or(at, |a| a.max(at))),
+            "lt" | "lte" => {
+                let end = if op == "lte" { at + time::Duration::SECOND } else { at };
+                w.before = Some(w.before.map_or(end, |b| b.min(end)));
+            }
+            _ => {}
+        }
+    }
+    w
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +156,16 @@ mod tests {
         assert!(matches_all(&[f("start_at", json!("2024-06-15T09:00:00+00:00"), true)], &r));
         assert!(!matches_all(&[f("end_at", json!("2024-06-15T09:00:00Z"), true)], &r), "no end_at on record, local filter excludes");
         assert!(matches_all(&[f("end_at", json!("2024-06-15T09:00:00Z"), false)], &r), "provider-applied filter is trusted when the record is silent");
+    }
+
+    #[test]
+    fn windows_are_supersets_of_the_range() {
+        let dt = |s: &str| parse_datetime(s).unwrap();
+        let w = window("created_at", &json!("2024-06-15T10:00:00Z"));
+        assert_eq!(w, Window { after: Some(dt("2024-06-15T10:00:00Z")), before: None });
+        let w = window("end_at", &json!("2024-06-15T10:00:00Z"));
+        assert_eq!(w, Window { after: None, before: Some(dt("2024-06-15T10:00:01Z")) });
+        let w = window("start_at", &json!({"gt": "2024-06-01T00:00:00Z", "gte": "2024-06-02T00:00:00Z", "lt": "2024-07-01T00:00:00Z", "lte": "2024-06-20T00:00:00+02:00"}));
+        assert_eq!(w, Window { after: Some(dt("2024-06-02T00:00:00Z")), before: Some(dt("2024-06-19T22:00:01Z")) });
     }
 }

@@ -20,11 +20,16 @@ pub mod query;
 pub mod retry;
 pub mod sandbox_server;
 pub mod schema;
+pub mod sync;
 pub mod typescript;
 pub mod validate;
 
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod fixture_cases;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -118,8 +118,18 @@ pub(crate) fn prepare(provider: &str, model: &str, resource: &str, method: &str,
         (checked.fields, None)
     };
     if let Some(extra) = op.check {
-        if issues.is_empty() {
-            issues.extend(extra(&fields));
+        // Cross-field rules run even when other fields failed, so one request
+        // reports every problem. They see the accepted fields plus `remote_data`
+        // (providers validate their own fields passed through it); a field that
+        // already failed its own rules is not reported a second time.
+        let mut seen = fields.clone();
+        if let Some(r) = &remote_data {
+            seen.insert("remote_data".into(), r.clone());
+        }
+        for issue in extra(&seen) {
+            if !issues.iter().any(|i| i.field == issue.field) {
+                issues.push(issue);
+            }
         }
     }
     if !issues.is_empty() {
@@ -220,6 +230,8 @@ impl Operation {
         let mut operation = {
             let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms };
             let exchange = (op.start)(&ctx)?;
+            // A filter this request could not send must be read from mapped records.
+            let skip_mapping = skip_mapping && exchange.locally_applied().is_empty();
             Operation {
                 provider,
                 op,
@@ -442,7 +454,9 @@ impl Operation {
             Some(state) => Value::String(crate::cursor::encode(self.provider.name, self.op.model, self.op.resource, state, &self.paging.seen)),
             None => Value::Null,
         };
-        self.paging.next = next;
+        // At max_pages the cursor is still returned (a later call may resume), but this
+        // operation ends: next_page() is refused and has_next_page() is false.
+        self.paging.next = if more { next } else { None };
         self.pending = if self.paging.next.is_some() { Pending::NextPage } else { Pending::Finished };
         let count = records.len();
         let result = self.key_by(records, &mut page_warnings);
@@ -456,7 +470,11 @@ impl Operation {
     }
 
     fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>) -> (Vec<Value>, Vec<Warning>) {
-        let active = crate::filters::active(self.op, &self.fields);
+        let mut active = crate::filters::active(self.op, &self.fields);
+        let unsent = self.exchange.locally_applied();
+        for a in active.iter_mut() {
+            a.local_only |= unsent.contains(&a.name.as_str());
+        }
         let local: Vec<&str> = active.iter().filter(|a| a.local_only).map(|a| a.name.as_str()).collect();
         if !local.is_empty() && self.paging.pages == 1 {
             warnings.push(Warning {

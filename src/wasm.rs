@@ -60,6 +60,12 @@ impl Handle {
         self.with_op(|op| op.next_page(now(now_ms)))
     }
 
+    /// Whether `next_page` may be called (false on the last page and at `max_pages`,
+    /// even when the page carries a `next_cursor` for a later call).
+    pub fn has_next_page(&self) -> bool {
+        self.op.as_ref().is_some_and(Operation::has_next_page)
+    }
+
     fn with_op(&mut self, f: impl FnOnce(&mut Operation) -> crate::error::Result<crate::Step>) -> String {
         match self.op.as_mut() {
             Some(op) => {
@@ -67,6 +73,63 @@ impl Handle {
                 api::step_json(Some(op), step)
             }
             None => error_text(crate::Error::Misuse { reason: "the operation failed to start".into() }),
+        }
+    }
+}
+
+/// A bulk sync in flight (`crate::sync`); same step JSON as [`Handle`], and
+/// `abort` ends it with a report.
+#[wasm_bindgen]
+pub struct SyncHandle {
+    op: Option<crate::sync::SyncOperation>,
+    first: Option<String>,
+}
+
+#[wasm_bindgen]
+impl SyncHandle {
+    #[wasm_bindgen(constructor)]
+    pub fn new(input: &str, now_ms: f64) -> SyncHandle {
+        let started = api::parse_input(input)
+            .and_then(|v| serde_json::from_value::<crate::sync::SyncInput>(v).map_err(|e| crate::Error::invalid(format!("{e}"))))
+            .and_then(|i| crate::sync::SyncOperation::start(i, now(now_ms)));
+        match started {
+            Ok((op, step)) => {
+                let first = crate::sync::step_json(Some(&op), Ok(step));
+                SyncHandle { op: Some(op), first: Some(first) }
+            }
+            Err(e) => SyncHandle { op: None, first: Some(error_text(e)) },
+        }
+    }
+
+    pub fn first(&mut self) -> String {
+        self.first.take().unwrap_or_else(|| error_text(crate::Error::Misuse { reason: "first() called twice".into() }))
+    }
+
+    pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
+        let headers = serde_json::from_str(headers_json).unwrap_or_default();
+        let resp = crate::HttpResponse { status, headers, body: body.to_string() };
+        self.with_op(|op| op.handle_response(resp, now(now_ms)))
+    }
+
+    pub fn transport_error(&mut self, reason: &str, now_ms: f64) -> String {
+        self.with_op(|op| op.handle_transport_error(reason, now(now_ms)))
+    }
+
+    pub fn resume(&mut self, now_ms: f64) -> String {
+        self.with_op(|op| op.resume(now(now_ms)))
+    }
+
+    pub fn abort(&mut self, reason: &str) -> String {
+        self.with_op(|op| op.abort(reason))
+    }
+
+    fn with_op(&mut self, f: impl FnOnce(&mut crate::sync::SyncOperation) -> crate::error::Result<crate::Step>) -> String {
+        match self.op.as_mut() {
+            Some(op) => {
+                let step = f(op);
+                crate::sync::step_json(Some(op), step)
+            }
+            None => error_text(crate::Error::Misuse { reason: "the sync failed to start".into() }),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Auth: HTTP Basic, API key as user name, empty password.
 //! Ashby reports most failures as HTTP 200 with `success: false` (and `errorInfo` or
 //! `errors`), so every response is checked for that before it is mapped.
+//! Scheduled interviews (list only) live in `ashby/interviews.rs`.
 //! Sources and recorded examples: tests/fixtures/ashby/README.md.
 
 use serde_json::{json, Map, Value};
@@ -15,6 +16,8 @@ use crate::schema::{Conv, FieldMap, Lit, UnifiedMethod};
 
 use super::{Ctx, Exchange, OpDef, ProviderDef, Single};
 
+mod interviews;
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "ashby",
     label: "Ashby",
@@ -22,16 +25,19 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.ashbyhq.com"],
     origin: |_| Ok("https://api.ashbyhq.com".into()),
     auth,
-    ops: &[OpDef {
-        model: "ats",
-        resource: "activities",
-        method: UnifiedMethod::Create,
-        fields: ACTIVITY_CREATE,
-        returns: &["id", "activity_type", "actor", "body", "candidate", "created_at", "visibility"],
-        start: start_create_note,
-        check: None,
-        notes: "candidate.createNote; Ashby has no admin-only notes, so admin_only is rejected",
-    }],
+    ops: &[
+        OpDef {
+            model: "ats",
+            resource: "activities",
+            method: UnifiedMethod::Create,
+            fields: ACTIVITY_CREATE,
+            returns: &["id", "activity_type", "actor", "body", "candidate", "created_at", "visibility"],
+            start: start_create_note,
+            check: None,
+            notes: "candidate.createNote; Ashby has no admin-only notes, so admin_only is rejected",
+        },
+        interviews::LIST,
+    ],
 };
 
 const ACTIVITY_CREATE: &[FieldMap] = &[

@@ -11,13 +11,36 @@ use crate::query::{ResponseFormat, UnifiedQuery};
 use crate::schema::{FieldMap, UnifiedMethod};
 
 pub mod ashby;
+pub mod attio;
+pub mod atz_crm;
 pub mod chain;
+pub mod dynamics365;
+pub mod fountain;
+pub mod freshsales;
+pub mod greenhouse;
 pub mod lever;
+pub mod linkedin;
+pub mod pinpoint;
 pub mod recruitee;
 pub mod sandbox;
 
 /// Every provider crosswalk knows. Order is display order.
-pub const PROVIDERS: &[&ProviderDef] = &[&sandbox::PROVIDER, &ashby::PROVIDER, &lever::PROVIDER, &recruitee::PROVIDER];
+pub const PROVIDERS: &[&ProviderDef] = &[
+    &sandbox::PROVIDER,
+    // ATS
+    &ashby::PROVIDER,
+    &lever::PROVIDER,
+    &recruitee::PROVIDER,
+    &greenhouse::PROVIDER,
+    &fountain::PROVIDER,
+    &pinpoint::PROVIDER,
+    &linkedin::PROVIDER,
+    // CRM
+    &atz_crm::PROVIDER,
+    &dynamics365::PROVIDER,
+    &attio::PROVIDER,
+    &freshsales::PROVIDER,
+];
 
 pub fn find(name: &str) -> Option<&'static ProviderDef> {
     PROVIDERS.iter().copied().find(|p| p.name == name)
@@ -132,6 +155,10 @@ pub fn remote_error(provider: &str, resp: &HttpResponse) -> Error {
 
 /// Pulls a human message out of common error bodies.
 pub fn error_message(body: &Value) -> Option<String> {
+    // Some providers answer errors in plain text ("Unauthorized").
+    if let Value::String(text) = body {
+        return Some(text.chars().take(500).collect()).filter(|t: &String| !t.trim().is_empty());
+    }
     let candidates = [
         "message", "error.message", "error_description", "errorInfo.message", "errors.0.message", "errors.0", "error", "detail", "title",
     ];
@@ -171,6 +198,50 @@ pub trait Exchange {
     /// For list exchanges: the request for the page at `state`.
     fn page(&mut self, _ctx: &Ctx, _state: &Value) -> Result<Next> {
         Err(Error::Misuse { reason: "this operation has no pages".into() })
+    }
+    /// Filters this particular request could not send although the table row says
+    /// the provider applies them (an upper bound with no `*_before` parameter, an
+    /// endpoint variant without that parameter). Crosswalk applies and reports them
+    /// like `Local` rows.
+    fn locally_applied(&self) -> &[&'static str] {
+        &[]
+    }
+}
+
+/// An exchange plus the filters it could not send in this request (see
+/// [`Exchange::locally_applied`]); everything else is delegated.
+pub struct PartlyLocal {
+    inner: Box<dyn Exchange>,
+    local: Vec<&'static str>,
+}
+
+impl PartlyLocal {
+    pub fn boxed(inner: Box<dyn Exchange>, local: Vec<&'static str>) -> Box<dyn Exchange> {
+        if local.is_empty() {
+            return inner;
+        }
+        Box::new(PartlyLocal { inner, local })
+    }
+}
+
+impl Exchange for PartlyLocal {
+    fn start(&mut self, ctx: &Ctx) -> Result<Next> {
+        self.inner.start(ctx)
+    }
+    fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
+        self.inner.on_success(ctx, resp)
+    }
+    fn on_failure(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
+        self.inner.on_failure(ctx, resp)
+    }
+    fn resume(&mut self, ctx: &Ctx) -> Result<Next> {
+        self.inner.resume(ctx)
+    }
+    fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<Next> {
+        self.inner.page(ctx, state)
+    }
+    fn locally_applied(&self) -> &[&'static str] {
+        &self.local
     }
 }
 

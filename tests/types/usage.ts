@@ -23,3 +23,15 @@ async function main() {
   console.log(v.valid, coverage().ats?.activities?.create?.request.candidate_id?.ashby?.required);
 }
 void main;
+
+async function syncNotes() {
+  const records = [{ application_id: 'app-1', id: 'note-1', body: 'Phone screen went well', created_at: '2024-06-15T10:00:00Z', author: { first_name: 'Angela', last_name: 'Smith' } }];
+  const report = await client.sync('ats', 'activities', records, { integrated_account_id: 'acc1' }, { wait: false, maxWaitMs: 5000 });
+  const total: number = report.counts.synced + report.counts.failed + report.counts.not_sent;
+  for (const line of report.not_sent) if (line.reason === 'budget_exhausted') console.log(line.retry_at, total);
+  for (const f of report.failed) console.log(f.index, f.status, f.retryable);
+  await client.sync('ats', 'activities', records, { integrated_account_id: 'acc1' }, { budget: report.budget });
+  // @ts-expect-error author names are strings
+  await client.sync('ats', 'activities', [{ application_id: 'a', id: 'n', body: 'b', author: { first_name: 1 } }], { integrated_account_id: 'acc1' });
+}
+void syncNotes;

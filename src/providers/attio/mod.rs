@@ -1,0 +1,282 @@
+//! Attio — notes and tasks as unified CRM engagements.
+//! Docs: https://docs.attio.com/rest-api/endpoint-reference (notes, tasks); the
+//! request/response schemas come from Attio's OpenAPI spec. Base
+//! `https://api.attio.com`, `Authorization: Bearer <token>`. Bodies are wrapped
+//! `{"data": {…}}` and so are responses; ids are composite
+//! (`{workspace_id, note_id}`), the unified id is the inner note/task id.
+//!
+//! Attio has no call, email or chat objects to write. Meetings are not offered:
+//! `POST /v2/meetings` "always creates a new meeting", so a retried or repeated
+//! create would duplicate it (see the fixture README). `remote_data` merges at the
+//! body root, so Attio fields go under `data` (`{"data": {"meeting_id": …}}`).
+//! GET and list take `engagement_type` (note or task): the two live at different
+//! paths and an id does not say which.
+//! Sources and recorded examples: tests/fixtures/attio/README.md.
+
+#[cfg(test)]
+mod tests;
+
+use serde_json::{json, Map, Value};
+
+use crate::account::Account;
+use crate::convert::{get_str, id_ref, id_string, to_iso};
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::schema::{Conv, FieldMap, Rule, UnifiedMethod};
+
+use super::{Ctx, Exchange, OpDef, ProviderDef, Single};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "attio",
+    label: "Attio",
+    docs: "https://docs.attio.com/rest-api/overview",
+    hosts: &["api.attio.com"],
+    origin: |_| Ok("https://api.attio.com".into()),
+    auth,
+    ops: &[
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Create,
+            fields: CREATE,
+            returns: RETURNS,
+            start: start_create,
+            check: Some(check_create),
+            notes: "note → POST /v2/notes (one parent record: a contact, account or opportunity; subject and content required); task → POST /v2/tasks (content ≤ 2000, linked records, assignee = owner, deadline = end_time). call, email, chat and meeting are not offered.",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::List,
+            fields: LIST,
+            returns: RETURNS,
+            start: |_| Ok(Box::new(OffsetPages { offset: 0 })),
+            check: Some(|f| {
+                if f.contains_key("contact_id") && f.contains_key("account_id") {
+                    vec![Issue::new("query.account_id", IssueCode::Conflict, "Attio filters by one parent record: give contact_id or account_id")]
+                } else {
+                    Vec::new()
+                }
+            }),
+            notes: "engagement_type (note or task) is required. limit/offset paging (notes: 50 per page at most).",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Get,
+            fields: &[FieldMap::custom("engagement_type", "path: /v2/notes/{id} or /v2/tasks/{id}").required().rules(&[Rule::OneOf(TYPES)])],
+            returns: RETURNS,
+            start: |ctx| {
+                let url = ctx.url().path(path(kind(ctx))).seg(ctx.id()?).build();
+                Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
+                    let item = data(body)?;
+                    Ok((to_unified(kind(ctx), &item, w)?, item))
+                })
+            },
+            check: None,
+            notes: "GET /v2/notes/{id} or /v2/tasks/{id}; pass engagement_type.",
+        },
+    ],
+};
+
+const TYPES: &[&str] = &["note", "task"];
+const CREATE: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "POST /v2/notes or /v2/tasks").required().rules(&[Rule::OneOf(TYPES)]),
+    FieldMap::custom("subject", "note title (required for notes)"),
+    FieldMap::custom("content", "note content / task content (plaintext)").required(),
+    FieldMap::custom("contacts", "note parent people / task linked_records people"),
+    FieldMap::custom("account", "note parent companies / task linked_records companies"),
+    FieldMap::custom("opportunity", "note parent deals / task linked_records deals"),
+    FieldMap::custom("owner", "task assignees (workspace member id)"),
+    FieldMap::custom("end_time", "task deadline_at"),
+    FieldMap::custom("created_at", "note created_at (backdating)").conv(Conv::UtcIso),
+];
+const LIST: &[FieldMap] = &[
+    FieldMap::custom("engagement_type", "path: /v2/notes or /v2/tasks").required().rules(&[Rule::OneOf(TYPES)]),
+    FieldMap::custom("contact_id", "notes: parent_object=people&parent_record_id; tasks: linked_object=people&linked_record_id"),
+    FieldMap::custom("account_id", "notes: parent_object=companies&parent_record_id; tasks: linked_object=companies&linked_record_id"),
+    FieldMap::local("created_at"),
+];
+const RETURNS: &[&str] = &["id", "engagement_type", "subject", "content", "contacts", "account", "opportunity", "owner", "end_time", "created_at"];
+/// Unified link field → Attio object slug.
+const OBJECTS: &[(&str, &str)] = &[("contacts", "people"), ("account", "companies"), ("opportunity", "deals")];
+const TASK_MAX_CONTENT: usize = 2000;
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    let (_, token) = account.any_credential(&["access_token", "api_key"])?;
+    Ok(req.secret_header("authorization", format!("Bearer {token}")))
+}
+
+fn kind(ctx: &Ctx) -> &'static str {
+    if ctx.field_str("engagement_type") == Some("task") { "task" } else { "note" }
+}
+
+fn path(kind: &str) -> &'static str {
+    if kind == "task" { "/v2/tasks" } else { "/v2/notes" }
+}
+
+fn data(mut body: Value) -> Result<Value> {
+    body.get_mut("data").map(Value::take).ok_or_else(|| Error::protocol("attio", "the response has no data"))
+}
+
+/// `(object slug, record id)` for every linked record in the body.
+fn links(f: &Map<String, Value>) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for &(field, object) in OBJECTS {
+        let refs: Vec<&Value> = match f.get(field) {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(v) => vec![v],
+            None => vec![],
+        };
+        out.extend(refs.into_iter().filter_map(|r| id_string(r.get("id"))).map(|id| (object, id)));
+    }
+    out
+}
+
+fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let mut bad = |path: &str, code: IssueCode, msg: &str| issues.push(Issue::new(path, code, msg).with_meta(json!({ "provider": "attio" })));
+    match f.get("engagement_type").and_then(Value::as_str) {
+        Some("note") => {
+            if !f.contains_key("subject") {
+                bad("body.subject", IssueCode::Required, "Attio notes need a title");
+            }
+            match links(f).len() {
+                0 => bad("body.contacts", IssueCode::Required, "an Attio note needs its parent record: one contact, account or opportunity"),
+                1 => {}
+                _ => bad("body", IssueCode::Conflict, "an Attio note has one parent record: give only one contact, account or opportunity"),
+            }
+            for field in ["owner", "end_time"] {
+                if f.contains_key(field) {
+                    bad(&format!("body.{field}"), IssueCode::UnsupportedField, "Attio notes have no such field (tasks do)");
+                }
+            }
+        }
+        Some("task") => {
+            for field in ["subject", "created_at"] {
+                if f.contains_key(field) {
+                    bad(&format!("body.{field}"), IssueCode::UnsupportedField, "Attio tasks have only content (put a title in it); created_at is set by Attio");
+                }
+            }
+            let n = f.get("content").and_then(Value::as_str).map_or(0, |c| c.chars().count());
+            if n > TASK_MAX_CONTENT {
+                issues.push(Issue::new("body.content", IssueCode::TooLong, format!("is {n} characters; Attio tasks allow at most {TASK_MAX_CONTENT}")).with_meta(json!({ "max": TASK_MAX_CONTENT, "actual": n, "provider": "attio" })));
+            }
+        }
+        _ => {}
+    }
+    issues
+}
+
+fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let f = ctx.fields;
+    let content = f.get("content").cloned().unwrap_or(Value::Null);
+    let inner = if kind(ctx) == "note" {
+        let (object, id) = links(f).into_iter().next().unwrap_or(("people", String::new()));
+        let mut note = json!({ "parent_object": object, "parent_record_id": id, "title": f.get("subject"), "format": "plaintext", "content": content });
+        if let Some(dt) = f.get("created_at").and_then(Value::as_str).and_then(crate::convert::parse_datetime) {
+            note["created_at"] = json!(crate::convert::iso_utc(dt));
+        }
+        note
+    } else {
+        let deadline = f.get("end_time").and_then(Value::as_str).and_then(crate::convert::parse_datetime).map(crate::convert::iso_utc);
+        let linked: Vec<Value> = links(f).into_iter().map(|(o, id)| json!({ "target_object": o, "target_record_id": id })).collect();
+        let assignees: Vec<Value> = id_string(f.get("owner").and_then(|o| o.get("id")))
+            .map(|id| json!({ "referenced_actor_type": "workspace-member", "referenced_actor_id": id }))
+            .into_iter()
+            .collect();
+        // Attio's schema requires every key; these are the "nothing" values.
+        json!({ "content": content, "format": "plaintext", "deadline_at": deadline, "is_completed": false, "linked_records": linked, "assignees": assignees })
+    };
+    let mut body = json!({ "data": inner });
+    if let Some(extra) = ctx.remote_data {
+        crate::convert::merge(&mut body, extra);
+    }
+    let req = ctx.request(Method::Post, ctx.url().path(path(kind(ctx))).build())?.json(body);
+    Single::boxed(req, |ctx, body, w| {
+        let item = data(body)?;
+        Ok((to_unified(kind(ctx), &item, w)?, item))
+    })
+}
+
+fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let key = if kind == "task" { "task_id" } else { "note_id" };
+    let id = item.get("id").and_then(|i| id_string(i.get(key))).ok_or_else(|| Error::protocol("attio", format!("the {kind} has no id.{key}")))?;
+    let member = |actor: Option<&Value>| match actor {
+        Some(a) if get_str(a, "type").or_else(|| get_str(a, "referenced_actor_type")) == Some("workspace-member") => {
+            id_ref(a.get("id").or_else(|| a.get("referenced_actor_id")))
+        }
+        _ => Value::Null,
+    };
+    let mut r = Map::new();
+    r.insert("id".into(), json!(id));
+    r.insert("engagement_type".into(), json!(kind));
+    r.insert("content".into(), item.get("content_plaintext").cloned().unwrap_or(Value::Null));
+    r.insert("created_at".into(), json!(item.get("created_at").and_then(to_iso)));
+    if kind == "task" {
+        // Linked records come back with object UUIDs, not slugs: which one is a
+        // person is unknown without another call, so links stay in remote_data.
+        r.insert("subject".into(), Value::Null);
+        r.insert("end_time".into(), json!(item.get("deadline_at").and_then(to_iso)));
+        r.insert("owner".into(), member(item.pointer("/assignees/0")));
+        for field in ["contacts", "account", "opportunity"] {
+            r.insert(field.into(), Value::Null);
+        }
+    } else {
+        r.insert("subject".into(), item.get("title").cloned().unwrap_or(Value::Null));
+        r.insert("end_time".into(), Value::Null);
+        r.insert("owner".into(), member(item.get("created_by_actor")));
+        let parent = id_ref(item.get("parent_record_id"));
+        let object = get_str(item, "parent_object");
+        r.insert("contacts".into(), if object == Some("people") { json!([parent]) } else { json!([]) });
+        r.insert("account".into(), if object == Some("companies") { parent.clone() } else { Value::Null });
+        r.insert("opportunity".into(), if object == Some("deals") { parent } else { Value::Null });
+    }
+    Ok(r)
+}
+
+/// Attio lists answer `{"data": […]}` with no cursor or total: a full page means
+/// there may be more. The parse step needs the offset it asked for, which
+/// [`Paged`] does not pass on, hence this small exchange.
+struct OffsetPages {
+    offset: u64,
+}
+
+impl Exchange for OffsetPages {
+    fn start(&mut self, ctx: &Ctx) -> Result<super::Next> {
+        self.page(ctx, &Value::Null)
+    }
+    fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<super::Next> {
+        self.offset = state.get("offset").and_then(Value::as_u64).unwrap_or(0);
+        page_request(ctx, self.offset).map(super::Next::Send)
+    }
+    fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<super::Next> {
+        let Value::Array(raw) = data(resp.json("attio")?)? else { return Err(Error::protocol("attio", "the list data is not an array")) };
+        let limit = u64::from(page_size(ctx));
+        let next = (raw.len() as u64 >= limit).then(|| json!({ "offset": self.offset + limit }));
+        let mut warnings = Vec::new();
+        let mut items = Vec::with_capacity(raw.len());
+        for item in raw {
+            let record = if ctx.skip_mapping() { Map::new() } else { to_unified(kind(ctx), &item, &mut warnings)? };
+            items.push((record, item));
+        }
+        Ok(super::Next::Page { items, next, warnings })
+    }
+}
+
+fn page_size(ctx: &Ctx) -> u32 {
+    let max = if kind(ctx) == "task" { 500 } else { 50 };
+    ctx.query.limit.unwrap_or(max).clamp(1, max)
+}
+
+fn page_request(ctx: &Ctx, offset: u64) -> Result<HttpRequest> {
+    let kind = kind(ctx);
+    let mut url = ctx.url().path(path(kind)).query("limit", page_size(ctx).to_string()).query("offset", offset.to_string());
+    let (object_param, id_param) = if kind == "task" { ("linked_object", "linked_record_id") } else { ("parent_object", "parent_record_id") };
+    for (filter, object) in [("contact_id", "people"), ("account_id", "companies")] {
+        if let Some(id) = ctx.field_str(filter) {
+            url = url.query(object_param, object).query(id_param, id);
+        }
+    }
+    ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
+}

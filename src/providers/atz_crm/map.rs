@@ -1,0 +1,79 @@
+//! ATZ activity → unified engagement.
+
+use serde_json::{json, Map, Value};
+
+use crate::convert::{get_str, id_ref, id_string, iso_from_date_and_time, parse_datetime, to_iso};
+use crate::error::{Error, Result, Warning};
+
+use super::rules::BUILT_IN_TYPES;
+
+/// ATZ answers with the bare activity object (seed 001 response example).
+pub fn to_unified(a: &Value, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let id = id_string(a.get("id")).ok_or_else(|| Error::protocol("atz_crm", "the activity has no id"))?;
+    let (start, end) = times(a);
+    let mut r = Map::new();
+    r.insert("id".into(), json!(id));
+    r.insert("engagement_type".into(), engagement_type(a.get("activity_type")));
+    r.insert("subject".into(), a.get("title").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), a.get("description").cloned().unwrap_or(Value::Null));
+    r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
+        (Some(s), Some(e)) => json!((e - s).whole_seconds()),
+        _ => Value::Null,
+    });
+    r.insert("start_time".into(), json!(start));
+    r.insert("end_time".into(), json!(end));
+    let related_type = get_str(a, "related_to_type").map(str::to_ascii_lowercase);
+    let related = a.get("related_to").filter(|v| v.is_string());
+    let mut contacts: Vec<Value> = a
+        .pointer("/attendees/contacts")
+        .and_then(Value::as_array)
+        .map(|cs| cs.iter().map(|c| id_ref(c.get("slug"))).filter(|c| !c.is_null()).collect())
+        .unwrap_or_default();
+    if related_type.as_deref() == Some("contact") {
+        let rel = id_ref(related);
+        if !rel.is_null() && !contacts.contains(&rel) {
+            contacts.insert(0, rel);
+        }
+    }
+    r.insert("contacts".into(), Value::Array(contacts));
+    let related_as = |kinds: &[&str]| if related_type.as_deref().is_some_and(|t| kinds.contains(&t)) { id_ref(related) } else { Value::Null };
+    r.insert("account".into(), related_as(&["organization", "company"]));
+    r.insert("opportunity".into(), related_as(&["deal"]));
+    r.insert("owner".into(), id_ref(a.pointer("/created_by/id")));
+    r.insert("created_at".into(), json!(a.get("created_at").and_then(to_iso)));
+    r.insert("updated_at".into(), json!(a.get("updated_at").and_then(to_iso)));
+    Ok(r)
+}
+
+/// Built-in ids map back to their unified type (5 Interview is a meeting); a
+/// custom type maps by its label when the label is a unified type name ("Call").
+fn engagement_type(t: Option<&Value>) -> Value {
+    let Some(t) = t else { return Value::Null };
+    if let Some(id) = t.get("id").and_then(Value::as_i64) {
+        if let Some((u, _)) = BUILT_IN_TYPES.iter().find(|(_, i)| *i == id) {
+            return json!(u);
+        }
+        if id == 5 {
+            return json!("meeting");
+        }
+    }
+    let label = t.get("label").and_then(Value::as_str).map(|l| l.trim().to_ascii_lowercase());
+    match label {
+        Some(l) if crate::models::ENGAGEMENT_TYPES.contains(&l.as_str()) => json!(l),
+        _ => Value::Null,
+    }
+}
+
+/// ATZ splits the times: `start_date` (YYYY-MM-DD), `start_time` and `end_time`
+/// (HH:MM), with no end date; an end earlier than the start is read as the next
+/// day. The timezone is not documented; crosswalk sends UTC and reads UTC.
+fn times(a: &Value) -> (Option<String>, Option<String>) {
+    let Some(date) = get_str(a, "start_date") else { return (None, None) };
+    let start = get_str(a, "start_time").and_then(|t| iso_from_date_and_time(date, t));
+    let end = get_str(a, "end_time").and_then(|t| iso_from_date_and_time(date, t));
+    let end = match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
+        (Some(s), Some(e)) if e < s => Some(crate::convert::iso_utc(e + time::Duration::days(1))),
+        _ => end,
+    };
+    (start, end)
+}

@@ -1,0 +1,70 @@
+//! Dataverse activity row → unified engagement.
+
+use serde_json::{json, Map, Value};
+
+use crate::convert::{get_str, id_ref, to_iso};
+use crate::error::{Error, Result};
+
+use super::Kind;
+
+/// Lookups come back as `_x_value` with the table in
+/// `_x_value@Microsoft.Dynamics.CRM.lookuplogicalname` (asked for with
+/// `Prefer: odata.include-annotations`).
+fn lookup<'a>(row: &'a Value, column: &str) -> Option<(&'a Value, Option<&'a str>)> {
+    let v = row.get(format!("_{column}_value")).filter(|v| !v.is_null())?;
+    // Not `get_str`: the annotation name contains dots.
+    Some((v, row.get(format!("_{column}_value@Microsoft.Dynamics.CRM.lookuplogicalname")).and_then(Value::as_str)))
+}
+
+pub fn to_unified(kind: &Kind, row: &Value) -> Result<Map<String, Value>> {
+    let id = crate::convert::id_string(row.get(kind.key)).ok_or_else(|| Error::protocol("dynamics365", format!("the {} row has no {}", kind.logical, kind.key)))?;
+    let mut r = Map::new();
+    r.insert("id".into(), json!(id));
+    r.insert("engagement_type".into(), json!(kind.unified));
+    r.insert("subject".into(), row.get("subject").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), row.get(kind.text).cloned().unwrap_or(Value::Null));
+    r.insert("start_time".into(), json!(row.get("scheduledstart").and_then(to_iso)));
+    r.insert("end_time".into(), json!(row.get("scheduledend").and_then(to_iso)));
+    r.insert("duration".into(), row.get("actualdurationminutes").and_then(Value::as_i64).map_or(Value::Null, |m| json!(m * 60)));
+    r.insert("direction".into(), match row.get("directioncode") {
+        Some(Value::Bool(true)) => json!("outbound"),
+        Some(Value::Bool(false)) => json!("inbound"),
+        _ => Value::Null,
+    });
+    r.insert("phone_numbers".into(), match get_str(row, "phonenumber").filter(|n| !n.is_empty()) {
+        Some(n) => json!([{ "number": n }]),
+        None => json!([]),
+    });
+    r.insert("owner".into(), lookup(row, "ownerid").map_or(Value::Null, |(v, _)| id_ref(Some(v))));
+    let mut contacts = Vec::new();
+    for field in ["account", "opportunity", "lead"] {
+        r.insert(field.into(), if field == "lead" { json!([]) } else { Value::Null });
+    }
+    let parent = if kind.unified == "note" { lookup(row, "objectid") } else { lookup(row, "regardingobjectid") };
+    match parent {
+        Some((v, Some("account"))) => {
+            r.insert("account".into(), id_ref(Some(v)));
+        }
+        Some((v, Some("opportunity"))) => {
+            r.insert("opportunity".into(), id_ref(Some(v)));
+        }
+        Some((v, Some("lead"))) => {
+            r.insert("lead".into(), json!([id_ref(Some(v))]));
+        }
+        Some((v, Some("contact"))) => contacts.push(id_ref(Some(v))),
+        _ => {}
+    }
+    let parties = kind.parties.and_then(|p| row.get(p)).and_then(Value::as_array);
+    for party in parties.into_iter().flatten() {
+        if let Some((v, Some("contact"))) = lookup(party, "partyid") {
+            let c = id_ref(Some(v));
+            if !contacts.contains(&c) {
+                contacts.push(c);
+            }
+        }
+    }
+    r.insert("contacts".into(), Value::Array(contacts));
+    r.insert("created_at".into(), json!(row.get("createdon").and_then(to_iso)));
+    r.insert("updated_at".into(), json!(row.get("modifiedon").and_then(to_iso)));
+    Ok(r)
+}

@@ -1,0 +1,223 @@
+//! LinkedIn Talent — Middleware Platform / Recruiter System Connect: ATS
+//! **application notes** (Rest.li protocol 1.0 on `https://api.linkedin.com/v2`).
+//! Docs: https://learn.microsoft.com/en-us/linkedin/talent/middleware-platform/sync-application-notes
+//! (the same text as seed 004). Sources, encoding rules and examples:
+//! tests/fixtures/linkedin/README.md.
+//!
+//! Account: `credentials.access_token` (2-legged OAuth token of the customer's
+//! application, sent as `Authorization: Bearer …`); `context.organization_urn`
+//! (`urn:li:organization:{id}`), which is part of every note's URL key.
+//!
+//! LinkedIn does not mint note ids: the caller's ATS ids are the keys. A unified
+//! activity for LinkedIn therefore carries `application_id` (your ATS application
+//! id, `atsJobApplicationId`), `id` (your ATS note id), `body` (→ `note`),
+//! `created_at` (ISO 8601 → `atsCreatedAt`, UTC epoch ms) and `author`
+//! `{first_name, last_name}` (→ `{firstName, lastName}`, both required when sent).
+//!
+//! - `create` = BATCH_UPDATE with one entity:
+//!   `PUT /v2/atsApplications/atsJobApplicationId={app}&dataProvider=ATS&integrationContext={urn}/notes?ids={note}`,
+//!   `x-restli-method: batch_update`, body `{entities: {note: {...}}}`. It is an
+//!   upsert: sending the same note id again updates it.
+//! - `delete` (record id = note id, `query.application_id`) = BATCH_DELETE on the
+//!   same key with `?ids={note}`. LinkedIn documents only "HTTP DELETE on
+//!   `/atsApplications/{JobApplicationIdentifier}/notes`"; the `ids` form is the
+//!   Rest.li batch-delete the research derives — UNCONFIRMED against a LinkedIn example.
+//! - Bulk: [`NOTES_SYNC`] (`client.sync('ats', 'activities', records)`, see `crate::sync`).
+//!
+//! LinkedIn answers a batch with HTTP 200 even when entities fail; every entity's
+//! status is read, and a failed entity is an error, never a success.
+//! `body` is required although LinkedIn marks `note` optional: a batch update
+//! replaces the note, so a record without text would blank it on LinkedIn.
+
+pub mod restli;
+
+use serde_json::{json, Map, Value};
+
+use crate::account::Account;
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::schema::{Conv, FieldMap, UnifiedMethod};
+use crate::sync::budget::Limits;
+use crate::sync::{EntityOutcome, SyncDef};
+
+use super::{Ctx, Exchange, Next, OpDef, ProviderDef};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "linkedin",
+    label: "LinkedIn Talent (Recruiter System Connect)",
+    docs: "https://learn.microsoft.com/en-us/linkedin/talent/middleware-platform/sync-application-notes",
+    hosts: &["api.linkedin.com"],
+    origin: |_| Ok("https://api.linkedin.com".into()),
+    auth,
+    ops: &[CREATE_NOTE, DELETE_NOTE],
+};
+
+const CREATE_NOTE: OpDef = OpDef {
+    model: "ats",
+    resource: "activities",
+    method: UnifiedMethod::Create,
+    fields: NOTE_FIELDS,
+    returns: &["id", "activity_type", "actor", "body", "created_at"],
+    start: start_create,
+    check: Some(check_author),
+    notes: "Application notes (BATCH_UPDATE with one entity; an upsert keyed by your note id). LinkedIn returns only a status, so the record is what LinkedIn confirmed storing. Many notes: use sync.",
+};
+
+const DELETE_NOTE: OpDef = OpDef {
+    model: "ats",
+    resource: "activities",
+    method: UnifiedMethod::Delete,
+    fields: &[FieldMap::custom("application_id", "atsJobApplicationId in the notes URL key").required()],
+    returns: &["id"],
+    start: start_delete,
+    check: None,
+    notes: "id = your ATS note id. Rest.li BATCH_DELETE (?ids=) on the application's notes; LinkedIn documents only 'HTTP DELETE on /atsApplications/{key}/notes' (exact form UNCONFIRMED).",
+};
+
+const NOTE_FIELDS: &[FieldMap] = &[
+    FieldMap::custom("application_id", "atsJobApplicationId in the notes URL key").required(),
+    FieldMap::custom("id", "ids= and the entities key (your ATS note id)").required(),
+    FieldMap::body("body", "note").required(),
+    FieldMap::body("created_at", "atsCreatedAt").conv(Conv::EpochMs),
+    FieldMap::custom("author", "author {firstName, lastName}"),
+];
+
+/// The bulk path for the same notes: batches of at most 100 per application, and
+/// the documented application maximum of 100,000 requests per UTC day and 10,000
+/// records per minute ("Application" in LinkedIn's throttle table is your API
+/// application, so one budget state should be shared by every sync it runs).
+pub const NOTES_SYNC: SyncDef = SyncDef {
+    provider: &PROVIDER,
+    op: &CREATE_NOTE,
+    group_field: "application_id",
+    key_field: "id",
+    max_batch: 100,
+    limits: Limits { requests_per_day: 100_000, records_per_minute: 10_000 },
+    check_account: |account| organization_urn(account).map(drop),
+    entity,
+    build: batch_update,
+    read: |ctx, resp, keys| restli::read_batch(ctx.provider.name, &resp.json(ctx.provider.name)?, keys),
+};
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    let token = account.credential("access_token")?;
+    Ok(req.secret_header("authorization", format!("Bearer {token}")))
+}
+
+/// `urn:li:organization:{digits}` from the account.
+fn organization_urn(account: &Account) -> Result<String> {
+    let urn = account.context_str("organization_urn")?;
+    let ok = urn.strip_prefix("urn:li:organization:").is_some_and(|id| !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()));
+    if !ok {
+        return Err(Error::one_issue(
+            Some("linkedin"),
+            Issue::new("account.context.organization_urn", IssueCode::InvalidFormat, "must be the customer's organization URN, e.g. urn:li:organization:2414183"),
+        ));
+    }
+    Ok(urn)
+}
+
+/// `…/v2/atsApplications/{compound key}/notes?ids=…` for one application.
+fn notes_url(ctx: &Ctx, application_id: &str, ids: &[&str]) -> Result<String> {
+    let urn = organization_urn(ctx.account)?;
+    let key = restli::compound_key(&[("atsJobApplicationId", application_id), ("dataProvider", "ATS"), ("integrationContext", &urn)]);
+    Ok(ctx.url().path("/v2/atsApplications/").raw_path(&key).path("/notes?").raw_path(&restli::ids_query(ids.iter().copied())).build())
+}
+
+/// One note entity from validated unified fields (`remote_data` merged on top).
+pub fn entity(fields: &Map<String, Value>, remote_data: Option<&Value>) -> Value {
+    let mut e = Value::Object(crate::mapping::apply(NOTE_FIELDS, fields).body);
+    if let Some(author) = fields.get("author") {
+        e["author"] = json!({ "firstName": author.get("first_name"), "lastName": author.get("last_name") });
+    }
+    if let Some(extra) = remote_data {
+        crate::convert::merge(&mut e, extra);
+    }
+    e
+}
+
+/// The BATCH_UPDATE request for `(note id, entity)` pairs of one application.
+pub fn batch_update(ctx: &Ctx, application_id: &str, entries: &[(&str, &Value)]) -> Result<HttpRequest> {
+    let ids: Vec<&str> = entries.iter().map(|(id, _)| *id).collect();
+    let entities: Map<String, Value> = entries.iter().map(|(id, e)| (id.to_string(), (*e).clone())).collect();
+    Ok(ctx
+        .request(Method::Put, notes_url(ctx, application_id, &ids)?)?
+        .header("x-restli-method", "batch_update")
+        .json(json!({ "entities": entities })))
+}
+
+/// LinkedIn's Actor needs both names; an author with one is rejected before sending.
+fn check_author(fields: &Map<String, Value>) -> Vec<Issue> {
+    let Some(author) = fields.get("author") else { return Vec::new() };
+    ["first_name", "last_name"]
+        .into_iter()
+        .filter(|k| author.get(*k).and_then(Value::as_str).map_or(true, |s| s.trim().is_empty()))
+        .map(|k| Issue::new(format!("body.author.{k}"), IssueCode::Required, "LinkedIn needs both first_name and last_name when an author is sent").with_meta(json!({ "provider": "linkedin" })))
+        .collect()
+}
+
+fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let app = ctx.field_str("application_id").unwrap_or_default();
+    let id = ctx.field_str("id").unwrap_or_default().to_string();
+    let e = entity(ctx.fields, ctx.remote_data);
+    Ok(Box::new(NoteWrite { request: Some(batch_update(ctx, app, &[(&id, &e)])?), id, empty_ok: false, map: map_created }))
+}
+
+fn start_delete(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let id = ctx.id()?.to_string();
+    let app = ctx.field_str("application_id").unwrap_or_default();
+    let req = ctx.request(Method::Delete, notes_url(ctx, app, &[&id])?)?.header("x-restli-method", "batch_delete");
+    // S4 only promises "200 OK" for deletes, so an empty 2xx body is a success here.
+    Ok(Box::new(NoteWrite { request: Some(req), id, empty_ok: true, map: |_, id| json!({ "id": id }) }))
+}
+
+/// One-entity batch write. Unlike `Single`, the entity's own status is checked
+/// even for `truto_response_format: raw`, so a 200 batch with a failed entity is
+/// an error in every format.
+struct NoteWrite {
+    request: Option<HttpRequest>,
+    id: String,
+    /// Whether a 2xx with no body counts as done (it confirms no entity).
+    empty_ok: bool,
+    map: fn(&Ctx, &str) -> Value,
+}
+
+impl Exchange for NoteWrite {
+    fn start(&mut self, _ctx: &Ctx) -> Result<Next> {
+        self.request.take().map(Next::Send).ok_or_else(|| Error::Misuse { reason: "started twice".into() })
+    }
+
+    fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
+        let body = resp.json(ctx.provider.name)?;
+        if !(body.is_null() && (self.empty_ok || resp.status == 204)) {
+            if let Some(EntityOutcome::Failed(f)) = restli::read_batch(ctx.provider.name, &body, &[&self.id])?.pop() {
+                let status = f.status.unwrap_or(502);
+                let body = if f.remote.is_null() { json!({ "message": f.message }) } else { f.remote };
+                return Err(Error::Remote { provider: ctx.provider.name.into(), status, message: f.message, body });
+            }
+        }
+        let record = match (self.map)(ctx, &self.id) {
+            Value::Object(m) if !ctx.raw() => m,
+            _ => Map::new(),
+        };
+        Ok(Next::Record { record, raw: body, warnings: Vec::<Warning>::new() })
+    }
+}
+
+fn map_created(ctx: &Ctx, id: &str) -> Value {
+    // Both names are required by check_author, so an author always has a full name.
+    let actor = ctx.fields.get("author").map_or(Value::Null, |a| {
+        let part = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        json!({ "name": format!("{} {}", part("first_name"), part("last_name")) })
+    });
+    json!({
+        "id": id,
+        "activity_type": "note",
+        "actor": actor,
+        "body": ctx.fields.get("body"),
+        "created_at": ctx.field_str("created_at").and_then(crate::convert::iso_from_str),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,266 @@
+//! A provider's throttle limits as a budget the core checks before every batch:
+//! requests per UTC day (a fixed window that resets at 00:00 UTC) and records per
+//! minute (a sliding 60-second window, so no 60 s span ever exceeds the limit,
+//! whichever way the provider counts minutes). Pure arithmetic on the driver's
+//! clock; the usage state is plain JSON so a Worker or a cron job can save it
+//! after a run and hand it to the next one.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Issue, IssueCode, Result};
+
+pub const DAY_MS: u64 = 86_400_000;
+pub const MINUTE_MS: u64 = 60_000;
+
+/// The limits a budget enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub requests_per_day: u64,
+    pub records_per_minute: u64,
+}
+
+impl Limits {
+    pub fn check(&self) -> Result<()> {
+        let mut issues = Vec::new();
+        if self.requests_per_day == 0 {
+            issues.push(Issue::new("options.limits.requests_per_day", IssueCode::OutOfRange, "must be at least 1"));
+        }
+        if self.records_per_minute == 0 {
+            issues.push(Issue::new("options.limits.records_per_minute", IssueCode::OutOfRange, "must be at least 1"));
+        }
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation { provider: None, issues })
+        }
+    }
+}
+
+/// Usage so far. `minute` holds `[sent_at_ms, records]` for the last 60 s.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetState {
+    #[serde(default = "version")]
+    pub version: u32,
+    /// 00:00 UTC of the day `requests_today` counts.
+    pub day_start_ms: u64,
+    pub requests_today: u64,
+    #[serde(default)]
+    pub minute: Vec<(u64, u64)>,
+}
+
+fn version() -> u32 {
+    1
+}
+
+/// Which limit holds a batch back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    RequestsPerDay,
+    RecordsPerMinute,
+}
+
+impl Window {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Window::RequestsPerDay => "requests_per_day",
+            Window::RecordsPerMinute => "records_per_minute",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    pub limits: Limits,
+    state: BudgetState,
+}
+
+impl Budget {
+    pub fn new(limits: Limits, now_ms: u64) -> Budget {
+        Budget { limits, state: BudgetState { version: 1, day_start_ms: day_start(now_ms), requests_today: 0, minute: Vec::new() } }
+    }
+
+    /// Restores saved usage (the JSON [`Budget::to_json`] produced).
+    pub fn restore(limits: Limits, saved: &Value, now_ms: u64) -> Result<Budget> {
+        let state: BudgetState = serde_json::from_value(saved.clone()).map_err(|e| {
+            Error::one_issue(None, Issue::new("options.budget", IssueCode::InvalidFormat, format!("is not a saved budget state: {e}")))
+        })?;
+        if state.version != 1 || state.day_start_ms % DAY_MS != 0 {
+            return Err(Error::one_issue(None, Issue::new("options.budget", IssueCode::InvalidFormat, "is not a saved budget state (version 1, day_start_ms at 00:00 UTC)")));
+        }
+        let mut b = Budget { limits, state };
+        b.roll(now_ms);
+        Ok(b)
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(&self.state).unwrap_or(Value::Null)
+    }
+
+    pub fn state(&self) -> &BudgetState {
+        &self.state
+    }
+
+    /// Drops what has left the windows: a new UTC day resets the request count,
+    /// minute entries older than 60 s expire.
+    fn roll(&mut self, now_ms: u64) {
+        let today = day_start(now_ms);
+        if today > self.state.day_start_ms {
+            self.state.day_start_ms = today;
+            self.state.requests_today = 0;
+        }
+        self.state.minute.retain(|(t, _)| t.saturating_add(MINUTE_MS) > now_ms);
+    }
+
+    fn records_in_window(&self) -> u64 {
+        self.state.minute.iter().map(|(_, n)| n).sum()
+    }
+
+    /// `Ok` when one request carrying `records` fits now, else the earliest time
+    /// it will fit and the window that holds it back (the later one when both do).
+    pub fn check(&mut self, records: u64, now_ms: u64) -> std::result::Result<(), (u64, Window)> {
+        self.roll(now_ms);
+        let mut blocked: Option<(u64, Window)> = None;
+        if self.state.requests_today.saturating_add(1) > self.limits.requests_per_day {
+            blocked = Some((self.state.day_start_ms.max(day_start(now_ms)) + DAY_MS, Window::RequestsPerDay));
+        }
+        let used = self.records_in_window();
+        // A request alone always fits an empty window, so no batch can wait forever.
+        if used > 0 && used.saturating_add(records) > self.limits.records_per_minute {
+            // The oldest entries expire first; find the one whose expiry frees enough.
+            let mut entries = self.state.minute.clone();
+            entries.sort_by_key(|(t, _)| *t);
+            let mut remaining = used;
+            let mut until = now_ms;
+            for (t, n) in entries {
+                remaining -= n;
+                until = t.saturating_add(MINUTE_MS);
+                if remaining.saturating_add(records) <= self.limits.records_per_minute {
+                    break;
+                }
+            }
+            if blocked.map_or(true, |(t, _)| until > t) {
+                blocked = Some((until, Window::RecordsPerMinute));
+            }
+        }
+        match blocked {
+            Some(b) => Err(b),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one request carrying `records`, sent at `now_ms`.
+    pub fn spend(&mut self, records: u64, now_ms: u64) {
+        self.roll(now_ms);
+        self.state.requests_today = self.state.requests_today.saturating_add(1);
+        match self.state.minute.last_mut() {
+            Some((t, n)) if *t == now_ms => *n += records,
+            _ => self.state.minute.push((now_ms, records)),
+        }
+    }
+}
+
+pub fn day_start(now_ms: u64) -> u64 {
+    now_ms - now_ms % DAY_MS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    // 2026-01-01T23:59:00Z
+    const LATE: u64 = 1_767_311_940_000;
+    const LIMITS: Limits = Limits { requests_per_day: 100_000, records_per_minute: 10_000 };
+
+    #[test]
+    fn minute_window_slides_and_frees_the_oldest_first() {
+        let t0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+        let mut b = Budget::new(LIMITS, t0);
+        for i in 0..100 {
+            assert_eq!(b.check(100, t0 + i * 100), Ok(()));
+            b.spend(100, t0 + i * 100);
+        }
+        // 10,000 records in the first 9.9 s: the next record waits for the first
+        // batch (sent at t0) to leave the window at t0 + 60 s.
+        assert_eq!(b.check(1, t0 + 20_000), Err((t0 + 60_000, Window::RecordsPerMinute)));
+        // 150 records need the first two batches gone (t0 and t0+100ms).
+        assert_eq!(b.check(150, t0 + 20_000), Err((t0 + 60_100, Window::RecordsPerMinute)));
+        assert_eq!(b.check(100, t0 + 59_999), Err((t0 + 60_000, Window::RecordsPerMinute)));
+        assert_eq!(b.check(100, t0 + 60_000), Ok(()));
+        // Crossing a calendar minute boundary does not reset a sliding window.
+        let mut b = Budget::new(Limits { requests_per_day: 100, records_per_minute: 150 }, t0);
+        b.spend(100, t0 + 59_000); // 00:00:59
+        assert_eq!(b.check(100, t0 + 61_000), Err((t0 + 119_000, Window::RecordsPerMinute)), "00:01:01 is still inside 60 s of 00:00:59");
+        assert_eq!(b.check(50, t0 + 61_000), Ok(()));
+        assert_eq!(b.check(100, t0 + 119_000), Ok(()));
+    }
+
+    #[test]
+    fn daily_requests_reset_at_utc_midnight() {
+        let limits = Limits { requests_per_day: 3, records_per_minute: 10_000 };
+        let mut b = Budget::new(limits, LATE - 3_000);
+        for i in 0..3 {
+            b.spend(1, LATE - 3_000 + i);
+        }
+        let midnight = 1_767_312_000_000; // 2026-01-02T00:00:00Z
+        assert_eq!(b.check(1, LATE), Err((midnight, Window::RequestsPerDay)));
+        assert_eq!(b.check(1, midnight - 1), Err((midnight, Window::RequestsPerDay)));
+        assert_eq!(b.check(1, midnight), Ok(()));
+        assert_eq!(b.state().requests_today, 0);
+        assert_eq!(b.state().day_start_ms, midnight);
+    }
+
+    #[test]
+    fn the_later_window_wins_when_both_block() {
+        let mut b = Budget::new(Limits { requests_per_day: 1, records_per_minute: 10 }, LATE);
+        b.spend(10, LATE);
+        // Minute frees at 00:00:00 (LATE + 60 s) and the day resets at 00:00:00 too;
+        // a batch sent at 23:59:30 with the day exhausted waits for midnight.
+        let r = b.check(10, LATE + 30_000);
+        assert_eq!(r, Err((1_767_312_000_000, Window::RequestsPerDay)));
+        let mut b = Budget::new(Limits { requests_per_day: 1, records_per_minute: 10 }, LATE - 59_000);
+        b.spend(10, LATE - 59_000);
+        // Day blocked until midnight (+60 s after LATE), minute until LATE + 1 s: day wins.
+        assert_eq!(b.check(1, LATE), Err((LATE + 60_000, Window::RequestsPerDay)));
+    }
+
+    #[test]
+    fn state_saves_and_restores_as_json() {
+        let mut b = Budget::new(LIMITS, LATE);
+        b.spend(40, LATE);
+        b.spend(60, LATE + 10);
+        b.spend(5, LATE + 10);
+        let saved = b.to_json();
+        assert_eq!(saved, json!({"version": 1, "day_start_ms": 1_767_225_600_000u64, "requests_today": 3, "minute": [[LATE, 40], [LATE + 10, 65]]}));
+        // Restored 20 s later: the same usage is still counted.
+        let mut again = Budget::restore(Limits { requests_per_day: 3, records_per_minute: 120 }, &saved, LATE + 20_000).unwrap();
+        assert_eq!(again.check(15, LATE + 20_000), Err((1_767_312_000_000, Window::RequestsPerDay)));
+        let mut again = Budget::restore(Limits { requests_per_day: 4, records_per_minute: 120 }, &saved, LATE + 20_000).unwrap();
+        assert_eq!(again.check(15, LATE + 20_000), Ok(()));
+        assert_eq!(again.check(16, LATE + 20_000), Err((LATE + 60_000, Window::RecordsPerMinute)));
+        // Restored the next UTC day: the day count is gone, old minute entries expired.
+        let next_day = Budget::restore(LIMITS, &saved, LATE + 120_000).unwrap();
+        assert_eq!(next_day.to_json(), json!({"version": 1, "day_start_ms": 1_767_312_000_000u64, "requests_today": 0, "minute": []}));
+    }
+
+    #[test]
+    fn an_oversized_request_waits_for_an_empty_window_not_forever() {
+        let mut b = Budget::new(Limits { requests_per_day: 10, records_per_minute: 5 }, LATE);
+        assert_eq!(b.check(8, LATE), Ok(()));
+        b.spend(8, LATE);
+        assert_eq!(b.check(8, LATE + 1), Err((LATE + 60_000, Window::RecordsPerMinute)));
+        assert_eq!(b.check(8, LATE + 60_000), Ok(()));
+    }
+
+    #[test]
+    fn bad_saved_state_is_a_field_error() {
+        for bad in [json!("x"), json!({"day_start_ms": 5, "requests_today": 0}), json!({"day_start_ms": 0, "requests_today": -1}), json!({"day_start_ms": 0, "requests_today": 0, "extra": 1})] {
+            let err = Budget::restore(LIMITS, &bad, LATE).unwrap_err().to_json();
+            assert_eq!(err["details"][0]["field"], "options.budget", "{bad}");
+        }
+        assert!(Limits { requests_per_day: 0, records_per_minute: 1 }.check().is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! The sync report: one slot per input record, so a record can only ever be
+//! counted once, rendered as `synced` / `failed` / `not_sent` lists sorted by
+//! the record's index in the input.
+
+use serde_json::{json, Map, Value};
+
+use crate::error::{Issue, Warning};
+use crate::http::HttpResponse;
+
+use super::budget::Budget;
+use super::SyncDef;
+
+/// Why a record was sent but not stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// HTTP status the provider gave this record (the entity's, or the batch's).
+    pub status: Option<u16>,
+    /// crosswalk's code: `remote_error`, `protocol_error`, `network_error`,
+    /// `missing_from_response`, `aborted_in_flight`.
+    pub code: &'static str,
+    pub message: Option<String>,
+    /// The provider's own error code, when it sent one.
+    pub provider_code: Option<Value>,
+    /// Whether sending the record again may succeed (429, 5xx, no answer).
+    pub retryable: bool,
+    /// The provider's error body for this record.
+    pub remote: Value,
+}
+
+pub fn retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 425 | 429 | 500 | 502 | 503 | 504)
+}
+
+impl Failure {
+    /// A whole-batch error response, applied to each record of the batch.
+    pub fn from_response(provider: &str, resp: &HttpResponse) -> Failure {
+        let body = match crate::providers::remote_error(provider, resp) {
+            crate::error::Error::Remote { body, .. } => body,
+            _ => Value::Null,
+        };
+        Failure::remote(Some(resp.status), body)
+    }
+
+    /// A provider error body (a Rest.li `ErrorResponse` or similar) with a status.
+    pub fn remote(status: Option<u16>, body: Value) -> Failure {
+        Failure {
+            status,
+            code: "remote_error",
+            message: crate::providers::error_message(&body),
+            provider_code: body.get("code").or_else(|| body.get("serviceErrorCode")).cloned(),
+            retryable: status.is_some_and(retryable_status),
+            remote: body,
+        }
+    }
+
+    /// A failure crosswalk detected itself (no provider body).
+    pub fn crosswalk(code: &'static str, message: impl Into<String>, retryable: bool) -> Failure {
+        Failure { status: None, code, message: Some(message.into()), provider_code: None, retryable, remote: Value::Null }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    Validation(Vec<Issue>),
+    BudgetExhausted { retry_at_ms: u64, window: String },
+    Aborted,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Synced { status: u16 },
+    Failed(Failure),
+    NotSent(Reason),
+}
+
+pub struct Report {
+    provider: &'static str,
+    model: &'static str,
+    resource: &'static str,
+    group_field: &'static str,
+    key_field: &'static str,
+    outcomes: Vec<Option<Outcome>>,
+    /// `(key, group)` of each record as the caller gave them (null when absent).
+    ids: Vec<(Value, Value)>,
+    warnings: Vec<Warning>,
+    pub requests: u64,
+    pub stopped: Option<Value>,
+}
+
+impl Report {
+    pub fn new(def: &SyncDef, total: usize) -> Report {
+        Report {
+            provider: def.provider.name,
+            model: def.op.model,
+            resource: def.op.resource,
+            group_field: def.group_field,
+            key_field: def.key_field,
+            outcomes: vec![None; total],
+            ids: vec![(Value::Null, Value::Null); total],
+            warnings: Vec::new(),
+            requests: 0,
+            stopped: None,
+        }
+    }
+
+    /// Remembers the record's key and group for the report lines.
+    pub fn identify(&mut self, index: usize, record: &Map<String, Value>) {
+        let pick = |name: &str| record.get(name).filter(|v| v.is_string()).cloned().unwrap_or(Value::Null);
+        if let Some(slot) = self.ids.get_mut(index) {
+            *slot = (pick(self.key_field), pick(self.group_field));
+        }
+    }
+
+    /// Settles a record. The first outcome is final.
+    pub fn set(&mut self, index: usize, outcome: Outcome) {
+        if let Some(slot @ None) = self.outcomes.get_mut(index) {
+            *slot = Some(outcome);
+        }
+    }
+
+    pub fn warn(&mut self, index: usize, warnings: Vec<Warning>) {
+        self.warnings.extend(warnings.into_iter().map(|w| Warning { field: format!("records[{index}]{}", w.field.strip_prefix("body").unwrap_or(&w.field)), ..w }));
+    }
+
+    pub fn to_json(&self, budget: &Budget) -> Value {
+        let (mut synced, mut failed, mut not_sent) = (Vec::new(), Vec::new(), Vec::new());
+        for (index, outcome) in self.outcomes.iter().enumerate() {
+            let (key, group) = self.ids.get(index).cloned().unwrap_or((Value::Null, Value::Null));
+            let mut line = Map::new();
+            line.insert("index".into(), json!(index));
+            line.insert(self.key_field.into(), key);
+            line.insert(self.group_field.into(), group);
+            match outcome {
+                Some(Outcome::Synced { status }) => {
+                    line.insert("status".into(), json!(status));
+                    synced.push(Value::Object(line));
+                }
+                Some(Outcome::Failed(f)) => {
+                    line.insert("status".into(), json!(f.status));
+                    line.insert("code".into(), json!(f.code));
+                    line.insert("message".into(), json!(f.message));
+                    line.insert("provider_code".into(), f.provider_code.clone().unwrap_or(Value::Null));
+                    line.insert("retryable".into(), json!(f.retryable));
+                    line.insert("remote".into(), f.remote.clone());
+                    failed.push(Value::Object(line));
+                }
+                Some(Outcome::NotSent(reason)) => {
+                    match reason {
+                        Reason::Validation(issues) => {
+                            line.insert("reason".into(), json!("validation"));
+                            line.insert("issues".into(), serde_json::to_value(issues).unwrap_or_default());
+                        }
+                        Reason::BudgetExhausted { retry_at_ms, window } => {
+                            line.insert("reason".into(), json!("budget_exhausted"));
+                            line.insert("window".into(), json!(window));
+                            line.insert("retry_at_ms".into(), json!(retry_at_ms));
+                            line.insert("retry_at".into(), json!(crate::convert::iso_from_epoch_ms(i64::try_from(*retry_at_ms).unwrap_or(i64::MAX))));
+                        }
+                        Reason::Aborted => {
+                            line.insert("reason".into(), json!("aborted"));
+                        }
+                    }
+                    not_sent.push(Value::Object(line));
+                }
+                // Cannot happen (every record is settled before the report); kept
+                // visible rather than silently dropped.
+                None => {
+                    line.insert("reason".into(), json!("aborted"));
+                    not_sent.push(Value::Object(line));
+                }
+            }
+        }
+        let counts = json!({ "synced": synced.len(), "failed": failed.len(), "not_sent": not_sent.len() });
+        let mut out = json!({
+            "object": "sync_report",
+            "provider": self.provider,
+            "model": self.model,
+            "resource": self.resource,
+            "total": self.outcomes.len(),
+            "counts": counts,
+            "complete": failed.is_empty() && not_sent.is_empty(),
+            "synced": synced,
+            "failed": failed,
+            "not_sent": not_sent,
+            "stopped": self.stopped.clone().unwrap_or(Value::Null),
+            "requests": self.requests,
+            "budget": budget.to_json(),
+        });
+        if !self.warnings.is_empty() {
+            out["warnings"] = serde_json::to_value(&self.warnings).unwrap_or_default();
+        }
+        out
+    }
+}
