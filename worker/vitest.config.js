@@ -11,7 +11,8 @@ export default defineConfig({
       main: here('./src/index.js'),
       wrangler: { configPath: here('./wrangler.jsonc') },
       miniflare: {
-        bindings: { API_TOKENS: 'test-token-1, test-token-2', MAX_BODY_BYTES: '4096' },
+        // Every var set here, so a developer's worker/.dev.vars cannot change the tests.
+        bindings: { API_TOKENS: 'test-token-1, test-token-2', MAX_BODY_BYTES: '4096', ALLOW_BASE_URL_OVERRIDE: 'false', CORS_ALLOW_ORIGIN: '*' },
       },
     }),
   ],

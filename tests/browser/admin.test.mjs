@@ -96,10 +96,13 @@ test('the coverage matrix has a table for every operation and a column for every
   const table = page.locator('#matrix details[data-op="ats/activities/create"] table');
   const headers = await table.locator('thead th[data-provider]').evaluateAll((els) => els.map((e) => e.dataset.provider));
   assert.deepEqual(headers, create.providers);
-  const row = await table.locator('tbody tr', { has: page.locator('th[scope="row"]', { hasText: /^candidate_id$/ }) }).first().locator('td').allTextContents();
-  assert.deepEqual(row, create.providers.map((p) => (create.request.candidate_id[p].required ? '● required' : create.request.candidate_id[p].supported ? '✓ supported' : '— not supported')));
-  const visibility = await table.locator('tbody tr', { has: page.locator('th[scope="row"]', { hasText: /^author$/ }) }).first().locator('td').allTextContents();
-  assert.ok(visibility.every((t) => t === '— not supported'));
+  const expectCell = (c) => (c.required ? '● required' : c.supported ? '✓ supported' : '— not supported');
+  const rows = await table.locator('tbody tr:not(.side)').evaluateAll((trs) =>
+    trs.map((tr) => [tr.querySelector('th').textContent, [...tr.querySelectorAll('td')].map((td) => td.textContent)]));
+  const expectedRows = ['request', 'response'].flatMap((side) =>
+    Object.entries(create[side]).map(([field, per]) => [field, create.providers.map((p) => expectCell(per[p]))]));
+  assert.deepEqual(rows, expectedRows);
+  assert.ok(rows.some(([, cells]) => cells.includes('● required')) && rows.some(([, cells]) => cells.includes('— not supported')));
   // The first operation is open; the rest open on demand (Expand all).
   assert.equal(await page.locator('#matrix details[open]').count(), 1);
   await page.click('#expand-all');

@@ -97,6 +97,15 @@ describe('upstream host allowlist', () => {
     expect(called).toBe(1);
   });
 
+  it('wildcard hosts from account context pass through the whole request path (Pinpoint *.pinpointhq.com)', async () => {
+    await putAccount({ id: 'pinpoint-acc', provider: 'pinpoint', credentials: { api_key: 'pp-key' }, context: { subdomain: 'acme' } });
+    upstream = fakeUpstream({ status: 200, body: { data: [], meta: {}, links: {} } });
+    await call('/unified/ats/interviews?integrated_account_id=pinpoint-acc&limit=5', {});
+    expect(upstream.requests).toHaveLength(1);
+    expect(new URL(upstream.requests[0].url).host).toBe('acme.pinpointhq.com');
+    expect(upstream.requests[0].headers['x-api-key']).toBe('pp-key');
+  });
+
   it('an account with a stored base_url is refused while overrides are disabled', async () => {
     upstream = fakeUpstream({ status: 201, body: LEVER_NOTE });
     const r = await call('/unified/ats/activities?integrated_account_id=lever-local', { method: 'POST', body: { candidate_id: 'opp-1', body: 'hi' } });
