@@ -1,9 +1,13 @@
 //! Developer commands: `cargo xtask build | test | start | bench`.
 //! Each installs what it needs (wasm32 target, the pinned wasm-bindgen-cli, npm
-//! packages) so a fresh clone needs nothing by hand.
+//! packages, Debian's chromium for the browser tests) so a fresh clone needs
+//! nothing by hand.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
 
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
 
@@ -12,7 +16,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("build") => build(),
         Some("test") => build().and_then(|_| test(&args[1..])),
-        Some("start") => build().and_then(|_| start()),
+        Some("start") => build().and_then(|_| start(&args[1..])),
         Some("bench") => build().and_then(|_| bench()),
         _ => {
             eprintln!("usage: cargo xtask <build|test|start|bench>");
@@ -95,21 +99,204 @@ fn build() -> Res {
     run(Command::new(&opt).arg(&bg).args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "-o"]).arg(&bg))?;
     let size = std::fs::metadata(&bg).map(|m| m.len()).unwrap_or(0);
     eprintln!("pkg/wasm/crosswalk_core_bg.wasm: {size} bytes");
+    copy_pkg_to_www(&root)
+}
+
+/// The admin page loads the package as static files: copy what the browser entry
+/// needs to `www/pkg/` (git-ignored), so the Worker's static assets and any plain
+/// static server have it next to the page.
+fn copy_pkg_to_www(root: &Path) -> Res {
+    let dest = root.join("www/pkg");
+    let _ = std::fs::remove_dir_all(&dest);
+    std::fs::create_dir_all(dest.join("wasm")).map_err(|e| format!("creating {}: {e}", dest.display()))?;
+    for file in ["core.js", "entry.browser.js", "wasm/crosswalk_core.js", "wasm/crosswalk_core_bg.wasm"] {
+        std::fs::copy(root.join("pkg").join(file), dest.join(file)).map_err(|e| format!("copying pkg/{file} to www/pkg: {e}"))?;
+    }
     Ok(())
 }
 
-fn test(extra: &[String]) -> Res {
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Debian's chromium for the browser tests (playwright-core drives it; nothing is
+/// downloaded besides the Debian package). Installed with apt-get when missing.
+fn setup_browser() -> Res {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get").env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "-qq", "chromium"]))?;
+    if Path::new(CHROMIUM).exists() {
+        Ok(())
+    } else {
+        Err(format!("apt-get installed chromium but {CHROMIUM} is missing"))
+    }
+}
+
+const SUITES: [(&str, &[&str]); 6] = [
+    ("rust", &["cargo", "test", "-p", "crosswalk"]),
+    ("types", &["npm", "run", "test:types"]),
+    ("node", &["npm", "run", "test:node"]),
+    ("worker", &["npm", "run", "test:worker"]),
+    ("e2e", &["npm", "run", "test:e2e"]),
+    ("browser", &["npm", "run", "test:browser"]),
+];
+
+/// Every suite in order (`cargo xtask test worker e2e` runs only the named ones);
+/// each suite's wall time is printed at the end.
+fn test(only: &[String]) -> Res {
     let root = root();
-    run(Command::new("cargo").current_dir(&root).args(["test", "-p", "crosswalk"]))?;
-    run(npm().current_dir(&root).args(["run", "test:types"]))?;
-    run(npm().current_dir(&root).args(["run", "test:node"]))?;
-    let _ = extra;
+    if let Some(unknown) = only.iter().find(|n| !SUITES.iter().any(|(s, _)| s == n)) {
+        let names: Vec<&str> = SUITES.iter().map(|(n, _)| *n).collect();
+        return Err(format!("unknown suite {unknown:?}; suites: {}", names.join(", ")));
+    }
+    let selected: Vec<_> = SUITES.iter().filter(|(n, _)| only.is_empty() || only.iter().any(|o| o == n)).collect();
+    if selected.iter().any(|(n, _)| *n == "browser") {
+        setup_browser()?;
+    }
+    let mut times: Vec<(&str, Duration, bool)> = Vec::new();
+    for (name, argv) in selected {
+        let started = Instant::now();
+        let result = run(Command::new(argv[0]).current_dir(&root).args(&argv[1..]).env("WRANGLER_SEND_METRICS", "false"));
+        times.push((name, started.elapsed(), result.is_ok()));
+        if let Err(e) = result {
+            print_times(&times);
+            return Err(e);
+        }
+    }
+    print_times(&times);
     Ok(())
 }
 
-fn start() -> Res {
+fn print_times(times: &[(&str, Duration, bool)]) {
+    eprintln!("\nsuite timings:");
+    for (name, took, ok) in times {
+        eprintln!("  {name:<8} {:>7.1} s  {}", took.as_secs_f64(), if *ok { "ok" } else { "FAILED" });
+    }
+}
+
+/// A random API token for local development (hex from the OS RNG).
+fn new_token() -> Result<String, String> {
+    let mut bytes = [0u8; 24];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| format!("reading /dev/urandom: {e}"))?;
+    Ok(format!("cw_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+/// The token in worker/.dev.vars: created on the first start, reused afterwards.
+fn dev_token(root: &Path) -> Result<String, String> {
+    let vars = root.join("worker/.dev.vars");
+    let existing = std::fs::read_to_string(&vars).unwrap_or_default();
+    let configured = existing
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("API_TOKENS="))
+        .and_then(|v| v.trim().trim_matches('"').split(',').next().map(|t| t.trim().to_string()))
+        .filter(|t| !t.is_empty());
+    if let Some(token) = configured {
+        return Ok(token);
+    }
+    let token = new_token()?;
+    let mut text = existing;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!("# Written by `cargo xtask start`: the local Worker's API token (git-ignored).\nAPI_TOKENS={token}\n"));
+    std::fs::write(&vars, text).map_err(|e| format!("writing {}: {e}", vars.display()))?;
+    Ok(token)
+}
+
+const SANDBOX_ACCOUNTS: [&str; 2] = ["sandbox-1", "sandbox-2"];
+
+/// Puts the sandbox integrated accounts into the local KV that `wrangler dev` reads
+/// (same record shape as `POST /integrated-accounts` stores).
+fn seed_accounts(root: &Path, persist: &Path) -> Res {
+    let records: Vec<String> = SANDBOX_ACCOUNTS
+        .iter()
+        .map(|id| {
+            let value = format!(r#"{{"id":"{id}","provider":"sandbox","credentials":{{}},"context":{{}},"created_at":"2026-01-01T00:00:00.000Z"}}"#);
+            format!(r#"{{"key":"account:{id}","value":{},"metadata":{{"provider":"sandbox"}}}}"#, json_string(&value))
+        })
+        .collect();
+    let file = root.join("worker/.wrangler/seed-accounts.json");
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&file, format!("[{}]", records.join(","))).map_err(|e| format!("writing {}: {e}", file.display()))?;
+    run(Command::new(root.join("node_modules/.bin/wrangler"))
+        .current_dir(root)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .args(["kv", "bulk", "put", "--config", "worker/wrangler.jsonc", "--binding", "ACCOUNTS", "--local", "--persist-to"])
+        .arg(persist)
+        .arg(&file))
+}
+
+fn json_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Whether the Worker on 127.0.0.1:`port` answers `GET /health` with 200.
+fn healthy(port: u16) -> bool {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream.write_all(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
+
+/// Seeds sandbox accounts and serves the Worker (API + admin page) with
+/// `wrangler dev` on 127.0.0.1:8787 (`--port N` to change) until Ctrl-C; prints the
+/// API token and a curl to paste once it answers. The caller has built everything.
+fn start(args: &[String]) -> Res {
     let root = root();
-    run(Command::new("node").current_dir(&root).arg("examples/demo.mjs"))
+    let port: u16 = match args {
+        [] => 8787,
+        [flag, n] if flag == "--port" => n.parse().map_err(|_| format!("--port needs a number, got {n:?}"))?,
+        _ => return Err("usage: cargo xtask start [--port N]".into()),
+    };
+    let token = dev_token(&root)?;
+    let persist = root.join("worker/.wrangler/state");
+    seed_accounts(&root, &persist)?;
+    let mut child = Command::new(root.join("node_modules/.bin/wrangler"))
+        .current_dir(&root)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .args(["dev", "--config", "worker/wrangler.jsonc", "--ip", "127.0.0.1", "--port", &port.to_string(), "--persist-to"])
+        .arg(&persist)
+        .spawn()
+        .map_err(|e| format!("could not start wrangler dev: {e}"))?;
+    let started = Instant::now();
+    while !healthy(port) {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("wrangler dev exited with {status} (is port {port} free? try --port)"));
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            return Err("wrangler dev did not answer within 90 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let account = SANDBOX_ACCOUNTS[0];
+    let rule = "=".repeat(80);
+    eprintln!("\n{rule}");
+    eprintln!("crosswalk Worker running at {base}\n");
+    eprintln!("  admin page:       {base}/");
+    eprintln!("  API token:        {token}   (worker/.dev.vars)");
+    eprintln!("  sandbox accounts: {}\n", SANDBOX_ACCOUNTS.join(", "));
+    eprintln!("Try it:");
+    eprintln!("  curl -s -H 'Authorization: Bearer {token}' '{base}/unified/ats/interviews?integrated_account_id={account}&limit=2'\n");
+    eprintln!("  curl -s -X POST -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\");
+    eprintln!("    '{base}/unified/ats/activities?integrated_account_id={account}' \\");
+    eprintln!(r#"    -d '{{"candidate_id":"cand_1","body":"Great first call","visibility":"private"}}'"#);
+    eprintln!("\nStop with Ctrl-C.\n{rule}\n");
+    let status = child.wait().map_err(|e| format!("waiting for wrangler dev: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("wrangler dev exited with {status}"))
+    }
 }
 
 fn bench() -> Res {

@@ -1,0 +1,87 @@
+// Starts the Worker with `wrangler dev` on free loopback ports (API + inspector),
+// with its own KV persistence folder and vars, and stops it by the process group
+// it started. Used by the end-to-end and browser tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * startWorker({ vars }) → { origin, logs(), close() }. `vars` become `--var K:V`
+ * (they override wrangler.jsonc and any .dev.vars).
+ */
+export async function startWorker({ vars = {}, timeoutMs = 90_000 } = {}) {
+  const port = await freePort();
+  const inspector = await freePort();
+  const persist = mkdtempSync(join(tmpdir(), 'crosswalk-kv-'));
+  const args = [
+    'dev', '--config', 'worker/wrangler.jsonc', '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(inspector), '--persist-to', persist, '--show-interactive-dev-session=false',
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ];
+  const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own process group: close() stops wrangler and its workerd together
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  let exited = false;
+  const exit = new Promise((resolve) => child.on('exit', () => ((exited = true), resolve())));
+  const origin = `http://127.0.0.1:${port}`;
+
+  const close = async () => {
+    if (!exited) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      const killed = await Promise.race([exit.then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))]);
+      if (!killed) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await exit;
+      }
+    }
+    rmSync(persist, { recursive: true, force: true });
+  };
+
+  const started = Date.now();
+  for (;;) {
+    if (exited) throw new Error(`wrangler dev exited before it was ready:\n${output}`);
+    if (Date.now() - started > timeoutMs) {
+      await close();
+      throw new Error(`wrangler dev was not ready after ${timeoutMs} ms:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${origin}/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { origin, logs: () => output, close };
+}

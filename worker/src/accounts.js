@@ -1,0 +1,131 @@
+// Integrated accounts in Workers KV (binding ACCOUNTS, key `account:<id>`).
+// Credentials are write-only: they are stored, handed to the client for the
+// provider's auth header, and never returned — responses list only which
+// credential names are set.
+import { providers } from 'crosswalk';
+import { HttpError, json } from './http.js';
+import { baseUrlAllowed } from './hosts.js';
+
+const PREFIX = 'account:';
+const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const MAX_CREDENTIALS = 32;
+
+const providerNames = () => providers().map((p) => p.name);
+
+/** What the API shows of an account: everything except credential values. */
+export function publicView(record) {
+  const out = {
+    id: record.id,
+    provider: record.provider,
+    context: record.context ?? {},
+    credentials_set: Object.keys(record.credentials ?? {}).sort(),
+    created_at: record.created_at,
+  };
+  if (record.base_url) out.base_url = record.base_url;
+  return out;
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Checks a POST body; all problems are reported at once with `body.*` paths. */
+function parseNew(body, env) {
+  const issues = [];
+  const issue = (field, code, message, meta) => issues.push(meta ? { field, code, message, meta } : { field, code, message });
+  if (!isPlainObject(body)) throw new HttpError(400, 'validation_failed', 'the body must be a JSON object', [{ field: 'body', code: 'invalid_type', message: 'must be an object' }]);
+  const allowed = new Set(['id', 'provider', 'credentials', 'context', 'base_url']);
+  for (const key of Object.keys(body)) if (!allowed.has(key)) issue(`body.${key}`, 'unknown_field', 'is not a field of an integrated account');
+  if (body.id !== undefined && (typeof body.id !== 'string' || !ID_RE.test(body.id))) {
+    issue('body.id', 'invalid_format', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+  }
+  const names = providerNames();
+  if (body.provider === undefined) issue('body.provider', 'required', 'is required');
+  else if (!names.includes(body.provider)) issue('body.provider', 'not_one_of', `must be one of ${names.join(', ')}`, { allowed: names });
+  if (body.credentials !== undefined) {
+    if (!isPlainObject(body.credentials)) issue('body.credentials', 'invalid_type', 'must be an object of strings');
+    else {
+      const entries = Object.entries(body.credentials);
+      if (entries.length > MAX_CREDENTIALS) issue('body.credentials', 'too_many', `at most ${MAX_CREDENTIALS} credentials`);
+      for (const [k, v] of entries) if (typeof v !== 'string') issue(`body.credentials.${k}`, 'invalid_type', 'must be a string');
+    }
+  }
+  if (body.context !== undefined && !isPlainObject(body.context)) issue('body.context', 'invalid_type', 'must be an object');
+  if (body.base_url !== undefined && body.base_url !== null) {
+    if (!baseUrlAllowed(env)) {
+      issue('body.base_url', 'not_allowed', 'per-account base_url is disabled on this deployment (ALLOW_BASE_URL_OVERRIDE)');
+    } else {
+      let u;
+      try {
+        u = new URL(body.base_url);
+      } catch {
+        u = null;
+      }
+      // base_url replaces scheme, host and port only (the core refuses a path).
+      if (!u || !['http:', 'https:'].includes(u.protocol) || u.username || u.password || u.pathname !== '/' || u.search || u.hash) {
+        issue('body.base_url', 'invalid_url', 'must be an http(s) origin (scheme, host, port) without user info or path');
+      }
+    }
+  }
+  if (issues.length) throw new HttpError(400, 'validation_failed', 'the integrated account is not valid', issues);
+  return {
+    id: body.id ?? crypto.randomUUID(),
+    provider: body.provider,
+    credentials: body.credentials ?? {},
+    context: body.context ?? {},
+    ...(body.base_url ? { base_url: body.base_url } : {}),
+    created_at: new Date().toISOString(),
+  };
+}
+
+export async function loadAccount(env, id) {
+  if (typeof id !== 'string' || !ID_RE.test(id)) return undefined;
+  const record = await env.ACCOUNTS.get(PREFIX + id, 'json');
+  return record ?? undefined;
+}
+
+export async function createAccount(env, body) {
+  const record = parseNew(body, env);
+  if (await env.ACCOUNTS.get(PREFIX + record.id)) {
+    throw new HttpError(409, 'account_exists', `integrated account ${JSON.stringify(record.id)} already exists; delete it first`);
+  }
+  await env.ACCOUNTS.put(PREFIX + record.id, JSON.stringify(record), {
+    metadata: { provider: record.provider },
+  });
+  return json(publicView(record), 201);
+}
+
+function notFound(id) {
+  return new HttpError(404, 'unknown_account', `no integrated account ${JSON.stringify(String(id))}`);
+}
+
+export async function getAccount(env, id) {
+  const record = await loadAccount(env, id);
+  if (!record) throw notFound(id);
+  return json(publicView(record));
+}
+
+export async function deleteAccount(env, id) {
+  const record = await loadAccount(env, id);
+  if (!record) throw notFound(id);
+  await env.ACCOUNTS.delete(PREFIX + id);
+  return json(publicView(record));
+}
+
+/** `{ result, next_cursor, result_count }`, like every list; `?limit=` (≤ 1000) and `?next_cursor=`. */
+export async function listAccounts(env, url) {
+  const limitParam = url.searchParams.get('limit');
+  const limit = limitParam === null ? 100 : Number(limitParam);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new HttpError(400, 'validation_failed', 'limit must be a whole number from 1 to 1000', [
+      { field: 'query.limit', code: 'out_of_range', message: 'must be a whole number from 1 to 1000', meta: { min: 1, max: 1000 } },
+    ]);
+  }
+  const cursor = url.searchParams.get('next_cursor') || undefined;
+  const provider = url.searchParams.get('provider');
+  const page = await env.ACCOUNTS.list({ prefix: PREFIX, limit, cursor });
+  const keys = page.keys.filter((k) => !provider || k.metadata?.provider === provider);
+  const records = await Promise.all(keys.map((k) => env.ACCOUNTS.get(k.name, 'json')));
+  const result = records.filter(Boolean).map(publicView);
+  return json({ result, next_cursor: page.list_complete ? null : page.cursor, result_count: result.length });
+}

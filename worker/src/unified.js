@@ -1,0 +1,110 @@
+// The Truto-compatible unified routes. All mapping, validation, paging and
+// retries happen in the crosswalk package; this file only turns HTTP into
+// client calls and client results back into HTTP.
+import { createClient, parseQuery, coverage, schema } from 'crosswalk';
+import { HttpError, json } from './http.js';
+import { loadAccount } from './accounts.js';
+import { guardedFetch, baseUrlAllowed } from './hosts.js';
+
+const METHOD_OF = {
+  // [HTTP method, has id] → unified method
+  'GET:false': 'list',
+  'POST:false': 'create',
+  'GET:true': 'get',
+  'PATCH:true': 'update',
+  'DELETE:true': 'delete',
+};
+
+export function unifiedMethod(httpMethod, hasId) {
+  return METHOD_OF[`${httpMethod}:${hasId}`];
+}
+
+export function allowedMethods(hasId) {
+  return hasId ? 'GET, PATCH, DELETE' : 'GET, POST';
+}
+
+/** A client for one request, with accounts from KV and the host-guarded fetch. */
+function clientFor(env) {
+  let resolved;
+  const client = createClient({
+    accounts: async (id) => {
+      const account = await loadAccount(env, id);
+      if (account?.base_url && !baseUrlAllowed(env)) {
+        throw new HttpError(403, 'base_url_not_allowed', `integrated account ${JSON.stringify(id)} has a base_url, and base_url overrides are disabled on this deployment`);
+      }
+      resolved = account;
+      return account && { id: account.id, provider: account.provider, credentials: account.credentials, context: account.context, base_url: account.base_url };
+    },
+    fetch: guardedFetch(env, () => resolved),
+  });
+  return client.unifiedApi;
+}
+
+/**
+ * Runs one unified call. `path` = { model, resource, id? }; `body` is the parsed
+ * JSON body (POST/PATCH). Returns the Response.
+ */
+export async function runUnified({ env, method, path, search, body, idempotencyKey }) {
+  const query = parseQuery(search);
+  const api = clientFor(env);
+  const { model, resource, id } = path;
+  const opts = idempotencyKey ? { idempotencyKey } : undefined;
+  switch (method) {
+    case 'list':
+      // One provider page per call (the Truto list shape); next_cursor continues,
+      // truto_ignore_limit collects every page inside the core.
+      return json(await api.list(model, resource, query, opts).page());
+    case 'create':
+      return json(await api.create(model, resource, body ?? {}, query, opts), 201);
+    case 'get':
+      return json(await api.get(model, resource, id, query, opts));
+    case 'update':
+      return json(await api.update(model, resource, id, body ?? {}, query, opts));
+    case 'delete':
+      return json((await api.delete(model, resource, id, query, opts)) ?? {});
+    default:
+      throw new HttpError(405, 'method_not_allowed', `${method} is not a unified method`);
+  }
+}
+
+/**
+ * `GET /unified/{model}/{resource}/meta/{method}`: the operation's request fields
+ * (body for create/update, query filters otherwise) and response fields, each
+ * with per-provider support from the coverage tables. `?provider=` (or
+ * `?integrated_account_id=`) narrows the answer to one provider.
+ */
+export async function meta(env, { model, resource, method }, url) {
+  const res = schema(model, resource);
+  if (!res) throw new HttpError(404, 'unknown_resource', `no unified resource ${model}/${resource}`);
+  const cov = coverage()[model]?.[resource]?.[method];
+  if (!cov) {
+    throw new HttpError(404, 'unsupported_operation', `no provider supports ${method} on ${model}/${resource}`, [
+      { code: 'unsupported_operation', message: `methods with providers: ${Object.keys(coverage()[model]?.[resource] ?? {}).join(', ') || 'none'}` },
+    ]);
+  }
+  let only = url.searchParams.get('provider');
+  const accountId = url.searchParams.get('integrated_account_id');
+  if (!only && accountId) {
+    const account = await loadAccount(env, accountId);
+    if (!account) throw new HttpError(404, 'unknown_account', `no integrated account ${JSON.stringify(accountId)}`);
+    only = account.provider;
+  }
+  if (only && !cov.providers.includes(only)) {
+    throw new HttpError(404, 'unsupported_operation', `${only} does not support ${method} on ${model}/${resource}`);
+  }
+  const providerList = only ? [only] : cov.providers;
+  const pick = (cells) => Object.fromEntries(providerList.map((p) => [p, cells?.[p] ?? { supported: false, required: false }]));
+  const hasBody = method === 'create' || method === 'update';
+  const describe = (fields, side) =>
+    fields.filter((f) => cov[side][f.name]).map((f) => ({ ...f, providers: pick(cov[side][f.name]) }));
+  return json({
+    model,
+    resource,
+    method,
+    doc: res.doc,
+    providers: providerList,
+    [hasBody ? 'body' : 'query']: describe(hasBody ? res.body : res.filters, 'request'),
+    response: describe(res.record, 'response'),
+    notes: Object.fromEntries(Object.entries(cov.notes ?? {}).filter(([p]) => providerList.includes(p))),
+  });
+}

@@ -1,0 +1,24 @@
+// Worker tests run inside workerd through @cloudflare/vitest-pool-workers, with the
+// bindings from wrangler.jsonc (KV namespaces, vars) plus a test API token.
+import { defineConfig } from 'vitest/config';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+
+const here = (p) => new URL(p, import.meta.url).pathname;
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      main: here('./src/index.js'),
+      wrangler: { configPath: here('./wrangler.jsonc') },
+      miniflare: {
+        // Every var set here, so a developer's worker/.dev.vars cannot change the tests.
+        bindings: { API_TOKENS: 'test-token-1, test-token-2', MAX_BODY_BYTES: '4096', ALLOW_BASE_URL_OVERRIDE: 'false', CORS_ALLOW_ORIGIN: '*' },
+      },
+    }),
+  ],
+  // The repo root, so the package's wasm (../pkg/wasm) is inside the module root.
+  root: here('..'),
+  test: {
+    include: ['worker/test/**/*.test.js'],
+  },
+});
