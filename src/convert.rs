@@ -18,7 +18,9 @@ pub fn datetime_problem(s: &str) -> &'static str {
         return "";
     }
     let has_time = s.contains('T') || s.contains(' ');
-    let looks_offsetless = has_time && !s.ends_with('Z') && !s.ends_with('z') && !s[s.len().saturating_sub(6)..].contains(['+', '-']);
+    // The last six characters (not bytes: input may be any unicode) hold an offset if there is one.
+    let tail: String = s.chars().rev().take(6).collect();
+    let looks_offsetless = has_time && !s.ends_with('Z') && !s.ends_with('z') && !tail.contains(['+', '-']);
     if looks_offsetless {
         "must be an ISO 8601 date-time with a timezone, e.g. 2024-06-15T10:00:00Z (no offset given)"
     } else {
@@ -212,6 +214,8 @@ mod tests {
         assert!(to_iso(&json!("yesterday")).is_none());
         assert!(parse_datetime("2024-06-15T10:00:00").is_none());
         assert!(datetime_problem("2024-06-15T10:00:00").contains("no offset"));
+        // Found by the property test: a multi-byte character near the end must not panic.
+        assert!(!datetime_problem("T ééééé").is_empty());
     }
 
     #[test]
