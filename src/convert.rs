@@ -18,7 +18,9 @@ pub fn datetime_problem(s: &str) -> &'static str {
         return "";
     }
     let has_time = s.contains('T') || s.contains(' ');
-    let looks_offsetless = has_time && !s.ends_with('Z') && !s.ends_with('z') && !s[s.len().saturating_sub(6)..].contains(['+', '-']);
+    // The last six characters (not bytes: the input may be any text) hold an offset.
+    let tail: String = s.chars().rev().take(6).collect();
+    let looks_offsetless = has_time && !s.ends_with('Z') && !s.ends_with('z') && !tail.contains(['+', '-']);
     if looks_offsetless {
         "must be an ISO 8601 date-time with a timezone, e.g. 2024-06-15T10:00:00Z (no offset given)"
     } else {
@@ -212,6 +214,7 @@ mod tests {
         assert!(to_iso(&json!("yesterday")).is_none());
         assert!(parse_datetime("2024-06-15T10:00:00").is_none());
         assert!(datetime_problem("2024-06-15T10:00:00").contains("no offset"));
+        assert!(!datetime_problem("=\u{1EE59}T/,").is_empty(), "any text, without panicking on a multi-byte character");
     }
 
     #[test]

@@ -19,7 +19,7 @@ fn lookup<'a>(row: &'a Value, column: &str) -> Option<(&'a Value, Option<&'a str
 pub fn to_unified(kind: &Kind, row: &Value) -> Result<Map<String, Value>> {
     let id = crate::convert::id_string(row.get(kind.key)).ok_or_else(|| Error::protocol("dynamics365", format!("the {} row has no {}", kind.logical, kind.key)))?;
     let mut r = Map::new();
-    r.insert("id".into(), json!(id));
+    r.insert("id".into(), json!(crate::providers::engagements::typed_id(kind.unified, &id)));
     r.insert("engagement_type".into(), json!(kind.unified));
     r.insert("subject".into(), row.get("subject").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), row.get(kind.text).cloned().unwrap_or(Value::Null));
