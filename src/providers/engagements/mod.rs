@@ -14,6 +14,8 @@
 
 pub mod ids;
 pub mod pages;
+#[cfg(test)]
+mod round_trip;
 pub mod rules;
 #[cfg(test)]
 pub mod test_support;
