@@ -243,7 +243,7 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     r.insert("duration".into(), if kind == "call" { a.get("duration").cloned().filter(Value::is_i64).unwrap_or(Value::Null) } else { Value::Null });
     r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
     r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, get_str(a, "status"), w) } else { Value::Null });
-    r.insert("phone_numbers".into(), Value::Array(a.get("phone").filter(|p| kind == "call" && p.is_string()).map(|p| json!({ "number": p })).into_iter().collect()));
+    r.insert("phone_numbers".into(), eng::phone_list(a.get("phone").filter(|_| kind == "call")));
     r.insert("created_at".into(), json!(a.get("date_created").and_then(to_iso)));
     r.insert("updated_at".into(), json!(a.get("date_updated").and_then(to_iso)));
     Ok(r)

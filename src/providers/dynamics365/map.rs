@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::convert::{get_str, id_ref, to_iso};
+use crate::convert::{id_ref, to_iso};
 use crate::error::{Error, Result};
 
 use super::Kind;
@@ -31,10 +31,7 @@ pub fn to_unified(kind: &Kind, row: &Value) -> Result<Map<String, Value>> {
         Some(Value::Bool(false)) => json!("inbound"),
         _ => Value::Null,
     });
-    r.insert("phone_numbers".into(), match get_str(row, "phonenumber").filter(|n| !n.is_empty()) {
-        Some(n) => json!([{ "number": n }]),
-        None => json!([]),
-    });
+    r.insert("phone_numbers".into(), crate::providers::engagements::phone_list(row.get("phonenumber")));
     r.insert("owner".into(), lookup(row, "ownerid").map_or(Value::Null, |(v, _)| id_ref(Some(v))));
     let mut contacts = Vec::new();
     for field in ["account", "opportunity", "lead"] {

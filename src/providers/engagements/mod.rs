@@ -95,6 +95,17 @@ pub fn items(v: Option<&Value>) -> impl Iterator<Item = Option<&Value>> {
     v.and_then(Value::as_array).into_iter().flatten().map(Some)
 }
 
+/// `[{number}]` from a provider's bare phone number (none when missing or empty).
+pub fn phone_list(number: Option<&Value>) -> Value {
+    Value::Array(number.and_then(Value::as_str).filter(|n| !n.is_empty()).map(|n| json!({ "number": n })).into_iter().collect())
+}
+
+/// The caller's `custom_fields`, to start a provider body with (their names are
+/// the provider's own; mapped fields then go on top).
+pub fn custom_fields(fields: &Map<String, Value>) -> Map<String, Value> {
+    fields.get("custom_fields").and_then(Value::as_object).cloned().unwrap_or_default()
+}
+
 /// Maps a provider enum value through an explicit table; an unknown value becomes
 /// `null` with a warning (the original stays in `remote_data`).
 pub fn map_value(table: &[(&str, &str)], raw: Option<&str>, field: &str, w: &mut Vec<Warning>) -> Value {

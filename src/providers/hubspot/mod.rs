@@ -184,10 +184,7 @@ fn prop_text(v: &Value) -> Value {
 
 fn create_body(ctx: &Ctx, obj: &Object) -> Value {
     let f = ctx.fields;
-    let mut props = Map::new();
-    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
-        props.insert(k.clone(), prop_text(v));
-    }
+    let mut props: Map<String, Value> = eng::custom_fields(f).into_iter().map(|(k, v)| (k, prop_text(&v))).collect();
     let text = |k: &str| f.get(k).and_then(Value::as_str).map(|s| json!(s));
     let utc = |k: &str| f.get(k).and_then(Value::as_str).and_then(iso_from_str);
     let timestamp = utc("start_time").or_else(|| iso_from_epoch_ms(ctx.now_ms as i64)).unwrap_or_default();
@@ -336,7 +333,7 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
     });
     r.insert("phone_numbers".into(), {
         let side = if direction == "inbound" { "hs_call_from_number" } else { "hs_call_to_number" };
-        Value::Array(prop(side).filter(|_| obj.kind == "call").map(|n| json!({ "number": n })).into_iter().collect())
+        eng::phone_list(prop(side).filter(|_| obj.kind == "call"))
     });
     r.insert("direction".into(), direction);
     r.insert("status".into(), match obj.kind {

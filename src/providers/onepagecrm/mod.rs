@@ -19,7 +19,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::{basic, Account};
-use crate::convert::{get_str, id_ref, iso_from_epoch_secs, to_iso};
+use crate::convert::{id_ref, iso_from_epoch_secs, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::filters::as_range;
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -230,10 +230,7 @@ fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
         _ => x.get("date").and_then(to_iso),
     };
     r.insert("start_time".into(), json!(start));
-    r.insert("phone_numbers".into(), match get_str(x, "phone_number") {
-        Some(n) if !n.is_empty() => json!([{ "number": n }]),
-        _ => json!([]),
-    });
+    r.insert("phone_numbers".into(), eng::phone_list(x.get("phone_number")));
     r.insert("created_at".into(), json!(x.get("created_at").and_then(to_iso)));
     r.insert("updated_at".into(), json!(x.get("modified_at").and_then(to_iso)));
     r

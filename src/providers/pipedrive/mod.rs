@@ -173,10 +173,7 @@ fn num(fields: &Map<String, Value>, name: &'static str) -> Option<Value> {
 
 fn body_for(ctx: &Ctx, kind: &str) -> Value {
     let f = ctx.fields;
-    let mut b = Map::new();
-    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
-        b.insert(k.clone(), v.clone());
-    }
+    let mut b = eng::custom_fields(f);
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
             b.insert(k.to_string(), v);

@@ -164,10 +164,7 @@ fn check(fields: &Map<String, Value>) -> Vec<Issue> {
 fn create_body(ctx: &Ctx) -> Value {
     let f = ctx.fields;
     let kind = eng::engagement_type(f).unwrap_or_default();
-    let mut body = Map::new();
-    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
-        body.insert(k.clone(), v.clone());
-    }
+    let mut body = eng::custom_fields(f);
     body.extend(crate::mapping::apply(ctx.op.fields, f).body);
     let who = eng::first_ref_id(f, "contacts").or_else(|| eng::first_ref_id(f, "lead"));
     let what = eng::first_ref_id(f, "opportunity").or_else(|| eng::first_ref_id(f, "account"));

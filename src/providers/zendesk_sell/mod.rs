@@ -237,10 +237,7 @@ fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
     r.insert("duration".into(), d.get("duration").filter(|v| v.is_i64()).cloned().unwrap_or(Value::Null));
     let start = d.get(if ty == "task" { "due_date" } else { "made_at" }).and_then(to_iso);
     r.insert("start_time".into(), json!(start));
-    r.insert("phone_numbers".into(), match get_str(d, "phone_number") {
-        Some(n) if !n.is_empty() => json!([{ "number": n }]),
-        _ => json!([]),
-    });
+    r.insert("phone_numbers".into(), eng::phone_list(d.get("phone_number")));
     r.insert("created_at".into(), json!(d.get("created_at").and_then(to_iso)));
     r.insert("updated_at".into(), json!(d.get("updated_at").and_then(to_iso)));
     r

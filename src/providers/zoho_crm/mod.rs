@@ -195,10 +195,7 @@ fn zoho_time(v: Option<&Value>) -> Option<Value> {
 fn create_envelope(ctx: &Ctx) -> Value {
     let f = ctx.fields;
     let kind = eng::engagement_type(f).unwrap_or_default();
-    let mut r = Map::new();
-    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
-        r.insert(k.clone(), v.clone());
-    }
+    let mut r = eng::custom_fields(f);
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
             r.insert(k.to_string(), v);
