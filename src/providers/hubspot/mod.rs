@@ -283,7 +283,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     let url = read_url(ctx, object(kind)?, Some(native)).queries(ctx.query.remote_query.iter().cloned()).build();
     Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
-        let (kind, _) = eng::split_typed_id(ctx, KINDS, None)?;
+        let kind = eng::answered_kind(ctx, KINDS, None)?;
         Ok((map_object(object(kind)?, &body, w)?, body))
     })
 }

@@ -294,7 +294,7 @@ fn first_record(body: Value) -> Result<Value> {
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     Single::boxed(ctx.request(Method::Get, record_url(ctx, module(kind)?, native))?, |ctx, body, w| {
-        let (kind, _) = eng::split_typed_id(ctx, KINDS, None)?;
+        let kind = eng::answered_kind(ctx, KINDS, None)?;
         let record = first_record(body)?;
         Ok((map_record(module(kind)?, &record, w)?, record))
     })
