@@ -17,7 +17,7 @@ pub fn parse_input(text: &str) -> Result<Value, Error> {
 }
 
 pub fn start_input(v: Value) -> Result<StartInput, Error> {
-    serde_json::from_value(v).map_err(|e| Error::invalid(format!("{e}")))
+    StartInput::from_json(&v)
 }
 
 /// The first provider request for a unified request, with secrets redacted.
@@ -26,7 +26,7 @@ pub fn plan(input: Value, now_ms: u64) -> Result<Value, Error> {
     let (op, step) = Operation::start(input, now_ms)?;
     let mut out = json!({ "requests": [] });
     match step {
-        Step::Send(req) => out["requests"] = json!([op.redact(&req)]),
+        Step::Send(req) => out["requests"] = Value::Array(vec![op.redact(&req).to_json()]),
         Step::Wait { until_ms, reason } => out["wait"] = json!({ "until_ms": until_ms, "reason": reason }),
         Step::Done(v) => out["result"] = v,
     }
@@ -43,7 +43,7 @@ pub fn validate(input: &Value) -> Value {
     // bodies can be checked on their own.
     let id = id.or(Some("_"));
     match prepare(s("provider"), s("model"), s("resource"), s("method"), id, &body, &query) {
-        Ok(p) => json!({ "valid": true, "errors": [], "warnings": p.warnings }),
+        Ok(p) => json!({ "valid": true, "errors": [], "warnings": crate::error::warnings_json(&p.warnings) }),
         Err(e) => {
             let j = e.to_json();
             let errors = match &e {
@@ -71,12 +71,12 @@ pub fn step_json(op: Option<&Operation>, step: Result<Step, Error>) -> String {
     match step {
         Ok(Step::Send(req)) => {
             let safe = op.map(|o| o.redact(&req).url).unwrap_or_default();
-            let mut v = serde_json::to_value(&req).unwrap_or(Value::Null);
+            let mut v = req.to_json();
             v["safe_url"] = Value::String(safe);
             format!("{{\"send\":{v}}}")
         }
         Ok(Step::Wait { until_ms, reason }) => json!({ "wait": { "until_ms": until_ms, "reason": reason } }).to_string(),
-        Ok(Step::Done(v)) => format!("{{\"done\":{}}}", serde_json::to_string(&v).unwrap_or_else(|_| "null".into())),
+        Ok(Step::Done(v)) => format!("{{\"done\":{v}}}"),
         Err(e) => format!("{{\"error\":{}}}", e.to_json()),
     }
 }

@@ -11,6 +11,7 @@ pub mod coverage;
 pub mod cursor;
 pub mod error;
 pub mod filters;
+pub mod input;
 pub mod http;
 pub mod mapping;
 pub mod models;

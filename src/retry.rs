@@ -1,10 +1,11 @@
 //! When to retry a failed request and how long to wait. Pure arithmetic on the
 //! attempt count, the status, `Retry-After` and the driver's clock.
 
-use serde::Deserialize;
+use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(default)]
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
     /// Total tries of one request, the first included.
     pub max_attempts: u32,
@@ -22,6 +23,27 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Reads `retry` from the input; absent fields keep their defaults.
+    pub fn from_json(v: Option<&Value>) -> Result<RetryPolicy> {
+        use crate::input::*;
+        let mut p = RetryPolicy::default();
+        let Some(v) = v else { return Ok(p) };
+        let m = object(v, "retry")?;
+        if let Some(n) = opt_u32(m, "max_attempts")? {
+            p.max_attempts = n;
+        }
+        if let Some(n) = opt_u64(m, "base_delay_ms")? {
+            p.base_delay_ms = n;
+        }
+        if let Some(n) = opt_u64(m, "max_delay_ms")? {
+            p.max_delay_ms = n;
+        }
+        if let Some(n) = opt_u64(m, "max_retry_after_ms")? {
+            p.max_retry_after_ms = n;
+        }
+        Ok(p)
+    }
+
     /// When to resend, or `None` to give up. `status == 0` means no response
     /// arrived. `safe` says a resend cannot apply a write twice (idempotent method
     /// or an idempotency key); unsafe requests are retried only on 429, which a

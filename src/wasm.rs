@@ -43,7 +43,7 @@ impl Handle {
     }
 
     pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
-        let headers = serde_json::from_str(headers_json).unwrap_or_default();
+        let headers = crate::HttpResponse::headers_from_json(headers_json);
         let resp = crate::HttpResponse { status, headers, body: body.to_string() };
         self.with_op(|op| op.handle_response(resp, now(now_ms)))
     }
@@ -90,7 +90,7 @@ impl SyncHandle {
     #[wasm_bindgen(constructor)]
     pub fn new(input: &str, now_ms: f64) -> SyncHandle {
         let started = api::parse_input(input)
-            .and_then(|v| serde_json::from_value::<crate::sync::SyncInput>(v).map_err(|e| crate::Error::invalid(format!("{e}"))))
+            .and_then(|v| crate::sync::SyncInput::from_json(&v))
             .and_then(|i| crate::sync::SyncOperation::start(i, now(now_ms)));
         match started {
             Ok((op, step)) => {
@@ -106,7 +106,7 @@ impl SyncHandle {
     }
 
     pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
-        let headers = serde_json::from_str(headers_json).unwrap_or_default();
+        let headers = crate::HttpResponse::headers_from_json(headers_json);
         let resp = crate::HttpResponse { status, headers, body: body.to_string() };
         self.with_op(|op| op.handle_response(resp, now(now_ms)))
     }

@@ -32,7 +32,6 @@ pub mod report;
 
 use std::collections::{HashMap, VecDeque};
 
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
@@ -86,22 +85,56 @@ pub fn find(provider: &str, model: &str, resource: &str) -> Option<&'static Sync
     SYNCS.iter().copied().find(|s| s.provider.name == provider && s.op.model == model && s.op.resource == resource)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct SyncInput {
     pub account: Account,
     pub model: String,
     pub resource: String,
     pub records: Value,
-    #[serde(default)]
     pub query: Value,
-    #[serde(default)]
     pub options: SyncOptions,
-    #[serde(default)]
     pub retry: RetryPolicy,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl SyncInput {
+    /// Reads `{ account, model, resource, records, query?, options?, retry? }`.
+    pub fn from_json(v: &Value) -> Result<SyncInput> {
+        use crate::input::*;
+        let m = object(v, "input")?;
+        Ok(SyncInput {
+            account: Account::from_json(field(m, "account")?)?,
+            model: string(m, "model")?,
+            resource: string(m, "resource")?,
+            records: field(m, "records")?.clone(),
+            query: m.get("query").cloned().unwrap_or(Value::Null),
+            options: match m.get("options") {
+                None => SyncOptions::default(),
+                Some(o) => SyncOptions::from_json(o)?,
+            },
+            retry: RetryPolicy::from_json(m.get("retry"))?,
+        })
+    }
+}
+
+impl SyncOptions {
+    /// Reads `options`; unknown keys are refused (a typo must not drop a limit).
+    pub fn from_json(v: &Value) -> Result<SyncOptions> {
+        use crate::input::*;
+        let m = object(v, "options")?;
+        deny_unknown(m, &["budget", "limits", "wait", "max_wait_ms"])?;
+        Ok(SyncOptions {
+            budget: m.get("budget").filter(|b| !b.is_null()).cloned(),
+            limits: match m.get("limits") {
+                None | Some(Value::Null) => None,
+                Some(l) => Some(Limits::from_json(l)?),
+            },
+            wait: opt_bool(m, "wait")?,
+            max_wait_ms: opt_u64(m, "max_wait_ms")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
     /// Saved budget usage from an earlier report's `budget`.
     pub budget: Option<Value>,
@@ -558,7 +591,7 @@ pub fn step_json(op: Option<&SyncOperation>, step: Result<Step>) -> String {
     match step {
         Ok(Step::Send(req)) => {
             let safe = op.map(|o| o.redact(&req).url).unwrap_or_default();
-            let mut v = serde_json::to_value(&req).unwrap_or(Value::Null);
+            let mut v = req.to_json();
             v["safe_url"] = Value::String(safe);
             format!("{{\"send\":{v}}}")
         }

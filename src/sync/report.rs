@@ -148,7 +148,7 @@ impl Report {
                     match reason {
                         Reason::Validation(issues) => {
                             line.insert("reason".into(), json!("validation"));
-                            line.insert("issues".into(), serde_json::to_value(issues).unwrap_or_default());
+                            line.insert("issues".into(), crate::error::issues_json(issues));
                         }
                         Reason::BudgetExhausted { retry_at_ms, window } => {
                             line.insert("reason".into(), json!("budget_exhausted"));
@@ -187,7 +187,7 @@ impl Report {
             "budget": budget.to_json(),
         });
         if !self.warnings.is_empty() {
-            out["warnings"] = serde_json::to_value(&self.warnings).unwrap_or_default();
+            out["warnings"] = crate::error::warnings_json(&self.warnings);
         }
         out
     }
