@@ -103,8 +103,7 @@ fn missing(field: &str, provider: &str) -> Error {
 
 /// `Basic base64(user:password)`.
 pub fn basic(user: &str, password: &str) -> String {
-    use base64::Engine;
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+    format!("Basic {}", crate::b64::encode_standard(format!("{user}:{password}").as_bytes()))
 }
 
 #[cfg(test)]

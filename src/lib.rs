@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod api;
+pub mod b64;
 pub mod convert;
 pub mod coverage;
 pub mod cursor;
