@@ -235,9 +235,25 @@ pub fn id_string(v: Option<&Value>) -> Option<String> {
 /// `{ "id": … }` from an id value, or `null`.
 pub fn id_ref(v: Option<&Value>) -> Value {
     match id_string(v) {
-        Some(id) => serde_json::json!({ "id": id }),
+        Some(id) => obj(vec![("id", Value::String(id))]),
         None => Value::Null,
     }
+}
+
+/// A JSON object from `(key, value)` pairs. The values are moved in, where
+/// `json!` re-serializes each one (a deep copy of a `Value`) and costs more wasm
+/// per use; shared code builds its output with this.
+pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
+/// A JSON string, or `null`.
+pub fn opt_str(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, Value::from)
 }
 
 /// Sets a dotted path, creating objects on the way. Fails (returns false) when a

@@ -2,7 +2,7 @@
 //! paging state plus a short history of state hashes, so a provider that cycles
 //! is caught even across stateless calls (a Worker client paging by cursor).
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 
@@ -11,8 +11,14 @@ const MAX_CURSOR_LEN: usize = 16 * 1024;
 
 pub fn encode(provider: &str, model: &str, resource: &str, state: &Value, seen: &[u64]) -> String {
     let start = seen.len().saturating_sub(HISTORY);
-    let history: Vec<String> = seen[start..].iter().map(|h| format!("{h:016x}")).collect();
-    let body = json!({ "v": 1, "p": provider, "r": format!("{model}/{resource}"), "s": state, "h": history });
+    let history = seen[start..].iter().map(|h| Value::String(format!("{h:016x}"))).collect();
+    let body = crate::convert::obj(vec![
+        ("v", 1.into()),
+        ("p", provider.into()),
+        ("r", format!("{model}/{resource}").into()),
+        ("s", state.clone()),
+        ("h", Value::Array(history)),
+    ]);
     crate::b64::encode_url_safe(body.to_string().as_bytes())
 }
 
@@ -53,6 +59,7 @@ pub fn state_hash(state: &Value) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use proptest::prelude::*;
 
     #[test]

@@ -1,7 +1,9 @@
 //! One error type for the whole core, rendered to the unified JSON shape
 //! `{ statusCode, error, code, message, details }` exactly once (see [`Error::to_json`]).
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
+use crate::convert::{obj, opt_str};
 
 /// Where a validation problem is and what kind it is. `field` is a path from the
 /// request root: `body.candidate_id`, `body.contacts[1].id`, `query.start_at`.
@@ -210,17 +212,22 @@ impl Error {
     /// by the operation before the error is built.
     pub fn to_json(&self) -> Value {
         let status = self.status();
-        let mut out = json!({
-            "statusCode": status,
-            "error": reason_phrase(status),
-            "code": self.code(),
-            "message": self.to_string(),
-            "details": self.details(),
-        });
+        let mut out = obj(vec![
+            ("statusCode", status.into()),
+            ("error", reason_phrase(status).into()),
+            ("code", self.code().into()),
+            ("message", self.to_string().into()),
+            ("details", self.details()),
+        ]);
         match self {
             Error::Remote { provider, status, message, body } => {
                 out["truto_is_remote_error"] = Value::Bool(true);
-                out["remote"] = json!({ "provider": provider, "status": status, "message": message, "body": body });
+                out["remote"] = obj(vec![
+                    ("provider", provider.as_str().into()),
+                    ("status", (*status).into()),
+                    ("message", opt_str(message.as_deref())),
+                    ("body", body.clone()),
+                ]);
             }
             Error::PartialFailure { completed, cause, failed_step, .. } => {
                 out["completed"] = Value::Array(completed.clone());
@@ -231,8 +238,8 @@ impl Error {
                 }
             }
             Error::BudgetExhausted { until_ms, window } => {
-                out["retry_at_ms"] = json!(until_ms);
-                out["window"] = json!(window);
+                out["retry_at_ms"] = (*until_ms).into();
+                out["window"] = (*window).into();
             }
             _ => {}
         }
@@ -242,14 +249,16 @@ impl Error {
     fn details(&self) -> Value {
         match self {
             Error::Validation { issues, .. } => issues_json(issues),
-            Error::InvalidCursor { reason } => {
-                json!([{ "field": "query.next_cursor", "code": "invalid_cursor", "message": reason }])
-            }
-            Error::UnsupportedOperation { provider, model, resource, method } => json!([{
-                "code": "unsupported_operation",
-                "message": format!("{provider} has no {method} for {model}/{resource}"),
-                "provider": provider,
-            }]),
+            Error::InvalidCursor { reason } => Value::Array(vec![obj(vec![
+                ("field", "query.next_cursor".into()),
+                ("code", "invalid_cursor".into()),
+                ("message", reason.as_str().into()),
+            ])]),
+            Error::UnsupportedOperation { provider, model, resource, method } => Value::Array(vec![obj(vec![
+                ("code", "unsupported_operation".into()),
+                ("message", format!("{provider} has no {method} for {model}/{resource}").into()),
+                ("provider", provider.as_str().into()),
+            ])]),
             _ => Value::Array(vec![]),
         }
     }
@@ -285,6 +294,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn validation_renders_all_issues_with_paths() {

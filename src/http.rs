@@ -281,16 +281,24 @@ impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
         // Very short values would garble ordinary text; sensitive headers and query
         // parameters are redacted by name regardless of length.
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        Redactor { secrets }
+        let mut r = Redactor { secrets: Vec::new() };
+        for s in secrets.into_iter().filter(|s| s.len() >= 4) {
+            r.insert_longest_first(s);
+        }
+        r.secrets.dedup();
+        r
     }
     pub fn add(&mut self, secret: String) {
         if secret.len() >= 4 && !self.secrets.contains(&secret) {
-            self.secrets.push(secret);
-            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            self.insert_longest_first(secret);
         }
+    }
+    /// Longest first (so a secret containing another is replaced whole), equal
+    /// lengths in arrival order: a stable sort by length, without instantiating
+    /// the library sort (~3 KB of wasm) for a list of a few strings.
+    fn insert_longest_first(&mut self, secret: String) {
+        let at = self.secrets.iter().position(|s| s.len() < secret.len()).unwrap_or(self.secrets.len());
+        self.secrets.insert(at, secret);
     }
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()

@@ -16,7 +16,7 @@
 //! Exactly one request is in flight at a time. Every input takes `now_ms` from the
 //! driver; the core never reads a clock.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
@@ -473,7 +473,7 @@ impl Operation {
         self.pending = if self.paging.next.is_some() { Pending::NextPage } else { Pending::Finished };
         let count = records.len();
         let result = self.key_by(records, &mut page_warnings);
-        let mut page = json!({ "result": result, "next_cursor": next_cursor, "result_count": count });
+        let mut page = crate::convert::obj(vec![("result", result), ("next_cursor", next_cursor), ("result_count", count.into())]);
         let mut all_warnings = std::mem::take(&mut self.warnings);
         all_warnings.extend(page_warnings);
         if !all_warnings.is_empty() {

@@ -170,7 +170,15 @@ impl Budget {
         if used > 0 && used.saturating_add(records) > self.limits.records_per_minute {
             // The oldest entries expire first; find the one whose expiry frees enough.
             let mut entries = self.state.minute.clone();
-            entries.sort_by_key(|(t, _)| *t);
+            // Insertion sort by time (stable): the window holds a few entries, and
+            // the library sort costs ~3 KB of wasm per element type.
+            for i in 1..entries.len() {
+                let mut j = i;
+                while j > 0 && entries[j - 1].0 > entries[j].0 {
+                    entries.swap(j - 1, j);
+                    j -= 1;
+                }
+            }
             let mut remaining = used;
             let mut until = now_ms;
             for (t, n) in entries {

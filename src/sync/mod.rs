@@ -30,9 +30,11 @@
 pub mod budget;
 pub mod report;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
+use crate::convert::{obj, opt_str};
 
 use crate::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result};
@@ -434,7 +436,7 @@ impl SyncOperation {
             self.fail_batch(&batch, &f);
         }
         let reason: String = self.redactor.text(reason).chars().take(300).collect();
-        Ok(self.abort_rest(json!({ "code": "aborted", "message": format!("aborted by the caller: {reason}") })))
+        Ok(self.abort_rest(obj(vec![("code", "aborted".into()), ("message", format!("aborted by the caller: {reason}").into())])))
     }
 
     fn take_in_flight(&mut self) -> Result<Batch> {
@@ -463,12 +465,12 @@ impl SyncOperation {
         for i in self.remaining() {
             self.report.set(self.items[i].index, Outcome::NotSent(Reason::BudgetExhausted { retry_at_ms: until, window: window.to_string() }));
         }
-        self.report.stopped = Some(json!({
-            "reason": "budget_exhausted",
-            "window": window,
-            "retry_at_ms": until,
-            "retry_at": crate::convert::iso_from_epoch_ms(i64::try_from(until).unwrap_or(i64::MAX)),
-        }));
+        self.report.stopped = Some(obj(vec![
+            ("reason", "budget_exhausted".into()),
+            ("window", window.into()),
+            ("retry_at_ms", until.into()),
+            ("retry_at", opt_str(crate::convert::iso_from_epoch_ms(i64::try_from(until).unwrap_or(i64::MAX)).as_deref())),
+        ]));
         self.finish()
     }
 
@@ -482,7 +484,7 @@ impl SyncOperation {
         for i in self.remaining() {
             self.report.set(self.items[i].index, Outcome::NotSent(Reason::Aborted));
         }
-        self.report.stopped = Some(json!({ "reason": "aborted", "error": cause }));
+        self.report.stopped = Some(obj(vec![("reason", "aborted".into()), ("error", cause)]));
         self.finish()
     }
 
@@ -538,7 +540,7 @@ fn validate_all(def: &SyncDef, records: &[Value], query: &UnifiedQuery, report: 
         valid.push((index, checked.fields, obj.get("remote_data").filter(|v| v.is_object()).cloned()));
     }
     let key_of = |f: &Map<String, Value>, name: &str| f.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
-    let mut seen: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    let mut seen: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (index, fields, _) in &valid {
         seen.entry((key_of(fields, def.group_field), key_of(fields, def.key_field))).or_default().push(*index);
     }
@@ -548,7 +550,7 @@ fn validate_all(def: &SyncDef, records: &[Value], query: &UnifiedQuery, report: 
         report.identify(index, &fields);
         if let Some(all) = seen.get(&(group.clone(), key.clone())).filter(|v| v.len() > 1) {
             let issue = Issue::new(format!("records[{index}].{}", def.key_field), IssueCode::Duplicate, format!("{} {key:?} appears {} times for {} {group:?} (records {all:?}); send one version", def.key_field, all.len(), def.group_field))
-                .with_meta(json!({ "indexes": all }));
+                .with_meta(obj(vec![("indexes", Value::Array(all.iter().map(|&i| i.into()).collect()))]));
             report.set(index, Outcome::NotSent(Reason::Validation(vec![issue])));
             continue;
         }
@@ -569,7 +571,7 @@ fn reprefix(field: &str, prefix: &str) -> String {
 /// inside each group, and cuts each group into batches of at most `size`.
 fn plan_batches(items: &[Item], size: usize) -> VecDeque<Batch> {
     let mut order: Vec<&str> = Vec::new();
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (pos, item) in items.iter().enumerate() {
         let g = groups.entry(item.group.as_str()).or_insert_with(|| {
             order.push(item.group.as_str());
