@@ -27,6 +27,7 @@ pub mod typescript;
 pub mod validate;
 
 #[cfg(test)]
+#[cfg_attr(not(feature = "all-providers"), allow(dead_code))]
 pub(crate) mod testing;
 #[cfg(test)]
 mod proptests;

@@ -16,12 +16,15 @@ const WASM_FEATURES: [&str; 4] = ["--enable-bulk-memory", "--enable-nontrapping-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("build") => build(),
+        Some("build") => match providers_flag(&args[1..]) {
+            Ok(features) => build_with(features.as_deref()),
+            Err(e) => Err(e),
+        },
         Some("test") => build().and_then(|_| test(&args[1..])),
         Some("start") => build().and_then(|_| start(&args[1..])),
         Some("bench") => build().and_then(|_| bench()),
         _ => {
-            eprintln!("usage: cargo xtask <build|test|start|bench>");
+            eprintln!("usage: cargo xtask <build [--providers a,b|none]|test|start|bench>");
             return ExitCode::from(2);
         }
     };
@@ -82,13 +85,34 @@ fn setup() -> Res {
     Ok(())
 }
 
+/// `--providers hubspot,salesforce` (Cargo features: provider names, `ats`,
+/// `crm`; `none` for the core and the sandbox only) → the feature list.
+fn providers_flag(args: &[String]) -> Result<Option<String>, String> {
+    match args {
+        [] => Ok(None),
+        [flag, list] if flag == "--providers" => {
+            let names: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty() && *n != "none" && *n != "sandbox").collect();
+            Ok(Some(names.join(",")))
+        }
+        _ => Err(format!("unexpected arguments {args:?}; build takes --providers a,b (or none)")),
+    }
+}
+
 /// Compiles the wasm and writes the complete npm package into `pkg/`.
 fn build() -> Res {
+    build_with(None)
+}
+
+/// [`build`] with only the given provider features (`None`: the default, all).
+fn build_with(features: Option<&str>) -> Res {
     setup()?;
     let root = root();
-    run(Command::new("cargo")
-        .current_dir(&root)
-        .args(["build", "--release", "--lib", "-p", "crosswalk", "--target", "wasm32-unknown-unknown"]))?;
+    let mut cargo = Command::new("cargo");
+    cargo.current_dir(&root).args(["build", "--release", "--lib", "-p", "crosswalk", "--target", "wasm32-unknown-unknown"]);
+    if let Some(list) = features {
+        cargo.args(["--no-default-features", "--features", list]);
+    }
+    run(&mut cargo)?;
     let wasm = root.join("target/wasm32-unknown-unknown/release/crosswalk.wasm");
     let out = root.join("pkg/wasm");
     run(Command::new("wasm-bindgen")
