@@ -7,6 +7,13 @@ use wasm_bindgen::prelude::*;
 use crate::api;
 use crate::operation::Operation;
 
+// With the `talc` feature, Talc replaces the default dlmalloc: smaller in wasm,
+// somewhat slower (docs/SIZE.md). Single-threaded wasm only, which is all this
+// crate targets.
+#[cfg(all(feature = "talc", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn now(ms: f64) -> u64 {
     if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 }
 }
