@@ -30,7 +30,7 @@
 pub mod budget;
 pub mod report;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use serde_json::{Map, Value};
 
@@ -548,15 +548,17 @@ fn validate_all(def: &SyncDef, records: &[Value], query: &UnifiedQuery, report: 
         valid.push((index, checked.fields, obj.get("remote_data").filter(|v| v.is_object()).cloned()));
     }
     let key_of = |f: &Map<String, Value>, name: &str| f.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
-    let mut seen: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    // (group, key) → record indexes; the group's length keeps the pair unambiguous.
+    let pair = |group: &str, key: &str| format!("{}:{group}{key}", group.len());
+    let mut seen = Lists::default();
     for (index, fields, _) in &valid {
-        seen.entry((key_of(fields, def.group_field), key_of(fields, def.key_field))).or_default().push(*index);
+        seen.push(pair(&key_of(fields, def.group_field), &key_of(fields, def.key_field)), *index);
     }
     let mut items = Vec::new();
     for (index, fields, remote) in valid {
         let (group, key) = (key_of(&fields, def.group_field), key_of(&fields, def.key_field));
         report.identify(index, &fields);
-        if let Some(all) = seen.get(&(group.clone(), key.clone())).filter(|v| v.len() > 1) {
+        if let Some(all) = seen.get(&pair(&group, &key)).filter(|v| v.len() > 1) {
             let issue = Issue::new(format!("records[{index}].{}", def.key_field), IssueCode::Duplicate, format!("{} {key:?} appears {} times for {} {group:?} (records {all:?}); send one version", def.key_field, all.len(), def.group_field))
                 .with_meta(obj(vec![("indexes", Value::Array(all.iter().map(|&i| i.into()).collect()))]));
             report.set(index, Outcome::NotSent(Reason::Validation(vec![issue])));
@@ -578,22 +580,50 @@ fn reprefix(field: &str, prefix: &str) -> String {
 /// Groups items by `group` in order of first appearance, keeping the caller's order
 /// inside each group, and cuts each group into batches of at most `size`.
 fn plan_batches(items: &[Item], size: usize) -> VecDeque<Batch> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut groups = Lists::default();
     for (pos, item) in items.iter().enumerate() {
-        let g = groups.entry(item.group.as_str()).or_insert_with(|| {
-            order.push(item.group.as_str());
-            Vec::new()
-        });
-        g.push(pos);
+        groups.push(item.group.clone(), pos);
     }
     let mut queue = VecDeque::new();
-    for g in order {
-        for chunk in groups[g].chunks(size) {
-            queue.push_back(Batch { group: g.to_string(), items: chunk.to_vec(), attempts: 0 });
+    for (group, positions) in groups.in_order() {
+        for chunk in positions.chunks(size) {
+            queue.push_back(Batch { group: group.to_string(), items: chunk.to_vec(), attempts: 0 });
         }
     }
     queue
+}
+
+/// Lists of numbers under string keys, keys in first-seen order. The index is a
+/// JSON `Map` (a `BTreeMap<String, Value>`) because that one is in the wasm
+/// anyway: a map with another key or value type adds its own copy of the B-tree
+/// code (~3 KB each).
+#[derive(Default)]
+struct Lists {
+    slots: Map<String, Value>,
+    lists: Vec<(String, Vec<usize>)>,
+}
+
+impl Lists {
+    fn push(&mut self, key: String, n: usize) {
+        let slot = match self.slots.get(&key).and_then(Value::as_u64) {
+            Some(slot) => slot as usize,
+            None => {
+                self.slots.insert(key.clone(), self.lists.len().into());
+                self.lists.push((key, Vec::new()));
+                self.lists.len() - 1
+            }
+        };
+        if let Some((_, list)) = self.lists.get_mut(slot) {
+            list.push(n);
+        }
+    }
+    fn get(&self, key: &str) -> Option<&Vec<usize>> {
+        let slot = self.slots.get(key)?.as_u64()? as usize;
+        self.lists.get(slot).map(|(_, list)| list)
+    }
+    fn in_order(&self) -> impl Iterator<Item = (&str, &[usize])> {
+        self.lists.iter().map(|(k, list)| (k.as_str(), list.as_slice()))
+    }
 }
 
 /// Serializes a step for the JS driver, like [`crate::api::step_json`].
