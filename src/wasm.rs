@@ -97,7 +97,9 @@ impl SyncHandle {
     #[wasm_bindgen(constructor)]
     pub fn new(input: &str, now_ms: f64) -> SyncHandle {
         let started = api::parse_input(input)
-            .and_then(|v| crate::sync::SyncInput::from_json(&v))
+            // Checked before reading the input, so a build without syncs has none of
+            // that code either.
+            .and_then(|v| if crate::sync::SYNCS.is_empty() { Err(crate::sync::no_sync(&v)) } else { crate::sync::SyncInput::from_json(&v) })
             .and_then(|i| crate::sync::SyncOperation::start(i, now(now_ms)));
         match started {
             Ok((op, step)) => {

@@ -86,6 +86,12 @@ pub const SYNCS: &[&SyncDef] = &[
     &crate::providers::linkedin::NOTES_SYNC,
 ];
 
+/// The error for a sync in a build without any provider that offers one.
+pub fn no_sync(input: &Value) -> Error {
+    let s = |path: &str| input.pointer(path).and_then(Value::as_str).unwrap_or_default().to_string();
+    Error::UnsupportedOperation { provider: s("/account/provider"), model: s("/model"), resource: s("/resource"), method: "sync".into() }
+}
+
 pub fn find(provider: &str, model: &str, resource: &str) -> Option<&'static SyncDef> {
     SYNCS.iter().copied().find(|s| s.provider.name == provider && s.op.model == model && s.op.resource == resource)
 }
