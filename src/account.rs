@@ -2,26 +2,33 @@
 //! (company id, subdomain, instance URL, region…). Credentials only ever leave
 //! through the auth header a provider builds, and are redacted everywhere else.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Issue, IssueCode, Result};
 use crate::http::{Origin, Redactor};
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Account {
-    #[serde(default)]
     pub id: String,
     pub provider: String,
-    #[serde(default)]
     pub credentials: Map<String, Value>,
-    #[serde(default)]
     pub base_url: Option<String>,
-    #[serde(default)]
     pub context: Map<String, Value>,
 }
 
 impl Account {
+    /// Reads `{ provider, id?, credentials?, base_url?, context? }`.
+    pub fn from_json(v: &Value) -> Result<Account> {
+        use crate::input::*;
+        let m = object(v, "account")?;
+        Ok(Account {
+            id: opt_string(m, "id")?.unwrap_or_default(),
+            provider: string(m, "provider")?,
+            credentials: opt_object(m, "credentials")?,
+            base_url: opt_string(m, "base_url")?,
+            context: opt_object(m, "context")?,
+        })
+    }
     /// A required credential, as a non-empty string.
     pub fn credential(&self, name: &str) -> Result<&str> {
         self.credential_opt(name).ok_or_else(|| missing(&format!("account.credentials.{name}"), &self.provider))
@@ -96,8 +103,7 @@ fn missing(field: &str, provider: &str) -> Error {
 
 /// `Basic base64(user:password)`.
 pub fn basic(user: &str, password: &str) -> String {
-    use base64::Engine;
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+    format!("Basic {}", crate::b64::encode_standard(format!("{user}:{password}").as_bytes()))
 }
 
 #[cfg(test)]
@@ -107,7 +113,7 @@ mod tests {
 
     #[test]
     fn redactor_knows_basic_form_of_keys() {
-        let acc: Account = serde_json::from_value(json!({"provider":"ashby","credentials":{"api_key":"abcd1234"}})).unwrap();
+        let acc = Account::from_json(&json!({"provider":"ashby","credentials":{"api_key":"abcd1234"}})).unwrap();
         let r = acc.redactor();
         let header = basic("abcd1234", "");
         assert_eq!(r.text(&format!("auth={header}")), "auth=Basic [REDACTED]");
@@ -115,7 +121,7 @@ mod tests {
 
     #[test]
     fn missing_credentials_are_field_errors() {
-        let acc: Account = serde_json::from_value(json!({"provider":"lever"})).unwrap();
+        let acc = Account::from_json(&json!({"provider":"lever"})).unwrap();
         let err = acc.credential("api_key").unwrap_err().to_json();
         assert_eq!(err["details"][0]["field"], "account.credentials.api_key");
     }

@@ -1,7 +1,9 @@
 //! JSON-in, JSON-out entry points: what the wasm facade exposes and what native
 //! tests call. Errors come back as the unified error JSON.
 
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::convert::obj;
 
 use crate::error::Error;
 use crate::operation::{prepare, Operation, StartInput, Step};
@@ -17,20 +19,25 @@ pub fn parse_input(text: &str) -> Result<Value, Error> {
 }
 
 pub fn start_input(v: Value) -> Result<StartInput, Error> {
-    serde_json::from_value(v).map_err(|e| Error::invalid(format!("{e}")))
+    StartInput::from_json(&v)
 }
 
 /// The first provider request for a unified request, with secrets redacted.
 pub fn plan(input: Value, now_ms: u64) -> Result<Value, Error> {
     let input = start_input(input)?;
     let (op, step) = Operation::start(input, now_ms)?;
-    let mut out = json!({ "requests": [] });
-    match step {
-        Step::Send(req) => out["requests"] = json!([op.redact(&req)]),
-        Step::Wait { until_ms, reason } => out["wait"] = json!({ "until_ms": until_ms, "reason": reason }),
-        Step::Done(v) => out["result"] = v,
-    }
-    Ok(out)
+    let mut requests = Vec::new();
+    let extra = match step {
+        Step::Send(req) => {
+            requests.push(op.redact(&req).to_json());
+            None
+        }
+        Step::Wait { until_ms, reason } => Some(("wait", wait_json(until_ms, reason))),
+        Step::Done(v) => Some(("result", v)),
+    };
+    let mut pairs = vec![("requests", Value::Array(requests))];
+    pairs.extend(extra);
+    Ok(obj(pairs))
 }
 
 /// Validation only: `{ valid, errors: [{field, code, message}], warnings }`.
@@ -43,14 +50,14 @@ pub fn validate(input: &Value) -> Value {
     // bodies can be checked on their own.
     let id = id.or(Some("_"));
     match prepare(s("provider"), s("model"), s("resource"), s("method"), id, &body, &query) {
-        Ok(p) => json!({ "valid": true, "errors": [], "warnings": p.warnings }),
+        Ok(p) => obj(vec![("valid", true.into()), ("errors", Value::Array(vec![])), ("warnings", crate::error::warnings_json(&p.warnings))]),
         Err(e) => {
             let j = e.to_json();
             let errors = match &e {
                 Error::Validation { .. } => j["details"].clone(),
-                _ => json!([{ "field": "", "code": j["code"], "message": j["message"] }]),
+                _ => Value::Array(vec![obj(vec![("field", "".into()), ("code", j["code"].clone()), ("message", j["message"].clone())])]),
             };
-            json!({ "valid": false, "errors": errors, "warnings": [] })
+            obj(vec![("valid", false.into()), ("errors", errors), ("warnings", Value::Array(vec![]))])
         }
     }
 }
@@ -63,7 +70,8 @@ pub fn sandbox_respond(req: &Value, now_ms: u64) -> Value {
     let headers = req.get("headers").and_then(Value::as_object).unwrap_or(&empty);
     let body = req.get("body").and_then(Value::as_str).unwrap_or("");
     let r = crate::sandbox_server::respond(method, url, headers, body, now_ms);
-    json!({ "status": r.status, "headers": r.headers, "body": r.body })
+    let headers = r.headers.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    obj(vec![("status", r.status.into()), ("headers", Value::Object(headers)), ("body", Value::String(r.body))])
 }
 
 /// Serializes a step for the driver: `{send}`, `{wait}`, `{done}` or `{error}`.
@@ -71,11 +79,11 @@ pub fn step_json(op: Option<&Operation>, step: Result<Step, Error>) -> String {
     match step {
         Ok(Step::Send(req)) => {
             let safe = op.map(|o| o.redact(&req).url).unwrap_or_default();
-            let mut v = serde_json::to_value(&req).unwrap_or(Value::Null);
+            let mut v = req.to_json();
             v["safe_url"] = Value::String(safe);
             format!("{{\"send\":{v}}}")
         }
-        Ok(Step::Wait { until_ms, reason }) => json!({ "wait": { "until_ms": until_ms, "reason": reason } }).to_string(),
+        Ok(Step::Wait { until_ms, reason }) => format!("{{\"wait\":{}}}", wait_json(until_ms, reason)),
         Ok(Step::Done(v)) => {
             // Written straight into one buffer: a page can be megabytes.
             let mut out = Vec::with_capacity(4096);
@@ -89,4 +97,8 @@ pub fn step_json(op: Option<&Operation>, step: Result<Step, Error>) -> String {
         }
         Err(e) => format!("{{\"error\":{}}}", e.to_json()),
     }
+}
+
+fn wait_json(until_ms: u64, reason: String) -> Value {
+    obj(vec![("until_ms", until_ms.into()), ("reason", Value::String(reason))])
 }

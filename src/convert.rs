@@ -1,15 +1,72 @@
 //! Date-time parsing and formatting, and small JSON helpers shared by mappers.
 
 use serde_json::{Map, Value};
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// Parses an ISO 8601 / RFC 3339 date-time that carries an offset (`Z` or `±hh:mm`).
+///
+/// Hand-written (it accepts exactly what `time`'s `Rfc3339` parser accepts, which a
+/// test checks) because that parser's generic combinators cost ~6 KB of wasm. One
+/// difference on purpose: a date-time whose UTC equivalent is outside years
+/// -9999..=9999 is refused, where `time` accepted it and converting it to UTC
+/// later panicked.
 pub fn parse_datetime(s: &str) -> Option<OffsetDateTime> {
-    if s.len() > 64 {
+    let b = s.as_bytes();
+    if b.len() > 64 || b.len() < 20 {
         return None;
     }
-    OffsetDateTime::parse(s, &Rfc3339).ok()
+    let num = |from: usize, len: usize| -> Option<u32> {
+        b.get(from..from + len)?.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    let lit = |at: usize, c: u8| b.get(at) == Some(&c);
+    if !(lit(4, b'-') && lit(7, b'-') && lit(13, b':') && lit(16, b':')) {
+        return None;
+    }
+    // RFC 3339 allows any separator between date and time (`T`, `t`, a space…).
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, minute, mut second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let mut at = 19;
+    let mut nanos = 0u32;
+    if lit(at, b'.') {
+        at += 1;
+        let start = at;
+        let mut scale = 100_000_000;
+        while let Some(c) = b.get(at).filter(|c| c.is_ascii_digit()) {
+            nanos += u32::from(c - b'0') * scale;
+            scale /= 10;
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+    }
+    let offset = match b.get(at)? {
+        b'Z' | b'z' if at + 1 == b.len() => UtcOffset::UTC,
+        sign @ (b'+' | b'-') if at + 6 == b.len() && lit(at + 3, b':') => {
+            let (h, m) = (num(at + 1, 2)?, num(at + 4, 2)?);
+            if h > 23 {
+                return None;
+            }
+            let (h, m) = (h as i8, m as i8);
+            if *sign == b'-' { UtcOffset::from_hms(-h, -m, 0) } else { UtcOffset::from_hms(h, m, 0) }.ok()?
+        }
+        _ => return None,
+    };
+    // A leap second stands for the last nanosecond before it, and only at the end
+    // of a month (UTC).
+    let leap = second == 60;
+    if leap {
+        second = 59;
+        nanos = 999_999_999;
+    }
+    let date = Date::from_calendar_date(year as i32, Month::try_from(month as u8).ok()?, day as u8).ok()?;
+    let time = Time::from_hms_nano(hour as u8, minute as u8, second as u8, nanos).ok()?;
+    let dt = PrimitiveDateTime::new(date, time).assume_offset(offset);
+    let utc = dt.checked_to_offset(UtcOffset::UTC)?;
+    if leap && !(utc.hour() == 23 && utc.minute() == 59 && utc.second() == 59 && utc.date().next_day().map_or(true, |d| d.day() == 1)) {
+        return None;
+    }
+    Some(dt)
 }
 
 /// Why a string is not an acceptable date-time, for error messages.
@@ -32,25 +89,35 @@ pub fn epoch_ms(dt: OffsetDateTime) -> i64 {
     (dt.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// Appends `n` zero-padded to `width` digits.
+fn push_padded(out: &mut String, n: u32, width: usize) {
+    let digits = n.to_string();
+    for _ in digits.len()..width {
+        out.push('0');
+    }
+    out.push_str(&digits);
+}
+
 /// RFC 3339 in UTC (`…Z`), with exactly three fraction digits when the
-/// milliseconds are non-zero (`2024-06-15T10:00:00Z`, `2024-06-15T10:00:00.330Z`).
-/// Written by hand: one shape everywhere, and cheaper than a format description
-/// on the per-record hot path.
+/// milliseconds are non-zero (`…00Z`, `…00.500Z`, `…00.042Z`): one shape
+/// everywhere. Empty when the year is outside 0000–9999, which RFC 3339 cannot
+/// write.
 pub fn iso_utc(dt: OffsetDateTime) -> String {
-    let dt = dt.to_offset(UtcOffset::UTC);
-    let (date, time) = (dt.date(), dt.time());
-    let mut out = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        date.year(),
-        date.month() as u8,
-        date.day(),
-        time.hour(),
-        time.minute(),
-        time.second()
-    );
-    let ms = time.millisecond();
+    let Some(dt) = dt.checked_to_offset(UtcOffset::UTC) else { return String::new() };
+    let Ok(year) = u32::try_from(dt.year()) else { return String::new() };
+    if year > 9999 {
+        return String::new();
+    }
+    let mut out = String::with_capacity(24);
+    push_padded(&mut out, year, 4);
+    for (sep, n) in [('-', dt.month() as u8), ('-', dt.day()), ('T', dt.hour()), (':', dt.minute()), (':', dt.second())] {
+        out.push(sep);
+        push_padded(&mut out, u32::from(n), 2);
+    }
+    let ms = dt.millisecond();
     if ms != 0 {
-        out.push_str(&format!(".{ms:03}"));
+        out.push('.');
+        push_padded(&mut out, u32::from(ms), 3);
     }
     out.push('Z');
     out
@@ -67,13 +134,14 @@ pub fn iso_from_epoch_secs(secs: i64) -> Option<String> {
 }
 
 pub fn date_only(dt: OffsetDateTime) -> String {
-    let d = dt.to_offset(UtcOffset::UTC).date();
+    // parse_datetime only yields date-times with a UTC equivalent.
+    let d = dt.checked_to_offset(UtcOffset::UTC).unwrap_or(dt).date();
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
 /// `HH:MM` in UTC.
 pub fn time_hm(dt: OffsetDateTime) -> String {
-    let t = dt.to_offset(UtcOffset::UTC).time();
+    let t = dt.checked_to_offset(UtcOffset::UTC).unwrap_or(dt).time();
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
@@ -137,7 +205,7 @@ fn canonical_utc(s: &str) -> Option<String> {
         _ => return None,
     };
     let month_ok = time::Month::try_from(month as u8).ok()?;
-    if day == 0 || day > time::util::days_in_year_month(year as i32, month_ok) as u32 || hour > 23 || minute > 59 || second > 59 {
+    if day == 0 || day > month_ok.length(year as i32) as u32 || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
     let mut out = String::with_capacity(24);
@@ -209,9 +277,25 @@ pub fn id_string(v: Option<&Value>) -> Option<String> {
 /// `{ "id": … }` from an id value, or `null`.
 pub fn id_ref(v: Option<&Value>) -> Value {
     match id_string(v) {
-        Some(id) => serde_json::json!({ "id": id }),
+        Some(id) => obj(vec![("id", Value::String(id))]),
         None => Value::Null,
     }
+}
+
+/// A JSON object from `(key, value)` pairs. The values are moved in, where
+/// `json!` re-serializes each one (a deep copy of a `Value`) and costs more wasm
+/// per use; shared code builds its output with this.
+pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
+/// A JSON string, or `null`.
+pub fn opt_str(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, Value::from)
 }
 
 /// Sets a dotted path, creating objects on the way. Fails (returns false) when a
@@ -280,6 +364,61 @@ mod tests {
         }
         for s in ["2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-06-15T24:00:00Z", "2024-06-15T10:00:00+02:00", "2024-06-15t10:00:00Z", "2024-06-15T10:00:00.Z", "２０２４-06-15T10:00:00Z"] {
             assert_eq!(canonical_utc(s), None, "{s}");
+        }
+    }
+
+    /// The hand-written parser and formatter agree with `time`'s RFC 3339 ones.
+    #[test]
+    fn rfc3339_matches_the_time_crate() {
+        use time::format_description::well_known::Rfc3339;
+        let reference = |s: &str| OffsetDateTime::parse(s, &Rfc3339).ok().filter(|d| d.checked_to_offset(UtcOffset::UTC).is_some());
+        let cases = [
+            "2024-06-15T10:00:00Z", "2024-06-15t10:00:00z", "2024-06-15 10:00:00+02:00", "2024-06-15X10:00:00-05:30", "2024-06-15T10:00:00.5Z",
+            "2024-06-15T10:00:00.123456789123Z", "2024-06-15T10:00:00.Z", "2024-06-15T10:00:00", "2024-06-15T10:00Z", "2024-02-30T10:00:00Z",
+            "2024-13-01T10:00:00Z", "2024-00-01T10:00:00Z", "2024-06-15T24:00:00Z", "2024-06-15T10:60:00Z", "2024-06-30T23:59:60Z",
+            "2024-06-29T23:59:60Z", "2024-07-01T01:59:60+02:00", "2024-06-15T10:00:00+24:00", "2024-06-15T10:00:00+23:59", "2024-06-15T10:00:00+05:60",
+            "2024-06-15T10:00:00-00:00", "2024-06-15T10:00:00+0200", "2024-06-15T10:00:00Z ", " 2024-06-15T10:00:00Z", "+024-06-15T10:00:00Z",
+            "9999-12-31T23:00:00-05:00", "0000-01-01T00:00:00+05:00", "0000-01-01T00:00:00Z", "2024-06-15T10:00:00.000Z", "2024-06-15T1:00:00Z",
+            "2024-06-15T10:00:00é", "2024-06-15é10:00:00Z", "1999-12-31T23:59:60.5Z", "2016-12-31T23:59:60Z", "2024-06-15T10:00:00+02:00:00",
+        ];
+        for s in cases {
+            assert_eq!(parse_datetime(s), reference(s), "{s}");
+        }
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let ms = (seed % 623_000_000_000_000) as i64 - 370_000_000_000_000;
+            let dt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000 + i128::from(seed % 1_000_000)).unwrap();
+            let old = {
+                let d = dt.replace_nanosecond(dt.millisecond() as u32 * 1_000_000).unwrap();
+                let text = d.format(&Rfc3339).unwrap_or_default();
+                // time drops trailing zeros (`.5Z`); crosswalk always writes three digits.
+                match text.split_once('.') {
+                    Some((head, frac)) => format!("{head}.{:0<3}Z", frac.trim_end_matches('Z')),
+                    None => text,
+                }
+            };
+            assert_eq!(iso_utc(dt), old, "{dt}");
+            let offset = UtcOffset::from_whole_seconds(((seed >> 20) % 86_000) as i32 / 60 * 60 - 43_000 / 60 * 60).unwrap();
+            if let Some(local) = dt.checked_to_offset(offset) {
+                let text = local.format(&Rfc3339).unwrap_or_default();
+                assert_eq!(parse_datetime(&text), reference(&text), "{text}");
+                // …and agree on a near miss: one byte replaced, dropped or added.
+                let mut bytes = text.clone().into_bytes();
+                let at = (seed >> 40) as usize % (bytes.len() + 1);
+                let c = b"0123456789-:TtZz+. x6"[(seed >> 50) as usize % 21];
+                match (seed >> 60) % 3 {
+                    0 if at < bytes.len() => bytes[at] = c,
+                    1 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, c),
+                }
+                let near = String::from_utf8(bytes).unwrap();
+                assert_eq!(parse_datetime(&near), reference(&near), "{near}");
+            }
         }
     }
 

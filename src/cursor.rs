@@ -2,9 +2,7 @@
 //! paging state plus a short history of state hashes, so a provider that cycles
 //! is caught even across stateless calls (a Worker client paging by cursor).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 
@@ -13,9 +11,15 @@ const MAX_CURSOR_LEN: usize = 16 * 1024;
 
 pub fn encode(provider: &str, model: &str, resource: &str, state: &Value, seen: &[u64]) -> String {
     let start = seen.len().saturating_sub(HISTORY);
-    let history: Vec<String> = seen[start..].iter().map(|h| format!("{h:016x}")).collect();
-    let body = json!({ "v": 1, "p": provider, "r": format!("{model}/{resource}"), "s": state, "h": history });
-    URL_SAFE_NO_PAD.encode(body.to_string())
+    let history = seen[start..].iter().map(|h| Value::String(format!("{h:016x}"))).collect();
+    let body = crate::convert::obj(vec![
+        ("v", 1.into()),
+        ("p", provider.into()),
+        ("r", format!("{model}/{resource}").into()),
+        ("s", state.clone()),
+        ("h", Value::Array(history)),
+    ]);
+    crate::b64::encode_url_safe(body.to_string().as_bytes())
 }
 
 /// Returns the provider state and the hash history.
@@ -24,8 +28,9 @@ pub fn decode(cursor: &str, provider: &str, model: &str, resource: &str) -> Resu
     if cursor.len() > MAX_CURSOR_LEN {
         return Err(bad("too long"));
     }
-    let bytes = URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).map_err(|_| bad("not a crosswalk cursor"))?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|_| bad("not a crosswalk cursor"))?;
+    let bytes = crate::b64::decode_url_safe(cursor.trim_end_matches('=')).ok_or_else(|| bad("not a crosswalk cursor"))?;
+    // from_str (not from_slice): one JSON reader in the wasm instead of two.
+    let v: Value = std::str::from_utf8(&bytes).ok().and_then(|t| serde_json::from_str(t).ok()).ok_or_else(|| bad("not a crosswalk cursor"))?;
     if v["v"] != 1 {
         return Err(bad("unknown cursor version"));
     }
@@ -54,6 +59,7 @@ pub fn state_hash(state: &Value) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use proptest::prelude::*;
 
     #[test]

@@ -1,24 +1,23 @@
 //! One error type for the whole core, rendered to the unified JSON shape
 //! `{ statusCode, error, code, message, details }` exactly once (see [`Error::to_json`]).
 
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
+
+use crate::convert::{obj, opt_str};
 
 /// Where a validation problem is and what kind it is. `field` is a path from the
 /// request root: `body.candidate_id`, `body.contacts[1].id`, `query.start_at`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Issue {
     pub field: String,
     pub code: IssueCode,
     pub message: String,
     /// Extra facts for machines (`allowed`, `max`, `provider`…); omitted when empty.
-    #[serde(skip_serializing_if = "Value::is_null")]
     pub meta: Value,
 }
 
 /// Stable, machine-readable validation codes. JS branches on these, never on text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssueCode {
     Required,
     InvalidType,
@@ -36,6 +35,23 @@ pub enum IssueCode {
 }
 
 impl IssueCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueCode::Required => "required",
+            IssueCode::InvalidType => "invalid_type",
+            IssueCode::NotOneOf => "not_one_of",
+            IssueCode::TooLong => "too_long",
+            IssueCode::TooShort => "too_short",
+            IssueCode::OutOfRange => "out_of_range",
+            IssueCode::InvalidDatetime => "invalid_datetime",
+            IssueCode::InvalidFormat => "invalid_format",
+            IssueCode::InvalidOrder => "invalid_order",
+            IssueCode::UnsupportedField => "unsupported_field",
+            IssueCode::UnknownField => "unknown_field",
+            IssueCode::Duplicate => "duplicate",
+            IssueCode::Conflict => "conflict",
+        }
+    }
     pub const ALL: &'static [IssueCode] = &[
         IssueCode::Required, IssueCode::InvalidType, IssueCode::NotOneOf, IssueCode::TooLong, IssueCode::TooShort,
         IssueCode::OutOfRange, IssueCode::InvalidDatetime, IssueCode::InvalidFormat, IssueCode::InvalidOrder,
@@ -51,15 +67,47 @@ impl Issue {
         self.meta = meta;
         self
     }
+    /// `{ field, code, message, meta? }`.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("field".into(), Value::String(self.field.clone()));
+        m.insert("code".into(), Value::String(self.code.as_str().into()));
+        m.insert("message".into(), Value::String(self.message.clone()));
+        if !self.meta.is_null() {
+            m.insert("meta".into(), self.meta.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+/// Issues as a JSON array.
+pub fn issues_json(issues: &[Issue]) -> Value {
+    Value::Array(issues.iter().map(Issue::to_json).collect())
 }
 
 /// A non-fatal observation attached to a result (e.g. an unsupported field dropped
 /// under `strict: false`, an unknown provider status mapped to `null`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Warning {
     pub field: String,
     pub code: &'static str,
     pub message: String,
+}
+
+impl Warning {
+    /// `{ field, code, message }`.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("field".into(), Value::String(self.field.clone()));
+        m.insert("code".into(), Value::String(self.code.into()));
+        m.insert("message".into(), Value::String(self.message.clone()));
+        Value::Object(m)
+    }
+}
+
+/// Warnings as a JSON array.
+pub fn warnings_json(warnings: &[Warning]) -> Value {
+    Value::Array(warnings.iter().map(Warning::to_json).collect())
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -164,17 +212,22 @@ impl Error {
     /// by the operation before the error is built.
     pub fn to_json(&self) -> Value {
         let status = self.status();
-        let mut out = json!({
-            "statusCode": status,
-            "error": reason_phrase(status),
-            "code": self.code(),
-            "message": self.to_string(),
-            "details": self.details(),
-        });
+        let mut out = obj(vec![
+            ("statusCode", status.into()),
+            ("error", reason_phrase(status).into()),
+            ("code", self.code().into()),
+            ("message", self.to_string().into()),
+            ("details", self.details()),
+        ]);
         match self {
             Error::Remote { provider, status, message, body } => {
                 out["truto_is_remote_error"] = Value::Bool(true);
-                out["remote"] = json!({ "provider": provider, "status": status, "message": message, "body": body });
+                out["remote"] = obj(vec![
+                    ("provider", provider.as_str().into()),
+                    ("status", (*status).into()),
+                    ("message", opt_str(message.as_deref())),
+                    ("body", body.clone()),
+                ]);
             }
             Error::PartialFailure { completed, cause, failed_step, .. } => {
                 out["completed"] = Value::Array(completed.clone());
@@ -185,8 +238,8 @@ impl Error {
                 }
             }
             Error::BudgetExhausted { until_ms, window } => {
-                out["retry_at_ms"] = json!(until_ms);
-                out["window"] = json!(window);
+                out["retry_at_ms"] = (*until_ms).into();
+                out["window"] = (*window).into();
             }
             _ => {}
         }
@@ -195,15 +248,17 @@ impl Error {
 
     fn details(&self) -> Value {
         match self {
-            Error::Validation { issues, .. } => serde_json::to_value(issues).unwrap_or(Value::Array(vec![])),
-            Error::InvalidCursor { reason } => {
-                json!([{ "field": "query.next_cursor", "code": "invalid_cursor", "message": reason }])
-            }
-            Error::UnsupportedOperation { provider, model, resource, method } => json!([{
-                "code": "unsupported_operation",
-                "message": format!("{provider} has no {method} for {model}/{resource}"),
-                "provider": provider,
-            }]),
+            Error::Validation { issues, .. } => issues_json(issues),
+            Error::InvalidCursor { reason } => Value::Array(vec![obj(vec![
+                ("field", "query.next_cursor".into()),
+                ("code", "invalid_cursor".into()),
+                ("message", reason.as_str().into()),
+            ])]),
+            Error::UnsupportedOperation { provider, model, resource, method } => Value::Array(vec![obj(vec![
+                ("code", "unsupported_operation".into()),
+                ("message", format!("{provider} has no {method} for {model}/{resource}").into()),
+                ("provider", provider.as_str().into()),
+            ])]),
             _ => Value::Array(vec![]),
         }
     }
@@ -239,6 +294,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn validation_renders_all_issues_with_paths() {

@@ -86,6 +86,11 @@ fn every_fixture_case_passes() {
     let mut failures = Vec::new();
     let mut count = 0;
     for provider in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        // A build with a subset of providers runs the cases of those it has.
+        let name = provider.file_name().to_string_lossy().into_owned();
+        if cfg!(not(feature = "all-providers")) && crate::providers::find(&name).is_none() {
+            continue;
+        }
         let cases = provider.path().join("cases");
         for case in std::fs::read_dir(&cases).into_iter().flatten().flatten() {
             let p = case.path();
@@ -97,6 +102,6 @@ fn every_fixture_case_passes() {
             }
         }
     }
-    assert!(count > 0, "no fixture cases found");
+    assert!(count > 0 || cfg!(not(feature = "all-providers")), "no fixture cases found");
     assert!(failures.is_empty(), "{} of {count} fixture cases failed:\n{}", failures.len(), failures.join("\n"));
 }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-use serde::{Deserialize, Serialize, Serializer};
-use serde_json::Value;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Issue, IssueCode, Result};
 
@@ -22,8 +22,7 @@ pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
     Post,
@@ -51,11 +50,32 @@ impl Method {
 /// One part of a multipart body. Files never cross into wasm: the JS driver replaces
 /// a `Blob`/bytes value with `{ "$file": "<ref>", name, type, size }` and puts the
 /// bytes back when it builds the `FormData`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Part {
     Text { name: String, value: String },
     File { name: String, file: String, filename: Option<String>, content_type: Option<String> },
+}
+
+impl Part {
+    /// `{ name, value }` or `{ name, file, filename, content_type }`.
+    pub fn to_json(&self) -> Value {
+        let text = |s: &str| Value::String(s.to_string());
+        let opt = |s: &Option<String>| s.as_deref().map_or(Value::Null, text);
+        let mut m = Map::new();
+        match self {
+            Part::Text { name, value } => {
+                m.insert("name".into(), text(name));
+                m.insert("value".into(), text(value));
+            }
+            Part::File { name, file, filename, content_type } => {
+                m.insert("name".into(), text(name));
+                m.insert("file".into(), text(file));
+                m.insert("filename".into(), opt(filename));
+                m.insert("content_type".into(), opt(content_type));
+            }
+        }
+        Value::Object(m)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -165,45 +185,65 @@ fn redact_query(url: &str, sensitive: &[String]) -> String {
 
 pub const REDACTED: &str = "[REDACTED]";
 
+impl HttpRequest {
+    /// The wire shape the driver performs: `{ method, url, headers, body,
+    /// multipart? }` with `body` as text (JSON pre-serialized, so the driver hands it
+    /// to fetch byte for byte; forms encoded).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("method".into(), Value::String(self.method.as_str().into()));
+        m.insert("url".into(), Value::String(self.url.clone()));
+        let headers = self.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        m.insert("headers".into(), Value::Object(headers));
+        let body = match &self.body {
+            None => Value::Null,
+            Some(Body::Json(v)) => Value::String(v.to_string()),
+            Some(Body::Form(fields)) => Value::String(
+                form_urlencoded::Serializer::new(String::new()).extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))).finish(),
+            ),
+            Some(Body::Multipart(parts)) => {
+                m.insert("multipart".into(), Value::Array(parts.iter().map(Part::to_json).collect()));
+                Value::Null
+            }
+        };
+        m.insert("body".into(), body);
+        Value::Object(m)
+    }
+}
+
+/// Kept for callers that use `serde_json::to_value(&request)`; the shape is
+/// [`HttpRequest::to_json`]. Prefer `to_json` in new code: this instantiates
+/// `Value`'s serializer.
 impl Serialize for HttpRequest {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("method", self.method.as_str())?;
-        m.serialize_entry("url", &self.url)?;
-        m.serialize_entry("headers", &self.headers)?;
-        match &self.body {
-            None => m.serialize_entry("body", &Value::Null)?,
-            Some(Body::Json(v)) => {
-                // Pre-serialized, so the driver hands it to fetch byte for byte.
-                m.serialize_entry("body", &serde_json::to_string(v).unwrap_or_default())?;
-            }
-            Some(Body::Form(fields)) => {
-                let encoded = form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                    .finish();
-                m.serialize_entry("body", &encoded)?;
-            }
-            Some(Body::Multipart(parts)) => {
-                m.serialize_entry("body", &Value::Null)?;
-                m.serialize_entry("multipart", parts)?;
-            }
-        }
-        m.end()
+        self.to_json().serialize(s)
     }
 }
 
 /// What the driver got back. `body` is the raw text; the core parses it.
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpResponse {
     pub status: u16,
-    #[serde(default)]
     pub headers: BTreeMap<String, String>,
-    #[serde(default)]
     pub body: String,
 }
 
 impl HttpResponse {
+    /// Headers from the driver's JSON object of strings; anything else is no
+    /// headers (as before: a malformed header object was ignored as a whole).
+    pub fn headers_from_json(text: &str) -> BTreeMap<String, String> {
+        let Ok(Value::Object(m)) = serde_json::from_str::<Value>(text) else { return BTreeMap::new() };
+        let mut out = BTreeMap::new();
+        for (k, v) in m {
+            match v {
+                Value::String(s) => {
+                    out.insert(k, s);
+                }
+                _ => return BTreeMap::new(),
+            }
+        }
+        out
+    }
     pub fn new(status: u16, body: impl Into<String>) -> Self {
         HttpResponse { status, headers: BTreeMap::new(), body: body.into() }
     }
@@ -241,16 +281,24 @@ impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
         // Very short values would garble ordinary text; sensitive headers and query
         // parameters are redacted by name regardless of length.
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        Redactor { secrets }
+        let mut r = Redactor { secrets: Vec::new() };
+        for s in secrets.into_iter().filter(|s| s.len() >= 4) {
+            r.insert_longest_first(s);
+        }
+        r.secrets.dedup();
+        r
     }
     pub fn add(&mut self, secret: String) {
         if secret.len() >= 4 && !self.secrets.contains(&secret) {
-            self.secrets.push(secret);
-            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            self.insert_longest_first(secret);
         }
+    }
+    /// Longest first (so a secret containing another is replaced whole), equal
+    /// lengths in arrival order: a stable sort by length, without instantiating
+    /// the library sort (~3 KB of wasm) for a list of a few strings.
+    fn insert_longest_first(&mut self, secret: String) {
+        let at = self.secrets.iter().position(|s| s.len() < secret.len()).unwrap_or(self.secrets.len());
+        self.secrets.insert(at, secret);
     }
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()

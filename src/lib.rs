@@ -6,11 +6,13 @@
 
 pub mod account;
 pub mod api;
+pub mod b64;
 pub mod convert;
 pub mod coverage;
 pub mod cursor;
 pub mod error;
 pub mod filters;
+pub mod input;
 pub mod http;
 pub mod mapping;
 pub mod models;
@@ -25,6 +27,7 @@ pub mod typescript;
 pub mod validate;
 
 #[cfg(test)]
+#[cfg_attr(not(feature = "all-providers"), allow(dead_code))]
 pub(crate) mod testing;
 #[cfg(test)]
 mod proptests;

@@ -16,8 +16,7 @@
 //! Exactly one request is in flight at a time. Every input takes `now_ms` from the
 //! driver; the core never reads a clock.
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
@@ -30,20 +29,34 @@ use crate::schema::UnifiedMethod;
 use crate::validate::{check, Side};
 
 /// What the driver passes to start an operation.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct StartInput {
     pub account: Account,
     pub model: String,
     pub resource: String,
     pub method: String,
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default)]
     pub body: Value,
-    #[serde(default)]
     pub query: Value,
-    #[serde(default)]
     pub retry: RetryPolicy,
+}
+
+impl StartInput {
+    /// Reads `{ account, model, resource, method, id?, body?, query?, retry? }`.
+    pub fn from_json(v: &Value) -> Result<StartInput> {
+        use crate::input::*;
+        let m = object(v, "input")?;
+        Ok(StartInput {
+            account: Account::from_json(field(m, "account")?)?,
+            model: string(m, "model")?,
+            resource: string(m, "resource")?,
+            method: string(m, "method")?,
+            id: opt_string(m, "id")?,
+            body: m.get("body").cloned().unwrap_or(Value::Null),
+            query: m.get("query").cloned().unwrap_or(Value::Null),
+            retry: RetryPolicy::from_json(m.get("retry"))?,
+        })
+    }
 }
 
 /// What the driver must do next.
@@ -460,17 +473,13 @@ impl Operation {
         self.pending = if self.paging.next.is_some() { Pending::NextPage } else { Pending::Finished };
         let count = records.len();
         let result = self.key_by(records, &mut page_warnings);
-        // Built by moving the records in: `json!` would deep-copy them through serde.
-        let mut page = Map::new();
-        page.insert("result".into(), result);
-        page.insert("next_cursor".into(), next_cursor);
-        page.insert("result_count".into(), Value::from(count));
+        let mut page = crate::convert::obj(vec![("result", result), ("next_cursor", next_cursor), ("result_count", count.into())]);
         let mut all_warnings = std::mem::take(&mut self.warnings);
         all_warnings.extend(page_warnings);
         if !all_warnings.is_empty() {
-            page.insert("warnings".into(), serde_json::to_value(&all_warnings).unwrap_or_default());
+            page["warnings"] = crate::error::warnings_json(&all_warnings);
         }
-        Ok(Step::Done(Value::Object(page)))
+        Ok(Step::Done(page))
     }
 
     fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>) -> (Vec<Value>, Vec<Warning>) {
@@ -503,7 +512,7 @@ impl Operation {
         let mut v = if self.query.format == ResponseFormat::Raw { raw } else { self.attach(record, raw) };
         if !self.warnings.is_empty() {
             if let Value::Object(m) = &mut v {
-                m.insert("warnings".into(), serde_json::to_value(&self.warnings).unwrap_or_default());
+                m.insert("warnings".into(), crate::error::warnings_json(&self.warnings));
             }
         }
         v

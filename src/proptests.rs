@@ -60,7 +60,7 @@ proptest! {
     fn operations_never_panic(target in arb_target(), body in arb_json(), query in arb_json(), id in proptest::option::of("\\PC{0,10}"),
                               responses in prop::collection::vec((prop_oneof![Just(200u16), Just(201), Just(204), Just(400), Just(404), Just(429), Just(500), 100u16..600], arb_json(), any::<bool>()), 1..4)) {
         let (provider, model, resource, method) = target;
-        let input: StartInput = match serde_json::from_value(json!({
+        let input: StartInput = match StartInput::from_json(&json!({
             "account": { "id": "a", "provider": provider, "credentials": { "api_key": "k-secret", "access_token": "t-secret" }, "context": { "company_id": "1", "subdomain": "acme" } },
             "model": model, "resource": resource, "method": method, "id": id, "body": body, "query": query,
         })) { Ok(i) => i, Err(_) => return Ok(()) };

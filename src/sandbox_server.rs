@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::convert::{iso_from_epoch_ms, parse_datetime};
 use crate::http::HttpResponse;
@@ -39,6 +39,30 @@ const STAGES: &[&str] = &["Phone screen", "Onsite", "Final"];
 const TYPES: &[&str] = &["call", "meeting", "email", "note"];
 const STATUSES: &[&str] = &["SCHEDULED", "NEEDS_FEEDBACK", "DONE", "CANCELED", "DRAFT", "ON_HOLD"];
 
+// The seed records as JSON templates: `$0`…`$9` are filled per record. Data, not
+// code: building 14-field objects with `json!` cost ~14 KB of wasm.
+const INTERVIEW: &str = r#"{"id":"int_$0","application_id":"app_$1","candidate_id":"cand_$2","stage":{"id":"stage_$3","title":"$4"},"status":"$5","starts_at":"$6","ends_at":"$7","location":"$8","organizer":{"id":"user_1","name":"Riley Recruiter","email":"riley@sandbox.example"},"panel":[{"id":"user_$9","name":"Interviewer $9","email":"i$9@sandbox.example"}],"created_at":"$a","updated_at":"$b"}"#;
+const NOTE: &str = r#"{"id":"note_$0","author":{"id":"user_1","name":"Riley Recruiter","email":"riley@sandbox.example"}}"#;
+const ENGAGEMENT: &str = r#"{"id":"eng_$0","type":"$1","subject":"Seeded engagement $2","body":"Seeded by the crosswalk sandbox","direction":$3,"duration_seconds":$4,"starts_at":"$5","ends_at":"$6","owner_id":"user_1","contact_ids":["contact_$7"],"account_id":"account_1","deal_id":null,"created_at":"$5","updated_at":"$5"}"#;
+
+/// Fills `$0`…`$9`, `$a`… in a template (values never contain `$` or `"`) and
+/// parses it.
+fn fill(template: &str, args: &[&str]) -> Value {
+    let mut parts = template.split('$');
+    let mut out = String::from(parts.next().unwrap_or(""));
+    for part in parts {
+        let Some(&key) = part.as_bytes().first() else { continue };
+        let index = if key.is_ascii_digit() { key - b'0' } else { key - b'a' + 10 };
+        out.push_str(args.get(usize::from(index)).copied().unwrap_or(""));
+        out.push_str(part.get(1..).unwrap_or(""));
+    }
+    serde_json::from_str(&out).unwrap_or(Value::Null)
+}
+
+fn iso(ms: i64) -> String {
+    iso_from_epoch_ms(ms).unwrap_or_default()
+}
+
 fn seed(store: &mut Store) {
     if store.seeded {
         return;
@@ -47,34 +71,24 @@ fn seed(store: &mut Store) {
     for i in 0..120i64 {
         let created = BASE_MS + i * 3_600_000;
         let start = created + 86_400_000;
-        store.interviews.push(json!({
-            "id": format!("int_{:03}", i + 1),
-            "application_id": format!("app_{}", i % 7 + 1),
-            "candidate_id": format!("cand_{}", i % 5 + 1),
-            "stage": { "id": format!("stage_{}", i % 3 + 1), "title": STAGES[(i % 3) as usize] },
-            "status": STATUSES[(i % 6) as usize],
-            "starts_at": iso_from_epoch_ms(start),
-            "ends_at": iso_from_epoch_ms(start + 2_700_000),
-            "location": if i % 2 == 0 { "Video call" } else { "Room 4" },
-            "organizer": { "id": "user_1", "name": "Riley Recruiter", "email": "riley@sandbox.example" },
-            "panel": [ { "id": format!("user_{}", i % 4 + 2), "name": format!("Interviewer {}", i % 4 + 2), "email": format!("i{}@sandbox.example", i % 4 + 2) } ],
-            "created_at": iso_from_epoch_ms(created),
-            "updated_at": iso_from_epoch_ms(created + 600_000),
-        }));
+        let n = |x: i64| x.to_string();
+        let (stage, status) = (STAGES[(i % 3) as usize], STATUSES[(i % 6) as usize]);
+        let location = if i % 2 == 0 { "Video call" } else { "Room 4" };
+        let args = [
+            format!("{:03}", i + 1), n(i % 7 + 1), n(i % 5 + 1), n(i % 3 + 1), stage.into(), status.into(),
+            iso(start), iso(start + 2_700_000), location.into(), n(i % 4 + 2), iso(created), iso(created + 600_000),
+        ];
+        store.interviews.push(fill(INTERVIEW, &args.each_ref().map(String::as_str)));
     }
     for i in 0..8i64 {
         let t = BASE_MS + i * 7_200_000;
-        store.engagements.push(json!({
-            "id": format!("eng_{:03}", i + 1),
-            "type": TYPES[(i % 4) as usize],
-            "subject": format!("Seeded engagement {}", i + 1),
-            "body": "Seeded by the crosswalk sandbox",
-            "direction": if i % 4 == 0 { Value::from("outbound") } else { Value::Null },
-            "duration_seconds": if i % 4 == 0 { Value::from(300) } else { Value::Null },
-            "starts_at": iso_from_epoch_ms(t), "ends_at": iso_from_epoch_ms(t + 1_800_000),
-            "owner_id": "user_1", "contact_ids": [format!("contact_{}", i % 3 + 1)], "account_id": "account_1", "deal_id": Value::Null,
-            "created_at": iso_from_epoch_ms(t), "updated_at": iso_from_epoch_ms(t),
-        }));
+        let call = i % 4 == 0;
+        let args = [
+            format!("{:03}", i + 1), TYPES[(i % 4) as usize].into(), (i + 1).to_string(),
+            (if call { "\"outbound\"" } else { "null" }).into(), (if call { "300" } else { "null" }).into(),
+            iso(t), iso(t + 1_800_000), (i % 3 + 1).to_string(),
+        ];
+        store.engagements.push(fill(ENGAGEMENT, &args.each_ref().map(String::as_str)));
     }
     store.next_id = 1000;
 }
@@ -88,7 +102,7 @@ pub fn reset() {
 pub fn respond(method: &str, url: &str, headers: &Map<String, Value>, body: &str, now_ms: u64) -> HttpResponse {
     let auth = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")).and_then(|(_, v)| v.as_str()).unwrap_or("");
     if auth.is_empty() || auth == "Bearer invalid" {
-        return reply(401, json!({"error": "unauthorized", "message": "missing or invalid sandbox token"}));
+        return fail(401, "unauthorized", "missing or invalid sandbox token", None);
     }
     let path_and_query = url.strip_prefix(ORIGIN).unwrap_or(url);
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
@@ -116,7 +130,7 @@ pub fn respond(method: &str, url: &str, headers: &Map<String, Value>, body: &str
                 page(items, &query)
             }
             ("GET", ["v1", "engagements", id]) => find(&store.engagements, id),
-            _ => reply(404, json!({"error": "not_found", "message": format!("no sandbox route for {method} {path}")})),
+            _ => fail(404, "not_found", &format!("no sandbox route for {method} {path}"), None),
         }
     })
 }
@@ -125,51 +139,66 @@ fn reply(status: u16, body: Value) -> HttpResponse {
     HttpResponse::new(status, body.to_string()).with_header("content-type", "application/json")
 }
 
+/// `{ data }` with a status.
+fn data(status: u16, item: Value) -> HttpResponse {
+    let mut m = Map::new();
+    m.insert("data".into(), item);
+    reply(status, Value::Object(m))
+}
+
+/// `{ error, message, field? }` with a status.
+fn fail(status: u16, error: &str, message: &str, field: Option<&str>) -> HttpResponse {
+    let mut m = Map::new();
+    m.insert("error".into(), error.into());
+    m.insert("message".into(), message.into());
+    if let Some(f) = field {
+        m.insert("field".into(), f.into());
+    }
+    reply(status, Value::Object(m))
+}
+
 fn find(items: &[Value], id: &str) -> HttpResponse {
     match items.iter().find(|x| x["id"] == id) {
-        Some(item) => reply(200, json!({ "data": item })),
-        None => reply(404, json!({"error": "not_found", "message": format!("{id} does not exist")})),
+        Some(item) => data(200, item.clone()),
+        None => fail(404, "not_found", &format!("{id} does not exist"), None),
     }
 }
 
 fn create_note(store: &mut Store, candidate: &str, body: &Value, now_ms: u64) -> HttpResponse {
     if candidate == "missing" {
-        return reply(404, json!({"error": "not_found", "message": "candidate missing does not exist"}));
+        return fail(404, "not_found", "candidate missing does not exist", None);
     }
     if candidate == "rate-limited" && !store.rate_limited_once {
         store.rate_limited_once = true;
-        return reply(429, json!({"error": "rate_limited", "message": "slow down"})).with_header("retry-after", "1");
+        return fail(429, "rate_limited", "slow down", None).with_header("retry-after", "1");
     }
     let Some(text) = body.get("text").and_then(Value::as_str).filter(|t| !t.is_empty()) else {
-        return reply(422, json!({"error": "invalid", "message": "text is required", "field": "text"}));
+        return fail(422, "invalid", "text is required", Some("text"));
     };
     store.next_id += 1;
-    let now = iso_from_epoch_ms(now_ms as i64);
-    let note = json!({
-        "id": format!("note_{}", store.next_id),
-        "candidate_id": candidate,
-        "text": text,
-        "visibility": body.get("visibility").cloned().unwrap_or(json!("public")),
-        "author": { "id": "user_1", "name": "Riley Recruiter", "email": "riley@sandbox.example" },
-        "created_at": body.get("created_at").cloned().filter(Value::is_string).unwrap_or(json!(now)),
-        "updated_at": now,
-    });
+    let now = iso_from_epoch_ms(now_ms as i64).map_or(Value::Null, Value::String);
+    let mut note = fill(NOTE, &[&store.next_id.to_string()]);
+    note["candidate_id"] = candidate.into();
+    note["text"] = text.into();
+    note["visibility"] = body.get("visibility").cloned().unwrap_or_else(|| "public".into());
+    note["created_at"] = body.get("created_at").cloned().filter(Value::is_string).unwrap_or_else(|| now.clone());
+    note["updated_at"] = now;
     store.notes.push(note.clone());
-    reply(201, json!({ "data": note }))
+    data(201, note)
 }
 
 fn create_engagement(store: &mut Store, body: &Value, now_ms: u64) -> HttpResponse {
     if !body.is_object() || body.get("type").and_then(Value::as_str).is_none() {
-        return reply(422, json!({"error": "invalid", "message": "type is required", "field": "type"}));
+        return fail(422, "invalid", "type is required", Some("type"));
     }
     store.next_id += 1;
-    let now = iso_from_epoch_ms(now_ms as i64);
+    let now = iso_from_epoch_ms(now_ms as i64).map_or(Value::Null, Value::String);
     let mut e = body.clone();
-    e["id"] = json!(format!("eng_{}", store.next_id));
-    e["created_at"] = e.get("created_at").cloned().filter(Value::is_string).unwrap_or(json!(now));
-    e["updated_at"] = json!(now);
+    e["id"] = format!("eng_{}", store.next_id).into();
+    e["created_at"] = e.get("created_at").cloned().filter(Value::is_string).unwrap_or_else(|| now.clone());
+    e["updated_at"] = now;
     store.engagements.push(e.clone());
-    reply(201, json!({ "data": e }))
+    data(201, e)
 }
 
 fn interview_matches(item: &Value, q: &Map<String, Value>) -> bool {
@@ -192,24 +221,29 @@ fn interview_matches(item: &Value, q: &Map<String, Value>) -> bool {
 fn page(items: Vec<Value>, q: &Map<String, Value>) -> HttpResponse {
     let size = q.get("page_size").and_then(Value::as_str).and_then(|s| s.parse::<usize>().ok()).unwrap_or(25);
     if !(1..=100).contains(&size) {
-        return reply(400, json!({"error": "invalid", "message": "page_size must be 1-100", "field": "page_size"}));
+        return fail(400, "invalid", "page_size must be 1-100", Some("page_size"));
     }
     let start = match q.get("page_token").and_then(Value::as_str) {
         None | Some("") => 0,
         Some(t) => match t.strip_prefix("o").and_then(|n| n.parse::<usize>().ok()) {
             Some(n) => n,
-            None => return reply(400, json!({"error": "invalid", "message": "bad page_token", "field": "page_token"})),
+            None => return fail(400, "invalid", "bad page_token", Some("page_token")),
         },
     };
     let end = (start + size).min(items.len());
-    let data: Vec<Value> = items.get(start..end).map(<[Value]>::to_vec).unwrap_or_default();
-    let next = if end < items.len() { json!(format!("o{end}")) } else { Value::Null };
-    reply(200, json!({ "data": data, "next_page_token": next, "total": items.len() }))
+    let page: Vec<Value> = items.get(start..end).map(<[Value]>::to_vec).unwrap_or_default();
+    let next = if end < items.len() { Value::String(format!("o{end}")) } else { Value::Null };
+    let mut m = Map::new();
+    m.insert("total".into(), items.len().into());
+    m.insert("data".into(), Value::Array(page));
+    m.insert("next_page_token".into(), next);
+    reply(200, Value::Object(m))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn auth() -> Map<String, Value> {
         json!({"authorization": "Bearer sandbox"}).as_object().unwrap().clone()
@@ -230,6 +264,28 @@ mod tests {
             }
         }
         assert_eq!(seen, 120);
+    }
+
+    #[test]
+    fn created_records_have_the_documented_shape() {
+        reset();
+        let r = respond("POST", &format!("{ORIGIN}/v1/candidates/c1/notes"), &auth(), r#"{"text":"hi"}"#, 1_767_225_600_000);
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        let author = json!({"id": "user_1", "name": "Riley Recruiter", "email": "riley@sandbox.example"});
+        let at = "2026-01-01T00:00:00Z";
+        assert_eq!(v, json!({"data": {"id": "note_1001", "candidate_id": "c1", "text": "hi", "visibility": "public", "author": author, "created_at": at, "updated_at": at}}));
+        let r = respond("POST", &format!("{ORIGIN}/v1/engagements"), &auth(), r#"{"type":"call","created_at":"2025-01-01T00:00:00Z"}"#, 1_767_225_600_000);
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v, json!({"data": {"id": "eng_1002", "type": "call", "created_at": "2025-01-01T00:00:00Z", "updated_at": at}}));
+        let r = respond("GET", &format!("{ORIGIN}/v1/engagements/eng_001"), &auth(), "", 0);
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["data"], json!({
+            "id": "eng_001", "type": "call", "subject": "Seeded engagement 1", "body": "Seeded by the crosswalk sandbox", "direction": "outbound",
+            "duration_seconds": 300, "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2026-01-01T00:30:00Z", "owner_id": "user_1", "contact_ids": ["contact_1"],
+            "account_id": "account_1", "deal_id": null, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+        }));
+        let r = respond("GET", &format!("{ORIGIN}/v1/nope"), &auth(), "", 0);
+        assert_eq!((r.status, r.body.as_str()), (404, r#"{"error":"not_found","message":"no sandbox route for GET /v1/nope"}"#));
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn drive(input: StartInput, mut script: Script) -> (Vec<HttpRequest>, Result
 }
 
 pub fn input(account: Value, model: &str, resource: &str, method: &str, id: Option<&str>, body: Value, query: Value) -> StartInput {
-    serde_json::from_value(json!({
+    StartInput::from_json(&json!({
         "account": account, "model": model, "resource": resource, "method": method, "id": id, "body": body, "query": query,
     }))
     .expect("test input")

@@ -44,7 +44,7 @@ pub fn declarations() -> String {
     let mut out = String::from("// Generated from the Rust unified models (src/models.rs); do not edit.\n// Regenerate: CROSSWALK_UPDATE_SNAPSHOTS=1 cargo test\n\n");
     let names: Vec<String> = PROVIDERS.iter().map(|p| format!("'{}'", p.name)).collect();
     out.push_str(&format!("export type ProviderName = {};\n\n", names.join(" | ")));
-    let issue: Vec<String> = IssueCode::ALL.iter().map(|c| serde_json::to_string(c).unwrap_or_default().replace('"', "'")).collect();
+    let issue: Vec<String> = IssueCode::ALL.iter().map(|c| format!("'{}'", c.as_str())).collect();
     out.push_str(&format!("export type IssueCode = {};\n\n", issue.join(" | ")));
     let codes: Vec<String> = Error::ALL_CODES.iter().chain(["unknown_account", "aborted", "no_fetch"].iter()).map(|c| format!("'{c}'")).collect();
     out.push_str(&format!("export type ErrorCode = {};\n\n", codes.join(" | ")));
@@ -72,6 +72,9 @@ pub fn declarations() -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Only with every provider compiled in (the default): the declarations list
+    /// provider names.
+    #[cfg(feature = "all-providers")]
     #[test]
     fn committed_declarations_are_current() {
         let path = format!("{}/pkg/models.d.ts", env!("CARGO_MANIFEST_DIR"));

@@ -7,6 +7,13 @@ use wasm_bindgen::prelude::*;
 use crate::api;
 use crate::operation::Operation;
 
+// With the `talc` feature, Talc replaces the default dlmalloc: smaller in wasm,
+// somewhat slower (docs/SIZE.md). Single-threaded wasm only, which is all this
+// crate targets.
+#[cfg(all(feature = "talc", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn now(ms: f64) -> u64 {
     if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 }
 }
@@ -43,7 +50,7 @@ impl Handle {
     }
 
     pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
-        let headers = serde_json::from_str(headers_json).unwrap_or_default();
+        let headers = crate::HttpResponse::headers_from_json(headers_json);
         let resp = crate::HttpResponse { status, headers, body: body.to_string() };
         self.with_op(|op| op.handle_response(resp, now(now_ms)))
     }
@@ -90,7 +97,9 @@ impl SyncHandle {
     #[wasm_bindgen(constructor)]
     pub fn new(input: &str, now_ms: f64) -> SyncHandle {
         let started = api::parse_input(input)
-            .and_then(|v| serde_json::from_value::<crate::sync::SyncInput>(v).map_err(|e| crate::Error::invalid(format!("{e}"))))
+            // Checked before reading the input, so a build without syncs has none of
+            // that code either.
+            .and_then(|v| if crate::sync::SYNCS.is_empty() { Err(crate::sync::no_sync(&v)) } else { crate::sync::SyncInput::from_json(&v) })
             .and_then(|i| crate::sync::SyncOperation::start(i, now(now_ms)));
         match started {
             Ok((op, step)) => {
@@ -106,7 +115,7 @@ impl SyncHandle {
     }
 
     pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
-        let headers = serde_json::from_str(headers_json).unwrap_or_default();
+        let headers = crate::HttpResponse::headers_from_json(headers_json);
         let resp = crate::HttpResponse { status, headers, body: body.to_string() };
         self.with_op(|op| op.handle_response(resp, now(now_ms)))
     }
@@ -124,7 +133,9 @@ impl SyncHandle {
     }
 
     fn with_op(&mut self, f: impl FnOnce(&mut crate::sync::SyncOperation) -> crate::error::Result<crate::Step>) -> String {
-        match self.op.as_mut() {
+        // A build without a provider that has a bulk sync never starts one; saying
+        // so here lets the compiler drop the sync machinery from such a build.
+        match self.op.as_mut().filter(|_| !crate::sync::SYNCS.is_empty()) {
             Some(op) => {
                 let step = f(op);
                 crate::sync::step_json(Some(op), step)

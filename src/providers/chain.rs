@@ -6,7 +6,7 @@
 //! exists now. A `GET` step (a look-up before the write, a fetch after it) creates
 //! nothing, so it is never listed; a failure after look-ups only is a plain error.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -75,7 +75,7 @@ impl Chain {
             .iter()
             .zip(self.results.iter().zip(&self.wrote))
             .filter(|(_, (r, wrote))| **wrote && !r.is_null())
-            .map(|(s, (r, _))| json!({ "step": s.name, "result": r }))
+            .map(|(s, (r, _))| crate::convert::obj(vec![("step", s.name.into()), ("result", r.clone())]))
             .collect();
         if done.is_empty() {
             return cause;
@@ -122,6 +122,7 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use crate::account::Account;
     use crate::http::Origin;
     use crate::providers::{OpDef, ProviderDef};

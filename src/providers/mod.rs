@@ -10,56 +10,109 @@ use crate::http::{HttpRequest, HttpResponse, Method, Origin, UrlBuilder};
 use crate::query::{ResponseFormat, UnifiedQuery};
 use crate::schema::{FieldMap, UnifiedMethod};
 
+#[cfg(feature = "affinity")]
 pub mod affinity;
+#[cfg(feature = "ashby")]
 pub mod ashby;
+#[cfg(feature = "attio")]
 pub mod attio;
+#[cfg(feature = "atz_crm")]
 pub mod atz_crm;
+#[cfg(feature = "capsule")]
 pub mod capsule;
+#[cfg(any(feature = "zoho_crm", feature = "copper", feature = "salesforce"))]
+// Shared by several providers: a subset may use only part of it.
+#[cfg_attr(not(feature = "all-providers"), allow(dead_code))]
 pub mod chain;
+#[cfg(feature = "close")]
 pub mod close;
+#[cfg(feature = "copper")]
 pub mod copper;
+#[cfg(feature = "dynamics365")]
 pub mod dynamics365;
+#[cfg(any(
+    feature = "hubspot", feature = "close", feature = "zoho_crm", feature = "copper", feature = "salesforce", feature = "pipedrive",
+    feature = "capsule", feature = "affinity", feature = "onepagecrm", feature = "zendesk_sell", feature = "atz_crm",
+    feature = "dynamics365", feature = "attio", feature = "freshsales"
+))]
+// Shared by the CRM providers: a subset may use only part of it.
+#[cfg_attr(not(feature = "all-providers"), allow(dead_code))]
 pub mod engagements;
+#[cfg(feature = "fountain")]
 pub mod fountain;
+#[cfg(feature = "freshsales")]
 pub mod freshsales;
+#[cfg(feature = "greenhouse")]
 pub mod greenhouse;
+#[cfg(feature = "hubspot")]
 pub mod hubspot;
+#[cfg(feature = "lever")]
 pub mod lever;
+#[cfg(feature = "linkedin")]
 pub mod linkedin;
+#[cfg(feature = "onepagecrm")]
 pub mod onepagecrm;
+#[cfg(feature = "pinpoint")]
 pub mod pinpoint;
+#[cfg(feature = "pipedrive")]
 pub mod pipedrive;
+#[cfg(feature = "recruitee")]
 pub mod recruitee;
+#[cfg(feature = "salesforce")]
 pub mod salesforce;
 pub mod sandbox;
+#[cfg(feature = "zendesk_sell")]
 pub mod zendesk_sell;
+#[cfg(feature = "zoho_crm")]
 pub mod zoho_crm;
 
-/// Every provider crosswalk knows. Order is display order.
+/// Every provider compiled in (each has a Cargo feature; the default is all).
+/// Order is display order.
 pub const PROVIDERS: &[&ProviderDef] = &[
     &sandbox::PROVIDER,
     // ATS
+    #[cfg(feature = "ashby")]
     &ashby::PROVIDER,
+    #[cfg(feature = "lever")]
     &lever::PROVIDER,
+    #[cfg(feature = "recruitee")]
     &recruitee::PROVIDER,
+    #[cfg(feature = "greenhouse")]
     &greenhouse::PROVIDER,
+    #[cfg(feature = "fountain")]
     &fountain::PROVIDER,
+    #[cfg(feature = "pinpoint")]
     &pinpoint::PROVIDER,
+    #[cfg(feature = "linkedin")]
     &linkedin::PROVIDER,
     // CRM
+    #[cfg(feature = "atz_crm")]
     &atz_crm::PROVIDER,
+    #[cfg(feature = "hubspot")]
     &hubspot::PROVIDER,
+    #[cfg(feature = "salesforce")]
     &salesforce::PROVIDER,
+    #[cfg(feature = "pipedrive")]
     &pipedrive::PROVIDER,
+    #[cfg(feature = "zoho_crm")]
     &zoho_crm::PROVIDER,
+    #[cfg(feature = "close")]
     &close::PROVIDER,
+    #[cfg(feature = "copper")]
     &copper::PROVIDER,
+    #[cfg(feature = "dynamics365")]
     &dynamics365::PROVIDER,
+    #[cfg(feature = "attio")]
     &attio::PROVIDER,
+    #[cfg(feature = "freshsales")]
     &freshsales::PROVIDER,
+    #[cfg(feature = "zendesk_sell")]
     &zendesk_sell::PROVIDER,
+    #[cfg(feature = "capsule")]
     &capsule::PROVIDER,
+    #[cfg(feature = "affinity")]
     &affinity::PROVIDER,
+    #[cfg(feature = "onepagecrm")]
     &onepagecrm::PROVIDER,
 ];
 

@@ -11,7 +11,6 @@
 //! Pinpoint documents `status` only as a string (no values), so every status is
 //! reported as unknown (`null` + warning, original in `remote_data`).
 
-use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 use time::Duration;
@@ -187,7 +186,7 @@ impl Exchange for Get {
 }
 
 /// Stage id → name from the `included` stages.
-fn stage_names(body: &Value) -> HashMap<String, Value> {
+fn stage_names(body: &Value) -> Map<String, Value> {
     body.get("included")
         .and_then(Value::as_array)
         .into_iter()
@@ -197,7 +196,7 @@ fn stage_names(body: &Value) -> HashMap<String, Value> {
         .collect()
 }
 
-fn map_interview(item: &Value, stages: &HashMap<String, Value>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_interview(item: &Value, stages: &Map<String, Value>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("pinpoint", "interview has no id"))?;
     let attr = |k: &str| get(item, &format!("attributes.{k}"));
     // `interviewable` is an application or a job seeker (talent pipeline).

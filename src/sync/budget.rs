@@ -5,8 +5,7 @@
 //! clock; the usage state is plain JSON so a Worker or a cron job can save it
 //! after a run and hand it to the next one.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Issue, IssueCode, Result};
 
@@ -14,14 +13,21 @@ pub const DAY_MS: u64 = 86_400_000;
 pub const MINUTE_MS: u64 = 60_000;
 
 /// The limits a budget enforces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub requests_per_day: u64,
     pub records_per_minute: u64,
 }
 
 impl Limits {
+    /// Reads `{ requests_per_day, records_per_minute }` (both required).
+    pub fn from_json(v: &Value) -> Result<Limits> {
+        use crate::input::*;
+        let m = object(v, "options.limits")?;
+        deny_unknown(m, &["requests_per_day", "records_per_minute"])?;
+        let req = |k: &str| opt_u64(m, k)?.ok_or_else(|| Error::invalid(format!("missing field `{k}`")));
+        Ok(Limits { requests_per_day: req("requests_per_day")?, records_per_minute: req("records_per_minute")? })
+    }
     pub fn check(&self) -> Result<()> {
         let mut issues = Vec::new();
         if self.requests_per_day == 0 {
@@ -39,20 +45,49 @@ impl Limits {
 }
 
 /// Usage so far. `minute` holds `[sent_at_ms, records]` for the last 60 s.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BudgetState {
-    #[serde(default = "version")]
     pub version: u32,
     /// 00:00 UTC of the day `requests_today` counts.
     pub day_start_ms: u64,
     pub requests_today: u64,
-    #[serde(default)]
     pub minute: Vec<(u64, u64)>,
 }
 
-fn version() -> u32 {
-    1
+impl BudgetState {
+    /// Reads the saved state; `version` defaults to 1, `minute` to empty.
+    pub fn from_json(v: &Value) -> Result<BudgetState> {
+        use crate::input::*;
+        let m = object(v, "budget")?;
+        deny_unknown(m, &["version", "day_start_ms", "requests_today", "minute"])?;
+        let req = |k: &str| opt_u64(m, k)?.ok_or_else(|| Error::invalid(format!("missing field `{k}`")));
+        let mut minute = Vec::new();
+        match m.get("minute") {
+            None => {}
+            Some(Value::Array(entries)) => {
+                for e in entries {
+                    match e.as_array().map(Vec::as_slice) {
+                        Some([t, n]) => match (t.as_u64(), n.as_u64()) {
+                            (Some(t), Some(n)) => minute.push((t, n)),
+                            _ => return Err(Error::invalid("`minute` entries must be [sent_at_ms, records] integers")),
+                        },
+                        _ => return Err(Error::invalid("`minute` entries must be [sent_at_ms, records] pairs")),
+                    }
+                }
+            }
+            Some(_) => return Err(Error::invalid("invalid type for `minute`, expected an array")),
+        }
+        Ok(BudgetState { version: opt_u32(m, "version")?.unwrap_or(1), day_start_ms: req("day_start_ms")?, requests_today: req("requests_today")?, minute })
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("version".into(), self.version.into());
+        m.insert("day_start_ms".into(), self.day_start_ms.into());
+        m.insert("requests_today".into(), self.requests_today.into());
+        m.insert("minute".into(), Value::Array(self.minute.iter().map(|&(t, n)| Value::Array(vec![t.into(), n.into()])).collect()));
+        Value::Object(m)
+    }
 }
 
 /// Which limit holds a batch back.
@@ -84,8 +119,12 @@ impl Budget {
 
     /// Restores saved usage (the JSON [`Budget::to_json`] produced).
     pub fn restore(limits: Limits, saved: &Value, now_ms: u64) -> Result<Budget> {
-        let state: BudgetState = serde_json::from_value(saved.clone()).map_err(|e| {
-            Error::one_issue(None, Issue::new("options.budget", IssueCode::InvalidFormat, format!("is not a saved budget state: {e}")))
+        let state = BudgetState::from_json(saved).map_err(|e| {
+            let reason = match e {
+                Error::InvalidInput { reason } => reason,
+                other => other.to_string(),
+            };
+            Error::one_issue(None, Issue::new("options.budget", IssueCode::InvalidFormat, format!("is not a saved budget state: {reason}")))
         })?;
         if state.version != 1 || state.day_start_ms % DAY_MS != 0 {
             return Err(Error::one_issue(None, Issue::new("options.budget", IssueCode::InvalidFormat, "is not a saved budget state (version 1, day_start_ms at 00:00 UTC)")));
@@ -96,7 +135,7 @@ impl Budget {
     }
 
     pub fn to_json(&self) -> Value {
-        serde_json::to_value(&self.state).unwrap_or(Value::Null)
+        self.state.to_json()
     }
 
     pub fn state(&self) -> &BudgetState {
@@ -131,7 +170,15 @@ impl Budget {
         if used > 0 && used.saturating_add(records) > self.limits.records_per_minute {
             // The oldest entries expire first; find the one whose expiry frees enough.
             let mut entries = self.state.minute.clone();
-            entries.sort_by_key(|(t, _)| *t);
+            // Insertion sort by time (stable): the window holds a few entries, and
+            // the library sort costs ~3 KB of wasm per element type.
+            for i in 1..entries.len() {
+                let mut j = i;
+                while j > 0 && entries[j - 1].0 > entries[j].0 {
+                    entries.swap(j - 1, j);
+                    j -= 1;
+                }
+            }
             let mut remaining = used;
             let mut until = now_ms;
             for (t, n) in entries {

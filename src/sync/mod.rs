@@ -30,10 +30,11 @@
 pub mod budget;
 pub mod report;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
+use crate::convert::{obj, opt_str};
 
 use crate::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result};
@@ -80,28 +81,71 @@ pub enum EntityOutcome {
 }
 
 /// Every bulk sync crosswalk offers.
-pub const SYNCS: &[&SyncDef] = &[&crate::providers::linkedin::NOTES_SYNC];
+pub const SYNCS: &[&SyncDef] = &[
+    #[cfg(feature = "linkedin")]
+    &crate::providers::linkedin::NOTES_SYNC,
+];
+
+/// The error for a sync in a build without any provider that offers one.
+pub fn no_sync(input: &Value) -> Error {
+    let s = |path: &str| input.pointer(path).and_then(Value::as_str).unwrap_or_default().to_string();
+    Error::UnsupportedOperation { provider: s("/account/provider"), model: s("/model"), resource: s("/resource"), method: "sync".into() }
+}
 
 pub fn find(provider: &str, model: &str, resource: &str) -> Option<&'static SyncDef> {
     SYNCS.iter().copied().find(|s| s.provider.name == provider && s.op.model == model && s.op.resource == resource)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct SyncInput {
     pub account: Account,
     pub model: String,
     pub resource: String,
     pub records: Value,
-    #[serde(default)]
     pub query: Value,
-    #[serde(default)]
     pub options: SyncOptions,
-    #[serde(default)]
     pub retry: RetryPolicy,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl SyncInput {
+    /// Reads `{ account, model, resource, records, query?, options?, retry? }`.
+    pub fn from_json(v: &Value) -> Result<SyncInput> {
+        use crate::input::*;
+        let m = object(v, "input")?;
+        Ok(SyncInput {
+            account: Account::from_json(field(m, "account")?)?,
+            model: string(m, "model")?,
+            resource: string(m, "resource")?,
+            records: field(m, "records")?.clone(),
+            query: m.get("query").cloned().unwrap_or(Value::Null),
+            options: match m.get("options") {
+                None => SyncOptions::default(),
+                Some(o) => SyncOptions::from_json(o)?,
+            },
+            retry: RetryPolicy::from_json(m.get("retry"))?,
+        })
+    }
+}
+
+impl SyncOptions {
+    /// Reads `options`; unknown keys are refused (a typo must not drop a limit).
+    pub fn from_json(v: &Value) -> Result<SyncOptions> {
+        use crate::input::*;
+        let m = object(v, "options")?;
+        deny_unknown(m, &["budget", "limits", "wait", "max_wait_ms"])?;
+        Ok(SyncOptions {
+            budget: m.get("budget").filter(|b| !b.is_null()).cloned(),
+            limits: match m.get("limits") {
+                None | Some(Value::Null) => None,
+                Some(l) => Some(Limits::from_json(l)?),
+            },
+            wait: opt_bool(m, "wait")?,
+            max_wait_ms: opt_u64(m, "max_wait_ms")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
     /// Saved budget usage from an earlier report's `budget`.
     pub budget: Option<Value>,
@@ -170,6 +214,11 @@ pub struct SyncOperation {
 
 impl SyncOperation {
     pub fn start(input: SyncInput, now_ms: u64) -> Result<(SyncOperation, Step)> {
+        if SYNCS.is_empty() {
+            // No provider with a bulk sync in this build (a subset of provider
+            // features); checked up front so the compiler drops the machinery.
+            return Err(Error::UnsupportedOperation { provider: input.account.provider, model: input.model, resource: input.resource, method: "sync".into() });
+        }
         let redactor = input.account.redactor();
         let out = (|| {
             let mut op = Self::plan(input, redactor.clone(), now_ms)?;
@@ -401,7 +450,7 @@ impl SyncOperation {
             self.fail_batch(&batch, &f);
         }
         let reason: String = self.redactor.text(reason).chars().take(300).collect();
-        Ok(self.abort_rest(json!({ "code": "aborted", "message": format!("aborted by the caller: {reason}") })))
+        Ok(self.abort_rest(obj(vec![("code", "aborted".into()), ("message", format!("aborted by the caller: {reason}").into())])))
     }
 
     fn take_in_flight(&mut self) -> Result<Batch> {
@@ -430,12 +479,12 @@ impl SyncOperation {
         for i in self.remaining() {
             self.report.set(self.items[i].index, Outcome::NotSent(Reason::BudgetExhausted { retry_at_ms: until, window: window.to_string() }));
         }
-        self.report.stopped = Some(json!({
-            "reason": "budget_exhausted",
-            "window": window,
-            "retry_at_ms": until,
-            "retry_at": crate::convert::iso_from_epoch_ms(i64::try_from(until).unwrap_or(i64::MAX)),
-        }));
+        self.report.stopped = Some(obj(vec![
+            ("reason", "budget_exhausted".into()),
+            ("window", window.into()),
+            ("retry_at_ms", until.into()),
+            ("retry_at", opt_str(crate::convert::iso_from_epoch_ms(i64::try_from(until).unwrap_or(i64::MAX)).as_deref())),
+        ]));
         self.finish()
     }
 
@@ -449,7 +498,7 @@ impl SyncOperation {
         for i in self.remaining() {
             self.report.set(self.items[i].index, Outcome::NotSent(Reason::Aborted));
         }
-        self.report.stopped = Some(json!({ "reason": "aborted", "error": cause }));
+        self.report.stopped = Some(obj(vec![("reason", "aborted".into()), ("error", cause)]));
         self.finish()
     }
 
@@ -505,17 +554,19 @@ fn validate_all(def: &SyncDef, records: &[Value], query: &UnifiedQuery, report: 
         valid.push((index, checked.fields, obj.get("remote_data").filter(|v| v.is_object()).cloned()));
     }
     let key_of = |f: &Map<String, Value>, name: &str| f.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
-    let mut seen: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    // (group, key) → record indexes; the group's length keeps the pair unambiguous.
+    let pair = |group: &str, key: &str| format!("{}:{group}{key}", group.len());
+    let mut seen = Lists::default();
     for (index, fields, _) in &valid {
-        seen.entry((key_of(fields, def.group_field), key_of(fields, def.key_field))).or_default().push(*index);
+        seen.push(pair(&key_of(fields, def.group_field), &key_of(fields, def.key_field)), *index);
     }
     let mut items = Vec::new();
     for (index, fields, remote) in valid {
         let (group, key) = (key_of(&fields, def.group_field), key_of(&fields, def.key_field));
         report.identify(index, &fields);
-        if let Some(all) = seen.get(&(group.clone(), key.clone())).filter(|v| v.len() > 1) {
+        if let Some(all) = seen.get(&pair(&group, &key)).filter(|v| v.len() > 1) {
             let issue = Issue::new(format!("records[{index}].{}", def.key_field), IssueCode::Duplicate, format!("{} {key:?} appears {} times for {} {group:?} (records {all:?}); send one version", def.key_field, all.len(), def.group_field))
-                .with_meta(json!({ "indexes": all }));
+                .with_meta(obj(vec![("indexes", Value::Array(all.iter().map(|&i| i.into()).collect()))]));
             report.set(index, Outcome::NotSent(Reason::Validation(vec![issue])));
             continue;
         }
@@ -535,22 +586,50 @@ fn reprefix(field: &str, prefix: &str) -> String {
 /// Groups items by `group` in order of first appearance, keeping the caller's order
 /// inside each group, and cuts each group into batches of at most `size`.
 fn plan_batches(items: &[Item], size: usize) -> VecDeque<Batch> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut groups = Lists::default();
     for (pos, item) in items.iter().enumerate() {
-        let g = groups.entry(item.group.as_str()).or_insert_with(|| {
-            order.push(item.group.as_str());
-            Vec::new()
-        });
-        g.push(pos);
+        groups.push(item.group.clone(), pos);
     }
     let mut queue = VecDeque::new();
-    for g in order {
-        for chunk in groups[g].chunks(size) {
-            queue.push_back(Batch { group: g.to_string(), items: chunk.to_vec(), attempts: 0 });
+    for (group, positions) in groups.in_order() {
+        for chunk in positions.chunks(size) {
+            queue.push_back(Batch { group: group.to_string(), items: chunk.to_vec(), attempts: 0 });
         }
     }
     queue
+}
+
+/// Lists of numbers under string keys, keys in first-seen order. The index is a
+/// JSON `Map` (a `BTreeMap<String, Value>`) because that one is in the wasm
+/// anyway: a map with another key or value type adds its own copy of the B-tree
+/// code (~3 KB each).
+#[derive(Default)]
+struct Lists {
+    slots: Map<String, Value>,
+    lists: Vec<(String, Vec<usize>)>,
+}
+
+impl Lists {
+    fn push(&mut self, key: String, n: usize) {
+        let slot = match self.slots.get(&key).and_then(Value::as_u64) {
+            Some(slot) => slot as usize,
+            None => {
+                self.slots.insert(key.clone(), self.lists.len().into());
+                self.lists.push((key, Vec::new()));
+                self.lists.len() - 1
+            }
+        };
+        if let Some((_, list)) = self.lists.get_mut(slot) {
+            list.push(n);
+        }
+    }
+    fn get(&self, key: &str) -> Option<&Vec<usize>> {
+        let slot = self.slots.get(key)?.as_u64()? as usize;
+        self.lists.get(slot).map(|(_, list)| list)
+    }
+    fn in_order(&self) -> impl Iterator<Item = (&str, &[usize])> {
+        self.lists.iter().map(|(k, list)| (k.as_str(), list.as_slice()))
+    }
 }
 
 /// Serializes a step for the JS driver, like [`crate::api::step_json`].
@@ -558,7 +637,7 @@ pub fn step_json(op: Option<&SyncOperation>, step: Result<Step>) -> String {
     match step {
         Ok(Step::Send(req)) => {
             let safe = op.map(|o| o.redact(&req).url).unwrap_or_default();
-            let mut v = serde_json::to_value(&req).unwrap_or(Value::Null);
+            let mut v = req.to_json();
             v["safe_url"] = Value::String(safe);
             format!("{{\"send\":{v}}}")
         }
@@ -566,5 +645,5 @@ pub fn step_json(op: Option<&SyncOperation>, step: Result<Step>) -> String {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "linkedin"))]
 mod tests;

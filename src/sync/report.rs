@@ -2,7 +2,9 @@
 //! counted once, rendered as `synced` / `failed` / `not_sent` lists sorted by
 //! the record's index in the input.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
+use crate::convert::obj;
 
 use crate::error::{Issue, Warning};
 use crate::http::HttpResponse;
@@ -127,37 +129,37 @@ impl Report {
         for (index, outcome) in self.outcomes.iter().enumerate() {
             let (key, group) = self.ids.get(index).cloned().unwrap_or((Value::Null, Value::Null));
             let mut line = Map::new();
-            line.insert("index".into(), json!(index));
+            line.insert("index".into(), index.into());
             line.insert(self.key_field.into(), key);
             line.insert(self.group_field.into(), group);
             match outcome {
                 Some(Outcome::Synced { status }) => {
-                    line.insert("status".into(), json!(status));
+                    line.insert("status".into(), (*status).into());
                     synced.push(Value::Object(line));
                 }
                 Some(Outcome::Failed(f)) => {
-                    line.insert("status".into(), json!(f.status));
-                    line.insert("code".into(), json!(f.code));
-                    line.insert("message".into(), json!(f.message));
+                    line.insert("status".into(), f.status.into());
+                    line.insert("code".into(), f.code.into());
+                    line.insert("message".into(), f.message.clone().into());
                     line.insert("provider_code".into(), f.provider_code.clone().unwrap_or(Value::Null));
-                    line.insert("retryable".into(), json!(f.retryable));
+                    line.insert("retryable".into(), f.retryable.into());
                     line.insert("remote".into(), f.remote.clone());
                     failed.push(Value::Object(line));
                 }
                 Some(Outcome::NotSent(reason)) => {
                     match reason {
                         Reason::Validation(issues) => {
-                            line.insert("reason".into(), json!("validation"));
-                            line.insert("issues".into(), serde_json::to_value(issues).unwrap_or_default());
+                            line.insert("reason".into(), "validation".into());
+                            line.insert("issues".into(), crate::error::issues_json(issues));
                         }
                         Reason::BudgetExhausted { retry_at_ms, window } => {
-                            line.insert("reason".into(), json!("budget_exhausted"));
-                            line.insert("window".into(), json!(window));
-                            line.insert("retry_at_ms".into(), json!(retry_at_ms));
-                            line.insert("retry_at".into(), json!(crate::convert::iso_from_epoch_ms(i64::try_from(*retry_at_ms).unwrap_or(i64::MAX))));
+                            line.insert("reason".into(), "budget_exhausted".into());
+                            line.insert("window".into(), window.as_str().into());
+                            line.insert("retry_at_ms".into(), (*retry_at_ms).into());
+                            line.insert("retry_at".into(), crate::convert::opt_str(crate::convert::iso_from_epoch_ms(i64::try_from(*retry_at_ms).unwrap_or(i64::MAX)).as_deref()));
                         }
                         Reason::Aborted => {
-                            line.insert("reason".into(), json!("aborted"));
+                            line.insert("reason".into(), "aborted".into());
                         }
                     }
                     not_sent.push(Value::Object(line));
@@ -165,29 +167,29 @@ impl Report {
                 // Cannot happen (every record is settled before the report); kept
                 // visible rather than silently dropped.
                 None => {
-                    line.insert("reason".into(), json!("aborted"));
+                    line.insert("reason".into(), "aborted".into());
                     not_sent.push(Value::Object(line));
                 }
             }
         }
-        let counts = json!({ "synced": synced.len(), "failed": failed.len(), "not_sent": not_sent.len() });
-        let mut out = json!({
-            "object": "sync_report",
-            "provider": self.provider,
-            "model": self.model,
-            "resource": self.resource,
-            "total": self.outcomes.len(),
-            "counts": counts,
-            "complete": failed.is_empty() && not_sent.is_empty(),
-            "synced": synced,
-            "failed": failed,
-            "not_sent": not_sent,
-            "stopped": self.stopped.clone().unwrap_or(Value::Null),
-            "requests": self.requests,
-            "budget": budget.to_json(),
-        });
+        let counts = obj(vec![("synced", synced.len().into()), ("failed", failed.len().into()), ("not_sent", not_sent.len().into())]);
+        let mut out = obj(vec![
+            ("object", "sync_report".into()),
+            ("provider", self.provider.into()),
+            ("model", self.model.into()),
+            ("resource", self.resource.into()),
+            ("total", self.outcomes.len().into()),
+            ("counts", counts),
+            ("complete", (failed.is_empty() && not_sent.is_empty()).into()),
+            ("synced", Value::Array(synced)),
+            ("failed", Value::Array(failed)),
+            ("not_sent", Value::Array(not_sent)),
+            ("stopped", self.stopped.clone().unwrap_or(Value::Null)),
+            ("requests", self.requests.into()),
+            ("budget", budget.to_json()),
+        ]);
         if !self.warnings.is_empty() {
-            out["warnings"] = serde_json::to_value(&self.warnings).unwrap_or_default();
+            out["warnings"] = crate::error::warnings_json(&self.warnings);
         }
         out
     }

@@ -20,7 +20,7 @@ fn notes(app: &str, n: usize) -> Vec<Value> {
 }
 
 fn sync_input(records: Vec<Value>, options: Value) -> SyncInput {
-    serde_json::from_value(json!({"account": account(), "model": "ats", "resource": "activities", "records": records, "options": options})).unwrap()
+    SyncInput::from_json(&json!({"account": account(), "model": "ats", "resource": "activities", "records": records, "options": options})).unwrap()
 }
 
 /// A sent request, as the fake server saw it.
@@ -349,7 +349,7 @@ fn abort_reports_in_flight_and_unsent_records() {
 
 #[test]
 fn start_errors_send_nothing() {
-    let err = |input: Value| SyncOperation::start(serde_json::from_value(input).unwrap(), T0).err().unwrap().to_json();
+    let err = |input: Value| SyncOperation::start(SyncInput::from_json(&input).unwrap(), T0).err().unwrap().to_json();
     let base = json!({"account": account(), "model": "ats", "resource": "activities", "records": []});
     let mut x = base.clone();
     x["account"]["provider"] = json!("ashby");
@@ -366,5 +366,5 @@ fn start_errors_send_nothing() {
     let mut x = base.clone();
     x["query"] = json!({"application_id": "A"});
     assert_eq!(err(x)["details"][0]["field"], "query.application_id");
-    assert!(serde_json::from_value::<SyncInput>(json!({"account": account(), "model": "ats", "resource": "activities", "records": [], "options": {"wiat": false}})).is_err());
+    assert!(SyncInput::from_json(&json!({"account": account(), "model": "ats", "resource": "activities", "records": [], "options": {"wiat": false}})).is_err());
 }
