@@ -22,6 +22,20 @@ pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()
 }
 
+/// `.` or `..`, also percent-encoded: URL parsers (WHATWG, so `fetch`) treat
+/// `%2e%2e` as `..` and collapse the segment, so no encoding makes it a plain id.
+pub fn is_dot_segment(value: &str) -> bool {
+    let v = value.to_ascii_lowercase().replace("%2e", ".");
+    v == "." || v == ".."
+}
+
+/// Whether the path of `url` has a dot segment a client would collapse.
+pub fn has_dot_segment(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    path.split('/').skip(1).any(is_dot_segment)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {

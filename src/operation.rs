@@ -90,6 +90,9 @@ pub(crate) fn prepare(provider: &str, model: &str, resource: &str, method: &str,
     if matches!(m, UnifiedMethod::Get | UnifiedMethod::Update | UnifiedMethod::Delete) && id.map_or(true, str::is_empty) {
         issues.push(Issue::new("id", IssueCode::Required, format!("{method} needs the record id")));
     }
+    if matches!(id, Some(".") | Some("..")) {
+        issues.push(Issue::new("id", IssueCode::InvalidFormat, "cannot be \".\" or \"..\": it would change the request path"));
+    }
     let (fields, remote_data) = if m.has_body() {
         let obj = match body {
             Value::Object(o) => o.clone(),
@@ -555,14 +558,19 @@ fn remove_path(v: &mut Value, path: &str) {
     }
 }
 
-/// Header values must not carry line breaks (request smuggling), wherever they came from.
-fn check_request(req: &HttpRequest) -> Result<()> {
-    let issues: Vec<Issue> = req
+/// Header values must not carry line breaks (request smuggling), and the path must
+/// not hold a `.`/`..` segment (a client collapses it, so an id of `..` would reach
+/// another endpoint), wherever the values came from.
+pub(crate) fn check_request(req: &HttpRequest) -> Result<()> {
+    let mut issues: Vec<Issue> = req
         .headers
         .iter()
         .filter(|(k, v)| k.contains(['\r', '\n', '\0', ':']) || v.contains(['\r', '\n', '\0']))
         .map(|(k, _)| Issue::new(format!("header.{}", k.escape_debug()), IssueCode::InvalidFormat, "header values cannot contain line breaks"))
         .collect();
+    if crate::http::has_dot_segment(&req.url) {
+        issues.push(Issue::new("url", IssueCode::InvalidFormat, "an id or path value cannot be \".\" or \"..\": it would change the request path"));
+    }
     if issues.is_empty() {
         Ok(())
     } else {

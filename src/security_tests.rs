@@ -1,0 +1,371 @@
+//! Security tests that walk the whole provider registry (every op of every
+//! provider, through the seeds of [`crate::test_corpus`]):
+//! - hostile ids and path fields (in the request, and in provider responses a
+//!   multi-step operation reads) stay one encoded path segment or one query value,
+//!   or are rejected;
+//! - hostile account context and `base_url` values cannot move a request off the
+//!   provider's hosts;
+//! - CR/LF in credentials, context and query values never reach a header;
+//! - credentials never appear in plan output, results, `remote_data` or errors,
+//!   even when the provider echoes them;
+//! - huge and deeply nested inputs fail with clean 413/400 errors.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::error::Error;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::operation::{Operation, StartInput, Step};
+use crate::providers::PROVIDERS;
+use crate::schema::UnifiedMethod;
+use crate::test_corpus::{seeds, Seed};
+use crate::testing::T0;
+
+/// Ids and path values an attacker (or a confused caller) might send.
+pub const HOSTILE_IDS: &[&str] = &[
+    "", "..", ".", "../../admin", "a/b", "/", "x?y=1&z=2", "x#frag", "%2e%2e", ".%2E", "%2F..%2F", "100%", "a\r\nX-Injected: 1", "a\nb", "a\rb",
+    "é漢字🙂", "a b", "a&b=c", "a;b", "a\\b", "@evil.com", "//evil.com", "?", "#", "%00", "a\0b", "a,b(c)", "'\"<>",
+];
+
+/// The outcome of driving one input over scripted responses.
+pub struct Run {
+    pub sent: Vec<HttpRequest>,
+    /// `None`: the script ran out while a request was in flight.
+    pub out: Option<Result<Value, Error>>,
+}
+
+/// Drives an operation, answering sends from `responses` in order (then stopping).
+pub fn run(input: StartInput, responses: &[HttpResponse]) -> Run {
+    let mut sent = Vec::new();
+    let mut now = T0;
+    let (mut op, mut step) = match Operation::start(input, now) {
+        Ok(x) => x,
+        Err(e) => return Run { sent, out: Some(Err(e)) },
+    };
+    let mut script = responses.iter();
+    for _ in 0..200 {
+        let next = match step {
+            Step::Done(v) => return Run { sent, out: Some(Ok(v)) },
+            Step::Wait { until_ms, .. } => {
+                now = now.max(until_ms);
+                op.resume(now)
+            }
+            Step::Send(req) => {
+                sent.push(req);
+                let Some(resp) = script.next() else { return Run { sent, out: None } };
+                now += 1;
+                op.handle_response(resp.clone(), now)
+            }
+        };
+        step = match next {
+            Ok(s) => s,
+            Err(e) => return Run { sent, out: Some(Err(e)) },
+        };
+    }
+    panic!("operation did not finish within 200 steps");
+}
+
+/// The seed's recorded responses, or 200s that satisfy the type lookups some
+/// providers make before the request that carries the id.
+pub fn responses_of(seed: &Seed) -> Vec<HttpResponse> {
+    if seed.responses.is_empty() {
+        let lookups = json!({
+            "sales_activity_types": [{"id": 1, "internal_name": "phone"}, {"id": 2, "internal_name": "appointment"}, {"id": 3, "internal_name": "task"}],
+            "activityTypes": [{"id": 1, "name": "Call"}, {"id": 2, "name": "Meeting"}],
+            "user": [{"id": 1, "name": "Phone Call", "category": "user"}, {"id": 2, "name": "Meeting", "category": "user"}],
+        });
+        return vec![HttpResponse::new(200, lookups.to_string()); 3];
+    }
+    seed.responses
+        .iter()
+        .map(|(status, headers, body)| headers.iter().fold(HttpResponse::new(*status, body.clone()), |r, (k, v)| r.with_header(k, v)))
+        .collect()
+}
+
+/// `scheme://authority` of a URL.
+pub fn origin_of(url: &str) -> &str {
+    let after = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after..].find(['/', '?', '#']).map_or(url.len(), |i| after + i);
+    &url[..end]
+}
+
+/// The host of a URL, if its authority is a plain `host[:port]`.
+pub fn host_of(url: &str) -> Option<String> {
+    let authority = origin_of(url).split_once("://")?.1;
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => match authority.split_once(':') {
+            Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+            Some(_) => return None,
+            None => authority,
+        },
+    };
+    let plain = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b':');
+    plain.then(|| host.to_string())
+}
+
+/// Whether `host` is one of a provider's declared hosts (`*.x` = any subdomain of x).
+pub fn host_allowed(host: &str, patterns: &[&str]) -> bool {
+    patterns.iter().any(|p| match p.strip_prefix("*.") {
+        Some(suffix) => host.strip_suffix(suffix).and_then(|h| h.strip_suffix('.')).is_some_and(|label| !label.is_empty() && !label.ends_with('.')),
+        None => host == *p,
+    })
+}
+
+/// A `.` or `..` segment, also in the percent-encoded forms URL parsers honour.
+pub fn is_dot_segment(seg: &str) -> bool {
+    let s = seg.to_ascii_lowercase().replace("%2e", ".");
+    s == "." || s == ".."
+}
+
+/// Problems with a URL no matter what built it: raw characters that change how
+/// it parses, and dot segments a client would collapse.
+pub fn url_problems(url: &str) -> Option<String> {
+    if let Some(c) = url.chars().find(|c| c.is_control() || *c == ' ' || !c.is_ascii() || *c == '\\' || *c == '#') {
+        return Some(format!("raw {c:?} in {url:?}"));
+    }
+    let path = url.split_once("://").map_or(url, |(_, r)| r).split('?').next().unwrap_or("");
+    path.split('/').skip(1).find(|s| is_dot_segment(s)).map(|s| format!("dot segment {s:?} in {url:?}"))
+}
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// Characters that delimit parts of a path segment or query, counted raw.
+fn structure(s: &str, delimiters: &str) -> BTreeMap<char, usize> {
+    let mut m = BTreeMap::new();
+    for c in s.chars().filter(|c| delimiters.contains(*c)) {
+        *m.entry(c).or_insert(0) += 1;
+    }
+    m
+}
+
+/// `hostile` is `base` with `marker` replaced by `value` inside encoded segments and
+/// query values only: same origin, same number of segments and parameters, the
+/// same raw delimiters, and no dot segments.
+pub fn same_shape(base: &str, hostile: &str, marker: &str, value: &str) -> Result<(), String> {
+    if origin_of(base) != origin_of(hostile) {
+        return Err(format!("origin changed: {base} → {hostile}"));
+    }
+    if let Some(p) = url_problems(hostile) {
+        return Err(p);
+    }
+    let split = |u: &str| {
+        let rest = &u[origin_of(u).len()..];
+        let (p, q) = rest.split_once('?').unwrap_or((rest, ""));
+        (p.split('/').map(str::to_string).collect::<Vec<_>>(), q.split('&').filter(|x| !x.is_empty()).map(str::to_string).collect::<Vec<_>>())
+    };
+    let ((bp, bq), (hp, hq)) = (split(base), split(hostile));
+    if bp.len() != hp.len() || bq.len() != hq.len() {
+        return Err(format!("path or query shape changed: {base} → {hostile}"));
+    }
+    // Sub-delimiters such as `(`, `,` and `:` carry meaning inside a path segment
+    // (Rest.li keys, OData keys) but not inside a query value.
+    let part_ok = |b: &str, h: &str, delimiters: &str| b == h || (embeds(&decode(b), &decode(h), marker, value) && structure(h, delimiters) == structure(b, delimiters));
+    for (b, h) in bp.iter().zip(&hp) {
+        if !part_ok(b, h, "/?#&=(),:;'+@!$*[]") {
+            return Err(format!("segment {b:?} became {h:?} ({base} → {hostile})"));
+        }
+    }
+    for (b, h) in bq.iter().zip(&hq) {
+        let (bk, bv) = b.split_once('=').unwrap_or((b, ""));
+        let (hk, hv) = h.split_once('=').unwrap_or((h, ""));
+        if bk != hk || !part_ok(bv, hv, "&=#+") {
+            return Err(format!("query {b:?} became {h:?} ({base} → {hostile})"));
+        }
+    }
+    Ok(())
+}
+
+/// `hostile` is `base` with `marker` replaced by `value`. Inside a single-quoted
+/// literal (a SOQL query) the value must be backslash-escaped: no raw quote may
+/// end the literal early.
+fn embeds(base: &str, hostile: &str, marker: &str, value: &str) -> bool {
+    let Some((prefix, suffix)) = base.split_once(marker) else { return false };
+    let Some(middle) = hostile.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)) else { return false };
+    if !(prefix.ends_with('\'') && suffix.starts_with('\'')) {
+        return middle == value;
+    }
+    let mut unescaped = String::new();
+    let mut chars = middle.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => return false,
+            '\\' => unescaped.push(match chars.next() {
+                Some('n') => '\n',
+                Some('r') => '\r',
+                Some('t') => '\t',
+                Some(other) => other,
+                None => return false,
+            }),
+            other => unescaped.push(other),
+        }
+    }
+    unescaped == value
+}
+
+/// Where an id-like value sits in a seed.
+#[derive(Debug, Clone)]
+enum Pos {
+    Id,
+    Body(Vec<Value>),
+    Query(String),
+    /// In recorded response `n`, read by a later request.
+    Response(usize, Vec<Value>),
+}
+
+fn is_id_key(k: &str) -> bool {
+    k == "id" || k.ends_with("_id") || k.ends_with("Id")
+}
+
+/// Paths (keys as strings, indexes as numbers) of id-like scalars in `v`.
+fn id_paths(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                path.push(json!(k));
+                if is_id_key(k) && (x.is_string() || x.is_number()) {
+                    out.push(path.clone());
+                }
+                id_paths(x, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                path.push(json!(i));
+                id_paths(x, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn set_path(v: &mut Value, path: &[Value], to: &str) {
+    let mut cur = v;
+    for step in path {
+        cur = match step {
+            Value::String(k) => &mut cur[k.as_str()],
+            Value::Number(i) => &mut cur[i.as_u64().unwrap_or(0) as usize],
+            _ => return,
+        };
+    }
+    *cur = json!(to);
+}
+
+fn positions(seed: &Seed) -> Vec<Pos> {
+    let mut out = Vec::new();
+    if seed.id.is_some() {
+        out.push(Pos::Id);
+    }
+    let mut paths = Vec::new();
+    id_paths(&seed.body, &mut Vec::new(), &mut paths);
+    out.extend(paths.into_iter().map(Pos::Body));
+    for (k, v) in seed.query.as_object().into_iter().flatten() {
+        if is_id_key(k) && v.is_string() {
+            out.push(Pos::Query(k.clone()));
+        }
+    }
+    // Responses before the last one feed later requests.
+    for (n, (_, _, body)) in seed.responses.iter().enumerate().take(seed.responses.len().saturating_sub(1)) {
+        if let Ok(v) = serde_json::from_str::<Value>(body) {
+            let mut paths = Vec::new();
+            id_paths(&v, &mut Vec::new(), &mut paths);
+            out.extend(paths.into_iter().map(|p| Pos::Response(n, p)));
+        }
+    }
+    out
+}
+
+fn place(seed: &Seed, pos: &Pos, value: &str) -> (StartInput, Vec<HttpResponse>) {
+    let mut s = seed.clone();
+    let mut responses = responses_of(seed);
+    match pos {
+        Pos::Id => s.id = Some(value.to_string()),
+        Pos::Body(p) => set_path(&mut s.body, p, value),
+        Pos::Query(k) => s.query[k.as_str()] = json!(value),
+        Pos::Response(n, p) => {
+            let mut v: Value = serde_json::from_str(&responses[*n].body).unwrap_or(Value::Null);
+            set_path(&mut v, p, value);
+            responses[*n].body = v.to_string();
+        }
+    }
+    (s.start_input(), responses)
+}
+
+const MARKERS: &[&str] = &["70707071", "7a1b2c3d-0000-4000-8000-000000070707"];
+
+#[test]
+fn hostile_ids_stay_one_encoded_segment_or_are_rejected() {
+    let mut failures = Vec::new();
+    let (mut placed, mut rejected, mut ops_with_ids) = (0usize, 0usize, BTreeMap::new());
+    for seed in seeds() {
+        for pos in positions(seed) {
+            // A marker the provider accepts, so the base run gets as far as possible.
+            let Some((marker, base)) = MARKERS.iter().find_map(|m| {
+                let (input, responses) = place(seed, &pos, m);
+                let r = run(input, &responses);
+                (!r.sent.is_empty()).then_some((*m, r))
+            }) else {
+                continue;
+            };
+            let in_url = base.sent.iter().any(|r| r.url.contains(marker));
+            if in_url {
+                *ops_with_ids.entry(format!("{} {}/{} {}", seed.provider, seed.model, seed.resource, seed.method)).or_insert(0) += 1;
+            }
+            for h in HOSTILE_IDS {
+                let (input, responses) = place(seed, &pos, h);
+                let hostile = run(input, &responses);
+                if hostile.sent.is_empty() {
+                    match &hostile.out {
+                        Some(Err(e)) if e.status() == 400 || matches!(pos, Pos::Response(..)) => rejected += 1,
+                        other => failures.push(format!("{} {pos:?} {h:?}: nothing sent, no 400 ({:?})", seed.provider, other.as_ref().map(|o| o.as_ref().map_err(Error::to_json)))),
+                    }
+                    continue;
+                }
+                for (b, x) in base.sent.iter().zip(&hostile.sent) {
+                    if let Err(why) = same_shape(&b.url, &x.url, marker, h) {
+                        failures.push(format!("{} {}/{} {} {pos:?} {h:?}: {why}", seed.provider, seed.model, seed.resource, seed.method));
+                    }
+                    if x.headers.values().any(|v| v.contains(['\r', '\n', '\0'])) {
+                        failures.push(format!("{} {pos:?} {h:?}: line break in a header", seed.provider));
+                    }
+                }
+                if in_url && hostile.sent.iter().any(|r| r.url.contains(marker)) {
+                    failures.push(format!("{} {pos:?}: marker survived in {:?}", seed.provider, hostile.sent[0].url));
+                }
+                placed += in_url as usize;
+            }
+        }
+    }
+    eprintln!("hostile ids: {placed} placed in URLs, {rejected} rejected, {} ops carry ids in URLs", ops_with_ids.len());
+    failures.dedup();
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.iter().take(400).cloned().collect::<Vec<_>>().join("\n"));
+    // Every op addressed by a record id put it in its URL and was exercised.
+    for p in PROVIDERS {
+        for op in p.ops.iter().filter(|o| matches!(o.method, UnifiedMethod::Get | UnifiedMethod::Delete)) {
+            let name = format!("{} {}/{} {}", p.name, op.model, op.resource, op.method.as_str());
+            assert!(ops_with_ids.contains_key(&name), "{name} was not exercised with hostile ids");
+        }
+    }
+    assert!(ops_with_ids.len() >= 35, "only {} ops carry ids in URLs: {ops_with_ids:?}", ops_with_ids.len());
+}
+
+#[test]
+fn dot_segment_ids_are_rejected_before_anything_is_sent() {
+    // Regression: `..` was percent-encoding-proof (it is unreserved), so
+    // `/v1/opportunities/../notes` went out and a client collapsed it to `/v1/notes`.
+    for (provider, body) in [("lever", json!({"candidate_id": "..", "body": "x"})), ("recruitee", json!({"candidate_id": ".", "body": "x"}))] {
+        let input = crate::testing::input(crate::test_corpus::account(provider), "ats", "activities", "create", None, body, json!({}));
+        let r = run(input, &[]);
+        assert!(r.sent.is_empty(), "{provider}: {:?}", r.sent[0].url);
+        let err = r.out.unwrap().unwrap_err().to_json();
+        assert_eq!((err["statusCode"].as_u64(), err["details"][0]["field"].as_str()), (Some(400), Some("url")), "{err}");
+    }
+    let input = crate::testing::input(crate::test_corpus::account("greenhouse"), "ats", "interviews", "get", Some(".."), Value::Null, json!({}));
+    let err = run(input, &[]).out.unwrap().unwrap_err().to_json();
+    assert_eq!(err["details"][0]["field"], "id", "{err}");
+}
