@@ -317,14 +317,17 @@ impl Origin {
             if !h.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
                 return Err(bad("bad IPv6 address"));
             }
-            (h, after.strip_prefix(':'))
+            let port = if after.is_empty() { None } else { Some(after.strip_prefix(':').ok_or_else(|| bad("bad port"))?) };
+            (h, port)
         } else {
             match rest.rsplit_once(':') {
                 Some((h, p)) => (h, Some(p)),
                 None => (rest, None),
             }
         };
-        if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == ':') {
+        // A colon belongs only inside an IPv6 bracket: `evil.com:80:443` is not a host.
+        let v6 = rest.starts_with('[');
+        if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || (v6 && c == ':')) {
             return Err(bad("bad host"));
         }
         if let Some(p) = port {
@@ -449,7 +452,7 @@ mod tests {
     fn origin_accepts_only_scheme_host_port() {
         assert_eq!(Origin::parse("http://127.0.0.1:9999/", "base_url").unwrap().as_str(), "http://127.0.0.1:9999");
         assert_eq!(Origin::parse("https://[::1]:8080", "base_url").unwrap().host(), "::1");
-        for bad in ["ftp://x", "http://a/b", "http://user@evil.com", "http://a?x", "http://a:99999", "http://a b", "//x", "http://"] {
+        for bad in ["ftp://x", "http://a/b", "http://user@evil.com", "http://a?x", "http://a:99999", "http://a b", "//x", "http://", "http://evil.com:80:443", "http://[::1]x"] {
             assert!(Origin::parse(bad, "base_url").is_err(), "{bad}");
         }
     }

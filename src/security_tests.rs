@@ -369,3 +369,105 @@ fn dot_segment_ids_are_rejected_before_anything_is_sent() {
     let err = run(input, &[]).out.unwrap().unwrap_err().to_json();
     assert_eq!(err["details"][0]["field"], "id", "{err}");
 }
+
+/// Values that try to move a request to another host through account context.
+const HOSTILE_HOSTS: &[&str] = &[
+    "evil.com", "evil.com/x", "acme.evil.com", "https://evil.com", "//evil.com", "evil.com:8080", "acme/../../evil", "acme\r\nHost: evil.com",
+    "http://acme.my.salesforce.com", "https://evil.com/.salesforce.com", "https://evil.com#.salesforce.com", "https://evil.com?.salesforce.com",
+    "https://acme.my.salesforce.com@evil.com", "https://evil.com\\.salesforce.com", "https://evil.com%2F.salesforce.com", "https://evil.com:443.salesforce.com",
+    "https://evil.com:1@acme.my.salesforce.com", "https://acme.my.salesforce.com.evil.com", "https://evilsalesforce.com", "https://acme.my.salesforce.com.",
+    "https://evil.com:80:443", "https://acme.my.salesforce.com:443:evil.com", "https://www.zohoapis.eu.evil.com", "https://www.zohoapis.eu@evil.com",
+    "https://acme.pipedrive.com.evil.com", "https://acme.pipedrive.com:x@evil.com", "https://acme.crm.dynamics.com.evil.com", "https://x.dynamics.com@evil.com",
+    "https://[::1]", "https://127.0.0.1", "urn:li:organization:1/../../x", "sandbox", "mars", "eu/../../evil", "https://evil.com/crm/sales",
+    "evil.com/crm/sales", "https://evil.com.myfreshworks.com.evil.com", " acme", "ACME", "acme.", "-acme", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+];
+
+const CONTEXT_KEYS: &[&str] = &["company_id", "subdomain", "bundle_alias", "user_email", "user_id", "organization_urn", "region", "instance_url", "api_domain", "environment"];
+
+/// One seed per provider op.
+fn one_seed_per_op() -> Vec<&'static Seed> {
+    let mut seen = std::collections::HashSet::new();
+    seeds().iter().filter(|s| seen.insert((s.provider, s.model, s.resource, s.method))).collect()
+}
+
+fn provider_hosts(name: &str) -> &'static [&'static str] {
+    PROVIDERS.iter().find(|p| p.name == name).map(|p| p.hosts).unwrap_or(&[])
+}
+
+#[test]
+fn hostile_context_values_cannot_leave_the_provider_hosts() {
+    let mut failures = Vec::new();
+    let (mut accepted, mut rejected) = (0, 0);
+    for seed in one_seed_per_op() {
+        for key in CONTEXT_KEYS {
+            for value in HOSTILE_HOSTS.iter().map(|v| json!(v)).chain([json!(12345), json!(null), json!(["evil.com"]), json!({"host": "evil.com"})]) {
+                let mut s = seed.clone();
+                s.account["context"][*key] = value.clone();
+                let r = run(s.start_input(), &responses_of(seed));
+                if r.sent.is_empty() {
+                    rejected += 1;
+                    if let Some(Err(e)) = &r.out {
+                        if e.status() != 400 {
+                            failures.push(format!("{} context.{key}={value}: {}", seed.provider, e.to_json()));
+                        }
+                    }
+                    continue;
+                }
+                accepted += 1;
+                for req in &r.sent {
+                    let host = host_of(&req.url);
+                    if !host.as_deref().is_some_and(|h| host_allowed(h, provider_hosts(seed.provider))) {
+                        failures.push(format!("{} context.{key}={value}: request to {}", seed.provider, req.url));
+                    }
+                    if let Some(p) = url_problems(&req.url) {
+                        failures.push(format!("{} context.{key}={value}: {p}", seed.provider));
+                    }
+                    if req.headers.values().any(|v| v.contains(['\r', '\n', '\0'])) {
+                        failures.push(format!("{} context.{key}={value}: line break in a header", seed.provider));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("hostile context: {accepted} runs sent requests (all on provider hosts), {rejected} rejected");
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn base_url_names_only_an_origin() {
+    let hostile = [
+        "https://good.example@evil.com", "https://evil.com/path", "https://evil.com?x=1", "https://evil.com#x", "https://evil.com\\@good.example",
+        "javascript:alert(1)", "file:///etc/passwd", "https://evil.com:0", "https://evil.com:99999", "https://evil.com:80:443", "https://evil.com:x", "https:evil.com",
+        "https://evil.com\r\nX: 1", " https://evil.com", "https://", "https://[::1", "https://[evil.com]", "ftp://evil.com", "https://ev il.com", "https://evil.com%2F@x",
+    ];
+    // An override that is an origin is honoured exactly (that is what it is for).
+    let origins = ["https://evil.com/", "http://127.0.0.1:8080", "https://[::1]:8443", "https://Proxy.Example.COM"];
+    let mut failures = Vec::new();
+    for seed in one_seed_per_op() {
+        for raw in hostile.iter().chain(&origins) {
+            let mut s = seed.clone();
+            s.account["base_url"] = json!(raw);
+            let r = run(s.start_input(), &responses_of(seed));
+            match crate::http::Origin::parse(raw, "account.base_url") {
+                Err(_) => {
+                    let field = r.out.as_ref().and_then(|o| o.as_ref().err()).map(|e| e.to_json()["details"][0]["field"].clone());
+                    if !r.sent.is_empty() || field != Some(json!("account.base_url")) {
+                        failures.push(format!("{} base_url {raw:?}: not rejected ({} sent, field {field:?})", seed.provider, r.sent.len()));
+                    }
+                }
+                Ok(origin) => {
+                    for req in &r.sent {
+                        if origin_of(&req.url) != origin.as_str() || url_problems(&req.url).is_some() || !req.url[origin.as_str().len()..].starts_with('/') {
+                            failures.push(format!("{} base_url {raw:?}: request to {}", seed.provider, req.url));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    // The malformed authorities above are all refused.
+    for raw in hostile {
+        assert!(crate::http::Origin::parse(raw, "account.base_url").is_err(), "{raw:?} accepted");
+    }
+}
