@@ -216,6 +216,7 @@ impl Operation {
     }
 
     fn start_inner(input: StartInput, redactor: Redactor, now_ms: u64) -> Result<(Operation, Step)> {
+        input.account.check()?;
         let prepared = prepare(&input.account.provider, &input.model, &input.resource, &input.method, input.id.as_deref(), &input.body, &input.query)?;
         let Prepared { provider, op, fields, remote_data, query, warnings } = prepared;
         let origin = input.account.origin(&(provider.origin)(&input.account)?)?;

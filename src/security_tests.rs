@@ -471,3 +471,91 @@ fn base_url_names_only_an_origin() {
         assert!(crate::http::Origin::parse(raw, "account.base_url").is_err(), "{raw:?} accepted");
     }
 }
+
+fn header_problem(req: &HttpRequest) -> Option<String> {
+    req.headers.iter().find(|(k, v)| k.contains(['\r', '\n', '\0', ':']) || v.contains(['\r', '\n', '\0'])).map(|(k, v)| format!("header {k:?}: {v:?}"))
+}
+
+const LINE_BREAKS: &[&str] = &["tok\r\nX-Evil: 1", "tok\nX-Evil: 1", "tok\rX", "tok\0X"];
+
+#[test]
+fn line_breaks_never_reach_a_header() {
+    let mut failures = Vec::new();
+    let mut blocked = 0;
+    for seed in one_seed_per_op() {
+        // Credentials and context values: one at a time. When the plain value is
+        // used in a header, the value with a line break must stop the request.
+        let mut slots: Vec<(&str, String)> = seed.account["credentials"].as_object().into_iter().flatten().map(|(k, _)| ("credentials", k.clone())).collect();
+        slots.extend(seed.account["context"].as_object().into_iter().flatten().map(|(k, _)| ("context", k.clone())));
+        for (section, key) in &slots {
+            let mut plain = seed.clone();
+            plain.account[*section][key.as_str()] = json!("cwMARKER7777");
+            let base = run(plain.start_input(), &responses_of(seed));
+            let in_header = base.sent.iter().any(|r| r.headers.values().any(|v| v.contains("cwMARKER7777") || v.contains(&crate::account::basic("cwMARKER7777", "")[6..])));
+            for bad in LINE_BREAKS {
+                let mut s = seed.clone();
+                s.account[*section][key.as_str()] = json!(bad);
+                let r = run(s.start_input(), &responses_of(seed));
+                for req in &r.sent {
+                    if let Some(p) = header_problem(req).or_else(|| url_problems(&req.url)) {
+                        failures.push(format!("{} {section}.{key}={bad:?}: {p}", seed.provider));
+                    }
+                }
+                if in_header {
+                    blocked += 1;
+                    let status = r.out.as_ref().and_then(|o| o.as_ref().err()).map(Error::status);
+                    if !r.sent.is_empty() || status != Some(400) {
+                        failures.push(format!("{} {section}.{key}={bad:?}: {} request(s) sent, status {status:?}", seed.provider, r.sent.len()));
+                    }
+                }
+            }
+        }
+        // Query values and every body string at once.
+        for bad in LINE_BREAKS {
+            let mut s = seed.clone();
+            s.query["idempotency_key"] = json!(bad);
+            s.query["remote_query"] = json!({ *bad: bad });
+            fn poison(v: &mut Value, bad: &str) {
+                match v {
+                    Value::String(x) => x.push_str(bad),
+                    Value::Array(a) => a.iter_mut().for_each(|x| poison(x, bad)),
+                    Value::Object(m) => m.values_mut().for_each(|x| poison(x, bad)),
+                    _ => {}
+                }
+            }
+            poison(&mut s.body, bad);
+            let r = run(s.start_input(), &responses_of(seed));
+            for req in &r.sent {
+                if let Some(p) = header_problem(req).or_else(|| url_problems(&req.url)) {
+                    failures.push(format!("{} query/body {bad:?}: {p}", seed.provider));
+                }
+            }
+        }
+    }
+    eprintln!("line breaks: {blocked} header-bound values blocked before sending");
+    assert!(blocked > 100, "only {blocked} credential/context values reached a header");
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+}
+
+fn sync_input(token: &str, urn: &str) -> crate::sync::SyncInput {
+    serde_json::from_value(json!({
+        "account": {"id": "acc", "provider": "linkedin", "credentials": {"access_token": token}, "context": {"organization_urn": urn}},
+        "model": "ats", "resource": "activities",
+        "records": [{"application_id": "app/../1?x#y", "id": "n1", "body": "hi", "author": {"first_name": "A", "last_name": "B"}}],
+    }))
+    .unwrap()
+}
+
+#[test]
+fn sync_refuses_line_breaks_and_keeps_ids_in_one_segment() {
+    for bad in LINE_BREAKS {
+        let err = crate::sync::SyncOperation::start(sync_input(bad, "urn:li:organization:1"), T0).err().map(|e| e.to_json());
+        assert_eq!(err.as_ref().map(|e| e["statusCode"].clone()), Some(json!(400)), "{bad:?}: {err:?}");
+        assert!(!err.unwrap().to_string().contains("X-Evil"), "the credential is echoed");
+    }
+    let (_, step) = crate::sync::SyncOperation::start(sync_input("tok-123456", "urn:li:organization:1"), T0).unwrap();
+    let Step::Send(req) = step else { panic!("expected a send") };
+    assert_eq!(origin_of(&req.url), "https://api.linkedin.com");
+    assert!(url_problems(&req.url).is_none(), "{}", req.url);
+    assert!(req.url.contains("atsJobApplicationId=app%2F..%2F1%3Fx%23y&"), "{}", req.url);
+}

@@ -202,6 +202,7 @@ impl SyncOperation {
             _ => Budget::new(limits, now_ms),
         };
         // Account problems (token, organization) fail the whole sync up front.
+        input.account.check()?;
         let origin = input.account.origin(&(def.provider.origin)(&input.account)?)?;
         (def.provider.auth)(&input.account, HttpRequest::new(crate::http::Method::Get, String::new()))?;
         (def.check_account)(&input.account)?;
@@ -276,6 +277,7 @@ impl SyncOperation {
         let entries: Vec<(&str, &Value)> = batch.items.iter().map(|&i| (self.items[i].key.as_str(), &self.items[i].entity)).collect();
         let empty = Map::new();
         let req = (self.def.build)(&self.ctx(&empty, now_ms), &batch.group, &entries)?;
+        crate::operation::check_request(&req)?;
         batch.attempts += 1;
         for &i in &batch.items {
             self.item_attempts[i] += 1;
