@@ -266,6 +266,27 @@ impl Redactor {
             self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         }
     }
+    /// Learns the credential values a request actually carries: its sensitive
+    /// headers as sent and their token part (`Basic base64(user:key)` is not derivable
+    /// from the key alone), and sensitive query values, so a provider that echoes
+    /// them cannot leak them through `remote_data` or an error.
+    pub fn learn(&mut self, req: &HttpRequest) {
+        for name in &req.sensitive {
+            if let Some(v) = req.headers.get(name) {
+                self.add(v.clone());
+                if let Some((_, token)) = v.split_once(' ') {
+                    self.add(token.trim().to_string());
+                }
+            }
+        }
+        if let Some((_, query)) = req.url.split_once('?') {
+            for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+                if req.sensitive.iter().any(|s| *s == k) {
+                    self.add(v.into_owned());
+                }
+            }
+        }
+    }
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
     }

@@ -390,6 +390,7 @@ impl Operation {
         match next? {
             Next::Send(req) => {
                 check_request(&req)?;
+                self.redactor.learn(&req);
                 self.in_flight = Some(req.clone());
                 self.attempts = 1;
                 self.pending = Pending::Response;

@@ -559,3 +559,147 @@ fn sync_refuses_line_breaks_and_keeps_ids_in_one_segment() {
     assert!(url_problems(&req.url).is_none(), "{}", req.url);
     assert!(req.url.contains("atsJobApplicationId=app%2F..%2F1%3Fx%23y&"), "{}", req.url);
 }
+
+/// The seed with each credential replaced by a distinctive secret.
+fn with_secrets(seed: &Seed) -> (Seed, Vec<String>) {
+    let mut s = seed.clone();
+    let mut secrets = Vec::new();
+    if let Some(creds) = s.account["credentials"].as_object_mut() {
+        for (k, v) in creds.iter_mut() {
+            let secret = format!("Sx-{k}-q7Z9/v+P=");
+            *v = json!(secret);
+            secrets.push(secret);
+        }
+    }
+    (s, secrets)
+}
+
+/// Every form a secret takes on the wire: raw, percent-encoded, and the auth
+/// header as sent (and its token part: Basic-encoded pairs, `Token token=…`).
+fn secret_forms(secrets: &[String], sent: &[HttpRequest]) -> Vec<String> {
+    let mut forms: Vec<String> = secrets.to_vec();
+    for s in secrets {
+        forms.push(crate::http::segment(s));
+    }
+    for req in sent {
+        for name in &req.sensitive {
+            if let Some(v) = req.headers.get(name) {
+                forms.push(v.clone());
+                if let Some((_, token)) = v.split_once(' ') {
+                    forms.push(token.to_string());
+                }
+            }
+        }
+    }
+    forms.retain(|f| f.len() >= 8);
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+fn leaks<'a>(text: &str, forms: &'a [String]) -> Option<&'a String> {
+    forms.iter().find(|f| text.contains(f.as_str()))
+}
+
+/// Adds `echo` to every object of a JSON body (and appends to a text body).
+fn echo(body: &str, with: &str) -> String {
+    fn add(v: &mut Value, with: &str) {
+        match v {
+            Value::Object(m) => {
+                m.values_mut().for_each(|x| add(x, with));
+                m.insert("echo".into(), json!(with));
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| add(x, with)),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<Value>(body) {
+        Ok(mut v) => {
+            add(&mut v, with);
+            v.to_string()
+        }
+        Err(_) => format!("{body} {with}"),
+    }
+}
+
+#[test]
+fn credentials_never_appear_in_plans_results_remote_data_or_errors() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for seed in seeds() {
+        let (s, secrets) = with_secrets(seed);
+        if secrets.is_empty() {
+            continue;
+        }
+        let plain = run(s.start_input(), &responses_of(seed));
+        let forms = secret_forms(&secrets, &plain.sent);
+        let said = forms.join(" ");
+        let name = format!("{} {}/{} {}", seed.provider, seed.model, seed.resource, seed.method);
+        // plan output
+        match crate::api::plan(s.input(), T0) {
+            Ok(v) => {
+                if let Some(f) = leaks(&v.to_string(), &forms) {
+                    failures.push(format!("{name}: plan shows {f:?}"));
+                }
+            }
+            Err(e) => failures.push(format!("{name}: plan failed: {}", e.to_json())),
+        }
+        // The provider echoes every secret form in each response, in every object.
+        let echoed: Vec<HttpResponse> = responses_of(seed).into_iter().map(|r| HttpResponse { body: echo(&r.body, &said), ..r }).collect();
+        let r = run(s.start_input(), &echoed);
+        let out = match &r.out {
+            Some(Ok(v)) => v.to_string(),
+            Some(Err(e)) => e.to_json().to_string(),
+            None => String::new(),
+        };
+        if let Some(f) = leaks(&out, &forms) {
+            failures.push(format!("{name}: echoed response leaks {f:?} into {out}"));
+        }
+        // Error answers that quote the secret, as text and as JSON.
+        for status in [400u16, 401, 403, 404, 409, 422, 500, 503] {
+            for body in [json!({"message": format!("invalid key {said}"), "error": {"message": said, "details": [said]}}).to_string(), format!("Unauthorized: {said}")] {
+                let failing = vec![HttpResponse::new(status, body.clone()).with_header("www-authenticate", &said); 8];
+                let mut responses = responses_of(seed);
+                for (i, resp) in failing.into_iter().enumerate().take(responses.len()) {
+                    // Fail each step in turn, so later steps of chains are covered too.
+                    let mut rs = responses.clone();
+                    rs[i] = resp;
+                    rs.truncate(i + 1);
+                    rs.extend(vec![HttpResponse::new(status, body.clone()); 6]);
+                    let r = run(s.start_input(), &rs);
+                    let text = match &r.out {
+                        Some(Ok(v)) => v.to_string(),
+                        Some(Err(e)) => e.to_json().to_string(),
+                        None => String::new(),
+                    };
+                    if let Some(f) = leaks(&text, &forms) {
+                        failures.push(format!("{name}: HTTP {status} at step {i} leaks {f:?}"));
+                    }
+                    checked += 1;
+                }
+                responses.clear();
+            }
+        }
+        // A transport error whose message quotes the secret.
+        if let Ok((mut op, Step::Send(_))) = Operation::start(s.start_input(), T0) {
+            let mut step = op.handle_transport_error(&format!("connect failed: {said}"), T0);
+            for _ in 0..10 {
+                step = match step {
+                    Ok(Step::Wait { until_ms, .. }) => op.resume(until_ms).and_then(|_| op.handle_transport_error(&format!("reset {said}"), until_ms)),
+                    other => other,
+                };
+            }
+            let text = match step {
+                Ok(s) => format!("{s:?}"),
+                Err(e) => e.to_json().to_string(),
+            };
+            if let Some(f) = leaks(&text, &forms) {
+                failures.push(format!("{name}: transport error leaks {f:?}"));
+            }
+        }
+    }
+    eprintln!("secrets: {checked} failing exchanges checked");
+    failures.sort();
+    failures.dedup();
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.iter().take(60).cloned().collect::<Vec<_>>().join("\n"));
+}

@@ -278,6 +278,7 @@ impl SyncOperation {
         let empty = Map::new();
         let req = (self.def.build)(&self.ctx(&empty, now_ms), &batch.group, &entries)?;
         crate::operation::check_request(&req)?;
+        self.redactor.learn(&req);
         batch.attempts += 1;
         for &i in &batch.items {
             self.item_attempts[i] += 1;
