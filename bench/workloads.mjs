@@ -64,6 +64,65 @@ const GREENHOUSE_JSONATA = `(
   }]
 )`;
 
+export function hubspotCallsPage(count, seed = 11) {
+  const example = fixture('hubspot/doc.calls.post.request.json');
+  const envelope = fixture('hubspot/doc.object.post.response.json');
+  const rand = rng(seed);
+  const directions = ['INBOUND', 'OUTBOUND'];
+  const results = [];
+  for (let i = 0; i < count; i++) {
+    const t = Date.UTC(2024, 0, 1) + Math.floor(rand() * 3e10);
+    results.push({
+      id: String(70_000_000 + i),
+      properties: {
+        ...example.properties,
+        hs_timestamp: iso(t),
+        hs_call_title: `Call ${i}`,
+        hs_call_body: `Discussed renewal, item ${i}`,
+        hs_call_direction: directions[i % 2],
+        hs_call_duration: String(Math.floor(rand() * 3_600_000)),
+        hubspot_owner_id: String(11_349_275_740 + (i % 50)),
+        hs_createdate: iso(t),
+        hs_lastmodifieddate: iso(t + 60_000),
+      },
+      createdAt: iso(t),
+      updatedAt: iso(t + 60_000),
+      archived: envelope.archived,
+    });
+  }
+  return { results, paging: { next: { after: String(count), link: `https://api.hubapi.com/crm/v3/objects/calls?after=${count}` } } };
+}
+
+// HubSpot call → unified engagement, as crosswalk maps it (typed id, ms → s).
+const HUBSPOT_JSONATA = `(
+  $t := function($v) { $v ? $fromMillis($toMillis($v)) : null };
+  $dir := {"INBOUND": "inbound", "OUTBOUND": "outbound"};
+  [results.(
+    $p := properties;
+    $d := $lookup($dir, $p.hs_call_direction);
+    {
+      "id": "call:" & id,
+      "engagement_type": "call",
+      "subject": $p.hs_call_title ? $p.hs_call_title : null,
+      "content": $p.hs_call_body ? $p.hs_call_body : null,
+      "owner": $p.hubspot_owner_id ? {"id": $p.hubspot_owner_id} : null,
+      "contacts": [],
+      "account": null,
+      "opportunity": null,
+      "direction": $d,
+      "duration": $p.hs_call_duration ? $round($number($p.hs_call_duration) / 1000) : null,
+      "phone_numbers": [{"number": $d = "inbound" ? $p.hs_call_from_number : $p.hs_call_to_number}],
+      "status": null,
+      "start_time": $t($p.hs_timestamp),
+      "end_time": null,
+      "internal_notes": null,
+      "created_at": $t(createdAt),
+      "updated_at": $t(updatedAt),
+      "remote_data": $
+    }
+  )]
+)`;
+
 const LEVER_JSONATA = `{
   "method": "POST",
   "url": "https://api.lever.co/v1/opportunities/" & $encodeUrlComponent(candidate_id) & "/notes",
@@ -103,6 +162,24 @@ export function WORKLOADS() {
           assert.equal(ours[i].status, theirs[i].status);
           assert.equal(Date.parse(ours[i].start_at), Date.parse(theirs[i].start_at));
           assert.deepEqual(ours[i].interviewers.map((u) => u.id), theirs[i].interviewers.map((u) => u.id));
+        }
+      },
+    },
+    {
+      name: 'map HubSpot calls page → unified engagements',
+      kind: 'map',
+      count: 10_000,
+      pageText: JSON.stringify(hubspotCallsPage(10_000)),
+      listInput: { account: { provider: 'hubspot', credentials: { access_token: 'bench-token' } }, model: 'crm', resource: 'engagements', method: 'list', query: { engagement_type: 'call', limit: 100 } },
+      jsonata: HUBSPOT_JSONATA,
+      check(ours, theirs) {
+        assert.equal(ours.length, 10_000);
+        assert.equal(theirs.length, 10_000);
+        for (const i of [0, 1, 9999]) {
+          assert.equal(ours[i].id, theirs[i].id);
+          assert.equal(ours[i].direction, theirs[i].direction);
+          assert.equal(ours[i].duration, theirs[i].duration);
+          assert.equal(Date.parse(ours[i].start_time), Date.parse(theirs[i].start_time));
         }
       },
     },

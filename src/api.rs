@@ -76,7 +76,17 @@ pub fn step_json(op: Option<&Operation>, step: Result<Step, Error>) -> String {
             format!("{{\"send\":{v}}}")
         }
         Ok(Step::Wait { until_ms, reason }) => json!({ "wait": { "until_ms": until_ms, "reason": reason } }).to_string(),
-        Ok(Step::Done(v)) => format!("{{\"done\":{}}}", serde_json::to_string(&v).unwrap_or_else(|_| "null".into())),
+        Ok(Step::Done(v)) => {
+            // Written straight into one buffer: a page can be megabytes.
+            let mut out = Vec::with_capacity(4096);
+            out.extend_from_slice(b"{\"done\":");
+            if serde_json::to_writer(&mut out, &v).is_err() {
+                out.truncate(8);
+                out.extend_from_slice(b"null");
+            }
+            out.push(b'}');
+            String::from_utf8(out).unwrap_or_default()
+        }
         Err(e) => format!("{{\"error\":{}}}", e.to_json()),
     }
 }

@@ -18,7 +18,9 @@ pub fn datetime_problem(s: &str) -> &'static str {
         return "";
     }
     let has_time = s.contains('T') || s.contains(' ');
-    let looks_offsetless = has_time && !s.ends_with('Z') && !s.ends_with('z') && !s[s.len().saturating_sub(6)..].contains(['+', '-']);
+    // The last six characters (not bytes: input may be any unicode) hold an offset if there is one.
+    let tail: String = s.chars().rev().take(6).collect();
+    let looks_offsetless = has_time && !s.ends_with('Z') && !s.ends_with('z') && !tail.contains(['+', '-']);
     if looks_offsetless {
         "must be an ISO 8601 date-time with a timezone, e.g. 2024-06-15T10:00:00Z (no offset given)"
     } else {
@@ -30,11 +32,28 @@ pub fn epoch_ms(dt: OffsetDateTime) -> i64 {
     (dt.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-/// RFC 3339 in UTC (`…Z`), milliseconds only when non-zero.
+/// RFC 3339 in UTC (`…Z`), with exactly three fraction digits when the
+/// milliseconds are non-zero (`2024-06-15T10:00:00Z`, `2024-06-15T10:00:00.330Z`).
+/// Written by hand: one shape everywhere, and cheaper than a format description
+/// on the per-record hot path.
 pub fn iso_utc(dt: OffsetDateTime) -> String {
     let dt = dt.to_offset(UtcOffset::UTC);
-    let dt = dt.replace_nanosecond(dt.millisecond() as u32 * 1_000_000).unwrap_or(dt);
-    dt.format(&Rfc3339).unwrap_or_default()
+    let (date, time) = (dt.date(), dt.time());
+    let mut out = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        date.year(),
+        date.month() as u8,
+        date.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    );
+    let ms = time.millisecond();
+    if ms != 0 {
+        out.push_str(&format!(".{ms:03}"));
+    }
+    out.push('Z');
+    out
 }
 
 pub fn iso_from_epoch_ms(ms: i64) -> Option<String> {
@@ -201,6 +220,9 @@ mod tests {
         let with_ms = parse_datetime("2026-05-28T21:07:04.042Z").unwrap();
         assert_eq!(iso_utc(with_ms), "2026-05-28T21:07:04.042Z");
         assert_eq!(iso_utc(parse_datetime("2024-06-15T12:00:00+02:00").unwrap()), "2024-06-15T10:00:00Z");
+        assert_eq!(iso_utc(parse_datetime("2024-06-15T10:00:00.33Z").unwrap()), "2024-06-15T10:00:00.330Z");
+        assert_eq!(iso_utc(parse_datetime("2024-06-15T10:00:00.5+00:00").unwrap()), "2024-06-15T10:00:00.500Z");
+        assert_eq!(iso_from_epoch_ms(-1).unwrap(), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]
@@ -212,6 +234,8 @@ mod tests {
         assert!(to_iso(&json!("yesterday")).is_none());
         assert!(parse_datetime("2024-06-15T10:00:00").is_none());
         assert!(datetime_problem("2024-06-15T10:00:00").contains("no offset"));
+        // Found by the property test: a multi-byte character near the end must not panic.
+        assert!(!datetime_problem("T ééééé").is_empty());
     }
 
     #[test]

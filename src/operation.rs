@@ -465,13 +465,17 @@ impl Operation {
         self.pending = if self.paging.next.is_some() { Pending::NextPage } else { Pending::Finished };
         let count = records.len();
         let result = self.key_by(records, &mut page_warnings);
-        let mut page = json!({ "result": result, "next_cursor": next_cursor, "result_count": count });
+        // Built by moving the records in: `json!` would deep-copy them through serde.
+        let mut page = Map::new();
+        page.insert("result".into(), result);
+        page.insert("next_cursor".into(), next_cursor);
+        page.insert("result_count".into(), Value::from(count));
         let mut all_warnings = std::mem::take(&mut self.warnings);
         all_warnings.extend(page_warnings);
         if !all_warnings.is_empty() {
-            page["warnings"] = serde_json::to_value(&all_warnings).unwrap_or_default();
+            page.insert("warnings".into(), serde_json::to_value(&all_warnings).unwrap_or_default());
         }
-        Ok(Step::Done(page))
+        Ok(Step::Done(Value::Object(page)))
     }
 
     fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>) -> (Vec<Value>, Vec<Warning>) {

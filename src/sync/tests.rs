@@ -221,7 +221,7 @@ fn a_429_longer_than_the_callers_limit_stops_with_retry_at() {
     });
     assert_eq!(seen.len(), 2);
     let retry_at = T0 + 10 + 10 + 3_600_000;
-    assert_eq!(report["stopped"], json!({"reason": "budget_exhausted", "window": "provider_429", "retry_at_ms": retry_at, "retry_at": "2026-01-01T01:00:00.02Z"}));
+    assert_eq!(report["stopped"], json!({"reason": "budget_exhausted", "window": "provider_429", "retry_at_ms": retry_at, "retry_at": "2026-01-01T01:00:00.020Z"}));
     assert_eq!(indexes(&report, "synced"), (0..100).collect::<Vec<_>>());
     assert_eq!(indexes(&report, "not_sent"), (100..150).collect::<Vec<_>>());
     assert_eq!(report["not_sent"][0]["reason"], "budget_exhausted");

@@ -48,7 +48,7 @@ fn optional_fields_offsets_and_remote_data() {
     assert_eq!(sent[0].body_json().unwrap(), &json!({"entities": {"N": {"note": "x", "atsCreatedAt": 1484864187500i64, "extra": 1}}}));
     let out = out.unwrap();
     assert_eq!(out["actor"], Value::Null);
-    assert_eq!(out["created_at"], "2017-01-19T22:16:27.5Z");
+    assert_eq!(out["created_at"], "2017-01-19T22:16:27.500Z");
 }
 
 #[test]
