@@ -67,6 +67,8 @@ pub(crate) struct Prepared {
 
 /// Validation shared by `start`, `plan` and `validate`: all problems at once.
 pub(crate) fn prepare(provider: &str, model: &str, resource: &str, method: &str, id: Option<&str>, body: &Value, query: &Value) -> Result<Prepared> {
+    crate::api::check_value(body, "body")?;
+    crate::api::check_value(query, "query")?;
     let p = providers::find(provider).ok_or_else(|| Error::UnknownProvider { provider: provider.to_string() })?;
     let unsupported = || Error::UnsupportedOperation {
         provider: provider.to_string(),

@@ -703,3 +703,94 @@ fn credentials_never_appear_in_plans_results_remote_data_or_errors() {
     failures.dedup();
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.iter().take(60).cloned().collect::<Vec<_>>().join("\n"));
 }
+
+fn deep(levels: usize) -> Value {
+    let mut v = json!("leaf");
+    for i in 0..levels {
+        v = if i % 2 == 0 { json!([v]) } else { json!({ "k": v }) };
+    }
+    v
+}
+
+fn deep_text(levels: usize) -> String {
+    "[".repeat(levels) + &"]".repeat(levels)
+}
+
+/// Puts `value` under the op's `remote_data` (writes) or `remote_query` (reads).
+fn with_value(seed: &Seed, value: &Value) -> (Seed, &'static str, &'static str) {
+    // Where any JSON is accepted, so only the size/depth limit can refuse it.
+    let mut s = seed.clone();
+    if seed.method == "create" {
+        s.body["remote_data"] = json!({ "x": value });
+        (s, "body", "remote_data")
+    } else {
+        s.query["remote_query"] = json!({ "x": value });
+        (s, "query", "remote_query")
+    }
+}
+
+fn assert_refused(seed: &Seed, value: &Value, raw: &str, status: u16) {
+    let name = format!("{} {}/{} {}", seed.provider, seed.model, seed.resource, seed.method);
+    let (s, field, slot) = with_value(seed, value);
+    // The core entry (a value built in memory), plan, validate, and JSON text.
+    let started = Operation::start(s.start_input(), T0).err().map(|e| e.to_json());
+    assert_eq!(started.as_ref().map(|e| e["statusCode"].clone()), Some(json!(status)), "{name}: {started:?}");
+    assert_eq!(crate::api::plan(s.input(), T0).err().map(|e| e.status()), Some(status), "{name} plan");
+    let v = crate::api::validate(&json!({"provider": seed.provider, "model": seed.model, "resource": seed.resource, "method": seed.method, "body": s.body, "query": s.query}));
+    assert_eq!(v["valid"], false, "{name} validate");
+    let err = crate::api::parse_input(&s_with_raw(seed, field, slot, raw)).unwrap_err();
+    assert_eq!(err.status(), status, "{name} parse_input");
+}
+
+#[test]
+fn deep_inputs_fail_cleanly_for_every_op() {
+    let value = deep(1000);
+    for seed in one_seed_per_op() {
+        assert_refused(seed, &value, &deep_text(1000), 400);
+    }
+    let mut input = sync_input("tok-123456", "urn:li:organization:1");
+    input.records = json!([deep(1000)]);
+    assert_eq!(crate::sync::SyncOperation::start(input, T0).err().map(|e| e.status()), Some(400));
+}
+
+#[test]
+fn ten_megabyte_inputs_fail_cleanly() {
+    // The limit sits in the validation every op shares; one op per resource
+    // (10 MB copies are slow in debug builds).
+    let ten_mb = "x".repeat(10 * 1024 * 1024);
+    let value = json!(ten_mb);
+    let raw = format!("\"{ten_mb}\"");
+    let mut seen = std::collections::HashSet::new();
+    for seed in one_seed_per_op().into_iter().filter(|s| s.provider == "sandbox" && seen.insert((s.model, s.resource))) {
+        assert_refused(seed, &value, &raw, 413);
+    }
+    assert_eq!(seen.len(), 3);
+    let mut input = sync_input("tok-123456", "urn:li:organization:1");
+    input.records = json!([{ "body": ten_mb }]);
+    assert_eq!(crate::sync::SyncOperation::start(input, T0).err().map(|e| e.status()), Some(413));
+}
+
+/// The seed's input as JSON text with `raw` spliced in at `field.slot`.
+fn s_with_raw(seed: &Seed, field: &str, slot: &str, raw: &str) -> String {
+    let mut input = seed.input();
+    if !input[field].is_object() {
+        input[field] = json!({});
+    }
+    input[field][slot] = json!({"x": "@@RAW@@"});
+    input.to_string().replace("\"@@RAW@@\"", raw)
+}
+
+#[test]
+fn huge_and_deep_provider_responses_fail_cleanly() {
+    let huge = format!("{{\"data\":\"{}\"}}", "y".repeat(10 * 1024 * 1024));
+    for seed in one_seed_per_op() {
+        let bodies = if seed.provider == "sandbox" { vec![deep_text(1000), huge.clone(), "[".repeat(100_000)] } else { vec![deep_text(1000), "[".repeat(100_000)] };
+        for body in bodies {
+            let r = run(seed.start_input(), &vec![HttpResponse::new(200, body); 4]);
+            if let Some(Err(e)) = &r.out {
+                let j = e.to_json();
+                assert!((400..600).contains(&j["statusCode"].as_u64().unwrap_or(0)), "{j}");
+            }
+        }
+    }
+}

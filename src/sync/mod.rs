@@ -187,6 +187,8 @@ impl SyncOperation {
             resource: input.resource.clone(),
             method: "sync".into(),
         })?;
+        crate::api::check_value(&input.records, "records")?;
+        crate::api::check_value(&input.query, "query")?;
         let query = UnifiedQuery::from_json(&input.query)?;
         if let Some(key) = query.filters.keys().next() {
             return Err(Error::one_issue(Some(def.provider.name), Issue::new(format!("query.{key}"), IssueCode::UnknownField, "is not a query parameter of a sync")));
