@@ -472,7 +472,7 @@ fn base_url_names_only_an_origin() {
     }
 }
 
-fn header_problem(req: &HttpRequest) -> Option<String> {
+pub fn header_problem_of(req: &HttpRequest) -> Option<String> {
     req.headers.iter().find(|(k, v)| k.contains(['\r', '\n', '\0', ':']) || v.contains(['\r', '\n', '\0'])).map(|(k, v)| format!("header {k:?}: {v:?}"))
 }
 
@@ -497,7 +497,7 @@ fn line_breaks_never_reach_a_header() {
                 s.account[*section][key.as_str()] = json!(bad);
                 let r = run(s.start_input(), &responses_of(seed));
                 for req in &r.sent {
-                    if let Some(p) = header_problem(req).or_else(|| url_problems(&req.url)) {
+                    if let Some(p) = header_problem_of(req).or_else(|| url_problems(&req.url)) {
                         failures.push(format!("{} {section}.{key}={bad:?}: {p}", seed.provider));
                     }
                 }
@@ -526,7 +526,7 @@ fn line_breaks_never_reach_a_header() {
             poison(&mut s.body, bad);
             let r = run(s.start_input(), &responses_of(seed));
             for req in &r.sent {
-                if let Some(p) = header_problem(req).or_else(|| url_problems(&req.url)) {
+                if let Some(p) = header_problem_of(req).or_else(|| url_problems(&req.url)) {
                     failures.push(format!("{} query/body {bad:?}: {p}", seed.provider));
                 }
             }

@@ -225,3 +225,36 @@ fn every_op_has_a_seed() {
     assert!(missing.is_empty(), "no accepted input for: {missing:#?}");
 }
 
+
+/// Every documented or recorded response body in a provider's fixture folder
+/// (`*response*.json`), for tests that answer requests with realistic bodies.
+pub fn provider_responses(provider: &str) -> &'static [String] {
+    static ALL: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut out = Vec::new();
+        for dir in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let name = dir.file_name().to_string_lossy().into_owned();
+            let mut files: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().map(|e| e.path()).collect();
+            files.sort();
+            for f in files {
+                let file = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                if file.contains("response") && file.ends_with(".json") {
+                    if let Ok(text) = std::fs::read_to_string(&f) {
+                        out.push((name.clone(), text));
+                    }
+                }
+            }
+        }
+        out
+    });
+    static BY: OnceLock<std::collections::HashMap<String, Vec<String>>> = OnceLock::new();
+    let by = BY.get_or_init(|| {
+        let mut m: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for (p, t) in all {
+            m.entry(p.clone()).or_default().push(t.clone());
+        }
+        m
+    });
+    by.get(provider).map(Vec::as_slice).unwrap_or(&[])
+}
