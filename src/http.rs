@@ -266,24 +266,21 @@ impl Redactor {
             self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         }
     }
-    /// Learns the credential values a request actually carries: its sensitive
-    /// headers as sent and their token part (`Basic base64(user:key)` is not derivable
-    /// from the key alone), and sensitive query values, so a provider that echoes
-    /// them cannot leak them through `remote_data` or an error.
+    /// Learns the credential values a request actually carries: each sensitive
+    /// header as sent and its token part, when they hold or encode a known
+    /// credential (`Basic base64(user:key)` is not derivable from the key alone),
+    /// so a provider that echoes the header cannot leak it through `remote_data`
+    /// or an error. Values that hold no credential (the sandbox's default token)
+    /// are left alone.
     pub fn learn(&mut self, req: &HttpRequest) {
+        use base64::Engine;
         for name in &req.sensitive {
-            if let Some(v) = req.headers.get(name) {
-                self.add(v.clone());
-                if let Some((_, token)) = v.split_once(' ') {
-                    self.add(token.trim().to_string());
-                }
-            }
-        }
-        if let Some((_, query)) = req.url.split_once('?') {
-            for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-                if req.sensitive.iter().any(|s| *s == k) {
-                    self.add(v.into_owned());
-                }
+            let Some(value) = req.headers.get(name) else { continue };
+            let token = value.split_once(' ').map_or(value.as_str(), |(_, t)| t.trim());
+            let decoded = base64::engine::general_purpose::STANDARD.decode(token).ok().and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+            if self.contains_secret(value) || self.contains_secret(&decoded) {
+                self.add(value.clone());
+                self.add(token.to_string());
             }
         }
     }

@@ -794,3 +794,15 @@ fn huge_and_deep_provider_responses_fail_cleanly() {
         }
     }
 }
+
+#[test]
+fn learned_secrets_are_only_credentials() {
+    // Regression: the sandbox's default `Bearer sandbox` token was learned as a
+    // secret, so "sandbox" was redacted out of URLs and results.
+    let input = crate::testing::input(json!({"provider": "sandbox", "credentials": {"access_token": "TOK-cw-0c44e2"}}), "ats", "activities", "create", None, json!({"candidate_id": "c1", "body": "x"}), json!({}));
+    let plan = crate::api::plan(serde_json::to_value(json!({"account": {"provider": "sandbox", "credentials": {"access_token": "TOK-cw-0c44e2"}}, "model": "ats", "resource": "activities", "method": "create", "body": {"candidate_id": "c1", "body": "x"}})).unwrap(), T0).unwrap();
+    assert_eq!(plan["requests"][0]["url"], "https://sandbox.crosswalk.invalid/v1/candidates/c1/notes");
+    let reply = HttpResponse::new(201, json!({"data": {"id": "n1", "text": "x", "author": {"email": "riley@sandbox.example"}}}).to_string());
+    let out = run(input, &[reply]).out.unwrap().unwrap();
+    assert!(out.to_string().contains("riley@sandbox.example"), "{out}");
+}
