@@ -806,3 +806,53 @@ fn learned_secrets_are_only_credentials() {
     let out = run(input, &[reply]).out.unwrap().unwrap();
     assert!(out.to_string().contains("riley@sandbox.example"), "{out}");
 }
+
+/// Paging state a forged cursor might carry, each naming an endpoint (`cwEVIL`)
+/// the list never pages through.
+fn forged_states() -> Vec<Value> {
+    let targets = [
+        "/services/data/v60.0/query?q=SELECT+Id+FROM+cwEVIL", "/services/data/v60.0/sobjects/cwEVIL", "/services/data/v60.0/query/cwEVIL?x=1",
+        "https://acme.crm.dynamics.com/api/data/v9.2/cwEVIL", "https://acme.crm.dynamics.com/api/data/v9.2/phonecalls/../cwEVIL", "/api/data/v9.2/cwEVIL",
+        "/api/v2/cwEVIL", "/api/v2/entries/../cwEVIL", "/v1/cwEVIL", "/v1/applications/1/cwEVIL", "https://evil.example/cwEVIL",
+    ];
+    let mut out = Vec::new();
+    for t in targets {
+        for key in ["url", "next", "path", "cursor", "after", "token", "page_token"] {
+            let inner = json!({ key: t, "page": 2 });
+            out.push(inner.clone());
+            for kind in ["entries", "tasks", "notes", "calls", "call", "meeting", "note", "task", "email", "Task", "Event"] {
+                out.push(json!({"kind": kind, "state": inner}));
+                out.push(json!({"type": kind, "object": kind, "module": kind, "sobject": kind, key: t}));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn forged_cursors_cannot_reach_other_endpoints() {
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for seed in one_seed_per_op().into_iter().filter(|s| s.method == "list") {
+        for state in forged_states() {
+            let cursor = crate::cursor::encode(seed.provider, seed.model, seed.resource, &state, &[]);
+            let mut s = seed.clone();
+            s.query["next_cursor"] = json!(cursor);
+            let r = run(s.start_input(), &responses_of(seed));
+            for req in &r.sent {
+                sent += 1;
+                // An opaque page token in a query value is the provider's business; a
+                // path or a query the cursor chose is not.
+                let (path, query) = req.url.split_once('?').unwrap_or((&req.url, ""));
+                let query = decode(&query.replace('+', " "));
+                if path.contains("cwEVIL") || query.contains("FROM cwEVIL") || !host_of(&req.url).is_some_and(|h| host_allowed(&h, provider_hosts(seed.provider))) {
+                    failures.push(format!("{}: cursor state {state} sent {}", seed.provider, req.url));
+                }
+            }
+        }
+    }
+    eprintln!("forged cursors: {sent} requests checked");
+    failures.sort();
+    failures.dedup();
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.iter().take(30).cloned().collect::<Vec<_>>().join("\n"));
+}
