@@ -89,6 +89,9 @@ pub fn to_iso(v: &Value) -> Option<String> {
 }
 
 pub fn iso_from_str(s: &str) -> Option<String> {
+    if let Some(fast) = canonical_utc(s) {
+        return Some(fast);
+    }
     if let Some(dt) = parse_datetime(s) {
         return Some(iso_utc(dt));
     }
@@ -106,6 +109,47 @@ pub fn iso_from_str(s: &str) -> Option<String> {
         None => Time::MIDNIGHT,
     };
     Some(iso_utc(PrimitiveDateTime::new(date, time).assume_utc()))
+}
+
+/// Fast path for the shape most providers send, `YYYY-MM-DDTHH:MM:SS[.f…]Z`:
+/// validated digit by digit (calendar-checked), reformatted without a parser.
+/// Anything else (offsets, leap seconds, odd shapes) takes the general path.
+fn canonical_utc(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b.len() > 30 || b[b.len() - 1] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
+    };
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let frac = &b[19..b.len() - 1];
+    let millis = match frac {
+        [] => 0,
+        [b'.', digits @ ..] if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) => {
+            // First three digits, padded: ".5" is 500 ms; further digits are truncated.
+            (0..3).map(|i| digits.get(i).map_or(0, |d| (d - b'0') as u32)).fold(0, |acc, d| acc * 10 + d)
+        }
+        _ => return None,
+    };
+    let month_ok = time::Month::try_from(month as u8).ok()?;
+    if day == 0 || day > time::util::days_in_year_month(year as i32, month_ok) as u32 || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut out = String::with_capacity(24);
+    out.push_str(&s[..19]);
+    if millis != 0 {
+        out.push('.');
+        out.push(char::from(b'0' + (millis / 100) as u8));
+        out.push(char::from(b'0' + (millis / 10 % 10) as u8));
+        out.push(char::from(b'0' + (millis % 10) as u8));
+    }
+    out.push('Z');
+    Some(out)
 }
 
 /// Combines a `YYYY-MM-DD` date and an `HH:MM[:SS]` time read as UTC.
@@ -223,6 +267,20 @@ mod tests {
         assert_eq!(iso_utc(parse_datetime("2024-06-15T10:00:00.33Z").unwrap()), "2024-06-15T10:00:00.330Z");
         assert_eq!(iso_utc(parse_datetime("2024-06-15T10:00:00.5+00:00").unwrap()), "2024-06-15T10:00:00.500Z");
         assert_eq!(iso_from_epoch_ms(-1).unwrap(), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_parser() {
+        for s in [
+            "2014-03-26T22:15:00.000Z", "2014-03-26T22:15:00Z", "2024-02-29T23:59:59.999999Z", "2024-06-15T10:00:00.5Z",
+            "2026-05-28T21:07:04.042Z", "2000-01-01T00:00:00.0001Z",
+        ] {
+            let general = iso_utc(parse_datetime(s).unwrap());
+            assert_eq!(canonical_utc(s).as_deref(), Some(general.as_str()), "{s}");
+        }
+        for s in ["2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-06-15T24:00:00Z", "2024-06-15T10:00:00+02:00", "2024-06-15t10:00:00Z", "2024-06-15T10:00:00.Z", "２０２４-06-15T10:00:00Z"] {
+            assert_eq!(canonical_utc(s), None, "{s}");
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng};
+use super::engagements::{self as eng, TypeRule};
 use super::{Ctx, OpDef, Paged, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
@@ -90,13 +90,8 @@ fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
 }
 
 fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
-    let mut issues = Vec::new();
-    if !["contacts", "account", "opportunity"].iter().any(|p| eng::present(f, p)) {
-        issues.push(
-            Issue::new("body.contacts|account|opportunity", IssueCode::Required, "affinity attaches a note to at least one person, organization or opportunity")
-                .with_meta(json!({ "provider": "affinity" })),
-        );
-    }
+    // Every engagement is a note, whether or not the caller says so.
+    let mut issues = eng::check_kind("affinity", "note", f, &[TypeRule::AnyOf(&["contacts", "account", "opportunity"], &["note"])]);
     issues.extend(eng::int_id_issues("affinity", f, &["contacts", "account", "opportunity", "owner"]));
     issues
 }
@@ -108,24 +103,20 @@ fn check_list(f: &Map<String, Value>) -> Vec<Issue> {
     Vec::new()
 }
 
-fn ints(v: Option<&Value>) -> Vec<Value> {
-    match v {
-        Some(Value::Array(items)) => items.iter().filter_map(|x| x.get("id")).filter_map(eng::int_id).map(Value::from).collect(),
-        Some(one) => one.get("id").and_then(eng::int_id).map(Value::from).into_iter().collect(),
-        None => Vec::new(),
-    }
+fn ints(fields: &Map<String, Value>, field: &'static str) -> Vec<Value> {
+    eng::linked(fields, &[field]).into_iter().filter_map(|l| eng::int_id(l.id)).map(Value::from).collect()
 }
 
 fn create_body(ctx: &Ctx) -> Value {
     let mut body = ctx.table_body();
     if let Value::Object(b) = &mut body {
         for (field, key) in [("contacts", "person_ids"), ("account", "organization_ids"), ("opportunity", "opportunity_ids")] {
-            let ids = ints(ctx.fields.get(field));
+            let ids = ints(ctx.fields, field);
             if !ids.is_empty() {
                 b.entry(key).or_insert(Value::Array(ids));
             }
         }
-        if let Some(owner) = ints(ctx.fields.get("owner")).pop() {
+        if let Some(owner) = ints(ctx.fields, "owner").pop() {
             b.entry("creator_id").or_insert(owner);
         }
     }
@@ -160,7 +151,7 @@ fn to_unified(note: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
     r.insert("owner".into(), id_ref(note.get("creator_id")));
     // person_ids is the union of directly associated persons and the attendees of
     // the interaction the note hangs off.
-    r.insert("contacts".into(), eng::ref_list(note.get("person_ids")));
+    r.insert("contacts".into(), eng::ref_list(eng::items(note.get("person_ids"))));
     r.insert("account".into(), first_of(note, "organization_ids", "account", w));
     r.insert("opportunity".into(), first_of(note, "opportunity_ids", "opportunity", w));
     r.insert("created_at".into(), json!(note.get("created_at").and_then(to_iso)));
@@ -263,7 +254,8 @@ mod tests {
         assert_eq!(err["details"][0]["field"], "body.engagement_type");
         assert_eq!(err["details"][0]["meta"]["allowed"], json!(["note"]));
         let err = start(json!({"content": "x"}));
-        assert_eq!(err["details"][0]["field"], "body.contacts|account|opportunity");
+        assert_eq!(err["details"][0]["field"], "body.contacts");
+        assert_eq!(err["details"][0]["meta"]["one_of"], json!(["contacts", "account", "opportunity"]));
         let err = start(json!({"content": "x", "contacts": [{"id": "p-1"}]}));
         assert_eq!(err["details"][0]["field"], "body.contacts[0].id");
         let err = start(json!({"contacts": [{"id": 1}], "direction": "inbound"}));
@@ -320,6 +312,16 @@ mod tests {
         assert_eq!(pages.len(), 1);
         assert_eq!(pages[0]["result"][1]["id"], "22983");
         assert_eq!(pages[0]["result"][1]["opportunity"], json!({"id": "115"}));
+    }
+
+    /// Every field coverage calls supported changes the request (and carries its value);
+    /// engagement_type proves itself by refusing every type but note.
+    #[test]
+    fn supported_fields_reach_the_request() {
+        use crate::providers::engagements::test_support::supported_fields_reach_request;
+        let bases = [json!({"content": "base content", "contacts": [{"id": 1}]}), json!({"content": "base content"})];
+        assert_eq!(supported_fields_reach_request("affinity", account(), "create", &bases), 8);
+        assert_eq!(supported_fields_reach_request("affinity", account(), "list", &[json!({})]), 5);
     }
 
     #[test]

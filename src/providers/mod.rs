@@ -19,7 +19,6 @@ pub mod chain;
 pub mod close;
 pub mod copper;
 pub mod dynamics365;
-pub mod engagement_common;
 pub mod engagements;
 pub mod fountain;
 pub mod freshsales;
@@ -336,21 +335,27 @@ impl Exchange for Paged {
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         let body = resp.json(ctx.provider.name)?;
         let page = (self.parse)(ctx, resp, body)?;
-        let mut warnings = Vec::new();
-        let mut items = Vec::with_capacity(page.items.len());
-        for (i, raw) in page.items.into_iter().enumerate() {
-            let record = if ctx.skip_mapping() {
-                Map::new()
-            } else {
-                let mut w = Vec::new();
-                let r = (self.map)(ctx, &raw, &mut w)?;
-                warnings.extend(w.into_iter().map(|x| Warning { field: format!("result[{i}].{}", x.field), ..x }));
-                r
-            };
-            items.push((record, raw));
-        }
-        Ok(Next::Page { items, next: page.next, warnings })
+        mapped_page(ctx, page, |raw, w| (self.map)(ctx, raw, w))
     }
+}
+
+/// A parsed page as [`Next::Page`]: each item mapped (unless the caller wants raw
+/// items only), item warnings prefixed with `result[i]`.
+pub fn mapped_page(ctx: &Ctx, page: RawPage, map: impl Fn(&Value, &mut Vec<Warning>) -> Result<Map<String, Value>>) -> Result<Next> {
+    let mut warnings = Vec::new();
+    let mut items = Vec::with_capacity(page.items.len());
+    for (i, raw) in page.items.into_iter().enumerate() {
+        let record = if ctx.skip_mapping() {
+            Map::new()
+        } else {
+            let mut w = Vec::new();
+            let r = map(&raw, &mut w)?;
+            warnings.extend(w.into_iter().map(|x| Warning { field: format!("result[{i}].{}", x.field), ..x }));
+            r
+        };
+        items.push((record, raw));
+    }
+    Ok(Next::Page { items, next: page.next, warnings })
 }
 
 /// Maps a provider status through a status table; unknown → `null` + warning.

@@ -28,7 +28,7 @@ test('attio: note create matches the recorded request', async () => {
     assert.equal(req.path, '/v2/notes');
     assert.equal(req.headers.authorization, `Bearer ${TOKEN}`);
     assert.deepEqual(req.json, await fixture('attio/recorded.notes.create.request.json'));
-    assert.equal(out.id, 'c4b896b6-09ef-498b-a1b4-8650e0539393');
+    assert.equal(out.id, 'note:c4b896b6-09ef-498b-a1b4-8650e0539393');
     assert.deepEqual(out.contacts, [{ id: 'a5a3b432-da2f-4768-90b4-8d6ad8a91ca8' }]);
   });
 });

@@ -36,7 +36,7 @@ test('zendesk_sell: a call is POST /v2/calls with the {data} envelope', async ()
     assert.equal(req.path, '/v2/calls');
     assert.equal(req.headers.authorization, 'Bearer sell-token');
     assert.deepEqual(req.json, expected);
-    assert.equal(out.id, '171');
+    assert.equal(out.id, 'call:171');
     assert.equal(out.direction, 'outbound');
     assert.deepEqual(out.contacts, [{ id: '298467616' }]);
     assert.equal(out.start_time, '2021-04-21T11:08:56Z');
@@ -57,7 +57,7 @@ test('zendesk_sell: list walks calls, notes and tasks with page/per_page', async
       '/v2/calls?page=1&per_page=1', '/v2/calls?page=2&per_page=1', '/v2/notes?page=1&per_page=1', '/v2/tasks?page=1&per_page=1',
     ]);
     assert.ok(server.requests.every((r) => r.headers.authorization === 'Bearer sell-token'));
-    assert.deepEqual(all.map((r) => [r.id, r.engagement_type]), [['1', 'call'], ['2', 'call'], ['3', 'note']]);
+    assert.deepEqual(all.map((r) => [r.id, r.engagement_type]), [['call:1', 'call'], ['call:2', 'call'], ['note:3', 'note']]);
     assert.equal(all[1].direction, 'missed');
     assert.deepEqual(all[2].lead, [{ id: '9' }]);
   });
@@ -93,7 +93,7 @@ test('capsule: a call looks up its activity type, then creates the entry', async
     assert.equal(post.path, '/api/v2/entries');
     assert.equal(post.headers.authorization, 'Bearer cap-token');
     assert.deepEqual(post.json, { entry: { type: 'note', content: 'Rang', party: { id: 891 }, entryAt: '2015-12-07T16:54:27Z', activityType: { id: -3 } } });
-    assert.equal(out.id, '102');
+    assert.equal(out.id, 'call:102');
     assert.equal(out.engagement_type, 'call');
     assert.deepEqual(out.owner, { id: '61' });
   });
@@ -127,7 +127,7 @@ test('capsule: list follows Link headers on the account origin, then open tasks'
     assert.deepEqual(server.requests.map((r) => r.url), [
       '/api/v2/entries?perPage=2', '/api/v2/entries?page=2&perPage=2', '/api/v2/tasks?perPage=2&status=open%2Cpending',
     ]);
-    assert.deepEqual(all.map((r) => [r.id, r.engagement_type]), [['12', 'task'], ['11', 'note'], ['13', 'email'], ['493', 'task']]);
+    assert.deepEqual(all.map((r) => [r.id, r.engagement_type]), [['entry:12', 'task'], ['note:11', 'note'], ['email:13', 'email'], ['task:493', 'task']]);
   });
 });
 
@@ -192,7 +192,7 @@ test('onepagecrm: list walks calls, meetings, notes, actions with page/max_page;
       '/api/v3/meetings?contact_id=c1&page=1&per_page=10', '/api/v3/notes?contact_id=c1&page=1&per_page=10',
       '/api/v3/actions?contact_id=c1&page=1&per_page=10',
     ]);
-    assert.deepEqual(all.map((r) => [r.id, r.engagement_type]), [['k1', 'call'], ['k2', 'call'], ['n1', 'note']]);
+    assert.deepEqual(all.map((r) => [r.id, r.engagement_type]), [['call:k1', 'call'], ['call:k2', 'call'], ['note:n1', 'note']]);
   });
   const unauthorized = await fixture('onepagecrm/doc.error.unauthorized.response.json');
   await withProvider('onepagecrm', script({ status: 401, body: unauthorized }), { credentials: { api_key: 'wrong-key-123' }, context: { user_id: 'u' } }, async ({ api }) => {

@@ -44,7 +44,7 @@ test('dynamics365: phone call create with binds and parties, 201 representation 
       'ownerid@odata.bind': `/systemusers(${USER})`, 'regardingobjectid_opportunity_phonecall@odata.bind': `/opportunities(${OPP})`,
       phonecall_activity_parties: [{ 'partyid_contact@odata.bind': `/contacts(${CONTACT})`, participationtypemask: 2 }],
     });
-    assert.equal(out.id, '6b1a3f40-8d2e-ef11-8409-000d3a5a1c21');
+    assert.equal(out.id, 'call:6b1a3f40-8d2e-ef11-8409-000d3a5a1c21');
     assert.deepEqual(out.contacts, [{ id: CONTACT }]);
     assert.deepEqual(out.opportunity, { id: OPP });
     assert.equal(out.duration, 900);

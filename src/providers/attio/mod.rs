@@ -3,14 +3,16 @@
 //! request/response schemas come from Attio's OpenAPI spec. Base
 //! `https://api.attio.com`, `Authorization: Bearer <token>`. Bodies are wrapped
 //! `{"data": {…}}` and so are responses; ids are composite
-//! (`{workspace_id, note_id}`), the unified id is the inner note/task id.
+//! (`{workspace_id, note_id}`). Notes and tasks live at different paths and an id
+//! does not say which, so the unified id is the type and the inner id
+//! (`note:c4b8…`, `task:2bda…`); `get` reads the path from it (a plain id is taken
+//! with the `engagement_type` query).
 //!
 //! Attio has no call, email or chat objects to write. Meetings are not offered:
 //! `POST /v2/meetings` "always creates a new meeting", so a retried or repeated
 //! create would duplicate it (see the fixture README). `remote_data` merges at the
 //! body root, so Attio fields go under `data` (`{"data": {"meeting_id": …}}`).
-//! GET and list take `engagement_type` (note or task): the two live at different
-//! paths and an id does not say which.
+//! A list takes `engagement_type` (note or task).
 //! Sources and recorded examples: tests/fixtures/attio/README.md.
 
 #[cfg(test)]
@@ -24,7 +26,8 @@ use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::{Ctx, Exchange, OpDef, ProviderDef, Single};
+use super::engagements::{self as eng, TypeRule, TypedPages};
+use super::{Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "attio",
@@ -50,7 +53,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: LIST,
             returns: RETURNS,
-            start: |_| Ok(Box::new(OffsetPages { offset: 0 })),
+            start: |ctx| TypedPages::boxed(vec![kind(ctx)], page_request, read_page, |_, kind, item, w| to_unified(kind, item, w)),
             check: Some(|f| {
                 if f.contains_key("contact_id") && f.contains_key("account_id") {
                     vec![Issue::new("query.account_id", IssueCode::Conflict, "Attio filters by one parent record: give contact_id or account_id")]
@@ -64,22 +67,29 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             model: "crm",
             resource: "engagements",
             method: UnifiedMethod::Get,
-            fields: &[FieldMap::custom("engagement_type", "path: /v2/notes/{id} or /v2/tasks/{id}").required().rules(&[Rule::OneOf(TYPES)])],
+            fields: &[FieldMap::custom("engagement_type", "with a plain id, the path: /v2/notes/{id} or /v2/tasks/{id}").rules(&[Rule::OneOf(TYPES)])],
             returns: RETURNS,
             start: |ctx| {
-                let url = ctx.url().path(path(kind(ctx))).seg(ctx.id()?).build();
-                Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
+                let (kind, id) = eng::split_typed_id(ctx, TYPES, None)?;
+                Single::boxed(ctx.request(Method::Get, ctx.url().path(path(kind)).seg(id).build())?, |ctx, body, w| {
                     let item = data(body)?;
-                    Ok((to_unified(kind(ctx), &item, w)?, item))
+                    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, &item, w)?, item))
                 })
             },
             check: None,
-            notes: "GET /v2/notes/{id} or /v2/tasks/{id}; pass engagement_type.",
+            notes: "ids are {type}:{Attio id}: GET /v2/notes/{id} or /v2/tasks/{id}; a plain id needs ?engagement_type.",
         },
     ],
 };
 
 const TYPES: &[&str] = &["note", "task"];
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Required("subject", &["note"]),
+    TypeRule::Only("owner", &["task"]),
+    TypeRule::Only("end_time", &["task"]),
+    TypeRule::Only("subject", &["note"]),
+    TypeRule::Only("created_at", &["note"]),
+];
 const CREATE: &[FieldMap] = &[
     FieldMap::custom("engagement_type", "POST /v2/notes or /v2/tasks").required().rules(&[Rule::OneOf(TYPES)]),
     FieldMap::custom("subject", "note title (required for notes)"),
@@ -107,6 +117,7 @@ fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
     Ok(req.secret_header("authorization", format!("Bearer {token}")))
 }
 
+/// The type a create or list is for (both require it).
 fn kind(ctx: &Ctx) -> &'static str {
     if ctx.field_str("engagement_type") == Some("task") { "task" } else { "note" }
 }
@@ -121,43 +132,20 @@ fn data(mut body: Value) -> Result<Value> {
 
 /// `(object slug, record id)` for every linked record in the body.
 fn links(f: &Map<String, Value>) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    for &(field, object) in OBJECTS {
-        let refs: Vec<&Value> = match f.get(field) {
-            Some(Value::Array(items)) => items.iter().collect(),
-            Some(v) => vec![v],
-            None => vec![],
-        };
-        out.extend(refs.into_iter().filter_map(|r| id_string(r.get("id"))).map(|id| (object, id)));
-    }
-    out
+    OBJECTS.iter().flat_map(|&(field, object)| eng::ref_ids(f, field).into_iter().map(move |id| (object, id))).collect()
 }
 
 fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
-    let mut issues = Vec::new();
+    let mut issues = eng::check_types("attio", f, TYPE_RULES);
     let mut bad = |path: &str, code: IssueCode, msg: &str| issues.push(Issue::new(path, code, msg).with_meta(json!({ "provider": "attio" })));
     match f.get("engagement_type").and_then(Value::as_str) {
-        Some("note") => {
-            if !f.contains_key("subject") {
-                bad("body.subject", IssueCode::Required, "Attio notes need a title");
-            }
-            match links(f).len() {
-                0 => bad("body.contacts", IssueCode::Required, "an Attio note needs its parent record: one contact, account or opportunity"),
-                1 => {}
-                _ => bad("body", IssueCode::Conflict, "an Attio note has one parent record: give only one contact, account or opportunity"),
-            }
-            for field in ["owner", "end_time"] {
-                if f.contains_key(field) {
-                    bad(&format!("body.{field}"), IssueCode::UnsupportedField, "Attio notes have no such field (tasks do)");
-                }
-            }
-        }
+        // A note's parent: counted per record, so two contacts are two parents.
+        Some("note") => match links(f).len() {
+            0 => bad("body.contacts", IssueCode::Required, "an Attio note needs its parent record: one contact, account or opportunity"),
+            1 => {}
+            _ => bad("body", IssueCode::Conflict, "an Attio note has one parent record: give only one contact, account or opportunity"),
+        },
         Some("task") => {
-            for field in ["subject", "created_at"] {
-                if f.contains_key(field) {
-                    bad(&format!("body.{field}"), IssueCode::UnsupportedField, "Attio tasks have only content (put a title in it); created_at is set by Attio");
-                }
-            }
             let n = f.get("content").and_then(Value::as_str).map_or(0, |c| c.chars().count());
             if n > TASK_MAX_CONTENT {
                 issues.push(Issue::new("body.content", IssueCode::TooLong, format!("is {n} characters; Attio tasks allow at most {TASK_MAX_CONTENT}")).with_meta(json!({ "max": TASK_MAX_CONTENT, "actual": n, "provider": "attio" })));
@@ -209,7 +197,7 @@ fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<Str
         _ => Value::Null,
     };
     let mut r = Map::new();
-    r.insert("id".into(), json!(id));
+    r.insert("id".into(), json!(eng::typed_id(kind, &id)));
     r.insert("engagement_type".into(), json!(kind));
     r.insert("content".into(), item.get("content_plaintext").cloned().unwrap_or(Value::Null));
     r.insert("created_at".into(), json!(item.get("created_at").and_then(to_iso)));
@@ -236,42 +224,23 @@ fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<Str
 }
 
 /// Attio lists answer `{"data": […]}` with no cursor or total: a full page means
-/// there may be more. The parse step needs the offset it asked for, which
-/// [`Paged`] does not pass on, hence this small exchange.
-struct OffsetPages {
-    offset: u64,
+/// there may be more, at the next offset.
+fn read_page(ctx: &Ctx, kind: &'static str, state: &Value, _: &HttpResponse, body: Value) -> Result<RawPage> {
+    let Value::Array(items) = data(body)? else { return Err(Error::protocol("attio", "the list data is not an array")) };
+    let limit = u64::from(page_size(ctx, kind));
+    let offset = state.get("offset").and_then(Value::as_u64).unwrap_or(0);
+    let next = (items.len() as u64 >= limit).then(|| json!({ "offset": offset + limit }));
+    Ok(RawPage { items, next })
 }
 
-impl Exchange for OffsetPages {
-    fn start(&mut self, ctx: &Ctx) -> Result<super::Next> {
-        self.page(ctx, &Value::Null)
-    }
-    fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<super::Next> {
-        self.offset = state.get("offset").and_then(Value::as_u64).unwrap_or(0);
-        page_request(ctx, self.offset).map(super::Next::Send)
-    }
-    fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<super::Next> {
-        let Value::Array(raw) = data(resp.json("attio")?)? else { return Err(Error::protocol("attio", "the list data is not an array")) };
-        let limit = u64::from(page_size(ctx));
-        let next = (raw.len() as u64 >= limit).then(|| json!({ "offset": self.offset + limit }));
-        let mut warnings = Vec::new();
-        let mut items = Vec::with_capacity(raw.len());
-        for item in raw {
-            let record = if ctx.skip_mapping() { Map::new() } else { to_unified(kind(ctx), &item, &mut warnings)? };
-            items.push((record, item));
-        }
-        Ok(super::Next::Page { items, next, warnings })
-    }
+fn page_size(ctx: &Ctx, kind: &str) -> u32 {
+    let max = if kind == "task" { 500 } else { 50 };
+    eng::page_size(ctx, max, max)
 }
 
-fn page_size(ctx: &Ctx) -> u32 {
-    let max = if kind(ctx) == "task" { 500 } else { 50 };
-    ctx.query.limit.unwrap_or(max).clamp(1, max)
-}
-
-fn page_request(ctx: &Ctx, offset: u64) -> Result<HttpRequest> {
-    let kind = kind(ctx);
-    let mut url = ctx.url().path(path(kind)).query("limit", page_size(ctx).to_string()).query("offset", offset.to_string());
+fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
+    let offset = state.get("offset").and_then(Value::as_u64).unwrap_or(0);
+    let mut url = ctx.url().path(path(kind)).query("limit", page_size(ctx, kind).to_string()).query("offset", offset.to_string());
     let (object_param, id_param) = if kind == "task" { ("linked_object", "linked_record_id") } else { ("parent_object", "parent_record_id") };
     for (filter, object) in [("contact_id", "people"), ("account_id", "companies")] {
         if let Some(id) = ctx.field_str(filter) {

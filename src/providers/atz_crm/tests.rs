@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::error::Error;
-use crate::http::{Body, HttpRequest, Part};
+use crate::http::{Body, Part};
+use crate::providers::engagements::test_support::{create, supported_fields_reach_request};
 use crate::testing::{drive, drive_pages, fixture, input, Script};
 
 const TOKEN: &str = "atz_tok_live_123";
@@ -10,9 +10,6 @@ fn account() -> Value {
     json!({"id": "acc", "provider": "atz_crm", "credentials": {"access_token": TOKEN}})
 }
 
-fn create(body: Value, script: Script) -> (Vec<HttpRequest>, Result<Value, Error>) {
-    drive(input(account(), "crm", "engagements", "create", None, body, json!({})), script)
-}
 
 /// A body that passes every rule; tests change one thing at a time.
 fn valid() -> Value {
@@ -31,7 +28,7 @@ fn with(mut base: Value, patch: Value) -> Value {
 
 /// The ATZ body that would be sent, or the validation issues `(field, code)`.
 fn outcome(body: Value) -> Result<Value, Vec<(String, String)>> {
-    let (sent, out) = create(body, Script::ok(200, &fixture("atz_crm/doc.activity.post.response.json")));
+    let (sent, out) = create(&account(), body, Script::ok(200, &fixture("atz_crm/doc.activity.post.response.json")));
     match out {
         Ok(_) => Ok(sent[0].body_json().cloned().unwrap_or(Value::Null)),
         Err(e) => {
@@ -70,7 +67,7 @@ fn seed_request_example_is_reproduced_exactly() {
             "do_not_send_calendar_invite": true, "mark_as_done": false, "attachment": "https://example.com/files/sample-agenda.pdf"
         }
     });
-    let (sent, out) = create(body, Script::ok(200, &fixture("atz_crm/doc.activity.post.response.json")));
+    let (sent, out) = create(&account(), body, Script::ok(200, &fixture("atz_crm/doc.activity.post.response.json")));
     let req = &sent[0];
     assert_eq!(req.method.as_str(), "POST");
     assert_eq!(req.url, "https://api.atzcrm.com/v1/activity");
@@ -83,7 +80,7 @@ fn seed_request_example_is_reproduced_exactly() {
 #[test]
 fn seed_response_example_maps_to_unified() {
     let resp = fixture("atz_crm/doc.activity.post.response.json");
-    let (_, out) = create(valid(), Script::ok(200, &resp));
+    let (_, out) = create(&account(), valid(), Script::ok(200, &resp));
     let out = out.unwrap();
     let expected = json!({
         "id": "42", "engagement_type": "meeting", "subject": "Team Sync", "content": "Monthly team sync",
@@ -243,7 +240,7 @@ fn file_attachment_is_sent_as_multipart() {
         "mark_as_done": true, "do_not_send_calendar_invite": false, "collaborators": "1,2", "custom_flag": 9,
         "attachment": {"$file": "f0", "name": "agenda.pdf", "type": "application/pdf", "size": 12}
     }}));
-    let (sent, out) = create(body, Script::ok(200, &fixture("atz_crm/doc.activity.post.response.json")));
+    let (sent, out) = create(&account(), body, Script::ok(200, &fixture("atz_crm/doc.activity.post.response.json")));
     assert!(out.is_ok());
     let req = &sent[0];
     assert!(!req.headers.contains_key("content-type"), "FormData sets the boundary");
@@ -322,16 +319,16 @@ fn validate_entry_point_reports_the_same_rules() {
 
 #[test]
 fn remote_errors_400_and_401() {
-    let (_, out) = create(valid(), Script::default().then_response(crate::http::HttpResponse::new(400, "Validation error message")));
+    let (_, out) = create(&account(), valid(), Script::default().then_response(crate::http::HttpResponse::new(400, "Validation error message")));
     let e = out.unwrap_err().to_json();
     assert_eq!((e["statusCode"].clone(), e["truto_is_remote_error"].clone()), (json!(400), json!(true)));
     assert_eq!(e["remote"]["message"], "Validation error message");
     let laravel = json!({"message": "The title field is required.", "errors": {"title": ["The title field is required."]}});
-    let (_, out) = create(valid(), Script::ok(400, &laravel));
+    let (_, out) = create(&account(), valid(), Script::ok(400, &laravel));
     let e = out.unwrap_err().to_json();
     assert_eq!(e["remote"]["message"], "The title field is required.");
     assert_eq!(e["remote"]["body"], laravel);
-    let (_, out) = create(valid(), Script::default().then_response(crate::http::HttpResponse::new(401, "Unauthorized")));
+    let (_, out) = create(&account(), valid(), Script::default().then_response(crate::http::HttpResponse::new(401, "Unauthorized")));
     let e = out.unwrap_err().to_json();
     assert_eq!((e["statusCode"].clone(), e["error"].clone(), e["remote"]["message"].clone()), (json!(401), json!("Unauthorized"), json!("Unauthorized")));
     assert!(!e.to_string().contains(TOKEN));
@@ -428,4 +425,14 @@ fn every_supported_create_field_reaches_the_request() {
         let sent = outcome(body).unwrap();
         assert_eq!(sent[target.as_str().unwrap()], expected, "{}", row.field);
     }
+}
+
+/// Every field coverage calls supported changes the request (and carries its value).
+#[test]
+fn supported_fields_reach_the_provider_request() {
+    let mut by_duration = valid();
+    by_duration.as_object_mut().unwrap().remove("end_time");
+    by_duration["duration"] = json!(900);
+    assert_eq!(supported_fields_reach_request("atz_crm", account(), "create", &[valid(), by_duration]), 10);
+    assert_eq!(supported_fields_reach_request("atz_crm", account(), "list", &[json!({})]), 5);
 }

@@ -14,6 +14,11 @@
 //! Task `dueTime` is in the *user's* timezone, not UTC, so crosswalk sends only `dueOn`
 //! (the UTC date of `start_time`). Lists page with `page`/`perPage` and an RFC 8288
 //! `Link` header, rebased on the account's origin.
+//! Entries and tasks number their records apart, so unified ids carry the type: a
+//! task is `task:493`, an entry `note:11`, `call:102`, `meeting:…` or `email:…` —
+//! or `entry:12` when its type does not say it is an entry (a completed-task entry,
+//! an unknown activity type). `get` reads `/tasks` or `/entries` from that; a plain
+//! id is taken with the `engagement_type` query (task → `/tasks`, others → `/entries`).
 //! Sources: tests/fixtures/capsule/README.md.
 
 use serde_json::{json, Map, Value};
@@ -24,8 +29,8 @@ use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng, Applies, TypedPages};
-use super::{link_next, rebase_on_origin, Ctx, Exchange, Next, OpDef, ProviderDef, Single};
+use super::engagements::{self as eng, TypeRule, TypedPages};
+use super::{link_next, rebase_on_origin, Ctx, Exchange, Next, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "capsule",
@@ -62,19 +67,21 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: GET,
             returns: RETURNS,
             start: |ctx| {
-                let path = if ctx.field_str("engagement_type") == Some("task") { "/api/v2/tasks" } else { "/api/v2/entries" };
-                Single::boxed(ctx.request(Method::Get, ctx.url().path(path).seg(ctx.id()?).build())?, |ctx, body, w| {
-                    map_created(ctx, body, w)
-                })
+                let (kind, id) = eng::split_typed_id(ctx, ID_KINDS, None)?;
+                let path = if kind == "task" { "/api/v2/tasks" } else { "/api/v2/entries" };
+                Single::boxed(ctx.request(Method::Get, ctx.url().path(path).seg(id).build())?, map_created)
             },
             check: None,
-            notes: "engagement_type is required: task → /tasks/{id}, any other type → /entries/{id}",
+            notes: "ids are {type}:{Capsule id}: task → /tasks/{id}, any other → /entries/{id}; a plain id needs ?engagement_type",
         },
     ],
 };
 
 const TYPES: &[&str] = &["note", "call", "meeting", "task"];
 const LIST_TYPES: &[&str] = &["note", "call", "meeting", "email", "task"];
+/// What a typed id can start with: task → `/tasks`, the rest → `/entries`.
+const ID_KINDS: &[&str] = &["note", "call", "meeting", "email", "entry", "task"];
+const ENTRY_TYPES: &[&str] = &["note", "call", "meeting", "email"];
 const PARENTS: &[&str] = &["contacts", "account", "opportunity", "project"];
 
 const CREATE: &[FieldMap] = &[
@@ -89,7 +96,16 @@ const CREATE: &[FieldMap] = &[
     FieldMap::custom("start_time", "entry: entryAt; task: dueOn (UTC date)"),
 ];
 
-pub(crate) const APPLIES: Applies = &[("subject", &["task"]), ("owner", &["task"])];
+/// An entry belongs to exactly one parent, a task to at most one.
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Only("subject", &["task"]),
+    TypeRule::Only("owner", &["task"]),
+    TypeRule::AnyOf(PARENTS, &["note", "call", "meeting"]),
+    TypeRule::AtMostOne(PARENTS, TYPES),
+    TypeRule::Required("content", &["note", "call", "meeting"]),
+    TypeRule::Required("subject", &["task"]),
+    TypeRule::Required("start_time", &["task"]),
+];
 
 const LIST: &[FieldMap] = &[
     FieldMap::custom("engagement_type", "task → /tasks; other types → /entries, narrowed by activity type").rules(&[Rule::OneOf(LIST_TYPES)]),
@@ -99,7 +115,7 @@ const LIST: &[FieldMap] = &[
     FieldMap::local("updated_at"),
 ];
 
-const GET: &[FieldMap] = &[FieldMap::custom("engagement_type", "task → /tasks/{id}, others → /entries/{id}").required().rules(&[Rule::OneOf(LIST_TYPES)])];
+const GET: &[FieldMap] = &[FieldMap::custom("engagement_type", "with a plain id: task → /tasks/{id}, others → /entries/{id}").rules(&[Rule::OneOf(LIST_TYPES)])];
 
 const RETURNS: &[&str] = &[
     "id", "engagement_type", "content", "subject", "owner", "contacts", "account", "opportunity", "project", "start_time", "created_at", "updated_at",
@@ -114,14 +130,8 @@ fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
 }
 
 fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
-    let ty = eng::engagement_type(f).unwrap_or_default();
-    let mut issues = eng::type_issues("capsule", f, APPLIES, ty);
-    issues.extend(eng::one_parent("capsule", f, PARENTS, ty != "task"));
+    let mut issues = eng::check_types("capsule", f, TYPE_RULES);
     issues.extend(eng::int_id_issues("capsule", f, &["owner", "contacts", "account", "opportunity", "project"]));
-    let (needed, why): (&[&str], &str) = if ty == "task" { (&["subject", "start_time"], "a task (description, dueOn)") } else { (&["content"], "an entry") };
-    for field in needed.iter().filter(|n| !eng::present(f, n)) {
-        issues.push(Issue::new(format!("body.{field}"), IssueCode::Required, format!("capsule needs {field} for {why}")));
-    }
     issues
 }
 
@@ -252,10 +262,12 @@ fn map_created(ctx: &Ctx, mut body: Value, w: &mut Vec<Warning>) -> Result<(Map<
         return Err(Error::protocol("capsule", "record has no id"));
     }
     let mut r = to_unified(kind, &record, w);
-    // A fresh entry may come back without its activity type's name: it is the one sent.
+    // A fresh entry may come back without its activity type's name: it is the one
+    // sent (or the one its id names).
     if r.get("engagement_type").is_some_and(Value::is_null) {
-        if let Some(ty) = eng::engagement_type(ctx.fields).filter(|t| TYPES.contains(t)) {
+        if let Some(ty) = eng::answered_kind(ctx, ID_KINDS, None).ok().filter(|t| ENTRY_TYPES.contains(t)) {
             r.insert("engagement_type".into(), json!(ty));
+            r.insert("id".into(), unified_id(kind, Some(ty), &record));
             w.retain(|x| x.field != "engagement_type");
         }
     }
@@ -276,17 +288,28 @@ fn entry_type(e: &Value, w: &mut Vec<Warning>) -> Value {
     match ACTIVITY_NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)) {
         Some((t, _)) => json!(t),
         None => {
-            w.push(Warning { field: "engagement_type".into(), code: "unknown_engagement_type", message: format!("Capsule activity type {name:?} has no unified equivalent; engagement_type is null, the original is in remote_data") });
+            eng::unknown_type_warning(w, name);
             Value::Null
         }
     }
 }
 
+/// The typed id of a record read from `kind` (entries, tasks or open tasks).
+fn unified_id(kind: &str, engagement_type: Option<&str>, x: &Value) -> Value {
+    let prefix = match engagement_type {
+        _ if kind != "entries" => "task",
+        Some(t) if ENTRY_TYPES.contains(&t) => t,
+        _ => "entry",
+    };
+    json!(crate::convert::id_string(x.get("id")).map(|id| eng::typed_id(prefix, &id)))
+}
+
 fn to_unified(kind: &str, x: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
     let mut r = Map::new();
     let task = kind != "entries";
-    r.insert("id".into(), json!(crate::convert::id_string(x.get("id"))));
-    r.insert("engagement_type".into(), if task { json!("task") } else { entry_type(x, w) });
+    let engagement_type = if task { json!("task") } else { entry_type(x, w) };
+    r.insert("id".into(), unified_id(kind, engagement_type.as_str(), x));
+    r.insert("engagement_type".into(), engagement_type);
     r.insert("content".into(), x.get(if task { "detail" } else { "content" }).cloned().unwrap_or(Value::Null));
     r.insert("subject".into(), x.get(if task { "description" } else { "subject" }).cloned().unwrap_or(Value::Null));
     r.insert("owner".into(), id_ref(x.pointer(if task { "/owner/id" } else { "/creator/id" })));
@@ -318,7 +341,7 @@ fn start_list(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     TypedPages::with_notice(kinds, list_request, list_parse, |_, kind, item, w| Ok(to_unified(kind, item, w)), notice)
 }
 
-fn list_request(ctx: &Ctx, kind: &str, state: &Value) -> Result<HttpRequest> {
+fn list_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
     // A next-page path from the Link header, on our origin and (the cursor is
     // caller-held) on one of the list endpoints this op pages through.
     if let Some(path) = state.get("path").and_then(Value::as_str).filter(|p| is_list_path(p)) {
@@ -345,7 +368,7 @@ fn is_list_path(p: &str) -> bool {
     party || path == "/api/v2/entries" || path == "/api/v2/tasks"
 }
 
-fn list_parse(ctx: &Ctx, kind: &str, _state: &Value, resp: &HttpResponse, body: Value) -> Result<(Vec<Value>, Option<Value>)> {
+fn list_parse(ctx: &Ctx, kind: &'static str, _state: &Value, resp: &HttpResponse, body: Value) -> Result<RawPage> {
     let key = if kind == "entries" { "entries" } else { "tasks" };
     let items = match body.get(key) {
         Some(Value::Array(items)) => items.clone(),
@@ -355,7 +378,7 @@ fn list_parse(ctx: &Ctx, kind: &str, _state: &Value, resp: &HttpResponse, body: 
         let path = u.strip_prefix(ctx.origin.as_str()).unwrap_or(&u).to_string();
         json!({ "path": path })
     });
-    Ok((items, next))
+    Ok(RawPage { items, next })
 }
 
 #[cfg(test)]

@@ -1,39 +1,28 @@
 use serde_json::{json, Value};
 
-use crate::error::Error;
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::HttpResponse;
+use crate::providers::engagements::test_support::{create, create_error, issue_codes, supported_fields_reach_request, supported_fields_reach_request_after};
 use crate::testing::{drive, drive_pages, fixture, input, Script};
 
 fn account() -> Value {
     json!({"id": "a1", "provider": "capsule", "credentials": {"access_token": "cap_tok_123"}})
 }
 
-fn create(body: Value, script: Script) -> (Vec<HttpRequest>, Result<Value, Error>) {
-    drive(input(account(), "crm", "engagements", "create", None, body, json!({})), script)
-}
 
-fn create_err(body: Value) -> Value {
-    let (sent, out) = create(body, Script::default());
-    assert!(sent.is_empty(), "nothing may be sent for an invalid body");
-    out.unwrap_err().to_json()
-}
 
-fn codes(err: &Value) -> Vec<(String, String)> {
-    err["details"].as_array().unwrap().iter().map(|d| (d["field"].as_str().unwrap().to_string(), d["code"].as_str().unwrap().to_string())).collect()
-}
 
 #[test]
 fn note_is_one_entry_request_without_lookup() {
     let show = fixture("capsule/doc.entries.show.response.json");
     let body = json!({"engagement_type": "note", "content": "The note content", "account": {"id": "892"}, "start_time": "2015-12-07T17:54:27+01:00"});
-    let (sent, out) = create(body, Script::ok(201, &show));
+    let (sent, out) = create(&account(), body, Script::ok(201, &show));
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].method.as_str(), "POST");
     assert_eq!(sent[0].url, "https://api.capsulecrm.com/api/v2/entries");
     assert_eq!(sent[0].headers["authorization"], "Bearer cap_tok_123");
     assert_eq!(sent[0].body_json().unwrap(), &json!({"entry": {"type": "note", "content": "The note content", "party": {"id": 892}, "entryAt": "2015-12-07T16:54:27Z"}}));
     let out = out.unwrap();
-    assert_eq!(out["id"], "101");
+    assert_eq!(out["id"], "note:101");
     assert_eq!(out["engagement_type"], "note");
     assert_eq!(out["content"], "The note content");
     assert_eq!(out["owner"], json!({"id": "61"}));
@@ -50,7 +39,7 @@ fn call_looks_up_its_activity_type_by_name_first() {
     let types = fixture("capsule/doc.activitytypes.list.response.json");
     let created = json!({"entry": {"id": 5, "type": "note", "activityType": {"id": -3, "name": "Call"}, "content": "Rang", "party": {"id": 7, "type": "person"}}});
     let body = json!({"engagement_type": "call", "content": "Rang", "contacts": [{"id": 7}]});
-    let (sent, out) = create(body, Script::ok(200, &types).then(201, &created));
+    let (sent, out) = create(&account(), body, Script::ok(200, &types).then(201, &created));
     assert_eq!(sent[0].method.as_str(), "GET");
     assert_eq!(sent[0].url, "https://api.capsulecrm.com/api/v2/activitytypes?perPage=100");
     assert_eq!(sent[0].headers["authorization"], "Bearer cap_tok_123");
@@ -65,14 +54,14 @@ fn call_looks_up_its_activity_type_by_name_first() {
 fn meeting_on_a_renamed_account_matches_case_insensitively_or_fails_clearly() {
     let types = json!({"activityTypes": [{"id": 40, "name": "MEETING"}, {"id": -1, "name": "Note"}]});
     let created = json!({"entry": {"id": 6, "type": "note", "activityType": {"id": 40}}});
-    let (sent, out) = create(json!({"engagement_type": "meeting", "content": "x", "project": {"id": "3"}}), Script::ok(200, &types).then(201, &created));
+    let (sent, out) = create(&account(), json!({"engagement_type": "meeting", "content": "x", "project": {"id": "3"}}), Script::ok(200, &types).then(201, &created));
     assert_eq!(sent[1].body_json().unwrap()["entry"]["activityType"], json!({"id": 40}));
     assert_eq!(sent[1].body_json().unwrap()["entry"]["kase"], json!({"id": 3}));
     assert_eq!(out.unwrap()["engagement_type"], "meeting", "no name in the answer: the type sent");
     // No such type: a validation error naming what the account has; nothing was created.
     let types = json!({"activityTypes": [{"id": -1, "name": "Note"}]});
     let resp = HttpResponse::new(200, types.to_string()).with_header("link", "<https://api.capsulecrm.com/api/v2/activitytypes?page=2>; rel=\"next\"");
-    let (sent, out) = create(json!({"engagement_type": "call", "content": "x", "contacts": [{"id": 1}]}), Script::default().then_response(resp));
+    let (sent, out) = create(&account(), json!({"engagement_type": "call", "content": "x", "contacts": [{"id": 1}]}), Script::default().then_response(resp));
     assert_eq!(sent.len(), 1);
     let err = out.unwrap_err().to_json();
     assert_eq!(err["code"], "validation_failed");
@@ -84,7 +73,7 @@ fn meeting_on_a_renamed_account_matches_case_insensitively_or_fails_clearly() {
 #[test]
 fn caller_given_activity_type_skips_the_lookup_and_create_failure_is_plain() {
     let body = json!({"engagement_type": "call", "content": "x", "opportunity": {"id": 9}, "remote_data": {"entry": {"activityType": {"id": 77}}}});
-    let (sent, out) = create(body, Script::ok(422, &json!({"message": "activityType not found"})));
+    let (sent, out) = create(&account(), body, Script::ok(422, &json!({"message": "activityType not found"})));
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].body_json().unwrap(), &json!({"entry": {"type": "note", "content": "x", "opportunity": {"id": 9}, "activityType": {"id": 77}}}));
     let err = out.unwrap_err().to_json();
@@ -92,7 +81,7 @@ fn caller_given_activity_type_skips_the_lookup_and_create_failure_is_plain() {
     assert_eq!(err["remote"]["message"], "activityType not found");
     // After a successful lookup, a failed create is still a plain remote error: the lookup created nothing.
     let types = fixture("capsule/doc.activitytypes.list.response.json");
-    let (sent, out) = create(json!({"engagement_type": "meeting", "content": "x", "contacts": [{"id": 1}]}), Script::ok(200, &types).then(404, &json!({"message": "party not found"})));
+    let (sent, out) = create(&account(), json!({"engagement_type": "meeting", "content": "x", "contacts": [{"id": 1}]}), Script::ok(200, &types).then(404, &json!({"message": "party not found"})));
     assert_eq!(sent.len(), 2);
     let err = out.unwrap_err().to_json();
     assert_eq!(err["code"], "remote_error");
@@ -114,7 +103,7 @@ fn documented_rate_limit_body_is_a_remote_error() {
 fn task_sends_description_detail_date_and_owner() {
     let task = fixture("capsule/doc.tasks.list.response.json")["tasks"][0].clone();
     let body = json!({"engagement_type": "task", "subject": "Send quarterly invoice", "content": "Q2", "owner": {"id": "1"}, "account": {"id": "448322"}, "start_time": "2016-06-14T23:30:00-02:00"});
-    let (sent, out) = create(body, Script::ok(201, &json!({"task": task})));
+    let (sent, out) = create(&account(), body, Script::ok(201, &json!({"task": task})));
     assert_eq!(sent[0].url, "https://api.capsulecrm.com/api/v2/tasks");
     assert_eq!(
         sent[0].body_json().unwrap(),
@@ -131,22 +120,23 @@ fn task_sends_description_detail_date_and_owner() {
 
 #[test]
 fn validation_before_anything_is_sent() {
-    let err = create_err(json!({"engagement_type": "email", "content": "x", "contacts": [{"id": 1}]}));
+    let err = create_error(&account(), json!({"engagement_type": "email", "content": "x", "contacts": [{"id": 1}]}));
     assert_eq!(err["details"][0]["meta"]["allowed"], json!(["note", "call", "meeting", "task"]));
-    let err = create_err(json!({"engagement_type": "note", "subject": "s", "owner": {"id": "1"}}));
-    let c = codes(&err);
+    let err = create_error(&account(), json!({"engagement_type": "note", "subject": "s", "owner": {"id": "1"}}));
+    let c = issue_codes(&err);
     assert!(c.contains(&("body.subject".into(), "unsupported_field".into())));
     assert!(c.contains(&("body.owner".into(), "unsupported_field".into())));
-    assert!(c.contains(&("body.contacts|account|opportunity|project".into(), "required".into())));
+    assert!(c.contains(&("body.contacts".into(), "required".into())));
+    assert_eq!(err["details"].as_array().unwrap().iter().find(|d| d["field"] == "body.contacts").unwrap()["meta"]["one_of"], json!(["contacts", "account", "opportunity", "project"]));
     assert!(c.contains(&("body.content".into(), "required".into())));
     assert_eq!(c.len(), 4, "{c:?}");
-    let err = create_err(json!({"engagement_type": "task", "contacts": [{"id": "1"}], "opportunity": {"id": "x"}}));
-    let c = codes(&err);
+    let err = create_error(&account(), json!({"engagement_type": "task", "contacts": [{"id": "1"}], "opportunity": {"id": "x"}}));
+    let c = issue_codes(&err);
     assert!(c.contains(&("body.opportunity".into(), "conflict".into())));
     assert!(c.contains(&("body.opportunity.id".into(), "invalid_format".into())));
     assert!(c.contains(&("body.subject".into(), "required".into())));
     assert!(c.contains(&("body.start_time".into(), "required".into())));
-    let err = create_err(json!({"engagement_type": "note", "content": "x", "contacts": [{"id": 1}], "direction": "inbound"}));
+    let err = create_error(&account(), json!({"engagement_type": "note", "content": "x", "contacts": [{"id": 1}], "direction": "inbound"}));
     assert_eq!(err["details"][0]["code"], "unsupported_field");
 }
 
@@ -158,6 +148,11 @@ fn get_reads_entries_or_tasks() {
     let task = json!({"task": fixture("capsule/doc.tasks.list.response.json")["tasks"][0]});
     let (sent, _) = drive(input(account(), "crm", "engagements", "get", Some("493"), Value::Null, json!({"engagement_type": "task"})), Script::ok(200, &task));
     assert_eq!(sent[0].url, "https://api.capsulecrm.com/api/v2/tasks/493");
+    // Typed ids need no query: task → /tasks, any other type (or entry) → /entries.
+    for (id, url) in [("task:493", "tasks/493"), ("entry:12", "entries/12"), ("call:102", "entries/102")] {
+        let (sent, _) = drive(input(account(), "crm", "engagements", "get", Some(id), Value::Null, json!({})), Script::ok(200, &task));
+        assert_eq!(sent[0].url, format!("https://api.capsulecrm.com/api/v2/{url}"));
+    }
 }
 
 #[test]
@@ -189,7 +184,10 @@ fn list_follows_link_headers_on_our_origin_then_open_tasks() {
     assert_eq!(p2[0]["subject"], "Hi");
     assert!(p2[1]["engagement_type"].is_null());
     assert_eq!(pages[1]["warnings"][0]["code"], "unknown_engagement_type");
-    assert_eq!(pages[2]["result"][0]["id"], "493");
+    assert_eq!(p1[0]["id"], "entry:12", "a completed-task entry is read from /entries");
+    assert_eq!(p1[1]["id"], "note:11");
+    assert_eq!((p2[0]["id"].as_str(), p2[1]["id"].as_str()), (Some("email:13"), Some("entry:14")));
+    assert_eq!(pages[2]["result"][0]["id"], "task:493");
     assert!(pages[2]["next_cursor"].is_null());
 }
 
@@ -200,7 +198,7 @@ fn list_filters() {
     assert_eq!(sent[0].url, "https://api.capsulecrm.com/api/v2/parties/891/entries?perPage=50");
     let pages = pages.unwrap();
     let ids: Vec<&str> = pages[0]["result"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["11"], "the completed-task entry is not a note");
+    assert_eq!(ids, ["note:11"], "the completed-task entry is not a note");
     // A party filter without a type lists the party's entries and says tasks are left out.
     let (_, pages) = drive_pages(input(account(), "crm", "engagements", "list", None, Value::Null, json!({"account_id": "892"})), Script::ok(200, &entries));
     assert_eq!(pages.unwrap()[0]["warnings"][0]["code"], "partial_listing");
@@ -210,4 +208,19 @@ fn list_filters() {
     let (sent, out) = drive_pages(input(account(), "crm", "engagements", "list", None, Value::Null, json!({"engagement_type": "task", "contact_id": "1"})), Script::default());
     assert!(sent.is_empty());
     assert_eq!(out.unwrap_err().to_json()["details"][0]["field"], "query.engagement_type");
+}
+
+/// Every field coverage calls supported changes the request (and carries its value);
+/// calls and meetings get their activity types from the documented list first.
+#[test]
+fn supported_fields_reach_the_request() {
+    let bases = [
+        json!({"engagement_type": "note", "content": "base content", "contacts": [{"id": 1}]}),
+        json!({"engagement_type": "note", "content": "base content"}),
+        json!({"engagement_type": "call", "content": "base content", "contacts": [{"id": 1}]}),
+        json!({"engagement_type": "task", "subject": "base subject", "start_time": "2020-01-01T00:00:00Z"}),
+    ];
+    let types = [fixture("capsule/doc.activitytypes.list.response.json")];
+    assert_eq!(supported_fields_reach_request_after("capsule", account(), "create", &bases, &types), 10);
+    assert_eq!(supported_fields_reach_request("capsule", account(), "list", &[json!({})]), 5);
 }

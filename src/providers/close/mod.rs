@@ -22,10 +22,10 @@ use crate::account::{basic, Account};
 use crate::convert::{get_str, to_iso};
 use crate::error::{Error, Issue, Result, Warning};
 use crate::filters::as_range;
-use crate::http::{HttpRequest, Method};
+use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::engagement_common::{self as common, TypeRule};
+use super::engagements::{self as eng, TypeRule, TypedPages};
 use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
@@ -52,7 +52,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: FILTERS,
             returns: RETURNS,
-            start: |_| common::TypedPaged::boxed(page_request, parse_page, |_, _, raw, w| map_activity(raw, w)),
+            start: |ctx| TypedPages::boxed(eng::listed_kinds(ctx, KINDS), page_request, parse_page, |_, _, raw, w| map_activity(raw, w)),
             check: None,
             notes: "calls, emails, notes, meetings in turn (_skip/_limit/has_more); updated_at is applied by crosswalk",
         },
@@ -126,8 +126,8 @@ fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
 }
 
 fn check(fields: &Map<String, Value>) -> Vec<Issue> {
-    let mut issues = common::check_types("close", fields, TYPE_RULES);
-    issues.extend(common::no_phone_extensions("close", fields));
+    let mut issues = eng::check_types("close", fields, TYPE_RULES);
+    issues.extend(eng::no_phone_extensions("close", fields));
     issues
 }
 
@@ -140,8 +140,8 @@ fn create_body(ctx: &Ctx, kind: &str) -> Value {
             b.insert(k.to_string(), v);
         }
     };
-    put("lead_id", common::ref_id(f, "account").or_else(|| common::ref_ids(f, "lead").into_iter().next()).map(Value::String));
-    put("contact_id", common::ref_ids(f, "contacts").into_iter().next().map(Value::String));
+    put("lead_id", eng::first_ref_id(f, "account").or_else(|| eng::first_ref_id(f, "lead")).map(Value::String));
+    put("contact_id", eng::first_ref_id(f, "contacts").map(Value::String));
     let content = f.get("content").cloned();
     match kind {
         "call" => {
@@ -181,28 +181,20 @@ fn activity_url(ctx: &Ctx, kind: &str, id: Option<&str>) -> crate::http::UrlBuil
 }
 
 fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    let kind = common::engagement_type(ctx.fields).unwrap_or_default();
+    let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
     let req = ctx.request(Method::Post, activity_url(ctx, kind, None).build())?.json(create_body(ctx, kind));
     Single::boxed(req, |_, body, w| Ok((map_activity(&body, w)?, body)))
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    let (kind, native) = common::split_typed_id(ctx, KINDS)?;
+    let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     let url = activity_url(ctx, kind, Some(native)).queries(ctx.query.remote_query.iter().cloned()).build();
     Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map_activity(&body, w)?, body)))
 }
 
-fn state_kind(ctx: &Ctx, state: &Value) -> Result<&'static str> {
-    match state.get("type").and_then(Value::as_str) {
-        Some(t) => KINDS.iter().copied().find(|k| *k == t).ok_or_else(|| Error::InvalidCursor { reason: "unknown Close activity type".into() }),
-        None => Ok(KINDS.iter().copied().find(|k| Some(*k) == common::engagement_type(ctx.fields)).unwrap_or("call")),
-    }
-}
-
-fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
-    let kind = state_kind(ctx, state)?;
+fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
     let mut url = activity_url(ctx, kind, None)
-        .query("_limit", common::page_size(ctx, 100, 100).to_string())
+        .query("_limit", eng::page_size(ctx, 100, 100).to_string())
         .query("_skip", state.get("skip").and_then(Value::as_u64).unwrap_or(0).to_string())
         .queries(ctx.table_query());
     if let Some(v) = ctx.fields.get("created_at") {
@@ -213,20 +205,13 @@ fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     ctx.request(Method::Get, url.build())
 }
 
-fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
-    let kind = state_kind(ctx, state)?;
+fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
     let items = match body.get_mut("data").map(Value::take) {
         Some(Value::Array(items)) => items,
         _ => return Err(Error::protocol("close", "list response has no data array")),
     };
     let skip = state.get("skip").and_then(Value::as_u64).unwrap_or(0) + items.len() as u64;
-    let next = if body.get("has_more") == Some(&Value::Bool(true)) {
-        Some(json!({ "type": kind, "skip": skip }))
-    } else if common::engagement_type(ctx.fields).is_none() {
-        KINDS.iter().skip_while(|k| **k != kind).nth(1).map(|k| json!({ "type": k, "skip": 0 }))
-    } else {
-        None
-    };
+    let next = (body.get("has_more") == Some(&Value::Bool(true))).then(|| json!({ "skip": skip }));
     Ok(RawPage { items, next })
 }
 
@@ -239,7 +224,7 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     };
     let text = |k: &str| a.get(k).cloned().unwrap_or(Value::Null);
     let mut r = Map::new();
-    r.insert("id".into(), json!(common::typed_id(kind, id)));
+    r.insert("id".into(), json!(eng::typed_id(kind, id)));
     r.insert("engagement_type".into(), json!(kind));
     r.insert("subject".into(), match kind {
         "email" => text("subject"),
@@ -252,13 +237,13 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         _ => Value::Null,
     });
     r.insert("owner".into(), crate::convert::id_ref(a.get("user_id")));
-    r.insert("contacts".into(), common::ref_list([a.get("contact_id")]));
+    r.insert("contacts".into(), eng::ref_list([a.get("contact_id")]));
     r.insert("account".into(), crate::convert::id_ref(a.get("lead_id")));
     r.insert("start_time".into(), json!(a.get("activity_at").and_then(to_iso)));
     r.insert("duration".into(), if kind == "call" { a.get("duration").cloned().filter(Value::is_i64).unwrap_or(Value::Null) } else { Value::Null });
-    r.insert("direction".into(), if matches!(kind, "call" | "email") { common::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
+    r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
     r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, get_str(a, "status"), w) } else { Value::Null });
-    r.insert("phone_numbers".into(), Value::Array(a.get("phone").filter(|p| kind == "call" && p.is_string()).map(|p| json!({ "number": p })).into_iter().collect()));
+    r.insert("phone_numbers".into(), eng::phone_list(a.get("phone").filter(|_| kind == "call")));
     r.insert("created_at".into(), json!(a.get("date_created").and_then(to_iso)));
     r.insert("updated_at".into(), json!(a.get("date_updated").and_then(to_iso)));
     Ok(r)

@@ -29,8 +29,8 @@ use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
 use super::chain::{Chain, ChainStep};
-use super::engagement_common::{self as common, TypeRule};
-use super::{Ctx, Exchange, Next, OpDef, ProviderDef, RawPage};
+use super::engagements::{self as eng, TypeRule};
+use super::{mapped_page, Ctx, Exchange, Next, OpDef, ProviderDef, RawPage};
 
 const API: &str = "/developer_api/v1";
 
@@ -50,10 +50,10 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             returns: RETURNS,
             start: |_| Chain::boxed(CREATE_STEPS, |ctx, results, w| {
                 let record = results.get(1).cloned().unwrap_or(Value::Null);
-                let kind = common::engagement_type(ctx.fields).unwrap_or_default();
+                let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
                 Ok((map_activity(&record, &[(type_id(&record).unwrap_or(0), Some(kind.to_string()))], w)?, record))
             }),
-            check: Some(|f| common::check_types("copper", f, TYPE_RULES)),
+            check: Some(|f| eng::check_types("copper", f, TYPE_RULES)),
             notes: "POST /activities; calls and meetings first look up the account's activity type id (GET /activity_types)",
         },
         OpDef {
@@ -154,9 +154,9 @@ fn types_request(ctx: &Ctx) -> Result<HttpRequest> {
 static CREATE_STEPS: &[ChainStep] = &[
     ChainStep {
         name: "activity_types",
-        build: |ctx, _| if common::engagement_type(ctx.fields) == Some("note") { Ok(None) } else { types_request(ctx).map(Some) },
+        build: |ctx, _| if eng::engagement_type(ctx.fields) == Some("note") { Ok(None) } else { types_request(ctx).map(Some) },
         read: |ctx, _, body| {
-            let kind = common::engagement_type(ctx.fields).unwrap_or_default();
+            let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
             let found = type_table(&body).into_iter().find(|(_, k)| k.as_deref() == Some(kind)).map(|(id, _)| id);
             match found {
                 Some(id) => Ok(json!({ "type_id": id })),
@@ -172,10 +172,7 @@ static CREATE_STEPS: &[ChainStep] = &[
         build: |ctx, done| {
             let type_id = done.first().and_then(|t| t.get("type_id")).and_then(Value::as_i64).unwrap_or(0);
             let f = ctx.fields;
-            let parent = PARENT_TYPES.iter().find_map(|(field, t)| {
-                let id = common::ref_ids(f, field).into_iter().next().or_else(|| common::ref_id(f, field))?;
-                Some(json!({ "type": t, "id": common::numeric_or_string(&id) }))
-            });
+            let parent = PARENT_TYPES.iter().find_map(|(field, t)| Some(json!({ "type": t, "id": eng::ref_json(f, field, true)? })));
             let mut body = Value::Object(crate::mapping::apply(ctx.op.fields, f).body);
             body["parent"] = parent.unwrap_or(Value::Null);
             body["type"] = json!({ "category": "user", "id": type_id });
@@ -215,13 +212,13 @@ impl SearchList {
         let types = &self.types;
         let wanted: Vec<Value> = types
             .iter()
-            .filter(|(_, k)| common::engagement_type(ctx.fields).map_or(true, |t| k.as_deref() == Some(t)))
+            .filter(|(_, k)| eng::engagement_type(ctx.fields).map_or(true, |t| k.as_deref() == Some(t)))
             .map(|(id, _)| json!({ "id": id, "category": "user" }))
             .collect();
         let parent = [("contact_id", "person"), ("account_id", "company")]
             .iter()
-            .find_map(|(f, t)| ctx.fields.get(*f).and_then(Value::as_str).map(|id| json!({ "type": t, "id": common::numeric_or_string(id) })));
-        let mut body = json!({ "page_number": page, "page_size": common::page_size(ctx, 100, 200), "activity_types": wanted });
+            .find_map(|(f, t)| ctx.fields.get(*f).and_then(Value::as_str).map(|id| json!({ "type": t, "id": eng::id_json(id) })));
+        let mut body = json!({ "page_number": page, "page_size": eng::page_size(ctx, 100, 200), "activity_types": wanted });
         if let Some(p) = parent {
             body["parent"] = p;
         }
@@ -248,7 +245,7 @@ impl Exchange for SearchList {
         let body = resp.json("copper")?;
         if self.awaiting_types {
             let types = type_table(&body);
-            let any = types.iter().any(|(_, k)| common::engagement_type(ctx.fields).map_or(true, |t| k.as_deref() == Some(t)));
+            let any = types.iter().any(|(_, k)| eng::engagement_type(ctx.fields).map_or(true, |t| k.as_deref() == Some(t)));
             if !any {
                 // The account has no activity type of the kind asked for: nothing to list.
                 return Ok(Next::Page { items: Vec::new(), next: None, warnings: Vec::new() });
@@ -257,10 +254,10 @@ impl Exchange for SearchList {
         }
         let Value::Array(items) = body else { return Err(Error::protocol("copper", "search answered with something other than an array")) };
         // No cursor from Copper: a full page may have a successor, a short one is the last.
-        let full = items.len() >= common::page_size(ctx, 100, 200) as usize;
+        let full = items.len() >= eng::page_size(ctx, 100, 200) as usize;
         let types: Vec<Value> = self.types.iter().map(|(id, k)| json!([id, k])).collect();
         let next = full.then(|| json!({ "page": self.page + 1, "types": types }));
-        common::page_of(ctx, RawPage { items, next }, |raw, w| map_activity(raw, &self.types, w))
+        mapped_page(ctx, RawPage { items, next }, |raw, w| map_activity(raw, &self.types, w))
     }
 }
 
@@ -275,7 +272,7 @@ fn map_activity(a: &Value, types: &[(i64, Option<String>)], w: &mut Vec<Warning>
     let kind = type_id(a).and_then(|t| types.iter().find(|(id, _)| *id == t)).and_then(|(_, k)| k.clone());
     if kind.is_none() {
         let raw = format!("{}:{}", get_str(a, "type.category").unwrap_or("?"), type_id(a).map(|t| t.to_string()).unwrap_or_default());
-        common::unknown_type_warning(w, &raw);
+        eng::unknown_type_warning(w, &raw);
     }
     r.insert("engagement_type".into(), json!(kind));
     r.insert("content".into(), a.get("details").cloned().unwrap_or(Value::Null));

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::convert::{get_str, id_ref, to_iso};
+use crate::convert::{id_ref, to_iso};
 use crate::error::{Error, Result};
 
 use super::Kind;
@@ -19,7 +19,7 @@ fn lookup<'a>(row: &'a Value, column: &str) -> Option<(&'a Value, Option<&'a str
 pub fn to_unified(kind: &Kind, row: &Value) -> Result<Map<String, Value>> {
     let id = crate::convert::id_string(row.get(kind.key)).ok_or_else(|| Error::protocol("dynamics365", format!("the {} row has no {}", kind.logical, kind.key)))?;
     let mut r = Map::new();
-    r.insert("id".into(), json!(id));
+    r.insert("id".into(), json!(crate::providers::engagements::typed_id(kind.unified, &id)));
     r.insert("engagement_type".into(), json!(kind.unified));
     r.insert("subject".into(), row.get("subject").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), row.get(kind.text).cloned().unwrap_or(Value::Null));
@@ -31,10 +31,7 @@ pub fn to_unified(kind: &Kind, row: &Value) -> Result<Map<String, Value>> {
         Some(Value::Bool(false)) => json!("inbound"),
         _ => Value::Null,
     });
-    r.insert("phone_numbers".into(), match get_str(row, "phonenumber").filter(|n| !n.is_empty()) {
-        Some(n) => json!([{ "number": n }]),
-        None => json!([]),
-    });
+    r.insert("phone_numbers".into(), crate::providers::engagements::phone_list(row.get("phonenumber")));
     r.insert("owner".into(), lookup(row, "ownerid").map_or(Value::Null, |(v, _)| id_ref(Some(v))));
     let mut contacts = Vec::new();
     for field in ["account", "opportunity", "lead"] {

@@ -13,8 +13,9 @@
 //! row) and link records with `@odata.bind`; contacts become activity parties
 //! (call/email: to, or from when inbound; meeting: required attendees). Lists page
 //! with `Prefer: odata.maxpagesize` and `@odata.nextLink` (kept on the account's
-//! origin). GET and list need the type: `engagement_type` is a required query
-//! parameter, because Dataverse ids do not say which table they belong to.
+//! origin). Dataverse ids do not say which table they belong to, so unified ids
+//! carry the type (`call:{guid}`) and `get` reads the table from them (a plain GUID
+//! is taken with the `engagement_type` query); a list needs `engagement_type`.
 //! Sources: tests/fixtures/dynamics365/README.md.
 
 mod map;
@@ -29,6 +30,7 @@ use crate::error::{Error, Issue, IssueCode, Result};
 use crate::http::{HttpRequest, HttpResponse, Method, Origin};
 use crate::schema::{FieldMap, Rule, UnifiedMethod};
 
+use super::engagements::{self as eng, TypeRule};
 use super::{rebase_on_origin, Ctx, Exchange, OpDef, Paged, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
@@ -63,11 +65,11 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             model: "crm",
             resource: "engagements",
             method: UnifiedMethod::Get,
-            fields: &[FieldMap::custom("engagement_type", "the table to read (phonecalls, appointments, emails, tasks, annotations)").required()],
+            fields: &[FieldMap::custom("engagement_type", "with a plain id: the table to read (phonecalls, appointments, emails, tasks, annotations)").rules(&[Rule::OneOf(TYPES)])],
             returns: RETURNS,
             start: |ctx| {
                 let kind = kind_of(ctx)?;
-                let id = ctx.id()?;
+                let (_, id) = eng::split_typed_id(ctx, TYPES, None)?;
                 if !is_guid(id) {
                     return Err(Error::one_issue(Some("dynamics365"), Issue::new("id", IssueCode::InvalidFormat, "Dataverse ids are GUIDs")));
                 }
@@ -76,7 +78,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 Single::boxed(req, |ctx, body, _| Ok((map::to_unified(kind_of(ctx)?, &body)?, body)))
             },
             check: None,
-            notes: "GET /{table}({id}); pass engagement_type so crosswalk knows the table.",
+            notes: "ids are {type}:{guid} (call:6b1a…); GET /{table}({guid}). A plain GUID needs ?engagement_type to name the table.",
         },
     ],
 };
@@ -157,8 +159,12 @@ fn headers(req: HttpRequest, prefer: String) -> HttpRequest {
     req.header("accept", "application/json").header("odata-maxversion", "4.0").header("odata-version", "4.0").header("prefer", prefer)
 }
 
+/// The table of the record at hand: the type asked for, or the one a get's id names.
 pub fn kind_of(ctx: &Ctx) -> Result<&'static Kind> {
-    let t = ctx.field_str("engagement_type").unwrap_or_default();
+    let t = match ctx.id {
+        Some(_) => eng::answered_kind(ctx, TYPES, None)?,
+        None => ctx.field_str("engagement_type").unwrap_or_default(),
+    };
     KINDS.iter().find(|k| k.unified == t).ok_or_else(|| {
         Error::one_issue(Some("dynamics365"), Issue::new("engagement_type", IssueCode::NotOneOf, format!("must be one of {}", TYPES.join(", "))).with_meta(json!({ "allowed": TYPES })))
     })
@@ -186,45 +192,26 @@ fn expand(kind: &Kind) -> Vec<(&'static str, String)> {
     kind.parties.map(|p| vec![("$expand", format!("{p}($select=participationtypemask,_partyid_value)"))]).unwrap_or_default()
 }
 
-fn ref_id(v: Option<&Value>) -> Option<String> {
-    crate::convert::id_string(v?.get("id"))
+/// The linked records a body names: (unified field, logical name, set, id).
+fn targets(f: &Map<String, Value>) -> Vec<(&'static str, &'static str, &'static str, String)> {
+    TARGETS.iter().flat_map(|&(field, logical, set)| eng::ref_ids(f, field).into_iter().map(move |id| (field, logical, set, id))).collect()
 }
 
-/// The linked records a body names: (unified field, logical name, set, id, path).
-fn targets(f: &Map<String, Value>) -> Vec<(&'static str, &'static str, &'static str, String, String)> {
-    let mut out = Vec::new();
-    for &(field, logical, set) in TARGETS {
-        match f.get(field) {
-            Some(Value::Array(items)) => {
-                for (i, item) in items.iter().enumerate() {
-                    if let Some(id) = ref_id(Some(item)) {
-                        out.push((field, logical, set, id, format!("body.{field}[{i}].id")));
-                    }
-                }
-            }
-            other => {
-                if let Some(id) = ref_id(other) {
-                    out.push((field, logical, set, id, format!("body.{field}.id")));
-                }
-            }
-        }
-    }
-    out
-}
+const TIMED: &[&str] = &["call", "meeting", "email", "task"];
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Only("direction", &["call", "email"]),
+    TypeRule::Only("phone_numbers", &["call"]),
+    TypeRule::Only("start_time", TIMED),
+    TypeRule::Only("end_time", TIMED),
+    TypeRule::Only("duration", TIMED),
+];
 
 fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
-    let mut issues = Vec::new();
+    let guid = |id: &Value| crate::convert::id_string(Some(id)).is_some_and(|id| is_guid(&id));
+    let mut issues = eng::id_format_issues("dynamics365", f, &["opportunity", "account", "lead", "contacts", "owner"], guid, "Dataverse ids are GUIDs");
     let t = f.get("engagement_type").and_then(Value::as_str).unwrap_or_default();
     let mut bad = |path: &str, code: IssueCode, msg: String| issues.push(Issue::new(path, code, msg).with_meta(json!({ "provider": "dynamics365" })));
     let all = targets(f);
-    for (_, _, _, id, path) in &all {
-        if !is_guid(id) {
-            bad(path, IssueCode::InvalidFormat, "Dataverse ids are GUIDs".into());
-        }
-    }
-    if ref_id(f.get("owner")).is_some_and(|id| !is_guid(&id)) {
-        bad("body.owner.id", IssueCode::InvalidFormat, "Dataverse ids are GUIDs".into());
-    }
     if !TYPES.contains(&t) {
         return issues; // the table reports the type; per-type rules need one
     }
@@ -242,16 +229,8 @@ fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
     if t != "note" && regarding.len() > 1 {
         bad("body", IssueCode::Conflict, "a Dynamics activity has one regarding record: give only one of opportunity, account, lead".into());
     }
-    for (field, allowed) in [("direction", &["call", "email"][..]), ("phone_numbers", &["call"]), ("start_time", &["call", "meeting", "email", "task"]), ("end_time", &["call", "meeting", "email", "task"]), ("duration", &["call", "meeting", "email", "task"])] {
-        if f.contains_key(field) && !allowed.contains(&t) {
-            bad(&format!("body.{field}"), IssueCode::UnsupportedField, format!("Dynamics {t}s have no {field} (only {})", allowed.join(", ")));
-        }
-    }
-    if let (Some(s), Some(e)) = (f.get("start_time").and_then(Value::as_str).and_then(crate::convert::parse_datetime), f.get("end_time").and_then(Value::as_str).and_then(crate::convert::parse_datetime)) {
-        if e < s {
-            bad("body.end_time", IssueCode::InvalidOrder, "must not be before start_time".into());
-        }
-    }
+    issues.extend(eng::check_types("dynamics365", f, TYPE_RULES));
+    issues.extend(eng::end_after_start(f, true));
     issues
 }
 
@@ -283,11 +262,11 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     if let Some(n) = f.get("phone_numbers").and_then(|p| p.pointer("/0/number")) {
         put("phonenumber", n.clone());
     }
-    if let Some(id) = ref_id(f.get("owner")) {
+    if let Some(id) = eng::first_ref_id(f, "owner") {
         put("ownerid@odata.bind", json!(format!("/systemusers({id})")));
     }
     let mut parties = Vec::new();
-    for (field, logical, set, id, _) in targets(f) {
+    for (field, logical, set, id) in targets(f) {
         let bind = json!(format!("/{set}({id})"));
         match (kind.unified, kind.parties, field) {
             ("note", _, _) => put(&format!("objectid_{logical}@odata.bind"), bind),
@@ -323,7 +302,7 @@ fn check_filters(f: &Map<String, Value>) -> Vec<Issue> {
 }
 
 fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
-    let size = ctx.query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+    let size = eng::page_size(ctx, 100, MAX_PAGE);
     let prefer = format!("{PREFER_ANNOTATIONS},odata.maxpagesize={size}");
     let kind = kind_of(ctx)?;
     if let Some(next) = state.get("url").and_then(Value::as_str) {

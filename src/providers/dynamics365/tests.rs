@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::error::Error;
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::HttpResponse;
+use crate::providers::engagements::test_support::{create, create_issues, supported_fields_reach_request};
 use crate::testing::{drive, drive_pages, fixture, input, Script};
 
 const TOKEN: &str = "eyJ0eXAi.dyn-token";
@@ -16,26 +16,17 @@ fn account() -> Value {
     json!({"id": "acc", "provider": "dynamics365", "credentials": {"access_token": TOKEN}, "context": {"instance_url": ORG}})
 }
 
-fn create(body: Value, script: Script) -> (Vec<HttpRequest>, Result<Value, Error>) {
-    drive(input(account(), "crm", "engagements", "create", None, body, json!({})), script)
-}
 
 fn call_response() -> Script {
     Script::ok(201, &fixture("dynamics365/assembled.phonecall.create.response.json"))
 }
 
 fn sent_body(body: Value) -> Value {
-    let (sent, out) = create(body, call_response());
+    let (sent, out) = create(&account(), body, call_response());
     out.unwrap_or_else(|e| panic!("{}", e.to_json()));
     sent[0].body_json().unwrap().clone()
 }
 
-fn issues(body: Value) -> Vec<(String, String)> {
-    let (sent, out) = create(body, call_response());
-    assert!(sent.is_empty());
-    let j = out.unwrap_err().to_json();
-    j["details"].as_array().unwrap().iter().map(|d| (d["field"].as_str().unwrap().into(), d["code"].as_str().unwrap().into())).collect()
-}
 
 #[test]
 fn create_phone_call_request_and_result() {
@@ -45,7 +36,7 @@ fn create_phone_call_request_and_result() {
         "phone_numbers": [{"number": "+1 555 0100"}], "owner": {"id": USER}, "contacts": [{"id": CONTACT}], "opportunity": {"id": OPP},
         "remote_data": {"prioritycode": 2}
     });
-    let (sent, out) = create(body, call_response());
+    let (sent, out) = create(&account(), body, call_response());
     let req = &sent[0];
     assert_eq!(req.method.as_str(), "POST");
     assert_eq!(req.url, format!("{ORG}/api/data/v9.2/phonecalls?$expand=phonecall_activity_parties($select=participationtypemask,_partyid_value)"));
@@ -69,7 +60,7 @@ fn create_phone_call_request_and_result() {
     assert_eq!(
         out.unwrap(),
         json!({
-            "id": "6b1a3f40-8d2e-ef11-8409-000d3a5a1c21", "engagement_type": "call", "subject": "Call with Jane", "content": "Discussed renewal",
+            "id": "call:6b1a3f40-8d2e-ef11-8409-000d3a5a1c21", "engagement_type": "call", "subject": "Call with Jane", "content": "Discussed renewal",
             "start_time": "2024-01-15T10:00:00Z", "end_time": "2024-01-15T10:15:00Z", "duration": 900, "direction": "outbound",
             "phone_numbers": [{"number": "+1 555 0100"}], "owner": {"id": USER}, "contacts": [{"id": CONTACT}],
             "account": null, "opportunity": {"id": OPP}, "lead": [], "created_at": "2024-01-15T10:16:02Z", "updated_at": "2024-01-15T10:16:02Z",
@@ -80,7 +71,7 @@ fn create_phone_call_request_and_result() {
 
 #[test]
 fn each_type_goes_to_its_table() {
-    let (sent, _) = create(json!({"engagement_type": "meeting", "subject": "Demo", "contacts": [{"id": CONTACT}], "account": {"id": ACCOUNT}}), call_response());
+    let (sent, _) = create(&account(), json!({"engagement_type": "meeting", "subject": "Demo", "contacts": [{"id": CONTACT}], "account": {"id": ACCOUNT}}), call_response());
     assert!(sent[0].url.starts_with(&format!("{ORG}/api/data/v9.2/appointments?$expand=appointment_activity_parties(")));
     assert_eq!(
         sent[0].body_json().unwrap(),
@@ -93,17 +84,17 @@ fn each_type_goes_to_its_table() {
         json!({"directioncode": false, "regardingobjectid_lead_email@odata.bind": format!("/leads({OPP})"),
             "email_activity_parties": [{"partyid_contact@odata.bind": format!("/contacts({CONTACT})"), "participationtypemask": 1}]})
     );
-    let (sent, _) = create(json!({"engagement_type": "task", "subject": "Follow up", "end_time": "2024-01-20T17:00:00Z", "contacts": [{"id": CONTACT}]}), call_response());
+    let (sent, _) = create(&account(), json!({"engagement_type": "task", "subject": "Follow up", "end_time": "2024-01-20T17:00:00Z", "contacts": [{"id": CONTACT}]}), call_response());
     assert_eq!(sent[0].url, format!("{ORG}/api/data/v9.2/tasks"));
     assert_eq!(sent[0].body_json().unwrap(), &json!({"subject": "Follow up", "scheduledend": "2024-01-20T17:00:00Z", "regardingobjectid_contact_task@odata.bind": format!("/contacts({CONTACT})")}));
-    let (sent, _) = create(json!({"engagement_type": "note", "subject": "Summary", "content": "Text", "account": {"id": ACCOUNT}}), call_response());
+    let (sent, _) = create(&account(), json!({"engagement_type": "note", "subject": "Summary", "content": "Text", "account": {"id": ACCOUNT}}), call_response());
     assert_eq!(sent[0].url, format!("{ORG}/api/data/v9.2/annotations"));
     assert_eq!(sent[0].body_json().unwrap(), &json!({"subject": "Summary", "notetext": "Text", "objectid_account@odata.bind": format!("/accounts({ACCOUNT})")}));
 }
 
 #[test]
 fn unrepresentable_requests_fail_before_sending() {
-    let all = issues(json!({
+    let all = create_issues(&account(), json!({
         "engagement_type": "meeting", "direction": "missed", "phone_numbers": [{"number": "1"}, {"number": "2"}],
         "account": {"id": ACCOUNT}, "opportunity": {"id": "not-a-guid"}, "owner": {"id": "bob"},
         "start_time": "2024-01-15T11:00:00Z", "end_time": "2024-01-15T10:00:00Z"
@@ -118,13 +109,13 @@ fn unrepresentable_requests_fail_before_sending() {
     ] {
         assert!(all.contains(&(expected.0.into(), expected.1.into())), "{expected:?} missing from {all:?}");
     }
-    assert_eq!(issues(json!({"engagement_type": "chat", "direction": "inbound"})), vec![("body.engagement_type".to_string(), "not_one_of".to_string())]);
-    assert!(issues(json!({"engagement_type": "meeting", "direction": "inbound"})).contains(&("body.direction".into(), "unsupported_field".into())));
-    assert!(issues(json!({"engagement_type": "email", "phone_numbers": [{"number": "1"}]})).contains(&("body.phone_numbers".into(), "unsupported_field".into())));
-    assert!(issues(json!({"engagement_type": "note", "start_time": "2024-01-15T11:00:00Z"})).contains(&("body.start_time".into(), "unsupported_field".into())));
-    assert!(issues(json!({"engagement_type": "note", "contacts": [{"id": CONTACT}], "account": {"id": ACCOUNT}})).contains(&("body".into(), "conflict".into())));
-    assert!(issues(json!({"engagement_type": "task", "contacts": [{"id": CONTACT}, {"id": USER}]})).contains(&("body.contacts".into(), "conflict".into())));
-    assert!(issues(json!({"engagement_type": "call", "subject": "s".repeat(201)})).contains(&("body.subject".into(), "too_long".into())));
+    assert_eq!(create_issues(&account(), json!({"engagement_type": "chat", "direction": "inbound"})), vec![("body.engagement_type".to_string(), "not_one_of".to_string())]);
+    assert!(create_issues(&account(), json!({"engagement_type": "meeting", "direction": "inbound"})).contains(&("body.direction".into(), "unsupported_field".into())));
+    assert!(create_issues(&account(), json!({"engagement_type": "email", "phone_numbers": [{"number": "1"}]})).contains(&("body.phone_numbers".into(), "unsupported_field".into())));
+    assert!(create_issues(&account(), json!({"engagement_type": "note", "start_time": "2024-01-15T11:00:00Z"})).contains(&("body.start_time".into(), "unsupported_field".into())));
+    assert!(create_issues(&account(), json!({"engagement_type": "note", "contacts": [{"id": CONTACT}], "account": {"id": ACCOUNT}})).contains(&("body".into(), "conflict".into())));
+    assert!(create_issues(&account(), json!({"engagement_type": "task", "contacts": [{"id": CONTACT}, {"id": USER}]})).contains(&("body.contacts".into(), "conflict".into())));
+    assert!(create_issues(&account(), json!({"engagement_type": "call", "subject": "s".repeat(201)})).contains(&("body.subject".into(), "too_long".into())));
 }
 
 #[test]
@@ -144,13 +135,13 @@ fn instance_url_must_be_a_dynamics_origin() {
 
 #[test]
 fn remote_errors_and_missing_representation() {
-    let (_, out) = create(json!({"engagement_type": "task"}), Script::ok(404, &fixture("dynamics365/doc.error.not_found.response.json")));
+    let (_, out) = create(&account(), json!({"engagement_type": "task"}), Script::ok(404, &fixture("dynamics365/doc.error.not_found.response.json")));
     let e = out.unwrap_err().to_json();
     assert_eq!((e["statusCode"].clone(), e["remote"]["message"].clone()), (json!(404), json!("Resource not found for the segment 'Account'.")));
-    let (_, out) = create(json!({"engagement_type": "task"}), Script::default().then_response(HttpResponse::new(204, "")));
+    let (_, out) = create(&account(), json!({"engagement_type": "task"}), Script::default().then_response(HttpResponse::new(204, "")));
     assert_eq!(out.unwrap_err().code(), "protocol_error");
     // A row of another table (the D1 example) has no activityid.
-    let (_, out) = create(json!({"engagement_type": "task"}), Script::ok(201, &fixture("dynamics365/doc.accounts.create_with_data.response.json")));
+    let (_, out) = create(&account(), json!({"engagement_type": "task"}), Script::ok(201, &fixture("dynamics365/doc.accounts.create_with_data.response.json")));
     assert_eq!(out.unwrap_err().code(), "protocol_error");
 }
 
@@ -173,7 +164,7 @@ fn list_notes_follows_next_link_on_the_account_origin() {
     assert_eq!(sent[1].headers["prefer"], sent[0].headers["prefer"]);
     let results: Vec<&Value> = pages.iter().flat_map(|p| p["result"].as_array().unwrap()).collect();
     assert_eq!(results.len(), 3);
-    assert_eq!(results[0]["id"], "00000001-aaaa-bbbb-cccc-000000000000");
+    assert_eq!(results[0]["id"], "note:00000001-aaaa-bbbb-cccc-000000000000");
     assert_eq!(results[0]["engagement_type"], "note");
     assert_eq!(results[0]["content"], "Text 1");
     assert_eq!(results[0]["account"], json!({"id": ACCOUNT}));
@@ -199,9 +190,14 @@ fn list_and_get_need_the_type() {
     let (sent, out) = drive(input(account(), "crm", "engagements", "get", Some(id), Value::Null, json!({"engagement_type": "call"})), call_response());
     assert_eq!(sent[0].url, format!("{ORG}/api/data/v9.2/phonecalls({id})?$expand=phonecall_activity_parties($select=participationtypemask,_partyid_value)"));
     assert_eq!(sent[0].headers["prefer"], ANNOTATIONS);
-    assert_eq!(out.unwrap()["contacts"], json!([{"id": CONTACT}]));
+    let out = out.unwrap();
+    assert_eq!(out["contacts"], json!([{"id": CONTACT}]));
+    assert_eq!(out["id"], format!("call:{id}"));
+    // A typed id names the table; a plain GUID without engagement_type cannot.
+    let (sent, _) = drive(input(account(), "crm", "engagements", "get", Some(&format!("call:{id}")), Value::Null, json!({})), call_response());
+    assert!(sent[0].url.starts_with(&format!("{ORG}/api/data/v9.2/phonecalls({id})?")));
     let (_, out) = drive(input(account(), "crm", "engagements", "get", Some(id), Value::Null, json!({})), Script::default());
-    assert_eq!(out.unwrap_err().to_json()["details"][0]["field"], "query.engagement_type");
+    assert_eq!(out.unwrap_err().to_json()["details"][0]["field"], "id");
     let (sent, out) = drive(input(account(), "crm", "engagements", "get", Some("x)/accounts(y"), Value::Null, json!({"engagement_type": "call"})), Script::default());
     assert!(sent.is_empty());
     assert_eq!(out.unwrap_err().to_json()["details"][0]["field"], "id");
@@ -225,4 +221,12 @@ fn every_supported_create_field_reaches_the_request() {
             assert!(body.get(target).is_some(), "{} did not reach {target}: {body}", row.field);
         }
     }
+}
+
+/// Every field coverage calls supported changes the request (and carries its value).
+#[test]
+fn supported_fields_reach_the_provider_request() {
+    let bases: Vec<Value> = ["call", "meeting", "email", "task", "note"].iter().map(|t| json!({"engagement_type": t})).collect();
+    assert_eq!(supported_fields_reach_request("dynamics365", account(), "create", &bases), 14);
+    assert_eq!(supported_fields_reach_request("dynamics365", account(), "list", &[json!({"engagement_type": "call"}), json!({"engagement_type": "note"})]), 5);
 }

@@ -13,7 +13,9 @@
 //! `remote_data.sales_activity.sales_activity_type_id` names it. That lookup is
 //! read-only, so a failure after it is a plain remote error (nothing was created).
 //! Reads look the types up too, to say which unified type a record is.
-//! note → `POST /notes` (no list or get endpoint was found for notes).
+//! note → `POST /notes` (no list or get endpoint was found for notes). Notes and
+//! sales activities number their records apart: a note's unified id is `note:{id}`
+//! (which `get` refuses, as no endpoint reads a note), a sales activity's the plain id.
 
 #[cfg(test)]
 mod tests;
@@ -26,7 +28,8 @@ use crate::error::{Error, Issue, IssueCode, Result};
 use crate::http::{host_label, HttpRequest, HttpResponse, Method};
 use crate::schema::{FieldMap, Rule, UnifiedMethod};
 
-use super::{Ctx, Exchange, Next, OpDef, ProviderDef};
+use super::engagements::{self as eng, TypeRule};
+use super::{mapped_page, Ctx, Exchange, Next, OpDef, ProviderDef, RawPage};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "freshsales",
@@ -62,9 +65,14 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::Get,
             fields: &[],
             returns: RETURNS,
-            start: |_| Ok(Box::new(Typed::new(Read::Get))),
+            start: |ctx| {
+                if eng::split_typed_id(ctx, &["note"], Some("sales_activity"))?.0 == "note" {
+                    return Err(Error::one_issue(Some("freshsales"), Issue::new("id", IssueCode::InvalidFormat, "Freshsales has no endpoint that reads a note; only sales activities can be read")));
+                }
+                Ok(Box::new(Typed::new(Read::Get)))
+            },
             check: None,
-            notes: "GET /sales_activities/{id} (sales activities only)",
+            notes: "GET /sales_activities/{id} (sales activities only: note:{id} ids cannot be read)",
         },
     ],
 };
@@ -75,6 +83,19 @@ const INTERNAL: &[(&str, &str)] = &[("call", "phone"), ("meeting", "appointment"
 const ACTIVITY_TYPES: &[&str] = &["call", "meeting", "email", "chat", "task"];
 /// Unified link field → `targetable_type`.
 const TARGETS: &[(&str, &str)] = &[("contacts", "Contact"), ("account", "SalesAccount"), ("opportunity", "Deal")];
+const LINKS: &[&str] = &["contacts", "account", "opportunity"];
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Only("subject", ACTIVITY_TYPES),
+    TypeRule::Only("start_time", ACTIVITY_TYPES),
+    TypeRule::Only("end_time", ACTIVITY_TYPES),
+    TypeRule::Only("duration", ACTIVITY_TYPES),
+    TypeRule::Only("owner", ACTIVITY_TYPES),
+    TypeRule::Required("content", &["note"]),
+    TypeRule::Required("subject", ACTIVITY_TYPES),
+    TypeRule::Required("start_time", ACTIVITY_TYPES),
+    TypeRule::Required("owner", ACTIVITY_TYPES),
+    TypeRule::AnyOf(&["end_time", "duration"], ACTIVITY_TYPES),
+];
 
 const CREATE: &[FieldMap] = &[
     FieldMap::custom("engagement_type", "note → /notes; others → /sales_activities with sales_activity_type_id by internal name").required(),
@@ -110,72 +131,19 @@ fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
     Ok(req.secret_header("authorization", format!("Token token={key}")).header("accept", "application/json"))
 }
 
-/// A numeric id, or the id text that is not a number.
-type NumericId = Option<Result<u64, String>>;
-
-fn numeric(v: Option<&Value>) -> NumericId {
-    let id = id_string(v?.get("id"))?;
-    Some(id.parse::<u64>().map_err(|_| id))
-}
-
-/// The one related record: `(targetable_type, id path, id)`.
-fn targets(f: &Map<String, Value>) -> Vec<(&'static str, String, NumericId)> {
-    let mut out = Vec::new();
-    for &(field, kind) in TARGETS {
-        match f.get(field) {
-            Some(Value::Array(items)) => out.extend(items.iter().enumerate().map(|(i, c)| (kind, format!("body.{field}[{i}].id"), numeric(Some(c))))),
-            Some(v) => out.push((kind, format!("body.{field}.id"), numeric(Some(v)))),
-            None => {}
-        }
-    }
-    out
-}
-
 fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
-    let mut issues = Vec::new();
-    let mut bad = |path: &str, code: IssueCode, msg: &str| issues.push(Issue::new(path, code, msg).with_meta(json!({ "provider": "freshsales" })));
-    let t = f.get("engagement_type").and_then(Value::as_str).unwrap_or_default();
-    let links = targets(f);
-    match links.len() {
-        0 => bad("body.contacts", IssueCode::Required, "Freshsales needs the related record: one contact, account or opportunity"),
-        1 => {}
-        _ => bad("body", IssueCode::Conflict, "Freshsales relates an engagement to one record: give one contact, account or opportunity"),
-    }
-    for (_, path, id) in &links {
-        if matches!(id, Some(Err(_))) {
-            bad(path, IssueCode::InvalidFormat, "Freshsales ids are numbers");
-        }
-    }
-    if matches!(numeric(f.get("owner")), Some(Err(_))) {
-        bad("body.owner.id", IssueCode::InvalidFormat, "Freshsales user ids are numbers");
-    }
-    if t.is_empty() {
-        return issues; // the table reports the missing type; per-type rules need one
-    }
-    if t == "note" {
-        for field in ["subject", "start_time", "end_time", "duration", "owner"] {
-            if f.contains_key(field) {
-                bad(&format!("body.{field}"), IssueCode::UnsupportedField, "Freshsales notes have only content and a related record");
-            }
-        }
-        if !f.contains_key("content") {
-            bad("body.content", IssueCode::Required, "a Freshsales note needs content");
-        }
-        return issues;
-    }
-    for (field, what) in [("subject", "a title"), ("start_time", "a start"), ("owner", "an owner")] {
-        if !f.contains_key(field) {
-            bad(&format!("body.{field}"), IssueCode::Required, &format!("Freshsales sales activities need {what}"));
-        }
-    }
-    if !f.contains_key("end_time") && !f.contains_key("duration") {
-        bad("body.end_time", IssueCode::Required, "Freshsales sales activities need an end: set end_time or duration");
-    }
-    if let (Some(s), Some(e)) = (date(f, "start_time"), date(f, "end_time")) {
-        if e < s {
-            bad("body.end_time", IssueCode::InvalidOrder, "must not be before start_time");
-        }
-    }
+    // The related record: counted per record, so two contacts are two.
+    let related = match eng::linked(f, LINKS).len() {
+        0 => Some(Issue::new("body.contacts", IssueCode::Required, "Freshsales needs the related record: one contact, account or opportunity")),
+        1 => None,
+        _ => Some(Issue::new("body", IssueCode::Conflict, "Freshsales relates an engagement to one record: give one contact, account or opportunity")),
+    };
+    let mut issues: Vec<Issue> = related.map(|i| i.with_meta(json!({ "provider": "freshsales" }))).into_iter().collect();
+    let numeric = |id: &Value| eng::int_id(id).is_some();
+    issues.extend(eng::id_format_issues("freshsales", f, LINKS, numeric, "Freshsales ids are numbers"));
+    issues.extend(eng::id_format_issues("freshsales", f, &["owner"], numeric, "Freshsales user ids are numbers"));
+    issues.extend(eng::check_types("freshsales", f, TYPE_RULES));
+    issues.extend(eng::end_after_start(f, true));
     issues
 }
 
@@ -254,7 +222,7 @@ impl Typed {
         let end = date(f, "end_time").or_else(|| Some(start? + time::Duration::seconds(f.get("duration")?.as_i64()?)));
         let mut body = json!({
             "title": f.get("subject"), "start_date": start.map(iso_utc), "end_date": end.map(iso_utc),
-            "owner_id": numeric(f.get("owner")).and_then(Result::ok), "sales_activity_type_id": type_id,
+            "owner_id": eng::ref_json(f, "owner", true), "sales_activity_type_id": type_id,
         });
         if let Some(c) = f.get("content") {
             body["notes"] = c.clone();
@@ -272,9 +240,9 @@ fn note_body(ctx: &Ctx) -> Value {
 }
 
 fn add_target(ctx: &Ctx, body: &mut Value) {
-    if let Some((kind, _, Some(Ok(id)))) = targets(ctx.fields).into_iter().next() {
+    if let Some((kind, id)) = TARGETS.iter().find_map(|(field, kind)| Some((kind, eng::ref_json(ctx.fields, field, true)?))) {
         body["targetable_type"] = json!(kind);
-        body["targetable_id"] = json!(id);
+        body["targetable_id"] = id;
     }
 }
 
@@ -317,8 +285,7 @@ impl Exchange for Typed {
                 };
                 let total = body.pointer("/meta/total_pages").and_then(Value::as_u64).unwrap_or(page);
                 let next = (page < total).then(|| json!({ "page": page + 1 }));
-                let items = raw.into_iter().map(|item| Ok((if ctx.skip_mapping() { Map::new() } else { map(&item)? }, item))).collect::<Result<Vec<_>>>()?;
-                Ok(Next::Page { items, next, warnings: Vec::new() })
+                mapped_page(ctx, RawPage { items: raw, next }, |item, _| map(item))
             }
             _ => {
                 let key = if ctx.field_str("engagement_type") == Some("note") && matches!(self.read, Read::Create) { "note" } else { "sales_activity" };
@@ -343,7 +310,7 @@ fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Optio
     let start = item.get("start_date").and_then(to_iso);
     let end = item.get("end_date").and_then(to_iso);
     let mut r = Map::new();
-    r.insert("id".into(), json!(id));
+    r.insert("id".into(), json!(if is_note { eng::typed_id("note", &id) } else { id }));
     r.insert("engagement_type".into(), json!(engagement_type));
     r.insert("subject".into(), item.get("title").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), item.get(if is_note { "description" } else { "notes" }).cloned().unwrap_or(Value::Null));

@@ -1,7 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::error::Error;
-use crate::http::HttpRequest;
+use crate::providers::engagements::test_support::{create, create_issues, supported_fields_reach_request, supported_fields_reach_request_after};
 use crate::testing::{drive, drive_pages, fixture, input, Script};
 
 const KEY: &str = "sfg999666t673t7t82";
@@ -11,9 +10,6 @@ fn account() -> Value {
     json!({"id": "acc", "provider": "freshsales", "credentials": {"api_key": KEY}, "context": {"bundle_alias": "widgetz"}})
 }
 
-fn create(body: Value, script: Script) -> (Vec<HttpRequest>, Result<Value, Error>) {
-    drive(input(account(), "crm", "engagements", "create", None, body, json!({})), script)
-}
 
 fn types() -> Value {
     fixture("freshsales/secondary.selector.sales_activity_types.response.json")
@@ -32,7 +28,7 @@ fn call() -> Value {
 
 #[test]
 fn create_call_looks_up_the_type_then_posts() {
-    let (sent, out) = create(call(), Script::ok(200, &types()).then(200, &activity()));
+    let (sent, out) = create(&account(), call(), Script::ok(200, &types()).then(200, &activity()));
     assert_eq!(sent.len(), 2);
     assert_eq!((sent[0].method.as_str(), sent[0].url.as_str()), ("GET", "https://widgetz.myfreshworks.com/crm/sales/api/selector/sales_activity_types"));
     assert_eq!((sent[1].method.as_str(), sent[1].url.as_str()), ("POST", "https://widgetz.myfreshworks.com/crm/sales/api/sales_activities"));
@@ -60,7 +56,7 @@ fn create_call_looks_up_the_type_then_posts() {
 #[test]
 fn each_type_uses_its_internal_name() {
     for (t, id) in [("meeting", 70000612899u64), ("email", 70000612901), ("chat", 70000612897), ("task", 70000612900)] {
-        let (sent, _) = create(json!({"engagement_type": t, "subject": "S", "start_time": "2022-08-30T10:00:00Z", "end_time": "2022-08-30T11:00:00Z", "owner": {"id": "1"}, "opportunity": {"id": "5"}}), Script::ok(200, &types()).then(200, &activity()));
+        let (sent, _) = create(&account(), json!({"engagement_type": t, "subject": "S", "start_time": "2022-08-30T10:00:00Z", "end_time": "2022-08-30T11:00:00Z", "owner": {"id": "1"}, "opportunity": {"id": "5"}}), Script::ok(200, &types()).then(200, &activity()));
         let body = &sent[1].body_json().unwrap()["sales_activity"];
         assert_eq!(body["sales_activity_type_id"], id, "{t}");
         assert_eq!((body["targetable_type"].clone(), body["targetable_id"].clone()), (json!("Deal"), json!(5)));
@@ -71,7 +67,7 @@ fn each_type_uses_its_internal_name() {
 fn given_type_id_skips_the_lookup() {
     let body = json!({"engagement_type": "call", "subject": "S", "start_time": "2022-08-30T10:00:00Z", "end_time": "2022-08-30T11:00:00Z", "owner": {"id": "1"},
         "account": {"id": "9"}, "remote_data": {"sales_activity": {"sales_activity_type_id": 77, "sales_activity_outcome_id": 3}}});
-    let (sent, out) = create(body, Script::ok(200, &activity()));
+    let (sent, out) = create(&account(), body, Script::ok(200, &activity()));
     assert_eq!(sent.len(), 1);
     let sa = &sent[0].body_json().unwrap()["sales_activity"];
     assert_eq!((sa["sales_activity_type_id"].clone(), sa["sales_activity_outcome_id"].clone(), sa["targetable_type"].clone()), (json!(77), json!(3), json!("SalesAccount")));
@@ -81,37 +77,33 @@ fn given_type_id_skips_the_lookup() {
 #[test]
 fn create_note() {
     let note = json!({"note": {"id": 31, "description": "Met at the expo", "targetable_type": "SalesAccount", "targetable_id": 9, "created_at": "2022-08-30T10:00:00-04:00", "updated_at": "2022-08-30T10:00:00-04:00"}});
-    let (sent, out) = create(json!({"engagement_type": "note", "content": "Met at the expo", "account": {"id": "9"}}), Script::ok(201, &note));
+    let (sent, out) = create(&account(), json!({"engagement_type": "note", "content": "Met at the expo", "account": {"id": "9"}}), Script::ok(201, &note));
     assert_eq!(sent.len(), 1);
     assert_eq!((sent[0].method.as_str(), sent[0].url.as_str()), ("POST", "https://widgetz.myfreshworks.com/crm/sales/api/notes"));
     assert_eq!(sent[0].body_json().unwrap(), &json!({"note": {"description": "Met at the expo", "targetable_type": "SalesAccount", "targetable_id": 9}}));
     let out = out.unwrap();
-    assert_eq!((out["id"].clone(), out["engagement_type"].clone(), out["content"].clone(), out["account"].clone()), (json!("31"), json!("note"), json!("Met at the expo"), json!({"id": "9"})));
+    assert_eq!((out["id"].clone(), out["engagement_type"].clone(), out["content"].clone(), out["account"].clone()), (json!("note:31"), json!("note"), json!("Met at the expo"), json!({"id": "9"})));
 }
 
 #[test]
 fn missing_type_and_failures_after_the_lookup() {
     let only_notes = json!({"sales_activity_types": [{"id": 1, "name": "Custom", "internal_name": "custom_x"}]});
-    let (sent, out) = create(call(), Script::ok(200, &only_notes));
+    let (sent, out) = create(&account(), call(), Script::ok(200, &only_notes));
     assert_eq!(sent.len(), 1, "nothing is posted without a type");
     let e = out.unwrap_err().to_json();
     assert_eq!((e["code"].clone(), e["details"][0]["field"].clone()), (json!("validation_failed"), json!("body.engagement_type")));
     // The lookup creates nothing, so a failed POST is a plain remote error.
     let err = json!({"errors": {"code": 400, "message": ["Owner can't be blank"]}});
-    let (_, out) = create(call(), Script::ok(200, &types()).then(400, &err));
+    let (_, out) = create(&account(), call(), Script::ok(200, &types()).then(400, &err));
     let e = out.unwrap_err().to_json();
     assert_eq!((e["code"].clone(), e["statusCode"].clone(), e["remote"]["body"].clone()), (json!("remote_error"), json!(400), err));
-    let (_, out) = create(call(), Script::ok(401, &json!({"login": "failed", "message": "Incorrect or expired API key"})));
+    let (_, out) = create(&account(), call(), Script::ok(401, &json!({"login": "failed", "message": "Incorrect or expired API key"})));
     assert_eq!(out.unwrap_err().to_json()["remote"]["message"], "Incorrect or expired API key");
 }
 
 #[test]
 fn validation_reports_everything_before_sending() {
-    let issues = |body: Value| -> Vec<(String, String)> {
-        let (sent, out) = create(body, Script::default());
-        assert!(sent.is_empty());
-        out.unwrap_err().to_json()["details"].as_array().unwrap().iter().map(|d| (d["field"].as_str().unwrap().into(), d["code"].as_str().unwrap().into())).collect()
-    };
+    let issues = |body: Value| create_issues(&account(), body);
     let all = issues(json!({"engagement_type": "meeting", "owner": {"id": "bob"}, "contacts": [{"id": "x"}], "account": {"id": "2"}}));
     for e in [("body.subject", "required"), ("body.start_time", "required"), ("body.end_time", "required"), ("body.owner.id", "invalid_format"), ("body", "conflict"), ("body.contacts[0].id", "invalid_format")] {
         assert!(all.contains(&(e.0.into(), e.1.into())), "{e:?} in {all:?}");
@@ -172,6 +164,11 @@ fn get_maps_the_type() {
     let (sent, out) = drive(input(account(), "crm", "engagements", "get", Some("1/../x"), Value::Null, json!({})), Script::ok(200, &types()));
     assert_eq!(sent.len(), 1);
     assert_eq!(out.unwrap_err().to_json()["details"][0]["field"], "id");
+    // A note's id says it is a note, which no Freshsales endpoint reads.
+    let (sent, out) = drive(input(account(), "crm", "engagements", "get", Some("note:31"), Value::Null, json!({})), Script::default());
+    assert!(sent.is_empty());
+    let err = out.unwrap_err().to_json();
+    assert_eq!((err["details"][0]["field"].as_str(), err["details"][0]["code"].as_str()), (Some("id"), Some("invalid_format")));
 }
 
 #[test]
@@ -190,8 +187,19 @@ fn every_supported_create_field_reaches_the_request() {
         let mut body = base.clone();
         crate::convert::merge(&mut body, &s[0]);
         body.as_object_mut().unwrap().retain(|_, v| !v.is_null());
-        let (sent, out) = create(body, Script::ok(200, &types()).then(200, &activity()));
+        let (sent, out) = create(&account(), body, Script::ok(200, &types()).then(200, &activity()));
         out.unwrap_or_else(|e| panic!("{}: {}", row.field, e.to_json()));
         assert_eq!(sent[1].body_json().unwrap()["sales_activity"][s[1].as_str().unwrap()], s[2], "{}", row.field);
     }
+}
+
+/// Every field coverage calls supported changes the request (and carries its value);
+/// sales activities get their types from the selector first.
+#[test]
+fn supported_fields_reach_the_provider_request() {
+    let mut open_ended = call();
+    open_ended.as_object_mut().unwrap().remove("duration");
+    let bases = [call(), open_ended, json!({"engagement_type": "note", "content": "C", "account": {"id": "9"}}), json!({"engagement_type": "note", "content": "C"})];
+    assert_eq!(supported_fields_reach_request_after("freshsales", account(), "create", &bases, &[types()]), 11);
+    assert_eq!(supported_fields_reach_request("freshsales", account(), "list", &[json!({})]), 5);
 }

@@ -20,10 +20,10 @@ use serde_json::{json, Map, Value};
 use crate::account::Account;
 use crate::convert::{get, get_str, iso_from_epoch_ms, iso_from_str, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::http::{HttpRequest, Method};
+use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::engagement_common::{self as common, TypeRule};
+use super::engagements::{self as eng, TypeRule, TypedPages};
 use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
@@ -53,7 +53,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: FILTERS,
             returns: READ_RETURNS,
-            start: |_| common::TypedPaged::boxed(page_request, parse_page, |ctx, state, raw, w| map_object(object_for_state(ctx, state)?, raw, w)),
+            start: |ctx| TypedPages::boxed(eng::listed_kinds(ctx, KINDS), page_request, parse_page, |_, kind, raw, w| map_object(object(kind)?, raw, w)),
             check: None,
             notes: "without engagement_type, pages through calls, meetings, emails, notes, tasks in turn; contact/account/date filters are applied by crosswalk",
         },
@@ -159,9 +159,9 @@ fn object(kind: &str) -> Result<&'static Object> {
 }
 
 fn check(fields: &Map<String, Value>) -> Vec<Issue> {
-    let mut issues = common::check_types("hubspot", fields, TYPE_RULES);
-    issues.extend(common::no_phone_extensions("hubspot", fields));
-    issues.extend(common::end_after_start(fields));
+    let mut issues = eng::check_types("hubspot", fields, TYPE_RULES);
+    issues.extend(eng::no_phone_extensions("hubspot", fields));
+    issues.extend(eng::end_after_start(fields, false));
     if fields.contains_key("phone_numbers") && !fields.contains_key("direction") {
         issues.push(Issue::new("body.direction", IssueCode::Required, "HubSpot stores the other party's number as hs_call_to_number (outbound) or hs_call_from_number (inbound); give direction"));
     }
@@ -184,10 +184,7 @@ fn prop_text(v: &Value) -> Value {
 
 fn create_body(ctx: &Ctx, obj: &Object) -> Value {
     let f = ctx.fields;
-    let mut props = Map::new();
-    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
-        props.insert(k.clone(), prop_text(v));
-    }
+    let mut props: Map<String, Value> = eng::custom_fields(f).into_iter().map(|(k, v)| (k, prop_text(&v))).collect();
     let text = |k: &str| f.get(k).and_then(Value::as_str).map(|s| json!(s));
     let utc = |k: &str| f.get(k).and_then(Value::as_str).and_then(iso_from_str);
     let timestamp = utc("start_time").or_else(|| iso_from_epoch_ms(ctx.now_ms as i64)).unwrap_or_default();
@@ -235,12 +232,7 @@ fn create_body(ctx: &Ctx, obj: &Object) -> Value {
     }
     let mut associations = Vec::new();
     for (field, type_id) in ASSOC_FIELDS.iter().zip(obj.assoc) {
-        let ids = match f.get(*field) {
-            Some(Value::Array(_)) => common::ref_ids(f, field),
-            Some(_) => common::ref_id(f, field).into_iter().collect(),
-            None => Vec::new(),
-        };
-        for id in ids {
+        for id in eng::ref_ids(f, field) {
             associations.push(json!({ "to": { "id": id }, "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id }] }));
         }
     }
@@ -259,17 +251,17 @@ fn create_body(ctx: &Ctx, obj: &Object) -> Value {
 }
 
 fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    let obj = object(common::engagement_type(ctx.fields).unwrap_or_default())?;
+    let obj = object(eng::engagement_type(ctx.fields).unwrap_or_default())?;
     let url = ctx.url().path("/crm/v3/objects/").path(obj.name).build();
     Single::boxed(ctx.request(Method::Post, url)?.json(create_body(ctx, obj)), |ctx, body, w| {
-        let obj = object(common::engagement_type(ctx.fields).unwrap_or_default())?;
+        let obj = object(eng::engagement_type(ctx.fields).unwrap_or_default())?;
         let mut record = map_object(obj, &body, w)?;
         // Associations are created with the object and not echoed back.
         for field in ASSOC_FIELDS {
             if let Some(v) = ctx.fields.get(field) {
                 let refs = match v {
-                    Value::Array(_) => Value::Array(common::ref_ids(ctx.fields, field).into_iter().map(|id| json!({ "id": id })).collect()),
-                    _ => common::ref_id(ctx.fields, field).map(|id| json!({ "id": id })).unwrap_or(Value::Null),
+                    Value::Array(_) => Value::Array(eng::ref_ids(ctx.fields, field).into_iter().map(|id| json!({ "id": id })).collect()),
+                    _ => eng::first_ref_id(ctx.fields, field).map(|id| json!({ "id": id })).unwrap_or(Value::Null),
                 };
                 record.insert(field.into(), refs);
             }
@@ -288,45 +280,28 @@ fn read_url(ctx: &Ctx, obj: &Object, id: Option<&str>) -> crate::http::UrlBuilde
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    let (kind, native) = common::split_typed_id(ctx, KINDS)?;
+    let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     let url = read_url(ctx, object(kind)?, Some(native)).queries(ctx.query.remote_query.iter().cloned()).build();
     Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
-        let (kind, _) = common::split_typed_id(ctx, KINDS)?;
+        let kind = eng::answered_kind(ctx, KINDS, None)?;
         Ok((map_object(object(kind)?, &body, w)?, body))
     })
 }
 
-/// The object a list page reads: from the paging state, else the filter, else the first.
-fn object_for_state(ctx: &Ctx, state: &Value) -> Result<&'static Object> {
-    match state.get("object").and_then(Value::as_str) {
-        Some(name) => OBJECTS.iter().find(|o| o.name == name).ok_or_else(|| Error::InvalidCursor { reason: "unknown HubSpot object".into() }),
-        None => object(common::engagement_type(ctx.fields).unwrap_or("call")),
-    }
-}
-
-fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
-    let obj = object_for_state(ctx, state)?;
-    let url = read_url(ctx, obj, None)
-        .query("limit", common::page_size(ctx, 100, 100).to_string())
+fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
+    let url = read_url(ctx, object(kind)?, None)
+        .query("limit", eng::page_size(ctx, 100, 100).to_string())
         .query_opt("after", state.get("after").and_then(Value::as_str))
         .queries(ctx.query.remote_query.iter().cloned());
     ctx.request(Method::Get, url.build())
 }
 
-fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
-    let obj = object_for_state(ctx, state)?;
+fn parse_page(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
     let items = match body.get_mut("results").map(Value::take) {
         Some(Value::Array(items)) => items,
         _ => return Err(Error::protocol("hubspot", "list response has no results array")),
     };
-    let next = match get_str(&body, "paging.next.after") {
-        Some(after) => Some(json!({ "object": obj.name, "after": after })),
-        // This object is done: the next one, unless the caller asked for one type.
-        None if common::engagement_type(ctx.fields).is_none() => {
-            OBJECTS.iter().skip_while(|o| o.name != obj.name).nth(1).map(|o| json!({ "object": o.name }))
-        }
-        None => None,
-    };
+    let next = get_str(&body, "paging.next.after").map(|after| json!({ "after": after }));
     Ok(RawPage { items, next })
 }
 
@@ -339,17 +314,17 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
         get(rec, &format!("associations.{t}.results")).and_then(Value::as_array).map(|a| a.iter().map(|x| x.get("id")).collect()).unwrap_or_default()
     };
     let mut r = Map::new();
-    r.insert("id".into(), json!(common::typed_id(obj.kind, &id)));
+    r.insert("id".into(), json!(eng::typed_id(obj.kind, &id)));
     r.insert("engagement_type".into(), json!(obj.kind));
     r.insert("subject".into(), obj.subject.map(text).unwrap_or(Value::Null));
     r.insert("content".into(), text(obj.content));
     r.insert("owner".into(), crate::convert::id_ref(prop("hubspot_owner_id")));
-    r.insert("contacts".into(), common::ref_list(assoc("contacts")));
+    r.insert("contacts".into(), eng::ref_list(assoc("contacts")));
     r.insert("account".into(), assoc("companies").first().map_or(Value::Null, |v| crate::convert::id_ref(*v)));
     r.insert("opportunity".into(), assoc("deals").first().map_or(Value::Null, |v| crate::convert::id_ref(*v)));
     let direction = match obj.kind {
-        "call" => common::map_value(CALL_DIRECTION, prop("hs_call_direction").and_then(Value::as_str), "direction", w),
-        "email" => common::map_value(EMAIL_DIRECTION, prop("hs_email_direction").and_then(Value::as_str), "direction", w),
+        "call" => eng::map_value(CALL_DIRECTION, prop("hs_call_direction").and_then(Value::as_str), "direction", w),
+        "email" => eng::map_value(EMAIL_DIRECTION, prop("hs_email_direction").and_then(Value::as_str), "direction", w),
         _ => Value::Null,
     };
     r.insert("duration".into(), match prop("hs_call_duration").and_then(|v| v.as_str().and_then(|s| s.parse::<f64>().ok()).or_else(|| v.as_f64())) {
@@ -358,7 +333,7 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
     });
     r.insert("phone_numbers".into(), {
         let side = if direction == "inbound" { "hs_call_from_number" } else { "hs_call_to_number" };
-        Value::Array(prop(side).filter(|_| obj.kind == "call").map(|n| json!({ "number": n })).into_iter().collect())
+        eng::phone_list(prop(side).filter(|_| obj.kind == "call"))
     });
     r.insert("direction".into(), direction);
     r.insert("status".into(), match obj.kind {

@@ -11,21 +11,22 @@
 //! link one deal. Times differ per resource: calls and meetings take epoch seconds, notes
 //! a `YYYY-MM-DD` date, actions a date plus epoch-second `exact_time`. Answers are
 //! `{"status": 0, "data": {"call": …}}`; lists `data.calls: [{"call": …}]` with `page`,
-//! `per_page` and `max_page`. `get` needs `engagement_type` (it picks the resource); `list`
-//! without it walks calls, meetings, notes and actions in turn.
+//! `per_page` and `max_page`. Unified ids carry the type (`call:5afc…`), which picks the
+//! resource for `get` (a plain id is taken with the `engagement_type` query); `list`
+//! without a type walks calls, meetings, notes and actions in turn.
 //! Sources: tests/fixtures/onepagecrm/README.md.
 
 use serde_json::{json, Map, Value};
 
 use crate::account::{basic, Account};
-use crate::convert::{get_str, id_ref, iso_from_epoch_secs, to_iso};
+use crate::convert::{id_ref, iso_from_epoch_secs, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::filters::as_range;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng, Applies, TypedPages};
-use super::{Ctx, OpDef, ProviderDef, Single};
+use super::engagements::{self as eng, TypeRule, TypedPages};
+use super::{Ctx, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "onepagecrm",
@@ -58,13 +59,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: LIST,
             returns: RETURNS,
-            start: |ctx| {
-                let kinds = match eng::engagement_type(ctx.fields) {
-                    Some(t) => vec![kind_of(t).plural],
-                    None => KINDS.iter().map(|k| k.plural).collect(),
-                };
-                TypedPages::boxed(kinds, list_request, list_parse, |_, plural, item, _| Ok(to_unified(kind_by_plural(plural), item)))
-            },
+            start: |ctx| TypedPages::boxed(eng::listed_kinds(ctx, TYPES), list_request, list_parse, |_, ty, item, _| Ok(to_unified(kind_of(ty), item))),
             check: Some(check_list),
             notes: "without engagement_type, calls, meetings, notes and actions are listed in turn; updated_at is applied by crosswalk",
         },
@@ -75,11 +70,11 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: GET,
             returns: RETURNS,
             start: |ctx| {
-                let kind = kind_of(eng::engagement_type(ctx.fields).unwrap_or_default());
-                Single::boxed(ctx.request(Method::Get, ctx.url().path("/api/v3/").path(kind.plural).seg(ctx.id()?).build())?, map_single)
+                let (ty, id) = eng::split_typed_id(ctx, TYPES, None)?;
+                Single::boxed(ctx.request(Method::Get, ctx.url().path("/api/v3/").path(kind_of(ty).plural).seg(id).build())?, map_single)
             },
             check: None,
-            notes: "engagement_type is required: it selects /calls, /meetings, /notes or /actions",
+            notes: "ids are {type}:{OnePageCRM id}; a plain id needs ?engagement_type, which selects /calls, /meetings, /notes or /actions",
         },
     ],
 };
@@ -104,9 +99,6 @@ fn kind_of(unified: &str) -> Kind {
     KINDS.iter().copied().find(|k| k.unified == unified).unwrap_or(KINDS[2])
 }
 
-fn kind_by_plural(plural: &str) -> Kind {
-    KINDS.iter().copied().find(|k| k.plural == plural).unwrap_or(KINDS[2])
-}
 
 const CREATE: &[FieldMap] = &[
     FieldMap::custom("engagement_type", "call → POST /calls, meeting → /meetings, note → /notes, task → /actions").required().rules(&[Rule::OneOf(TYPES)]),
@@ -118,7 +110,12 @@ const CREATE: &[FieldMap] = &[
     FieldMap::custom("owner", "task: assignee_id"),
 ];
 
-pub(crate) const APPLIES: Applies = &[("phone_numbers", &["call"]), ("opportunity", &["note"]), ("owner", &["task"])];
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Only("phone_numbers", &["call"]),
+    TypeRule::Only("opportunity", &["note"]),
+    TypeRule::Only("owner", &["task"]),
+    TypeRule::Required("content", &["note", "task"]),
+];
 
 const LIST: &[FieldMap] = &[
     FieldMap::custom("engagement_type", "selects /calls, /meetings, /notes or /actions; without it all four in turn").rules(&[Rule::OneOf(TYPES)]),
@@ -128,7 +125,7 @@ const LIST: &[FieldMap] = &[
     FieldMap::local("updated_at"),
 ];
 
-const GET: &[FieldMap] = &[FieldMap::custom("engagement_type", "selects /calls, /meetings, /notes or /actions").required().rules(&[Rule::OneOf(TYPES)])];
+const GET: &[FieldMap] = &[FieldMap::custom("engagement_type", "with a plain id: selects /calls, /meetings, /notes or /actions").rules(&[Rule::OneOf(TYPES)])];
 
 const RETURNS: &[&str] = &["id", "engagement_type", "content", "contacts", "owner", "opportunity", "start_time", "phone_numbers", "created_at", "updated_at"];
 
@@ -144,19 +141,12 @@ fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
 
 fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
     let ty = eng::engagement_type(f).unwrap_or_default();
-    let mut issues = eng::type_issues("onepagecrm", f, APPLIES, ty);
+    let mut issues = eng::check_types("onepagecrm", f, TYPE_RULES);
     let text = f.get("content").and_then(Value::as_str);
-    if matches!(ty, "note" | "task") && text.map_or(true, str::is_empty) {
-        issues.push(Issue::new("body.content", IssueCode::Required, format!("onepagecrm needs content for a {ty}")));
-    }
     if let Some(n) = text.map(|t| t.chars().count()).filter(|n| ty == "task" && *n > 140) {
         issues.push(Issue::new("body.content", IssueCode::TooLong, format!("is {n} characters; an onepagecrm action allows at most 140")).with_meta(json!({ "max": 140, "actual": n })));
     }
-    if let Some(first) = f.get("phone_numbers").and_then(|p| p.get(0)) {
-        if first.get("number").and_then(Value::as_str).map_or(true, str::is_empty) {
-            issues.push(Issue::new("body.phone_numbers[0].number", IssueCode::Required, "the call's phone number is required"));
-        }
-    }
+    issues.extend(eng::phone_numbers_need_numbers(f));
     issues
 }
 
@@ -226,7 +216,7 @@ fn epoch_secs(v: Option<&Value>) -> Option<String> {
 
 fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
     let mut r = Map::new();
-    r.insert("id".into(), json!(crate::convert::id_string(x.get("id"))));
+    r.insert("id".into(), json!(crate::convert::id_string(x.get("id")).map(|id| eng::typed_id(kind.unified, &id))));
     r.insert("engagement_type".into(), json!(kind.unified));
     r.insert("content".into(), x.get("text").cloned().unwrap_or(Value::Null));
     let contact = id_ref(x.get("contact_id"));
@@ -240,18 +230,15 @@ fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
         _ => x.get("date").and_then(to_iso),
     };
     r.insert("start_time".into(), json!(start));
-    r.insert("phone_numbers".into(), match get_str(x, "phone_number") {
-        Some(n) if !n.is_empty() => json!([{ "number": n }]),
-        _ => json!([]),
-    });
+    r.insert("phone_numbers".into(), eng::phone_list(x.get("phone_number")));
     r.insert("created_at".into(), json!(x.get("created_at").and_then(to_iso)));
     r.insert("updated_at".into(), json!(x.get("modified_at").and_then(to_iso)));
     r
 }
 
-fn list_request(ctx: &Ctx, plural: &str, state: &Value) -> Result<HttpRequest> {
+fn list_request(ctx: &Ctx, ty: &'static str, state: &Value) -> Result<HttpRequest> {
     let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
-    let mut url = ctx.url().path("/api/v3/").path(kind_by_plural(plural).plural).queries(crate::mapping::apply(ctx.op.fields, ctx.fields).query);
+    let mut url = ctx.url().path("/api/v3/").path(kind_of(ty).plural).queries(crate::mapping::apply(ctx.op.fields, ctx.fields).query);
     if let Some(range) = ctx.fields.get("created_at").map(|v| as_range("created_at", v)) {
         url = url.query("date_filter", "created_at");
         for (op, bound) in &range {
@@ -268,8 +255,8 @@ fn list_request(ctx: &Ctx, plural: &str, state: &Value) -> Result<HttpRequest> {
     ctx.request(Method::Get, url)
 }
 
-fn list_parse(_ctx: &Ctx, plural: &str, _state: &Value, _resp: &HttpResponse, body: Value) -> Result<(Vec<Value>, Option<Value>)> {
-    let kind = kind_by_plural(plural);
+fn list_parse(_ctx: &Ctx, ty: &'static str, _state: &Value, _resp: &HttpResponse, body: Value) -> Result<RawPage> {
+    let kind = kind_of(ty);
     let data = body.get("data").ok_or_else(|| Error::protocol("onepagecrm", "list response has no data"))?;
     let items: Vec<Value> = match data.get(kind.plural) {
         Some(Value::Array(items)) => items.iter().filter_map(|i| i.get(kind.singular).cloned()).collect(),
@@ -277,7 +264,7 @@ fn list_parse(_ctx: &Ctx, plural: &str, _state: &Value, _resp: &HttpResponse, bo
     };
     let page = data.get("page").and_then(Value::as_u64).unwrap_or(1);
     let max_page = data.get("max_page").and_then(Value::as_u64).unwrap_or(page);
-    Ok((items, (page < max_page).then(|| json!({ "page": page + 1 }))))
+    Ok(RawPage { items, next: (page < max_page).then(|| json!({ "page": page + 1 })) })
 }
 
 #[cfg(test)]

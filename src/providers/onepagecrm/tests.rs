@@ -1,8 +1,7 @@
 use serde_json::{json, Value};
 
 use crate::account::basic;
-use crate::error::Error;
-use crate::http::HttpRequest;
+use crate::providers::engagements::test_support::{create, create_error, supported_fields_reach_request};
 use crate::testing::{drive, drive_pages, fixture, input, Script};
 
 fn account() -> Value {
@@ -11,15 +10,7 @@ fn account() -> Value {
     json!({"id": "a1", "provider": "onepagecrm", "credentials": {"api_key": "opc_key_123"}, "context": {"user_id": "5aaa9b009007ba08c9ebaef7"}})
 }
 
-fn create(body: Value, script: Script) -> (Vec<HttpRequest>, Result<Value, Error>) {
-    drive(input(account(), "crm", "engagements", "create", None, body, json!({})), script)
-}
 
-fn create_err(body: Value) -> Value {
-    let (sent, out) = create(body, Script::default());
-    assert!(sent.is_empty(), "nothing may be sent for an invalid body");
-    out.unwrap_err().to_json()
-}
 
 fn envelope(data: Value) -> Value {
     json!({"status": 0, "message": "OK", "timestamp": 1528373119, "data": data})
@@ -37,14 +28,14 @@ fn call_matches_the_documented_example() {
         "phone_numbers": [{"number": "(912) 644-1770 (mobile)", "type": "mobile"}],
         "remote_data": {"call_result": "interested", "via": "phone", "recording_link": ""},
     });
-    let (sent, out) = create(body, Script::ok(201, &resp));
+    let (sent, out) = create(&account(), body, Script::ok(201, &resp));
     let req = &sent[0];
     assert_eq!(req.method.as_str(), "POST");
     assert_eq!(req.url, "https://app.onepagecrm.com/api/v3/calls");
     assert_eq!(req.headers["authorization"], basic("5aaa9b009007ba08c9ebaef7", "opc_key_123"));
     assert_eq!(req.body_json().unwrap(), &expected);
     let out = out.unwrap();
-    assert_eq!(out["id"], "5afc1b69d556730b580596cb");
+    assert_eq!(out["id"], "call:5afc1b69d556730b580596cb");
     assert_eq!(out["engagement_type"], "call");
     assert_eq!(out["content"], "Mary is interested in coming into the office on Tuesday.");
     assert_eq!(out["contacts"], json!([{"id": "5ae06ef9d55673108fe8877f"}]));
@@ -60,7 +51,7 @@ fn meeting_and_note_match_the_documented_examples() {
     let expected = fixture("onepagecrm/doc.meetings.create.request.json");
     let meeting = json!({"id": "m1", "contact_id": expected["contact_id"], "meeting_time_int": 1525273653, "place": "Meeting room 1", "text": expected["text"]});
     let body = json!({"engagement_type": "meeting", "contacts": [{"id": expected["contact_id"]}], "content": expected["text"], "start_time": "2018-05-02T15:07:33Z", "remote_data": {"place": "Meeting room 1"}});
-    let (sent, out) = create(body, Script::ok(201, &envelope(json!({"meeting": meeting}))));
+    let (sent, out) = create(&account(), body, Script::ok(201, &envelope(json!({"meeting": meeting}))));
     assert_eq!(sent[0].url, "https://app.onepagecrm.com/api/v3/meetings");
     assert_eq!(sent[0].body_json().unwrap(), &expected);
     let out = out.unwrap();
@@ -71,7 +62,7 @@ fn meeting_and_note_match_the_documented_examples() {
     expected["linked_deal_id"] = json!("5aaa9b059007ba08c9ebaf58");
     let note = json!({"id": "n1", "contact_id": expected["contact_id"], "text": expected["text"], "date": "2018-05-16", "linked_deal_id": "5aaa9b059007ba08c9ebaf58", "author": "Jane D."});
     let body = json!({"engagement_type": "note", "contacts": [{"id": expected["contact_id"]}], "content": expected["text"], "start_time": "2018-05-16T09:00:00+02:00", "opportunity": {"id": "5aaa9b059007ba08c9ebaf58"}});
-    let (sent, out) = create(body, Script::ok(201, &envelope(json!({"note": note}))));
+    let (sent, out) = create(&account(), body, Script::ok(201, &envelope(json!({"note": note}))));
     assert_eq!(sent[0].url, "https://app.onepagecrm.com/api/v3/notes");
     assert_eq!(sent[0].body_json().unwrap(), &expected);
     let out = out.unwrap();
@@ -83,7 +74,7 @@ fn meeting_and_note_match_the_documented_examples() {
 fn task_is_a_timed_action() {
     let action = json!({"id": "5aeac8789007ba56ffca92b9", "assignee_id": "5aaa9b009007ba08c9ebaef7", "contact_id": "5aba31ea9007ba0f570c92d4", "text": "#1 Email Jane introducing our organization", "status": "date_time", "date": "2018-05-16", "exact_time": 1526472000, "done": false, "created_at": "2018-05-16T11:52:09Z", "modified_at": "2018-05-16T12:52:09Z"});
     let body = json!({"engagement_type": "task", "contacts": [{"id": "5aba31ea9007ba0f570c92d4"}], "content": "#1 Email Jane introducing our organization", "owner": {"id": "5aaa9b009007ba08c9ebaef7"}, "start_time": "2018-05-16T12:00:00Z"});
-    let (sent, out) = create(body, Script::ok(201, &envelope(json!({"action": action}))));
+    let (sent, out) = create(&account(), body, Script::ok(201, &envelope(json!({"action": action}))));
     assert_eq!(sent[0].url, "https://app.onepagecrm.com/api/v3/actions");
     assert_eq!(
         sent[0].body_json().unwrap(),
@@ -99,19 +90,19 @@ fn task_is_a_timed_action() {
 #[test]
 fn validation_before_sending() {
     for ty in ["email", "chat"] {
-        let err = create_err(json!({"engagement_type": ty, "contacts": [{"id": "c"}], "content": "x"}));
+        let err = create_error(&account(), json!({"engagement_type": ty, "contacts": [{"id": "c"}], "content": "x"}));
         assert_eq!(err["details"][0]["meta"]["allowed"], json!(["call", "meeting", "note", "task"]));
     }
-    let err = create_err(json!({"engagement_type": "note", "account": {"id": "co"}}));
+    let err = create_error(&account(), json!({"engagement_type": "note", "account": {"id": "co"}}));
     let fields: Vec<(&str, &str)> = err["details"].as_array().unwrap().iter().map(|d| (d["field"].as_str().unwrap(), d["code"].as_str().unwrap())).collect();
     assert!(fields.contains(&("body.account", "unsupported_field")), "{fields:?}");
     assert!(fields.contains(&("body.contacts", "required")), "{fields:?}");
-    let err = create_err(json!({"engagement_type": "call", "contacts": [{"id": "a"}, {"id": "b"}]}));
+    let err = create_error(&account(), json!({"engagement_type": "call", "contacts": [{"id": "a"}, {"id": "b"}]}));
     assert_eq!(err["details"][0]["code"], "too_long", "one contact per record");
-    let err = create_err(json!({"engagement_type": "task", "contacts": [{"id": "a"}], "content": "x".repeat(141), "phone_numbers": [{"number": "1"}], "opportunity": {"id": "d"}}));
+    let err = create_error(&account(), json!({"engagement_type": "task", "contacts": [{"id": "a"}], "content": "x".repeat(141), "phone_numbers": [{"number": "1"}], "opportunity": {"id": "d"}}));
     let fields: Vec<(&str, &str)> = err["details"].as_array().unwrap().iter().map(|d| (d["field"].as_str().unwrap(), d["code"].as_str().unwrap())).collect();
     assert_eq!(fields, [("body.phone_numbers", "unsupported_field"), ("body.opportunity", "unsupported_field"), ("body.content", "too_long")]);
-    let err = create_err(json!({"engagement_type": "note", "contacts": [{"id": "a"}]}));
+    let err = create_error(&account(), json!({"engagement_type": "note", "contacts": [{"id": "a"}]}));
     assert_eq!(err["details"][0]["field"], "body.content");
 }
 
@@ -127,7 +118,7 @@ fn user_id_may_also_be_a_credential() {
 
 #[test]
 fn documented_401_is_a_remote_error() {
-    let (_, out) = create(json!({"engagement_type": "call", "contacts": [{"id": "a"}]}), Script::ok(401, &fixture("onepagecrm/doc.error.unauthorized.response.json")));
+    let (_, out) = create(&account(), json!({"engagement_type": "call", "contacts": [{"id": "a"}]}), Script::ok(401, &fixture("onepagecrm/doc.error.unauthorized.response.json")));
     let err = out.unwrap_err().to_json();
     assert_eq!(err["statusCode"], 401);
     assert_eq!(err["truto_is_remote_error"], true);
@@ -141,8 +132,11 @@ fn get_picks_the_resource() {
     assert_eq!(sent[0].method.as_str(), "GET");
     assert_eq!(sent[0].url, "https://app.onepagecrm.com/api/v3/calls/5afc1b69d556730b580596cb");
     assert_eq!(out.unwrap()["phone_numbers"][0]["number"], "(912) 644-1770 (mobile)");
-    let (sent, _) = drive(input(account(), "crm", "engagements", "get", Some("x"), Value::Null, json!({"engagement_type": "task"})), Script::ok(200, &envelope(json!({"action": {"id": "x"}}))));
+    let (sent, out) = drive(input(account(), "crm", "engagements", "get", Some("x"), Value::Null, json!({"engagement_type": "task"})), Script::ok(200, &envelope(json!({"action": {"id": "x"}}))));
     assert_eq!(sent[0].url, "https://app.onepagecrm.com/api/v3/actions/x");
+    assert_eq!(out.unwrap()["id"], "task:x");
+    let (sent, _) = drive(input(account(), "crm", "engagements", "get", Some("task:x"), Value::Null, json!({})), Script::ok(200, &envelope(json!({"action": {"id": "x"}}))));
+    assert_eq!(sent[0].url, "https://app.onepagecrm.com/api/v3/actions/x", "a typed id names the resource");
 }
 
 #[test]
@@ -170,7 +164,7 @@ fn list_walks_every_resource_with_page_and_max_page() {
     );
     let pages = pages.unwrap();
     let got: Vec<(&str, &str)> = pages.iter().flat_map(|p| p["result"].as_array().unwrap().iter().map(|r| (r["id"].as_str().unwrap(), r["engagement_type"].as_str().unwrap()))).collect();
-    assert_eq!(got, [("5afc1b69d556730b580596cb", "call"), ("c2", "call"), ("n1", "note")]);
+    assert_eq!(got, [("call:5afc1b69d556730b580596cb", "call"), ("call:c2", "call"), ("note:n1", "note")]);
     assert!(pages.last().unwrap()["next_cursor"].is_null());
 }
 
@@ -185,8 +179,16 @@ fn list_filters_translate() {
     assert_eq!(sent[0].url, "https://app.onepagecrm.com/api/v3/meetings?company_id=co1&date_filter=created_at&since=1530403200&until=1533081600&page=1&per_page=100");
     let pages = pages.unwrap();
     let ids: Vec<&str> = pages[0]["result"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["m1"], "updated_at is applied by crosswalk");
+    assert_eq!(ids, ["meeting:m1"], "updated_at is applied by crosswalk");
     let (sent, out) = drive_pages(input(account(), "crm", "engagements", "list", None, Value::Null, json!({"contact_id": "a", "account_id": "b"})), Script::default());
     assert!(sent.is_empty());
     assert_eq!(out.unwrap_err().to_json()["details"][0]["code"], "conflict");
+}
+
+/// Every field coverage calls supported changes the request (and carries its value).
+#[test]
+fn supported_fields_reach_the_request() {
+    let bases: Vec<Value> = ["note", "call", "task", "meeting"].iter().map(|t| json!({"engagement_type": t, "content": "base content", "contacts": [{"id": "base-contact"}]})).collect();
+    assert_eq!(supported_fields_reach_request("onepagecrm", account(), "create", &bases), 8);
+    assert_eq!(supported_fields_reach_request("onepagecrm", account(), "list", &[json!({})]), 5);
 }

@@ -22,11 +22,11 @@ use crate::account::Account;
 use crate::convert::{get, get_str, iso_from_date_and_time, parse_datetime, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::filters::as_range;
-use crate::http::{HttpRequest, Method, Origin};
+use crate::http::{HttpRequest, HttpResponse, Method, Origin};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::engagement_common::{self as common, TypeRule};
-use super::{Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+use super::engagements::{self as eng, TypeRule, TypedPages};
+use super::{Ctx, Exchange, OpDef, PartlyLocal, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "pipedrive",
@@ -52,9 +52,9 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: FILTERS,
             returns: RETURNS,
-            start: |_| common::TypedPaged::boxed(page_request, parse_page, |ctx, state, raw, w| if notes_page(ctx, state) { map_note(raw) } else { map_activity(raw, w) }),
+            start: start_list,
             check: None,
-            notes: "activities (v2 cursor), then notes (v1 start/limit); engagement_type on activities and created_at are applied by crosswalk",
+            notes: "activities (v2 cursor), then notes (v1 start/limit); engagement_type note lists notes only, an activity type is filtered by crosswalk (the v2 list has no type filter); created_at is applied by crosswalk",
         },
         OpDef {
             model: "crm",
@@ -100,10 +100,11 @@ const TYPE_RULES: &[TypeRule] = &[
     TypeRule::Only("created_at", &["note"]),
     TypeRule::Required("content", &["note"]),
     TypeRule::AnyOf(&["opportunity", "contacts", "account", "lead", "project"], &["note"]),
+    TypeRule::MaxItems("contacts", 1, &["note"]),
 ];
 
 const FILTERS: &[FieldMap] = &[
-    FieldMap::local("engagement_type"),
+    FieldMap::custom("engagement_type", "note → /v1/notes only; activity types: /api/v2/activities, filtered by crosswalk"),
     FieldMap::custom("contact_id", "?person_id"),
     FieldMap::custom("account_id", "?org_id"),
     FieldMap::custom("updated_at", "?updated_since / updated_until (notes: updated_since)"),
@@ -137,20 +138,12 @@ fn v1(ctx: &Ctx) -> &'static str {
 }
 
 fn check(fields: &Map<String, Value>) -> Vec<Issue> {
-    let mut issues = common::check_types("pipedrive", fields, TYPE_RULES);
-    issues.extend(common::end_after_start(fields));
+    let mut issues = eng::check_types("pipedrive", fields, TYPE_RULES);
+    issues.extend(eng::end_after_start(fields, false));
     for name in NUMERIC_IDS {
-        let ids = match fields.get(*name) {
-            Some(Value::Array(_)) => common::ref_ids(fields, name),
-            Some(_) => common::ref_id(fields, name).into_iter().collect(),
-            None => continue,
-        };
-        if ids.iter().any(|id| id.parse::<u64>().is_err()) {
+        if eng::ref_ids(fields, name).iter().any(|id| id.parse::<u64>().is_err()) {
             issues.push(Issue::new(format!("body.{name}"), IssueCode::InvalidFormat, "Pipedrive ids are numbers"));
         }
-    }
-    if common::engagement_type(fields) == Some("note") && common::ref_ids(fields, "contacts").len() > 1 {
-        issues.push(Issue::new("body.contacts", IssueCode::TooLong, "a Pipedrive note belongs to one person"));
     }
     if fields.contains_key("end_time") && !fields.contains_key("start_time") {
         issues.push(Issue::new("body.start_time", IssueCode::Required, "Pipedrive stores end_time as a duration from start_time"));
@@ -174,26 +167,23 @@ fn span(fields: &Map<String, Value>) -> Option<i64> {
     Some((at("end_time")? - at("start_time")?).whole_seconds())
 }
 
-fn num(fields: &Map<String, Value>, name: &str) -> Option<Value> {
-    common::ref_id(fields, name).map(|id| common::numeric_or_string(&id))
+fn num(fields: &Map<String, Value>, name: &'static str) -> Option<Value> {
+    eng::ref_json(fields, name, true)
 }
 
 fn body_for(ctx: &Ctx, kind: &str) -> Value {
     let f = ctx.fields;
-    let mut b = Map::new();
-    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
-        b.insert(k.clone(), v.clone());
-    }
+    let mut b = eng::custom_fields(f);
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
             b.insert(k.to_string(), v);
         }
     };
-    let contacts: Vec<Value> = common::ref_ids(f, "contacts").iter().map(|id| common::numeric_or_string(id)).collect();
+    let contacts: Vec<Value> = eng::ref_ids(f, "contacts").iter().map(|id| eng::id_json(id)).collect();
     put("deal_id", num(f, "opportunity"));
     put("org_id", num(f, "account"));
     put("project_id", num(f, "project"));
-    put("lead_id", common::ref_ids(f, "lead").first().map(|id| json!(id)));
+    put("lead_id", eng::first_ref_id(f, "lead").map(Value::String));
     if kind == "note" {
         put("content", f.get("content").cloned());
         put("person_id", contacts.first().cloned());
@@ -224,11 +214,11 @@ fn body_for(ctx: &Ctx, kind: &str) -> Value {
 }
 
 fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    let kind = common::engagement_type(ctx.fields).unwrap_or_default();
+    let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
     let url = if kind == "note" { ctx.url().path(v1(ctx)).path("/notes") } else { ctx.url().path("/api/v2/activities") };
     Single::boxed(ctx.request(Method::Post, url.build())?.json(body_for(ctx, kind)), |ctx, body, w| {
         let item = data(body)?;
-        let record = if common::engagement_type(ctx.fields) == Some("note") { map_note(&item)? } else { map_activity(&item, w)? };
+        let record = if eng::engagement_type(ctx.fields) == Some("note") { map_note(&item)? } else { map_activity(&item, w)? };
         Ok((record, item))
     })
 }
@@ -247,11 +237,8 @@ fn failure(body: Value) -> Error {
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    let id = ctx.id()?;
-    let (is_note, native) = match id.strip_prefix("note:") {
-        Some(n) => (true, n),
-        None => (common::engagement_type(ctx.fields) == Some("note"), id),
-    };
+    let (object, native) = eng::split_typed_id(ctx, &["note"], Some("activity"))?;
+    let is_note = object == "note";
     let url = if is_note { ctx.url().path(v1(ctx)).path("/notes").seg(native) } else { ctx.url().path("/api/v2/activities").seg(native) };
     let map: super::RecordMapper = if is_note {
         |_, body, _| {
@@ -267,21 +254,24 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(ctx.request(Method::Get, url.build())?, map)
 }
 
-/// Whether a list page reads notes: the state says so, or the first page of a
-/// notes-only list.
-fn notes_page(ctx: &Ctx, state: &Value) -> bool {
-    match state.get("phase").and_then(Value::as_str) {
-        Some(phase) => phase == "notes",
-        None => common::engagement_type(ctx.fields) == Some("note"),
-    }
+/// A list reads activities, then notes; one of them with a type filter. The v2
+/// activity list cannot filter by type, so an activity type is filtered locally.
+fn start_list(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let (objects, unsent) = match eng::engagement_type(ctx.fields) {
+        Some("note") => (vec!["notes"], vec![]),
+        Some(_) => (vec!["activities"], vec!["engagement_type"]),
+        None => (vec!["activities", "notes"], vec![]),
+    };
+    let pages = TypedPages::boxed(objects, page_request, parse_page, |_, object, raw, w| if object == "notes" { map_note(raw) } else { map_activity(raw, w) })?;
+    Ok(PartlyLocal::boxed(pages, unsent))
 }
 
-fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
-    let limit = common::page_size(ctx, 100, 500).to_string();
+fn page_request(ctx: &Ctx, object: &'static str, state: &Value) -> Result<HttpRequest> {
+    let limit = eng::page_size(ctx, 100, 500).to_string();
     let f = ctx.fields;
     let range = f.get("updated_at").map(|v| as_range("updated_at", v)).unwrap_or_default();
     let bound = |ops: [&str; 2]| ops.iter().find_map(|op| range.get(*op)).and_then(Value::as_str).and_then(crate::convert::iso_from_str);
-    let url = if notes_page(ctx, state) {
+    let url = if object == "notes" {
         let start = state.get("start").and_then(Value::as_u64).unwrap_or(0);
         ctx.url().path(v1(ctx)).path("/notes").query("start", start.to_string()).query("limit", limit)
     } else {
@@ -299,23 +289,15 @@ fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     ctx.request(Method::Get, url.build())
 }
 
-fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
+fn parse_page(_: &Ctx, object: &'static str, _: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
     if body.get("success") == Some(&Value::Bool(false)) {
         return Err(failure(body));
     }
-    let next = if notes_page(ctx, state) {
+    let next = if object == "notes" {
         let more = get(&body, "additional_data.pagination.more_items_in_collection") == Some(&Value::Bool(true));
-        match get(&body, "additional_data.pagination.next_start").and_then(Value::as_u64) {
-            Some(n) if more => Some(json!({ "phase": "notes", "start": n })),
-            _ => None,
-        }
+        get(&body, "additional_data.pagination.next_start").and_then(Value::as_u64).filter(|_| more).map(|n| json!({ "start": n }))
     } else {
-        match get_str(&body, "additional_data.next_cursor") {
-            Some(c) => Some(json!({ "phase": "activities", "cursor": c })),
-            // Activities are done; notes follow unless the caller asked for one activity type.
-            None if common::engagement_type(ctx.fields).is_none() => Some(json!({ "phase": "notes", "start": 0 })),
-            None => None,
-        }
+        get_str(&body, "additional_data.next_cursor").map(|c| json!({ "cursor": c }))
     };
     // v1 answers an empty list with `data: null`.
     let items = match body.get_mut("data").map(Value::take) {
@@ -330,9 +312,6 @@ fn id_of(v: &Value) -> Result<String> {
     crate::convert::id_string(v.get("id")).ok_or_else(|| Error::protocol("pipedrive", "record has no id"))
 }
 
-fn one(v: Option<&Value>) -> Value {
-    Value::Array(Some(crate::convert::id_ref(v)).filter(|r| !r.is_null()).into_iter().collect())
-}
 
 fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let mut r = Map::new();
@@ -340,7 +319,7 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     r.insert("engagement_type".into(), match get_str(a, "type") {
         Some(t) if ACTIVITY.contains(&t) => json!(t),
         Some(t) => {
-            common::unknown_type_warning(w, t);
+            eng::unknown_type_warning(w, t);
             Value::Null
         }
         None => Value::Null,
@@ -350,12 +329,12 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     r.insert("owner".into(), crate::convert::id_ref(a.get("owner_id").or_else(|| a.get("user_id"))));
     let people = a.get("participants").and_then(Value::as_array).map(|p| p.iter().map(|x| x.get("person_id")).collect::<Vec<_>>());
     r.insert("contacts".into(), match people {
-        Some(p) => common::ref_list(p),
-        None => one(a.get("person_id")),
+        Some(p) => eng::ref_list(p),
+        None => eng::ref_list([a.get("person_id")]),
     });
     r.insert("account".into(), crate::convert::id_ref(a.get("org_id")));
     r.insert("opportunity".into(), crate::convert::id_ref(a.get("deal_id")));
-    r.insert("lead".into(), one(a.get("lead_id")));
+    r.insert("lead".into(), eng::ref_list([a.get("lead_id")]));
     r.insert("project".into(), crate::convert::id_ref(a.get("project_id")));
     let date = get_str(a, "due_date").filter(|d| !d.is_empty());
     let time = get_str(a, "due_time").filter(|t| !t.is_empty());
@@ -387,14 +366,14 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
 
 fn map_note(n: &Value) -> Result<Map<String, Value>> {
     let mut r = Map::new();
-    r.insert("id".into(), json!(common::typed_id("note", &id_of(n)?)));
+    r.insert("id".into(), json!(eng::typed_id("note", &id_of(n)?)));
     r.insert("engagement_type".into(), json!("note"));
     r.insert("content".into(), n.get("content").cloned().unwrap_or(Value::Null));
     r.insert("owner".into(), crate::convert::id_ref(n.get("user_id")));
-    r.insert("contacts".into(), one(n.get("person_id")));
+    r.insert("contacts".into(), eng::ref_list([n.get("person_id")]));
     r.insert("account".into(), crate::convert::id_ref(n.get("org_id")));
     r.insert("opportunity".into(), crate::convert::id_ref(n.get("deal_id")));
-    r.insert("lead".into(), one(n.get("lead_id")));
+    r.insert("lead".into(), eng::ref_list([n.get("lead_id")]));
     r.insert("project".into(), crate::convert::id_ref(n.get("project_id")));
     r.insert("created_at".into(), json!(n.get("add_time").and_then(to_iso)));
     r.insert("updated_at".into(), json!(n.get("update_time").and_then(to_iso)));

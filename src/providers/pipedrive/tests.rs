@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagement_common::walk::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
+use crate::providers::engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
 use crate::testing::{fixture, Script};
 
 fn account() -> Value {

@@ -24,11 +24,11 @@ use crate::account::Account;
 use crate::convert::{get_str, iso_from_str, parse_datetime};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::filters::as_range;
-use crate::http::{HttpRequest, Method, Origin};
+use crate::http::{HttpRequest, HttpResponse, Method, Origin};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
 use super::chain::{Chain, ChainStep};
-use super::engagement_common::{self as common, TypeRule};
+use super::engagements::{self as eng, TypeRule, TypedPages};
 use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 /// The REST API version every request uses.
@@ -61,7 +61,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: FILTERS,
             returns: RETURNS,
-            start: |_| common::TypedPaged::boxed(page_request, parse_page, |_, _, raw, w| map_record(raw, w)),
+            start: |ctx| TypedPages::boxed(list_sobjects(ctx), page_request, parse_page, |_, _, raw, w| map_record(raw, w)),
             check: None,
             notes: "SOQL over Task then Event (one of them with engagement_type); pages of 200–2000 (Sforce-Query-Options)",
         },
@@ -144,9 +144,9 @@ fn sobject(kind: &str) -> &'static str {
 }
 
 fn check(fields: &Map<String, Value>) -> Vec<Issue> {
-    let mut issues = common::check_types("salesforce", fields, TYPE_RULES);
-    issues.extend(common::end_after_start(fields));
-    if common::engagement_type(fields) == Some("meeting") {
+    let mut issues = eng::check_types("salesforce", fields, TYPE_RULES);
+    issues.extend(eng::end_after_start(fields, false));
+    if eng::engagement_type(fields) == Some("meeting") {
         if let Some(secs) = fields.get("duration").and_then(Value::as_i64) {
             let at = |k: &str| fields.get(k).and_then(Value::as_str).and_then(parse_datetime);
             if secs % 60 != 0 {
@@ -163,14 +163,11 @@ fn check(fields: &Map<String, Value>) -> Vec<Issue> {
 
 fn create_body(ctx: &Ctx) -> Value {
     let f = ctx.fields;
-    let kind = common::engagement_type(f).unwrap_or_default();
-    let mut body = Map::new();
-    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
-        body.insert(k.clone(), v.clone());
-    }
+    let kind = eng::engagement_type(f).unwrap_or_default();
+    let mut body = eng::custom_fields(f);
     body.extend(crate::mapping::apply(ctx.op.fields, f).body);
-    let who = common::ref_ids(f, "contacts").into_iter().chain(common::ref_ids(f, "lead")).next();
-    let what = common::ref_id(f, "opportunity").or_else(|| common::ref_id(f, "account"));
+    let who = eng::first_ref_id(f, "contacts").or_else(|| eng::first_ref_id(f, "lead"));
+    let what = eng::first_ref_id(f, "opportunity").or_else(|| eng::first_ref_id(f, "account"));
     body.extend(who.map(|id| ("WhoId".to_string(), json!(id))));
     body.extend(what.map(|id| ("WhatId".to_string(), json!(id))));
     let start = f.get("start_time").and_then(Value::as_str).and_then(parse_datetime);
@@ -228,7 +225,7 @@ static CREATE_STEPS: &[ChainStep] = &[
     ChainStep {
         name: "create",
         build: |ctx, _| {
-            let object = sobject(common::engagement_type(ctx.fields).unwrap_or_default());
+            let object = sobject(eng::engagement_type(ctx.fields).unwrap_or_default());
             Ok(Some(ctx.request(Method::Post, ctx.url().path(API).path("/sobjects/").path(object).build())?.json(create_body(ctx))))
         },
         read: |ctx, _, body| {
@@ -236,7 +233,7 @@ static CREATE_STEPS: &[ChainStep] = &[
                 return Err(Error::Remote { provider: "salesforce".into(), status: 400, message: super::error_message(&body["errors"]), body });
             }
             let id = get_str(&body, "id").ok_or_else(|| Error::protocol("salesforce", "create answered without an id"))?;
-            Ok(json!({ "id": id, "sobject": sobject(common::engagement_type(ctx.fields).unwrap_or_default()) }))
+            Ok(json!({ "id": id, "sobject": sobject(eng::engagement_type(ctx.fields).unwrap_or_default()) }))
         },
     },
     ChainStep {
@@ -257,7 +254,7 @@ fn first_record(mut body: Value) -> Result<Value> {
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    let (kind, native) = common::split_typed_id(ctx, KINDS)?;
+    let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     Single::boxed(select_by_id(ctx, sobject(kind), native)?, |_, body, w| {
         let record = first_record(body)?;
         Ok((map_record(&record, w)?, record))
@@ -276,7 +273,7 @@ fn soql_datetime(v: &Value, round_up: bool) -> Option<String> {
 fn list_soql(ctx: &Ctx, object: &str) -> String {
     let f = ctx.fields;
     let mut wheres = Vec::new();
-    match (object, common::engagement_type(f)) {
+    match (object, eng::engagement_type(f)) {
         ("Task", Some("call")) => wheres.push("TaskSubtype = 'Call'".to_string()),
         ("Task", Some("email")) => wheres.push("TaskSubtype = 'Email'".to_string()),
         ("Task", Some("task")) => wheres.push("TaskSubtype NOT IN ('Call', 'Email', 'ListEmail')".to_string()),
@@ -308,19 +305,16 @@ fn list_soql(ctx: &Ctx, object: &str) -> String {
     soql
 }
 
-/// The sObject a list page reads: from the state, else the filter, else Task.
-fn state_object(ctx: &Ctx, state: &Value) -> Result<&'static str> {
-    match state.get("sobject").and_then(Value::as_str) {
-        Some("Task") => Ok("Task"),
-        Some("Event") => Ok("Event"),
-        Some(_) => Err(Error::InvalidCursor { reason: "unknown Salesforce sObject".into() }),
-        None => Ok(sobject(common::engagement_type(ctx.fields).unwrap_or("task"))),
+/// The sObjects a list queries: the one the type filter names, else Task then Event.
+fn list_sobjects(ctx: &Ctx) -> Vec<&'static str> {
+    match eng::engagement_type(ctx.fields) {
+        Some(kind) => vec![sobject(kind)],
+        None => vec!["Task", "Event"],
     }
 }
 
-fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
-    let batch = common::page_size(ctx, 2000, 2000).max(200);
-    let object = state_object(ctx, state)?;
+fn page_request(ctx: &Ctx, object: &'static str, state: &Value) -> Result<HttpRequest> {
+    let batch = eng::page_size(ctx, 2000, 2000).max(200);
     match state.get("next").and_then(Value::as_str) {
         Some(path) => {
             // nextRecordsUrl is a path; it is only ever sent to the account's own origin,
@@ -343,17 +337,12 @@ fn is_query_locator(path: &str) -> bool {
     version_ok && !locator.is_empty() && locator.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
 }
 
-fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
-    let object = state_object(ctx, state)?;
+fn parse_page(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
     let items = match body.get_mut("records").map(Value::take) {
         Some(Value::Array(items)) => items,
         _ => return Err(Error::protocol("salesforce", "query response has no records array")),
     };
-    let next = match get_str(&body, "nextRecordsUrl") {
-        Some(url) if body.get("done") != Some(&Value::Bool(true)) => Some(json!({ "sobject": object, "next": url })),
-        _ if object == "Task" && common::engagement_type(ctx.fields).is_none() => Some(json!({ "sobject": "Event" })),
-        _ => None,
-    };
+    let next = get_str(&body, "nextRecordsUrl").filter(|_| body.get("done") != Some(&Value::Bool(true))).map(|url| json!({ "next": url }));
     Ok(RawPage { items, next })
 }
 
@@ -382,7 +371,7 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     };
     let who = |t: &str| if get_str(rec, "Who.Type") == Some(t) { crate::convert::id_ref(rec.get("WhoId")) } else { Value::Null };
     let mut r = Map::new();
-    r.insert("id".into(), json!(common::typed_id(kind, id)));
+    r.insert("id".into(), json!(eng::typed_id(kind, id)));
     r.insert("engagement_type".into(), json!(kind));
     r.insert("subject".into(), rec.get("Subject").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), rec.get("Description").cloned().unwrap_or(Value::Null));
@@ -401,7 +390,7 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         r.insert("start_time".into(), sf_time(rec.get("ActivityDate")));
         r.insert("end_time".into(), Value::Null);
         r.insert("duration".into(), rec.get("CallDurationInSeconds").cloned().filter(Value::is_number).unwrap_or(Value::Null));
-        r.insert("direction".into(), common::map_value(CALL_TYPE, get_str(rec, "CallType"), "direction", w));
+        r.insert("direction".into(), eng::map_value(CALL_TYPE, get_str(rec, "CallType"), "direction", w));
         r.insert("status".into(), map_status(TASK_STATUS, get_str(rec, "Status"), w));
     }
     r.insert("created_at".into(), sf_time(rec.get("CreatedDate")));

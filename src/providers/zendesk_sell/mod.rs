@@ -9,8 +9,10 @@
 //! rejected before any request. A record hangs off one resource (`resource_type`
 //! contact | lead | deal + `resource_id`); calls link deals separately through
 //! `associated_deal_ids`. Several parents in one unified body are a validation error.
-//! `get` needs `engagement_type` (it picks the resource); `list` without it walks
-//! calls, notes and tasks in turn. Ids are integers.
+//! Each resource numbers its own records, so unified ids carry the type (`call:171`)
+//! and `get` reads the resource from them; a plain id is taken with the
+//! `engagement_type` query. `list` without a type walks calls, notes and tasks in
+//! turn. Provider ids are integers.
 //! Sources and examples: tests/fixtures/zendesk_sell/README.md.
 
 use serde_json::{json, Map, Value};
@@ -22,8 +24,8 @@ use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::models::DIRECTIONS;
 use crate::schema::{FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng, Applies, TypedPages};
-use super::{Ctx, OpDef, ProviderDef, Single};
+use super::engagements::{self as eng, TypeRule, TypedPages};
+use super::{Ctx, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "zendesk_sell",
@@ -56,7 +58,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: LIST,
             returns: RETURNS,
-            start: |ctx| TypedPages::boxed(list_kinds(ctx), list_request, list_parse, |_, kind, item, _| Ok(to_unified(kind, item))),
+            start: |ctx| TypedPages::boxed(eng::listed_kinds(ctx, TYPES), list_request, list_parse, |_, kind, item, _| Ok(to_unified(kind, item))),
             check: Some(conflicting_filters),
             notes: "without engagement_type, calls, notes and tasks are listed in turn; created_at/updated_at are applied by crosswalk",
         },
@@ -67,11 +69,11 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: GET,
             returns: RETURNS,
             start: |ctx| {
-                let ty = eng::engagement_type(ctx.fields).unwrap_or_default();
-                Single::boxed(ctx.request(Method::Get, ctx.url().path("/v2/").path(resource(ty)).seg(ctx.id()?).build())?, map_single)
+                let (ty, id) = eng::split_typed_id(ctx, TYPES, None)?;
+                Single::boxed(ctx.request(Method::Get, ctx.url().path("/v2/").path(resource(ty)).seg(id).build())?, map_single)
             },
             check: None,
-            notes: "engagement_type is required: it selects /v2/calls, /v2/notes or /v2/tasks",
+            notes: "ids are {type}:{Sell id} (call:171); a plain id needs ?engagement_type, which selects /v2/calls, /v2/notes or /v2/tasks",
         },
     ],
 };
@@ -92,13 +94,17 @@ const CREATE: &[FieldMap] = &[
     FieldMap::custom("phone_numbers", "call: phone_number").rules(&[Rule::MaxItems(1)]),
 ];
 
-/// Fields only some types carry; the rest apply to all three.
-pub(crate) const APPLIES: Applies = &[
-    ("owner", &["call", "task"]),
-    ("direction", &["call"]),
-    ("duration", &["call"]),
-    ("phone_numbers", &["call"]),
-    ("start_time", &["call", "task"]),
+/// Fields only some types carry, and the one parent: calls link deals through
+/// associated_deal_ids, next to their one contact or lead.
+const TYPE_RULES: &[TypeRule] = &[
+    TypeRule::Only("owner", &["call", "task"]),
+    TypeRule::Only("direction", &["call"]),
+    TypeRule::Only("duration", &["call"]),
+    TypeRule::Only("phone_numbers", &["call"]),
+    TypeRule::Only("start_time", &["call", "task"]),
+    TypeRule::AtMostOne(&["contacts", "account", "lead"], &["call"]),
+    TypeRule::AtMostOne(&["contacts", "account", "lead", "opportunity"], &["note", "task"]),
+    TypeRule::Required("content", &["note", "task"]),
 ];
 
 const LIST: &[FieldMap] = &[
@@ -109,7 +115,7 @@ const LIST: &[FieldMap] = &[
     FieldMap::local("updated_at"),
 ];
 
-const GET: &[FieldMap] = &[FieldMap::custom("engagement_type", "selects /v2/calls, /v2/notes or /v2/tasks").required().rules(&[Rule::OneOf(TYPES)])];
+const GET: &[FieldMap] = &[FieldMap::custom("engagement_type", "with a plain id: selects /v2/calls, /v2/notes or /v2/tasks").rules(&[Rule::OneOf(TYPES)])];
 
 const RETURNS: &[&str] = &[
     "id", "engagement_type", "content", "owner", "contacts", "lead", "opportunity", "direction", "duration", "start_time", "phone_numbers", "created_at", "updated_at",
@@ -129,20 +135,9 @@ fn resource(ty: &str) -> &'static str {
 }
 
 fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
-    let ty = eng::engagement_type(f).unwrap_or_default();
-    let mut issues = eng::type_issues("zendesk_sell", f, APPLIES, ty);
-    // Calls link deals through associated_deal_ids, next to their one contact or lead.
-    let parents: &[&str] = if ty == "call" { &["contacts", "account", "lead"] } else { &["contacts", "account", "lead", "opportunity"] };
-    issues.extend(eng::one_parent("zendesk_sell", f, parents, false));
+    let mut issues = eng::check_types("zendesk_sell", f, TYPE_RULES);
     issues.extend(eng::int_id_issues("zendesk_sell", f, &["owner", "contacts", "account", "lead", "opportunity"]));
-    if ty != "call" && !eng::present(f, "content") {
-        issues.push(Issue::new("body.content", IssueCode::Required, format!("zendesk_sell needs content for a {ty}")));
-    }
-    if let Some(first) = f.get("phone_numbers").and_then(|p| p.get(0)) {
-        if first.get("number").and_then(Value::as_str).map_or(true, str::is_empty) {
-            issues.push(Issue::new("body.phone_numbers[0].number", IssueCode::Required, "the call's phone number is required"));
-        }
-    }
+    issues.extend(eng::phone_numbers_need_numbers(f));
     issues
 }
 
@@ -210,15 +205,14 @@ fn map_single(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<
     if data.get("id").is_none() {
         return Err(Error::protocol("zendesk_sell", "record has no id"));
     }
-    let ty = eng::engagement_type(ctx.fields).unwrap_or("note");
-    Ok((to_unified(ty, &data), data))
+    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, &data), data))
 }
 
 /// A Sell call, note or task (the `data` object) as a unified engagement.
 fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
     let mut r = Map::new();
     let id = |k: &str| id_ref(d.get(k));
-    r.insert("id".into(), json!(crate::convert::id_string(d.get("id"))));
+    r.insert("id".into(), json!(crate::convert::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
     r.insert("engagement_type".into(), json!(ty));
     r.insert("content".into(), d.get(if ty == "call" { "summary" } else { "content" }).cloned().unwrap_or(Value::Null));
     r.insert("owner".into(), id(match ty {
@@ -243,23 +237,13 @@ fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
     r.insert("duration".into(), d.get("duration").filter(|v| v.is_i64()).cloned().unwrap_or(Value::Null));
     let start = d.get(if ty == "task" { "due_date" } else { "made_at" }).and_then(to_iso);
     r.insert("start_time".into(), json!(start));
-    r.insert("phone_numbers".into(), match get_str(d, "phone_number") {
-        Some(n) if !n.is_empty() => json!([{ "number": n }]),
-        _ => json!([]),
-    });
+    r.insert("phone_numbers".into(), eng::phone_list(d.get("phone_number")));
     r.insert("created_at".into(), json!(d.get("created_at").and_then(to_iso)));
     r.insert("updated_at".into(), json!(d.get("updated_at").and_then(to_iso)));
     r
 }
 
-fn list_kinds(ctx: &Ctx) -> Vec<&'static str> {
-    match eng::engagement_type(ctx.fields) {
-        Some(t) => TYPES.iter().copied().filter(|k| *k == t).collect(),
-        None => TYPES.to_vec(),
-    }
-}
-
-fn list_request(ctx: &Ctx, kind: &str, state: &Value) -> Result<HttpRequest> {
+fn list_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
     let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
     let party = ctx.field_str("contact_id").or_else(|| ctx.field_str("account_id"));
     let url = ctx
@@ -275,7 +259,7 @@ fn list_request(ctx: &Ctx, kind: &str, state: &Value) -> Result<HttpRequest> {
     ctx.request(Method::Get, url)
 }
 
-fn list_parse(ctx: &Ctx, _kind: &str, state: &Value, _resp: &HttpResponse, body: Value) -> Result<(Vec<Value>, Option<Value>)> {
+fn list_parse(ctx: &Ctx, _kind: &'static str, state: &Value, _resp: &HttpResponse, body: Value) -> Result<RawPage> {
     let items: Vec<Value> = match body.get("items") {
         Some(Value::Array(items)) => items.iter().filter_map(|i| i.get("data").cloned()).collect(),
         _ => return Err(Error::protocol("zendesk_sell", "list response has no items array")),
@@ -287,7 +271,7 @@ fn list_parse(ctx: &Ctx, _kind: &str, state: &Value, _resp: &HttpResponse, body:
         None => items.len() as u32 >= eng::page_size(ctx, 25, 100),
     };
     let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
-    Ok((items, more.then(|| json!({ "page": page + 1 }))))
+    Ok(RawPage { items, next: more.then(|| json!({ "page": page + 1 })) })
 }
 
 #[cfg(test)]

@@ -24,11 +24,11 @@ use serde_json::{json, Map, Value};
 use crate::account::Account;
 use crate::convert::{get, get_str, parse_datetime, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::http::{HttpRequest, Method};
+use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
 use super::chain::{Chain, ChainStep};
-use super::engagement_common::{self as common, TypeRule};
+use super::engagements::{self as eng, TypeRule, TypedPages};
 use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 const DOMAINS: &[(&str, &str)] = &[
@@ -58,7 +58,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             returns: RETURNS,
             start: |_| Chain::boxed(CREATE_STEPS, |ctx, results, w| {
                 let record = results.get(1).cloned().unwrap_or(Value::Null);
-                Ok((map_record(module(common::engagement_type(ctx.fields).unwrap_or_default())?, &record, w)?, record))
+                Ok((map_record(module(eng::engagement_type(ctx.fields).unwrap_or_default())?, &record, w)?, record))
             }),
             check: Some(check),
             notes: "POST /crm/v8/{Calls|Events|Tasks|Notes}, then GET the new record; email and chat are not representable",
@@ -69,7 +69,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: FILTERS,
             returns: RETURNS,
-            start: |_| common::TypedPaged::boxed(page_request, parse_page, |ctx, state, raw, w| map_record(state_module(ctx, state)?, raw, w)),
+            start: |ctx| TypedPages::boxed(eng::listed_kinds(ctx, KINDS), page_request, parse_page, |_, kind, raw, w| map_record(module(kind)?, raw, w)),
             check: None,
             notes: "Calls, Events, Tasks, Notes in turn (one module with engagement_type); other filters are applied by crosswalk",
         },
@@ -123,6 +123,8 @@ const TYPE_RULES: &[TypeRule] = &[
     TypeRule::AtMostOne(&["account", "opportunity"], &["meeting"]),
     TypeRule::AnyOf(LINKS, &["note"]),
     TypeRule::AtMostOne(LINKS, &["note"]),
+    TypeRule::MaxItems("contacts", 1, &["call", "task", "note"]),
+    TypeRule::MaxItems("lead", 1, &["call", "task", "note"]),
 ];
 
 const FILTERS: &[FieldMap] = &[
@@ -173,15 +175,8 @@ fn module(kind: &str) -> Result<&'static Module> {
 }
 
 fn check(fields: &Map<String, Value>) -> Vec<Issue> {
-    let mut issues = common::check_types("zoho_crm", fields, TYPE_RULES);
-    issues.extend(common::end_after_start(fields));
-    let kind = common::engagement_type(fields).unwrap_or_default();
-    if kind != "meeting" && common::ref_ids(fields, "contacts").len() > 1 {
-        issues.push(Issue::new("body.contacts", IssueCode::TooLong, format!("a Zoho {kind} links one contact")));
-    }
-    if kind != "meeting" && common::ref_ids(fields, "lead").len() > 1 {
-        issues.push(Issue::new("body.lead", IssueCode::TooLong, format!("a Zoho {kind} links one lead")));
-    }
+    let mut issues = eng::check_types("zoho_crm", fields, TYPE_RULES);
+    issues.extend(eng::end_after_start(fields, false));
     if fields.contains_key("status") && fields.get("direction").and_then(Value::as_str) != Some("outbound") {
         issues.push(Issue::new("body.status", IssueCode::UnsupportedField, "Zoho keeps a status (Outbound_Call_Status) only for outbound calls"));
     }
@@ -199,11 +194,8 @@ fn zoho_time(v: Option<&Value>) -> Option<Value> {
 
 fn create_envelope(ctx: &Ctx) -> Value {
     let f = ctx.fields;
-    let kind = common::engagement_type(f).unwrap_or_default();
-    let mut r = Map::new();
-    for (k, v) in f.get("custom_fields").and_then(Value::as_object).into_iter().flatten() {
-        r.insert(k.clone(), v.clone());
-    }
+    let kind = eng::engagement_type(f).unwrap_or_default();
+    let mut r = eng::custom_fields(f);
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
             r.insert(k.to_string(), v);
@@ -214,26 +206,26 @@ fn create_envelope(ctx: &Ctx) -> Value {
     let content = f.get("content").cloned();
     // Meetings list leads as participants; elsewhere a lead is the What_Id.
     let what_fields: &[(&str, &str)] = if kind == "meeting" { &WHAT[..2] } else { WHAT };
-    let what = what_fields.iter().find_map(|(field, m)| first_link(f, field).map(|id| (id, *m)));
+    let what = what_fields.iter().find_map(|(field, m)| eng::first_ref_id(f, field).map(|id| (id, *m)));
     if kind == "note" {
         put("Note_Title", subject);
         put("Note_Content", content);
-        let contact = first_link(f, "contacts").map(|id| (id, "Contacts"));
+        let contact = eng::first_ref_id(f, "contacts").map(|id| (id, "Contacts"));
         put("Parent_Id", contact.or(what).map(|(id, m)| json!({ "module": { "api_name": m }, "id": id })));
     } else {
         put(if kind == "meeting" { "Event_Title" } else { "Subject" }, subject);
         put("Description", content);
-        put("Owner", id_obj(common::ref_id(f, "owner")));
+        put("Owner", id_obj(eng::first_ref_id(f, "owner")));
         if kind == "meeting" {
             let people: Vec<Value> = [("contacts", "contact"), ("lead", "lead")]
                 .into_iter()
-                .flat_map(|(field, t)| common::ref_ids(f, field).into_iter().map(move |id| json!({ "type": t, "participant": id })))
+                .flat_map(|(field, t)| eng::ref_ids(f, field).into_iter().map(move |id| json!({ "type": t, "participant": id })))
                 .collect();
             put("Participants", Some(Value::Array(people)).filter(|p| p.as_array().is_some_and(|a| !a.is_empty())));
             put("Start_DateTime", zoho_time(f.get("start_time")));
             put("End_DateTime", zoho_time(f.get("end_time")));
         } else {
-            put("Who_Id", id_obj(common::ref_ids(f, "contacts").into_iter().next()));
+            put("Who_Id", id_obj(eng::first_ref_id(f, "contacts")));
         }
         if let Some((id, m)) = what {
             put("What_Id", Some(json!({ "id": id })));
@@ -263,11 +255,6 @@ fn create_envelope(ctx: &Ctx) -> Value {
 /// What_Id candidates in order of preference (only one may be given).
 const WHAT: &[(&str, &str)] = &[("opportunity", "Deals"), ("account", "Accounts"), ("lead", "Leads")];
 
-/// The (first) id of a ref or ref-list field.
-fn first_link(f: &Map<String, Value>, field: &str) -> Option<String> {
-    common::ref_ids(f, field).into_iter().next().or_else(|| common::ref_id(f, field))
-}
-
 fn record_url(ctx: &Ctx, m: &Module, id: &str) -> String {
     ctx.url().path("/crm/v8/").path(m.name).seg(id).build()
 }
@@ -276,11 +263,11 @@ static CREATE_STEPS: &[ChainStep] = &[
     ChainStep {
         name: "create",
         build: |ctx, _| {
-            let m = module(common::engagement_type(ctx.fields).unwrap_or_default())?;
+            let m = module(eng::engagement_type(ctx.fields).unwrap_or_default())?;
             Ok(Some(ctx.request(Method::Post, ctx.url().path("/crm/v8/").path(m.name).build())?.json(create_envelope(ctx))))
         },
         read: |ctx, _, body| {
-            let m = module(common::engagement_type(ctx.fields).unwrap_or_default())?;
+            let m = module(eng::engagement_type(ctx.fields).unwrap_or_default())?;
             let item = get(&body, "data.0").cloned().unwrap_or(Value::Null);
             if get_str(&item, "status") != Some("success") {
                 return Err(Error::Remote { provider: "zoho_crm".into(), status: 400, message: get_str(&item, "message").map(str::to_string), body });
@@ -292,7 +279,7 @@ static CREATE_STEPS: &[ChainStep] = &[
     ChainStep {
         name: "fetch",
         build: |ctx, done| {
-            let m = module(common::engagement_type(ctx.fields).unwrap_or_default())?;
+            let m = module(eng::engagement_type(ctx.fields).unwrap_or_default())?;
             let id = done.first().and_then(|c| get_str(c, "id")).unwrap_or_default();
             Ok(Some(ctx.request(Method::Get, record_url(ctx, m, id))?))
         },
@@ -305,24 +292,17 @@ fn first_record(body: Value) -> Result<Value> {
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    let (kind, native) = common::split_typed_id(ctx, KINDS)?;
+    let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     Single::boxed(ctx.request(Method::Get, record_url(ctx, module(kind)?, native))?, |ctx, body, w| {
-        let (kind, _) = common::split_typed_id(ctx, KINDS)?;
+        let kind = eng::answered_kind(ctx, KINDS, None)?;
         let record = first_record(body)?;
         Ok((map_record(module(kind)?, &record, w)?, record))
     })
 }
 
-fn state_module(ctx: &Ctx, state: &Value) -> Result<&'static Module> {
-    match state.get("module").and_then(Value::as_str) {
-        Some(name) => MODULES.iter().find(|m| m.name == name).ok_or_else(|| Error::InvalidCursor { reason: "unknown Zoho module".into() }),
-        None => module(common::engagement_type(ctx.fields).unwrap_or("call")),
-    }
-}
-
-fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
-    let m = state_module(ctx, state)?;
-    let url = ctx.url().path("/crm/v8/").path(m.name).query("fields", m.fields).query("per_page", common::page_size(ctx, 200, 200).to_string());
+fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
+    let m = module(kind)?;
+    let url = ctx.url().path("/crm/v8/").path(m.name).query("fields", m.fields).query("per_page", eng::page_size(ctx, 200, 200).to_string());
     // Zoho takes either page or page_token, never both.
     let url = match state.get("page_token").and_then(Value::as_str) {
         Some(token) => url.query("page_token", token),
@@ -331,8 +311,7 @@ fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
 }
 
-fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
-    let m = state_module(ctx, state)?;
+fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
     // An empty module answers 204 with no body.
     let items = match body.get_mut("data").map(Value::take) {
         Some(Value::Array(items)) => items,
@@ -342,10 +321,9 @@ fn parse_page(ctx: &Ctx, state: &Value, mut body: Value) -> Result<RawPage> {
     let more = get(&body, "info.more_records") == Some(&Value::Bool(true));
     let page = get(&body, "info.page").and_then(Value::as_u64).or_else(|| state.get("page").and_then(Value::as_u64)).unwrap_or(1);
     let next = match (more, get_str(&body, "info.next_page_token")) {
-        (true, Some(token)) => Some(json!({ "module": m.name, "page_token": token })),
-        (true, None) => Some(json!({ "module": m.name, "page": page + 1 })),
-        (false, _) if common::engagement_type(ctx.fields).is_none() => MODULES.iter().skip_while(|x| x.name != m.name).nth(1).map(|x| json!({ "module": x.name })),
-        _ => None,
+        (true, Some(token)) => Some(json!({ "page_token": token })),
+        (true, None) => Some(json!({ "page": page + 1 })),
+        (false, _) => None,
     };
     Ok(RawPage { items, next })
 }
@@ -388,7 +366,7 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
             link(module, p.get("participant"));
         }
     }
-    r.insert("id".into(), json!(common::typed_id(m.kind, &id)));
+    r.insert("id".into(), json!(eng::typed_id(m.kind, &id)));
     r.insert("engagement_type".into(), json!(m.kind));
     r.insert("subject".into(), text(match m.kind {
         "meeting" => "Event_Title",
@@ -409,7 +387,7 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
         Some(mm.parse::<i64>().ok()? * 60 + ss.parse::<i64>().ok()?)
     });
     r.insert("duration".into(), if m.kind == "call" { json!(seconds) } else { Value::Null });
-    r.insert("direction".into(), if m.kind == "call" { common::map_value(CALL_TYPE, get_str(rec, "Call_Type"), "direction", w) } else { Value::Null });
+    r.insert("direction".into(), if m.kind == "call" { eng::map_value(CALL_TYPE, get_str(rec, "Call_Type"), "direction", w) } else { Value::Null });
     r.insert("status".into(), if m.kind == "call" { map_status(OUTBOUND_STATUS, get_str(rec, "Outbound_Call_Status"), w) } else { Value::Null });
     r.insert("created_at".into(), iso("Created_Time"));
     r.insert("updated_at".into(), iso("Modified_Time"));
