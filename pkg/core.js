@@ -28,6 +28,36 @@ function fail(statusCode, code, message, details = []) {
   return new CrosswalkError({ statusCode, error, code, message, details });
 }
 
+/**
+ * JSON text for the core. What JSON cannot represent (a BigInt, a cycle) is the
+ * caller's input error, reported like any other, not a TypeError from deep inside.
+ */
+function toJson(value) {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw fail(400, 'invalid_input', `the input cannot be sent as JSON: ${e?.message ?? e}`);
+  }
+}
+
+/** Sets an own data property, so a `__proto__` key stays data instead of changing the prototype. */
+function put(obj, key, value) {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A record id as text. Missing stays missing (the core reports it); a value that is not a string or number is refused. */
+function idText(id) {
+  if (id === undefined || id === null) return undefined;
+  if (typeof id === 'string') return id;
+  if (typeof id === 'number' || typeof id === 'bigint') return String(id);
+  throw fail(400, 'validation_failed', 'id must be a string', [{ field: 'id', code: 'invalid_type', message: 'must be a string' }]);
+}
+
+function stringArg(value, field) {
+  if (typeof value !== 'string') throw fail(400, 'invalid_input', `${field} must be a string`, [{ field, code: 'invalid_type', message: 'must be a string' }]);
+  return value;
+}
+
 function parseOrThrow(text) {
   const value = JSON.parse(text);
   if (value && typeof value === 'object' && value.error && value.error.statusCode) throw new CrosswalkError(value.error);
@@ -54,7 +84,7 @@ function extractFiles(value, files, depth = 0) {
   }
   if (Array.isArray(value)) return value.map((v) => extractFiles(v, files, depth + 1));
   const out = {};
-  for (const [k, v] of Object.entries(value)) out[k] = extractFiles(v, files, depth + 1);
+  for (const [k, v] of Object.entries(value)) put(out, k, extractFiles(v, files, depth + 1));
   return out;
 }
 
@@ -92,7 +122,7 @@ const defaultSleep = (ms, signal) =>
 function headersObject(headers) {
   const out = {};
   headers.forEach((v, k) => {
-    out[k.toLowerCase()] = v;
+    put(out, k.toLowerCase(), v);
   });
   return out;
 }
@@ -161,7 +191,7 @@ class Driver {
    * report instead of an exception, so every record is still accounted for.
    */
   async runSync(input, signal) {
-    const handle = new core.SyncHandle(JSON.stringify(input), this.now());
+    const handle = new core.SyncHandle(toJson(input), this.now());
     const reason = () => String(signal?.reason?.message ?? signal?.reason ?? 'aborted');
     try {
       let step = JSON.parse(handle.first());
@@ -195,7 +225,7 @@ class Driver {
   async run(input, signal) {
     const files = new Map();
     const body = extractFiles(input.body ?? null, files);
-    const handle = new core.Handle(JSON.stringify({ ...input, body }), this.now());
+    const handle = new core.Handle(toJson({ ...input, body }), this.now());
     try {
       return await this.drive(handle, handle.first(), files, signal);
     } finally {
@@ -226,7 +256,7 @@ export class ListCursor {
   /** Pages in order: `{ result, next_cursor, result_count, warnings? }`. */
   async *pages() {
     const { driver, input, signal } = await this.#start();
-    const handle = new core.Handle(JSON.stringify(input), driver.now());
+    const handle = new core.Handle(toJson(input), driver.now());
     try {
       let page = await driver.drive(handle, handle.first(), new Map(), signal);
       yield page;
@@ -298,7 +328,7 @@ export function createClient(options = {}) {
       typeof options.accounts === 'function'
         ? await options.accounts(id)
         : (options.accounts ?? []).find((a) => a.id === id);
-    if (!acc) throw fail(404, 'unknown_account', `no integrated account ${JSON.stringify(String(id))}`);
+    if (!acc) throw fail(404, 'unknown_account', `no integrated account ${typeof id === 'string' || typeof id === 'number' ? JSON.stringify(String(id)) : `(a ${typeof id})`}`);
     return { ...acc, id };
   }
 
@@ -312,14 +342,14 @@ export function createClient(options = {}) {
   async function run(model, resource, method, { id, body, query, opts }) {
     const q = withDefaults(query, opts);
     const acc = await account(q);
-    return driver.run({ account: acc, model, resource, method, id, body, query: q, retry }, opts?.signal);
+    return driver.run({ account: acc, model, resource, method, id: idText(id), body, query: q, retry }, opts?.signal);
   }
 
   const unifiedApi = {
     create: (model, resource, body, query, opts) => run(model, resource, 'create', { body, query, opts }),
-    get: (model, resource, id, query, opts) => run(model, resource, 'get', { id: String(id), query, opts }),
-    update: (model, resource, id, body, query, opts) => run(model, resource, 'update', { id: String(id), body, query, opts }),
-    delete: (model, resource, id, query, opts) => run(model, resource, 'delete', { id: String(id), query, opts }),
+    get: (model, resource, id, query, opts) => run(model, resource, 'get', { id, query, opts }),
+    update: (model, resource, id, body, query, opts) => run(model, resource, 'update', { id, body, query, opts }),
+    delete: (model, resource, id, query, opts) => run(model, resource, 'delete', { id, query, opts }),
     list(model, resource, query, opts) {
       return new ListCursor(async () => {
         const q = withDefaults(query, opts);
@@ -361,15 +391,15 @@ export function createClient(options = {}) {
 /** The provider request(s) a unified request becomes, secrets redacted. */
 export function plan({ account, model, resource, method, id, body, query }) {
   const files = new Map();
-  const input = { account, model, resource, method, id: id == null ? undefined : String(id), body: extractFiles(body ?? null, files), query: query ?? {} };
-  return parseOrThrow(core.plan(JSON.stringify(input), Date.now()));
+  const input = { account, model, resource, method, id: idText(id), body: extractFiles(body ?? null, files), query: query ?? {} };
+  return parseOrThrow(core.plan(toJson(input), Date.now()));
 }
 
 /** Validation only: `{ valid, errors: [{ field, code, message }], warnings }`. */
 export function validate({ provider, model, resource, method, id, body, query }) {
   const files = new Map();
   const input = { provider, model, resource, method, id, body: extractFiles(body ?? null, files), query: query ?? {} };
-  return parseOrThrow(core.validate(JSON.stringify(input)));
+  return parseOrThrow(core.validate(toJson(input)));
 }
 
 let coverageCache;
@@ -388,12 +418,12 @@ export function providers() {
 
 /** The unified resource's field descriptions (body, filters, record). */
 export function schema(model, resource) {
-  return JSON.parse(core.schema(model, resource));
+  return JSON.parse(core.schema(stringArg(model, 'model'), stringArg(resource, 'resource')));
 }
 
 /** Parses a Truto-style query string (`a[b]=c&x[]=1`) into the query object. */
 export function parseQuery(queryString) {
-  return JSON.parse(core.parse_query(queryString));
+  return JSON.parse(core.parse_query(stringArg(queryString, 'queryString')));
 }
 
 /** The embedded sandbox backend (in-memory; reset restores the seeded data). */

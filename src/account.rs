@@ -66,6 +66,27 @@ impl Account {
             _ => Ok(Origin::fixed(default)),
         }
     }
+    /// Credentials and context values end up in headers and hosts; a control
+    /// character (a line break) in one is never legitimate, so the account is
+    /// refused before any request is built, whatever encoding a provider applies.
+    pub fn check(&self) -> Result<()> {
+        let mut issues = Vec::new();
+        for (section, map) in [("credentials", &self.credentials), ("context", &self.context)] {
+            for (key, value) in map {
+                let mut strings = Vec::new();
+                collect_strings(value, &mut strings);
+                if strings.iter().any(|s| s.chars().any(char::is_control)) {
+                    issues.push(Issue::new(format!("account.{section}.{}", key.escape_debug()), IssueCode::InvalidFormat, "cannot contain control characters such as line breaks"));
+                }
+            }
+        }
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation { provider: Some(self.provider.clone()), issues })
+        }
+    }
+
     /// Every credential string (and the common encodings of them) for redaction.
     pub fn redactor(&self) -> Redactor {
         let mut secrets = Vec::new();

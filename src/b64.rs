@@ -34,7 +34,20 @@ pub fn encode_url_safe(bytes: &[u8]) -> String {
 /// cannot be base64, or non-zero unused bits in the last character (so every
 /// decodable text has exactly one encoding).
 pub fn decode_url_safe(text: &str) -> Option<Vec<u8>> {
-    let text = text.as_bytes();
+    decode_with(text.as_bytes(), URL_SAFE)
+}
+
+/// Decodes standard-alphabet text with or without `=` padding (`Basic` tokens).
+pub fn decode_standard(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let unpadded = bytes.strip_suffix(b"==").or_else(|| bytes.strip_suffix(b"=")).unwrap_or(bytes);
+    if unpadded.len() != bytes.len() && bytes.len() % 4 != 0 {
+        return None;
+    }
+    decode_with(unpadded, STANDARD)
+}
+
+fn decode_with(text: &[u8], alphabet: &[u8; 64]) -> Option<Vec<u8>> {
     if text.len() % 4 == 1 {
         return None;
     }
@@ -42,7 +55,7 @@ pub fn decode_url_safe(text: &str) -> Option<Vec<u8>> {
     for chunk in text.chunks(4) {
         let mut n = 0u32;
         for (i, &c) in chunk.iter().enumerate() {
-            let v = URL_SAFE.iter().position(|&a| a == c)? as u32;
+            let v = alphabet.iter().position(|&a| a == c)? as u32;
             n |= v << (18 - 6 * i);
         }
         let len = chunk.len() - 1;
@@ -80,6 +93,9 @@ mod tests {
                 let url = encode_url_safe(&bytes);
                 assert_eq!(url, REF_URL.encode(&bytes));
                 assert_eq!(decode_url_safe(&url).as_deref(), Some(bytes.as_slice()));
+                let std = encode_standard(&bytes);
+                assert_eq!(decode_standard(&std).as_deref(), Some(bytes.as_slice()));
+                assert_eq!(decode_standard(std.trim_end_matches('=')).as_deref(), Some(bytes.as_slice()));
                 // Damaged text: one character replaced or dropped.
                 let mut damaged = url.clone().into_bytes();
                 if !damaged.is_empty() {

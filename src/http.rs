@@ -22,6 +22,20 @@ pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()
 }
 
+/// `.` or `..`, also percent-encoded: URL parsers (WHATWG, so `fetch`) treat
+/// `%2e%2e` as `..` and collapse the segment, so no encoding makes it a plain id.
+pub fn is_dot_segment(value: &str) -> bool {
+    let v = value.to_ascii_lowercase().replace("%2e", ".");
+    v == "." || v == ".."
+}
+
+/// Whether the path of `url` has a dot segment a client would collapse.
+pub fn has_dot_segment(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    path.split('/').skip(1).any(is_dot_segment)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
@@ -300,6 +314,24 @@ impl Redactor {
         let at = self.secrets.iter().position(|s| s.len() < secret.len()).unwrap_or(self.secrets.len());
         self.secrets.insert(at, secret);
     }
+
+    /// Learns the credential values a request actually carries: each sensitive
+    /// header as sent and its token part, when they hold or encode a known
+    /// credential (`Basic base64(user:key)` is not derivable from the key alone),
+    /// so a provider that echoes the header cannot leak it through `remote_data`
+    /// or an error. Values that hold no credential (the sandbox's default token)
+    /// are left alone.
+    pub fn learn(&mut self, req: &HttpRequest) {
+        for name in &req.sensitive {
+            let Some(value) = req.headers.get(name) else { continue };
+            let token = value.split_once(' ').map_or(value.as_str(), |(_, t)| t.trim());
+            let decoded = crate::b64::decode_standard(token).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+            if self.contains_secret(value) || self.contains_secret(&decoded) {
+                self.add(value.clone());
+                self.add(token.to_string());
+            }
+        }
+    }
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
     }
@@ -351,14 +383,17 @@ impl Origin {
             if !h.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
                 return Err(bad("bad IPv6 address"));
             }
-            (h, after.strip_prefix(':'))
+            let port = if after.is_empty() { None } else { Some(after.strip_prefix(':').ok_or_else(|| bad("bad port"))?) };
+            (h, port)
         } else {
             match rest.rsplit_once(':') {
                 Some((h, p)) => (h, Some(p)),
                 None => (rest, None),
             }
         };
-        if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == ':') {
+        // A colon belongs only inside an IPv6 bracket: `evil.com:80:443` is not a host.
+        let v6 = rest.starts_with('[');
+        if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || (v6 && c == ':')) {
             return Err(bad("bad host"));
         }
         if let Some(p) = port {
@@ -483,7 +518,7 @@ mod tests {
     fn origin_accepts_only_scheme_host_port() {
         assert_eq!(Origin::parse("http://127.0.0.1:9999/", "base_url").unwrap().as_str(), "http://127.0.0.1:9999");
         assert_eq!(Origin::parse("https://[::1]:8080", "base_url").unwrap().host(), "::1");
-        for bad in ["ftp://x", "http://a/b", "http://user@evil.com", "http://a?x", "http://a:99999", "http://a b", "//x", "http://"] {
+        for bad in ["ftp://x", "http://a/b", "http://user@evil.com", "http://a?x", "http://a:99999", "http://a b", "//x", "http://", "http://evil.com:80:443", "http://[::1]x"] {
             assert!(Origin::parse(bad, "base_url").is_err(), "{bad}");
         }
     }

@@ -33,6 +33,10 @@ pub(crate) mod testing;
 mod proptests;
 #[cfg(test)]
 mod fixture_cases;
+#[cfg(test)]
+pub(crate) mod test_corpus;
+#[cfg(test)]
+mod security_tests;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

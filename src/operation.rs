@@ -80,6 +80,8 @@ pub(crate) struct Prepared {
 
 /// Validation shared by `start`, `plan` and `validate`: all problems at once.
 pub(crate) fn prepare(provider: &str, model: &str, resource: &str, method: &str, id: Option<&str>, body: &Value, query: &Value) -> Result<Prepared> {
+    crate::api::check_value(body, "body")?;
+    crate::api::check_value(query, "query")?;
     let p = providers::find(provider).ok_or_else(|| Error::UnknownProvider { provider: provider.to_string() })?;
     let unsupported = || Error::UnsupportedOperation {
         provider: provider.to_string(),
@@ -102,6 +104,9 @@ pub(crate) fn prepare(provider: &str, model: &str, resource: &str, method: &str,
     };
     if matches!(m, UnifiedMethod::Get | UnifiedMethod::Update | UnifiedMethod::Delete) && id.map_or(true, str::is_empty) {
         issues.push(Issue::new("id", IssueCode::Required, format!("{method} needs the record id")));
+    }
+    if matches!(id, Some(".") | Some("..")) {
+        issues.push(Issue::new("id", IssueCode::InvalidFormat, "cannot be \".\" or \"..\": it would change the request path"));
     }
     let (fields, remote_data) = if m.has_body() {
         let obj = match body {
@@ -226,6 +231,7 @@ impl Operation {
     }
 
     fn start_inner(input: StartInput, redactor: Redactor, now_ms: u64) -> Result<(Operation, Step)> {
+        input.account.check()?;
         let prepared = prepare(&input.account.provider, &input.model, &input.resource, &input.method, input.id.as_deref(), &input.body, &input.query)?;
         let Prepared { provider, op, fields, remote_data, query, warnings } = prepared;
         let origin = input.account.origin(&(provider.origin)(&input.account)?)?;
@@ -399,6 +405,7 @@ impl Operation {
         match next? {
             Next::Send(req) => {
                 check_request(&req)?;
+                self.redactor.learn(&req);
                 self.in_flight = Some(req.clone());
                 self.attempts = 1;
                 self.pending = Pending::Response;
@@ -568,14 +575,19 @@ fn remove_path(v: &mut Value, path: &str) {
     }
 }
 
-/// Header values must not carry line breaks (request smuggling), wherever they came from.
-fn check_request(req: &HttpRequest) -> Result<()> {
-    let issues: Vec<Issue> = req
+/// Header values must not carry line breaks (request smuggling), and the path must
+/// not hold a `.`/`..` segment (a client collapses it, so an id of `..` would reach
+/// another endpoint), wherever the values came from.
+pub(crate) fn check_request(req: &HttpRequest) -> Result<()> {
+    let mut issues: Vec<Issue> = req
         .headers
         .iter()
         .filter(|(k, v)| k.contains(['\r', '\n', '\0', ':']) || v.contains(['\r', '\n', '\0']))
         .map(|(k, _)| Issue::new(format!("header.{}", k.escape_debug()), IssueCode::InvalidFormat, "header values cannot contain line breaks"))
         .collect();
+    if crate::http::has_dot_segment(&req.url) {
+        issues.push(Issue::new("url", IssueCode::InvalidFormat, "an id or path value cannot be \".\" or \"..\": it would change the request path"));
+    }
     if issues.is_empty() {
         Ok(())
     } else {

@@ -236,6 +236,8 @@ impl SyncOperation {
             resource: input.resource.clone(),
             method: "sync".into(),
         })?;
+        crate::api::check_value(&input.records, "records")?;
+        crate::api::check_value(&input.query, "query")?;
         let query = UnifiedQuery::from_json(&input.query)?;
         if let Some(key) = query.filters.keys().next() {
             return Err(Error::one_issue(Some(def.provider.name), Issue::new(format!("query.{key}"), IssueCode::UnknownField, "is not a query parameter of a sync")));
@@ -251,6 +253,7 @@ impl SyncOperation {
             _ => Budget::new(limits, now_ms),
         };
         // Account problems (token, organization) fail the whole sync up front.
+        input.account.check()?;
         let origin = input.account.origin(&(def.provider.origin)(&input.account)?)?;
         (def.provider.auth)(&input.account, HttpRequest::new(crate::http::Method::Get, String::new()))?;
         (def.check_account)(&input.account)?;
@@ -325,6 +328,8 @@ impl SyncOperation {
         let entries: Vec<(&str, &Value)> = batch.items.iter().map(|&i| (self.items[i].key.as_str(), &self.items[i].entity)).collect();
         let empty = Map::new();
         let req = (self.def.build)(&self.ctx(&empty, now_ms), &batch.group, &entries)?;
+        crate::operation::check_request(&req)?;
+        self.redactor.learn(&req);
         batch.attempts += 1;
         for &i in &batch.items {
             self.item_attempts[i] += 1;

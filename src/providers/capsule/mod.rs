@@ -342,8 +342,9 @@ fn start_list(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
 }
 
 fn list_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
-    // A next-page path from the Link header, kept under /api/v2/ on our origin.
-    if let Some(path) = state.get("path").and_then(Value::as_str).filter(|p| p.starts_with("/api/v2/")) {
+    // A next-page path from the Link header, on our origin and (the cursor is
+    // caller-held) on one of the list endpoints this op pages through.
+    if let Some(path) = state.get("path").and_then(Value::as_str).filter(|p| is_list_path(p)) {
         let url = rebase_on_origin(&format!("https://x{path}"), ctx.origin).ok_or_else(|| Error::InvalidCursor { reason: "bad next page path".into() })?;
         return ctx.request(Method::Get, url);
     }
@@ -358,6 +359,13 @@ fn list_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequ
             .query("status", if kind == "tasks" { "open,completed,pending" } else { "open,pending" }),
     };
     ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
+}
+
+/// `/api/v2/entries`, `/api/v2/parties/{id}/entries` or `/api/v2/tasks`, with any query.
+fn is_list_path(p: &str) -> bool {
+    let path = p.split('?').next().unwrap_or("");
+    let party = path.strip_prefix("/api/v2/parties/").and_then(|r| r.strip_suffix("/entries")).is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    party || path == "/api/v2/entries" || path == "/api/v2/tasks"
 }
 
 fn list_parse(ctx: &Ctx, kind: &'static str, _state: &Value, resp: &HttpResponse, body: Value) -> Result<RawPage> {

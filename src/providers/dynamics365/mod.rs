@@ -304,11 +304,16 @@ fn check_filters(f: &Map<String, Value>) -> Vec<Issue> {
 fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     let size = eng::page_size(ctx, 100, MAX_PAGE);
     let prefer = format!("{PREFER_ANNOTATIONS},odata.maxpagesize={size}");
+    let kind = kind_of(ctx)?;
     if let Some(next) = state.get("url").and_then(Value::as_str) {
         let url = rebase_on_origin(next, ctx.origin).ok_or_else(|| Error::protocol("dynamics365", "@odata.nextLink is not a URL"))?;
+        // The cursor is caller-held: the next page must be of the same entity set.
+        let path = url.strip_prefix(ctx.origin.as_str()).unwrap_or("").split('?').next().unwrap_or("");
+        if path != format!("{API}{}", kind.set) {
+            return Err(Error::InvalidCursor { reason: format!("not a page of {}", kind.set) });
+        }
         return Ok(headers(ctx.request(Method::Get, url)?, prefer));
     }
-    let kind = kind_of(ctx)?;
     let mut filters = Vec::new();
     if let Some(id) = ctx.field_str("account_id") {
         filters.push(format!("{} eq {id}", if kind.unified == "note" { "_objectid_value" } else { "_regardingobjectid_value" }));

@@ -317,15 +317,24 @@ fn page_request(ctx: &Ctx, object: &'static str, state: &Value) -> Result<HttpRe
     let batch = eng::page_size(ctx, 2000, 2000).max(200);
     match state.get("next").and_then(Value::as_str) {
         Some(path) => {
-            // nextRecordsUrl is a path; it is only ever sent to the account's own origin.
-            let ok = path.starts_with("/services/data/") && !path.contains("..") && !path.chars().any(|c| c.is_whitespace() || c.is_control() || c == '#' || c == '@');
-            if !ok {
+            // nextRecordsUrl is a path; it is only ever sent to the account's own origin,
+            // and only as a query locator: the cursor is caller-held, so anything else
+            // (`/query?q=<any SOQL>`, `/sobjects/…`) would read what this list never does.
+            if !is_query_locator(path) {
                 return Err(Error::InvalidCursor { reason: "nextRecordsUrl is not a Salesforce query path".into() });
             }
             Ok(ctx.request(Method::Get, ctx.url().raw_path(path).build())?.header("sforce-query-options", format!("batchSize={batch}")))
         }
         None => query_request(ctx, &list_soql(ctx, object), Some(batch)),
     }
+}
+
+/// `/services/data/v68.0/query/01gD0000002HU6KIAW-2000`: the shape of a query's
+/// `nextRecordsUrl`, and nothing else.
+fn is_query_locator(path: &str) -> bool {
+    let Some((version, locator)) = path.strip_prefix("/services/data/v").and_then(|r| r.split_once("/query/")) else { return false };
+    let version_ok = version.split_once('.').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && (a.to_owned() + b).bytes().all(|c| c.is_ascii_digit()));
+    version_ok && !locator.is_empty() && locator.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
 }
 
 fn parse_page(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
