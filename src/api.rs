@@ -116,10 +116,14 @@ pub fn sandbox_respond(req: &Value, now_ms: u64) -> Value {
 pub fn step_json(op: Option<&Operation>, step: Result<Step, Error>) -> String {
     match step {
         Ok(Step::Send(req)) => {
-            let safe = op.map(|o| o.redact(&req).url).unwrap_or_default();
+            let safe = op.map(|o| o.safe_url(&req)).unwrap_or_default();
             let mut v = req.to_json();
             v["safe_url"] = Value::String(safe);
-            format!("{{\"send\":{v}}}")
+            let mut out = String::with_capacity(256);
+            out.push_str("{\"send\":");
+            out.push_str(&v.to_string());
+            out.push('}');
+            out
         }
         Ok(Step::Wait { until_ms, reason }) => format!("{{\"wait\":{}}}", wait_json(until_ms, reason)),
         Ok(Step::Done(v)) => {

@@ -25,6 +25,11 @@ pub fn segment(value: &str) -> String {
 /// `.` or `..`, also percent-encoded: URL parsers (WHATWG, so `fetch`) treat
 /// `%2e%2e` as `..` and collapse the segment, so no encoding makes it a plain id.
 pub fn is_dot_segment(value: &str) -> bool {
+    // At most two dots, each `.` or `%2e`: longer segments never qualify (and
+    // most path segments are rejected here without allocating).
+    if value.is_empty() || value.len() > 6 || !value.bytes().all(|b| matches!(b, b'.' | b'%' | b'2' | b'e' | b'E')) {
+        return false;
+    }
     let v = value.to_ascii_lowercase().replace("%2e", ".");
     v == "." || v == ".."
 }

@@ -292,6 +292,11 @@ impl Operation {
         req.redacted(&self.redactor)
     }
 
+    /// Just the request URL, safe to show (no copy of the whole request).
+    pub fn safe_url(&self, req: &HttpRequest) -> String {
+        req.safe_url(&self.redactor)
+    }
+
     pub fn handle_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
         let out = self.handle_response_inner(resp, now_ms);
         self.finish(out)
