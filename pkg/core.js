@@ -112,11 +112,16 @@ function buildBody(req, files) {
 
 const defaultSleep = (ms, signal) =>
   new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, Math.max(0, ms));
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
       reject(fail(499, 'aborted', 'the operation was aborted'));
-    });
+    };
+    // The listener goes when the sleep ends, so long syncs do not pile them up.
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 function headersObject(headers) {
