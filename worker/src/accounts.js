@@ -109,6 +109,8 @@ export async function deleteAccount(env, id) {
   const record = await loadAccount(env, id);
   if (!record) throw notFound(id);
   await env.ACCOUNTS.delete(PREFIX + id);
+  // Its sync budget (worker/src/unified.js) goes with it.
+  await env.ACCOUNTS.delete(`budget:${id}`);
   return json(publicView(record));
 }
 

@@ -8,6 +8,7 @@
 //   GET    /unified/{model}/{resource}/{id}             get
 //   PATCH  /unified/{model}/{resource}/{id}             update
 //   DELETE /unified/{model}/{resource}/{id}             delete
+//   POST   /unified/{model}/{resource}/sync             bulk sync (custom method; LinkedIn notes)
 //   GET    /unified/{model}/{resource}/meta/{method}    fields × provider support
 //   POST   /integrated-accounts   GET /integrated-accounts[/{id}]   DELETE /integrated-accounts/{id}
 //
@@ -18,7 +19,7 @@ import { HttpError, json, errorResponse, withCors, preflight, readJson } from '.
 import { authenticate } from './auth.js';
 import { createAccount, getAccount, deleteAccount, listAccounts } from './accounts.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
-import { runUnified, unifiedMethod, allowedMethods, meta } from './unified.js';
+import { runUnified, runSync, unifiedMethod, allowedMethods, meta } from './unified.js';
 
 function methodNotAllowed(allow) {
   return new HttpError(405, 'method_not_allowed', `allowed methods: ${allow}`, [], { allow });
@@ -71,6 +72,10 @@ async function route(request, env) {
     if (model && resource && id === 'meta' && rest.length === 1) {
       if (request.method !== 'GET') throw methodNotAllowed('GET');
       return meta(env, { model, resource, method: rest[0] }, url);
+    }
+    if (model && resource && id === 'sync' && rest.length === 0 && request.method === 'POST') {
+      const { value } = await readJson(request, env);
+      return runSync({ env, path: { model, resource }, search: url.search, body: value }).catch(errorResponse);
     }
     if (model && resource && rest.length === 0) {
       const hasId = id !== undefined;

@@ -25,6 +25,10 @@ export function allowedMethods(hasId) {
 
 /** A client for one request, with accounts from KV and the host-guarded fetch. */
 function clientFor(env) {
+  return fullClientFor(env).unifiedApi;
+}
+
+function fullClientFor(env) {
   let resolved;
   const client = createClient({
     accounts: async (id) => {
@@ -37,7 +41,36 @@ function clientFor(env) {
     },
     fetch: guardedFetch(env, () => resolved),
   });
-  return client.unifiedApi;
+  return client;
+}
+
+/** KV key of an integrated account's sync budget (LinkedIn's daily/minute windows). */
+export const budgetKey = (accountId) => `budget:${accountId}`;
+
+/**
+ * `POST /unified/{model}/{resource}/sync` — Truto's custom-method form, answered
+ * as `{ result: report }`. Body `{ records, wait?, max_wait_ms?, budget? }`. The
+ * budget is kept per integrated account in KV, so later calls (or a cron) resume
+ * inside the same windows; a body `budget` replaces it. By default the Worker does
+ * not sleep on the budget (`wait: false`): records that do not fit come back as
+ * `not_sent: budget_exhausted` with `retry_at`.
+ */
+export async function runSync({ env, path, search, body }) {
+  const query = parseQuery(search);
+  if (!body || typeof body !== 'object' || !Array.isArray(body.records)) {
+    throw new HttpError(400, 'validation_failed', 'the body needs records: an array of unified records', [
+      { field: 'body.records', code: 'invalid_type', message: 'must be an array of unified records' },
+    ]);
+  }
+  const id = typeof query.integrated_account_id === 'string' ? query.integrated_account_id : undefined;
+  const saved = body.budget ?? (id ? await env.ACCOUNTS.get(budgetKey(id), 'json') : null);
+  const report = await fullClientFor(env).sync(path.model, path.resource, body.records, query, {
+    budget: saved ?? undefined,
+    wait: body.wait ?? false,
+    maxWaitMs: body.max_wait_ms,
+  });
+  if (id && report?.budget) await env.ACCOUNTS.put(budgetKey(id), JSON.stringify(report.budget));
+  return json({ result: report });
 }
 
 /**

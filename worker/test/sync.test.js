@@ -1,0 +1,74 @@
+// POST /unified/{model}/{resource}/sync: the LinkedIn bulk sync as a Truto-style
+// custom method, with the throttle budget kept per integrated account in KV.
+import { describe, it, expect, beforeAll, afterEach } from 'vitest';
+import { env } from 'cloudflare:test';
+import { call, callWith, putAccount, fakeUpstream } from './helpers.js';
+
+const Q = 'integrated_account_id=li';
+let upstream;
+
+beforeAll(async () => {
+  await putAccount({ id: 'li', provider: 'linkedin', credentials: { access_token: 'li-secret-token' }, context: { organization_urn: 'urn:li:organization:123' } });
+});
+afterEach(() => upstream?.restore());
+
+const note = (app, i) => ({ application_id: app, id: `n${i}`, body: `note ${i}`, created_at: '2024-06-15T10:00:00Z', author: { first_name: 'Angela', last_name: 'Smith' } });
+
+/** LinkedIn's batch answer: every entity in the request body succeeded, except ids listed in `fail`. */
+function linkedin(fail = []) {
+  return (req) => {
+    const ids = Object.keys(JSON.parse(req.body).entities);
+    const results = {};
+    const errors = {};
+    for (const id of ids) {
+      if (fail.includes(id)) errors[id] = { status: 422, message: `bad note ${id}` };
+      else results[id] = { status: 204 };
+    }
+    return { status: 200, body: { results, errors } };
+  };
+}
+
+describe('sync', () => {
+  it('sends batches of at most 100 per application and reports every record', async () => {
+    upstream = fakeUpstream(linkedin(['n7']));
+    const records = [...Array.from({ length: 120 }, (_, i) => note('A', i)), note('B', 500), { ...note('B', 501), author: { first_name: 'X' } }];
+    // 122 records are more than the tests' 4 KB body cap: raise it for this call.
+    const res = await callWith({ MAX_BODY_BYTES: '1048576' }, `/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records } });
+    expect(res.status).toBe(200);
+    const report = res.json.result;
+    expect(report.counts).toEqual({ synced: 120, failed: 1, not_sent: 1 });
+    expect(report.counts.synced + report.counts.failed + report.counts.not_sent).toBe(records.length);
+    expect(upstream.requests.map((r) => r.method)).toEqual(['PUT', 'PUT', 'PUT']);
+    expect(upstream.requests[0].url).toContain('/v2/atsApplications/atsJobApplicationId=A&dataProvider=ATS&integrationContext=urn%3Ali%3Aorganization%3A123/notes?ids=n0&');
+    expect(Object.keys(JSON.parse(upstream.requests[0].body).entities)).toHaveLength(100);
+    expect(res.text).not.toContain('li-secret-token');
+    // The budget is kept for the account.
+    const saved = await env.ACCOUNTS.get('budget:li', 'json');
+    expect(saved).toEqual(report.budget);
+  });
+
+  it('a saved budget carries over: an exhausted daily window stops the next call with retry_at', async () => {
+    upstream = fakeUpstream(linkedin());
+    const first = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [note('C', 1)], budget: null } });
+    expect(first.json.result.counts.synced).toBe(1);
+    const budget = first.json.result.budget;
+    const exhausted = { ...budget, requests_today: 100_000 };
+    await env.ACCOUNTS.put('budget:li', JSON.stringify(exhausted));
+    const second = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [note('C', 2)] } });
+    expect(second.status).toBe(200);
+    expect(second.json.result.counts).toEqual({ synced: 0, failed: 0, not_sent: 1 });
+    expect(second.json.result.not_sent[0].reason).toBe('budget_exhausted');
+    expect(typeof second.json.result.not_sent[0].retry_at).toBe('string');
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('refuses a body without records and unknown accounts, in the error shape', async () => {
+    const bad = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { notes: [] } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.details[0].field).toBe('body.records');
+    const unknown = await call('/unified/ats/activities/sync?integrated_account_id=nope', { method: 'POST', body: { records: [] } });
+    expect(unknown.status).toBe(404);
+    const noAuth = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [] }, token: null });
+    expect(noAuth.status).toBe(401);
+  });
+});
