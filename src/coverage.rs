@@ -23,6 +23,21 @@ pub fn coverage() -> Value {
             }
             methods.insert(m.as_str().to_string(), method_coverage(res, m, &impls));
         }
+        // Bulk syncs validate each record with the provider's create table, so their
+        // fields are that table's; the notes say how records are batched.
+        let syncs: Vec<&crate::sync::SyncDef> =
+            crate::sync::SYNCS.iter().copied().filter(|s| s.op.model == res.model && s.op.resource == res.resource).collect();
+        if !syncs.is_empty() {
+            let impls: Vec<(&ProviderDef, &OpDef)> = syncs.iter().map(|s| (s.provider, s.op)).collect();
+            let mut cov = method_coverage(res, UnifiedMethod::Create, &impls);
+            for s in &syncs {
+                cov["notes"][s.provider.name] = json!(format!(
+                    "records grouped by {}, keyed by {}, at most {} per request, in the caller's order; {} requests/day, {} records/minute",
+                    s.group_field, s.key_field, s.max_batch, s.limits.requests_per_day, s.limits.records_per_minute
+                ));
+            }
+            methods.insert("sync".into(), cov);
+        }
         let entry = models.entry(res.model.to_string()).or_insert_with(|| json!({}));
         entry[res.resource] = Value::Object(methods);
     }
@@ -117,7 +132,11 @@ pub fn providers() -> Value {
             .map(|p| {
                 let mut resources: Vec<Value> = Vec::new();
                 for res in RESOURCES {
-                    let methods: Vec<&str> = METHODS.iter().filter(|m| p.op(res.model, res.resource, **m).is_some()).map(|m| m.as_str()).collect();
+                    let mut methods: Vec<&str> = METHODS.iter().filter(|m| p.op(res.model, res.resource, **m).is_some()).map(|m| m.as_str()).collect();
+                    // Bulk syncs are their own operation (`crate::sync`), listed with the rest.
+                    if crate::sync::SYNCS.iter().any(|s| s.provider.name == p.name && s.op.model == res.model && s.op.resource == res.resource) {
+                        methods.push("sync");
+                    }
                     if !methods.is_empty() {
                         resources.push(json!({ "model": res.model, "resource": res.resource, "methods": methods }));
                     }
