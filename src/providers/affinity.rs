@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::account::{basic, Account};
 use crate::convert::{id_ref, to_iso};
-use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::error::{Error, Issue, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{Conv, FieldMap, Rule, UnifiedMethod};
 
@@ -97,10 +97,7 @@ fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
 }
 
 fn check_list(f: &Map<String, Value>) -> Vec<Issue> {
-    if f.contains_key("contact_id") && f.contains_key("account_id") {
-        return vec![Issue::new("query.account_id", IssueCode::Conflict, "affinity filters notes by one entity at a time: send contact_id or account_id")];
-    }
-    Vec::new()
+    eng::one_list_parent(f, "affinity filters notes by one entity at a time: send contact_id or account_id").into_iter().collect()
 }
 
 fn ints(fields: &Map<String, Value>, field: &'static str) -> Vec<Value> {

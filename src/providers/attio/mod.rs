@@ -54,13 +54,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: LIST,
             returns: RETURNS,
             start: |ctx| TypedPages::boxed(vec![kind(ctx)], page_request, read_page, |_, kind, item, w| to_unified(kind, item, w)),
-            check: Some(|f| {
-                if f.contains_key("contact_id") && f.contains_key("account_id") {
-                    vec![Issue::new("query.account_id", IssueCode::Conflict, "Attio filters by one parent record: give contact_id or account_id")]
-                } else {
-                    Vec::new()
-                }
-            }),
+            check: Some(|f| eng::one_list_parent(f, "Attio filters by one parent record: give contact_id or account_id").into_iter().collect()),
             notes: "engagement_type (note or task) is required. limit/offset paging (notes: 50 per page at most).",
         },
         OpDef {

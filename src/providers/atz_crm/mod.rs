@@ -54,13 +54,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: LIST,
             returns: RETURNS,
             start: |_| Paged::boxed(page_request, read_page, |_, item, w| map::to_unified(item, w)),
-            check: Some(|f| {
-                if f.contains_key("contact_id") && f.contains_key("account_id") {
-                    vec![Issue::new("query.account_id", IssueCode::Conflict, "ATZ CRM filters by one related record: give contact_id or account_id")]
-                } else {
-                    Vec::new()
-                }
-            }),
+            check: Some(|f| super::engagements::one_list_parent(f, "ATZ CRM filters by one related record: give contact_id or account_id").into_iter().collect()),
             notes: "GET /v1/activity, 25 per page at most, page numbers until next_page_url is null. contact_id/account_id filter on the related record (related_to_entity 4/3).",
         },
         OpDef {

@@ -137,8 +137,8 @@ fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
 
 fn check_list(f: &Map<String, Value>) -> Vec<Issue> {
     let party = f.contains_key("contact_id") || f.contains_key("account_id");
-    if f.contains_key("contact_id") && f.contains_key("account_id") {
-        return vec![Issue::new("query.account_id", IssueCode::Conflict, "capsule lists one party's entries at a time: send contact_id or account_id")];
+    if let Some(conflict) = eng::one_list_parent(f, "capsule lists one party's entries at a time: send contact_id or account_id") {
+        return vec![conflict];
     }
     if party && eng::engagement_type(f) == Some("task") {
         return vec![Issue::new("query.engagement_type", IssueCode::Conflict, "capsule cannot list tasks by party; open tasks are listed account-wide, completed ones are entries")];

@@ -152,6 +152,13 @@ pub fn end_after_start(fields: &Map<String, Value>, equal_ok: bool) -> Option<Is
 }
 
 /// Every phone number needs its number.
+/// Providers that list engagements under one parent record take either
+/// `contact_id` or `account_id`, never both: both is a conflict, reported on
+/// `query.account_id` with the provider's own wording (`why`).
+pub fn one_list_parent(fields: &Map<String, Value>, why: &str) -> Option<Issue> {
+    (fields.contains_key("contact_id") && fields.contains_key("account_id")).then(|| Issue::new("query.account_id", IssueCode::Conflict, why))
+}
+
 pub fn phone_numbers_need_numbers(fields: &Map<String, Value>) -> Vec<Issue> {
     let items = fields.get("phone_numbers").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     let empty = |p: &Value| p.get("number").and_then(Value::as_str).map_or(true, str::is_empty);

@@ -151,10 +151,7 @@ fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
 }
 
 fn check_list(f: &Map<String, Value>) -> Vec<Issue> {
-    if f.contains_key("contact_id") && f.contains_key("account_id") {
-        return vec![Issue::new("query.account_id", IssueCode::Conflict, "onepagecrm filters by one of contact_id or company_id at a time")];
-    }
-    Vec::new()
+    eng::one_list_parent(f, "onepagecrm filters by one of contact_id or company_id at a time").into_iter().collect()
 }
 
 fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {

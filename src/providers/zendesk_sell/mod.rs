@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 
 use crate::account::Account;
 use crate::convert::{get_str, id_ref, to_iso};
-use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::error::{Error, Issue, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::models::DIRECTIONS;
 use crate::schema::{FieldMap, Rule, UnifiedMethod};
@@ -142,10 +142,7 @@ fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
 }
 
 fn conflicting_filters(f: &Map<String, Value>) -> Vec<Issue> {
-    if f.contains_key("contact_id") && f.contains_key("account_id") {
-        return vec![Issue::new("query.account_id", IssueCode::Conflict, "zendesk_sell filters by one resource at a time: send contact_id or account_id")];
-    }
-    Vec::new()
+    eng::one_list_parent(f, "zendesk_sell filters by one resource at a time: send contact_id or account_id").into_iter().collect()
 }
 
 /// The `data` object of a create, per type.
