@@ -156,6 +156,12 @@ pub fn to_iso(v: &Value) -> Option<String> {
     }
 }
 
+/// A provider timestamp as a unified JSON value: RFC 3339 UTC, or `null` when it
+/// is missing or unreadable.
+pub fn iso_or_null(v: Option<&Value>) -> Value {
+    v.and_then(to_iso).map_or(Value::Null, Value::String)
+}
+
 pub fn iso_from_str(s: &str) -> Option<String> {
     if let Some(fast) = canonical_utc(s) {
         return Some(fast);

@@ -13,7 +13,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::{basic, Account};
-use crate::convert::{id_ref, to_iso};
+use crate::convert::{id_ref, iso_or_null};
 use crate::error::{Error, Issue, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{Conv, FieldMap, Rule, UnifiedMethod};
@@ -151,8 +151,8 @@ fn to_unified(note: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
     r.insert("contacts".into(), eng::ref_list(eng::items(note.get("person_ids"))));
     r.insert("account".into(), first_of(note, "organization_ids", "account", w));
     r.insert("opportunity".into(), first_of(note, "opportunity_ids", "opportunity", w));
-    r.insert("created_at".into(), json!(note.get("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(note.get("updated_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(note.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
     r
 }
 

@@ -9,7 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::{basic, Account};
-use crate::convert::{get, get_str, to_iso};
+use crate::convert::{get, get_str, iso_or_null};
 use crate::error::{Error, Result, Warning};
 use crate::http::{HttpRequest, Method};
 use crate::schema::{Conv, FieldMap, Lit, UnifiedMethod};
@@ -97,7 +97,7 @@ fn map_note(ctx: &Ctx, body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String
     r.insert("body".into(), note.get("content").cloned().unwrap_or(Value::Null));
     // Ashby does not echo the candidate; it is the one the note was posted on.
     r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
-    r.insert("created_at".into(), note.get("createdAt").and_then(to_iso).map(Value::String).unwrap_or(Value::Null));
+    r.insert("created_at".into(), iso_or_null(note.get("createdAt")));
     r.insert("updated_at".into(), Value::Null);
     r.insert("visibility".into(), match note.get("isPrivate") {
         Some(Value::Bool(true)) => json!("private"),

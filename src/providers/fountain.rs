@@ -14,7 +14,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{get_str, id_string, parse_datetime, to_iso};
+use crate::convert::{get_str, id_string, iso_or_null, parse_datetime, to_iso};
 use crate::error::{Error, Result, Warning};
 use crate::http::{host_label, HttpRequest, HttpResponse, Method};
 use crate::schema::{FieldMap, UnifiedMethod};
@@ -103,10 +103,10 @@ fn map_slot(ctx: &Ctx, slot: &Value, w: &mut Vec<Warning>) -> Result<Map<String,
     // The applicant is the one in the request path; Fountain does not echo it.
     r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
     r.insert("application".into(), Value::Null);
-    r.insert("created_at".into(), json!(slot.get("booked_time").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(slot.get("booked_time")));
     r.insert("updated_at".into(), Value::Null);
-    r.insert("start_at".into(), json!(slot.get("start_time").and_then(to_iso)));
-    r.insert("end_at".into(), json!(slot.get("end_time").and_then(to_iso)));
+    r.insert("start_at".into(), iso_or_null(slot.get("start_time")));
+    r.insert("end_at".into(), iso_or_null(slot.get("end_time")));
     r.insert("location".into(), json!(text("location")));
     r.insert("interviewers".into(), match text("recruiter") {
         Some(name) => json!([{ "id": null, "name": name, "email": null }]),

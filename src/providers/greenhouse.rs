@@ -14,7 +14,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::{basic, Account};
-use crate::convert::{get_str, id_ref, id_string, iso_utc, to_iso};
+use crate::convert::{get_str, id_ref, id_string, iso_or_null, iso_utc};
 use crate::error::{Error, Result, Warning};
 use crate::filters::window;
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -135,7 +135,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
 /// `start`/`end`: `{date_time}` for timed interviews, `{date}` for all-day ones.
 fn moment(v: Option<&Value>) -> Value {
     let v = v.and_then(|m| m.get("date_time").filter(|d| !d.is_null()).or_else(|| m.get("date")));
-    json!(v.and_then(to_iso))
+    iso_or_null(v)
 }
 
 fn user(u: &Value) -> Value {
@@ -150,8 +150,8 @@ fn map_interview(item: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value
     r.insert("id".into(), json!(id));
     r.insert("application".into(), id_ref(item.get("application_id")));
     r.insert("candidate".into(), Value::Null);
-    r.insert("created_at".into(), json!(item.get("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(item.get("updated_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(item.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
     r.insert("start_at".into(), moment(item.get("start")));
     r.insert("end_at".into(), moment(item.get("end")));
     r.insert("interviewers".into(), Value::Array(item.get("interviewers").and_then(Value::as_array).map(|l| l.iter().map(user).collect()).unwrap_or_default()));

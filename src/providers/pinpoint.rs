@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use time::Duration;
 
 use crate::account::Account;
-use crate::convert::{get, get_str, id_ref, id_string, iso_utc, to_iso};
+use crate::convert::{get, get_str, id_ref, id_string, iso_or_null, iso_utc};
 use crate::error::{Error, Result, Warning};
 use crate::filters::window;
 use crate::http::{host_label, HttpRequest, HttpResponse, Method};
@@ -213,10 +213,10 @@ fn map_interview(item: &Value, stages: &Map<String, Value>, w: &mut Vec<Warning>
     r.insert("id".into(), json!(id));
     r.insert("application".into(), application);
     r.insert("candidate".into(), Value::Null);
-    r.insert("created_at".into(), json!(attr("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(attr("updated_at").and_then(to_iso)));
-    r.insert("start_at".into(), json!(attr("start_at").and_then(to_iso)));
-    r.insert("end_at".into(), json!(attr("end_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(attr("created_at")));
+    r.insert("updated_at".into(), iso_or_null(attr("updated_at")));
+    r.insert("start_at".into(), iso_or_null(attr("start_at")));
+    r.insert("end_at".into(), iso_or_null(attr("end_at")));
     r.insert("job_interview_stage".into(), match stage {
         Some(s) => json!({ "name": stages.get(&s).cloned().unwrap_or(Value::Null), "id": s }),
         None => Value::Null,

@@ -9,7 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{id_string, to_iso};
+use crate::convert::{id_string, iso_or_null};
 use crate::error::{Error, Result, Warning};
 use crate::http::{HttpRequest, Method};
 use crate::schema::{s, Conv, FieldMap, UnifiedMethod};
@@ -67,8 +67,8 @@ fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<St
     let sent_body = ctx.fields.get("body").cloned().unwrap_or(Value::Null);
     r.insert("body".into(), note.get("body").cloned().filter(Value::is_string).unwrap_or(sent_body));
     r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
-    r.insert("created_at".into(), note.get("created_at").and_then(to_iso).map(Value::String).unwrap_or(Value::Null));
-    r.insert("updated_at".into(), note.get("updated_at").and_then(to_iso).map(Value::String).unwrap_or(Value::Null));
+    r.insert("created_at".into(), iso_or_null(note.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
     let level = crate::convert::get_str(&note, "visibility.level").or_else(|| ctx.field_str("visibility"));
     r.insert("visibility".into(), match level {
         Some(l @ ("public" | "private")) => json!(l),

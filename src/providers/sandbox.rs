@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{get_str, id_ref, id_string, to_iso};
+use crate::convert::{get_str, id_ref, id_string, iso_or_null};
 use crate::error::{Error, Result, Warning};
 use crate::filters::as_range;
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -225,8 +225,8 @@ fn map_note(_ctx: &Ctx, note: &Value, _w: &mut Vec<Warning>) -> Result<Map<Strin
     r.insert("actor".into(), json!({"id": note.pointer("/author/id"), "type": "user", "name": note.pointer("/author/name"), "email": note.pointer("/author/email")}));
     r.insert("body".into(), note.get("text").cloned().unwrap_or(Value::Null));
     r.insert("candidate".into(), id_ref(note.get("candidate_id")));
-    r.insert("created_at".into(), json!(note.get("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(note.get("updated_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(note.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
     r.insert("visibility".into(), note.get("visibility").cloned().unwrap_or(Value::Null));
     Ok(r)
 }
@@ -236,10 +236,10 @@ fn map_interview(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<S
     r.insert("id".into(), json!(id_string(item.get("id"))));
     r.insert("application".into(), id_ref(item.get("application_id")));
     r.insert("candidate".into(), id_ref(item.get("candidate_id")));
-    r.insert("created_at".into(), json!(item.get("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(item.get("updated_at").and_then(to_iso)));
-    r.insert("start_at".into(), json!(item.get("starts_at").and_then(to_iso)));
-    r.insert("end_at".into(), json!(item.get("ends_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(item.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
+    r.insert("start_at".into(), iso_or_null(item.get("starts_at")));
+    r.insert("end_at".into(), iso_or_null(item.get("ends_at")));
     r.insert("interviewers".into(), Value::Array(item.get("panel").and_then(Value::as_array).map(|p| p.iter().map(|x| json!({"id": x.get("id"), "name": x.get("name"), "email": x.get("email")})).collect()).unwrap_or_default()));
     r.insert("job_interview_stage".into(), json!({"id": item.pointer("/stage/id"), "name": item.pointer("/stage/title")}));
     r.insert("location".into(), item.get("location").cloned().unwrap_or(Value::Null));
@@ -256,15 +256,15 @@ fn map_engagement(_ctx: &Ctx, e: &Value, _w: &mut Vec<Warning>) -> Result<Map<St
     r.insert("content".into(), e.get("body").cloned().unwrap_or(Value::Null));
     r.insert("direction".into(), e.get("direction").cloned().unwrap_or(Value::Null));
     r.insert("duration".into(), e.get("duration_seconds").cloned().unwrap_or(Value::Null));
-    r.insert("start_time".into(), json!(e.get("starts_at").and_then(to_iso)));
-    r.insert("end_time".into(), json!(e.get("ends_at").and_then(to_iso)));
+    r.insert("start_time".into(), iso_or_null(e.get("starts_at")));
+    r.insert("end_time".into(), iso_or_null(e.get("ends_at")));
     r.insert("owner".into(), id_ref(e.get("owner_id")));
     r.insert("contacts".into(), Value::Array(e.get("contact_ids").and_then(Value::as_array).map(|ids| ids.iter().map(|i| id_ref(Some(i))).collect()).unwrap_or_default()));
     r.insert("account".into(), id_ref(e.get("account_id")));
     r.insert("opportunity".into(), id_ref(e.get("deal_id")));
     r.insert("status".into(), e.get("status").cloned().unwrap_or(Value::Null));
-    r.insert("created_at".into(), json!(e.get("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(e.get("updated_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(e.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(e.get("updated_at")));
     Ok(r)
 }
 

@@ -9,7 +9,7 @@
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use crate::convert::{epoch_ms, get_str, id_ref, id_string, parse_datetime, to_iso};
+use crate::convert::{epoch_ms, get_str, id_ref, id_string, iso_or_null, parse_datetime, to_iso};
 use crate::error::{Error, Result, Warning};
 use crate::filters::window;
 use crate::http::{HttpRequest, HttpResponse};
@@ -128,8 +128,8 @@ fn map_schedule(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<St
     r.insert("id".into(), json!(id));
     r.insert("application".into(), id_ref(item.get("applicationId")));
     r.insert("candidate".into(), Value::Null);
-    r.insert("created_at".into(), json!(item.get("createdAt").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(item.get("updatedAt").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(item.get("createdAt")));
+    r.insert("updated_at".into(), iso_or_null(item.get("updatedAt")));
     r.insert("start_at".into(), json!(start.map(crate::convert::iso_utc)));
     r.insert("end_at".into(), json!(end.map(crate::convert::iso_utc)));
     r.insert("interviewers".into(), Value::Array(interviewers));

@@ -21,7 +21,7 @@ mod tests;
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{get_str, id_ref, id_string, to_iso};
+use crate::convert::{get_str, id_ref, id_string, iso_or_null};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{Conv, FieldMap, Rule, UnifiedMethod};
@@ -194,12 +194,12 @@ fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<Str
     r.insert("id".into(), json!(eng::typed_id(kind, &id)));
     r.insert("engagement_type".into(), json!(kind));
     r.insert("content".into(), item.get("content_plaintext").cloned().unwrap_or(Value::Null));
-    r.insert("created_at".into(), json!(item.get("created_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(item.get("created_at")));
     if kind == "task" {
         // Linked records come back with object UUIDs, not slugs: which one is a
         // person is unknown without another call, so links stay in remote_data.
         r.insert("subject".into(), Value::Null);
-        r.insert("end_time".into(), json!(item.get("deadline_at").and_then(to_iso)));
+        r.insert("end_time".into(), iso_or_null(item.get("deadline_at")));
         r.insert("owner".into(), member(item.pointer("/assignees/0")));
         for field in ["contacts", "account", "opportunity"] {
             r.insert(field.into(), Value::Null);

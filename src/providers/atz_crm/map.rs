@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::convert::{get_str, id_ref, id_string, iso_from_date_and_time, parse_datetime, to_iso};
+use crate::convert::{get_str, id_ref, id_string, iso_from_date_and_time, iso_or_null, parse_datetime};
 use crate::error::{Error, Result, Warning};
 
 use super::rules::BUILT_IN_TYPES;
@@ -40,8 +40,8 @@ pub fn to_unified(a: &Value, _w: &mut Vec<Warning>) -> Result<Map<String, Value>
     r.insert("account".into(), related_as(&["organization", "company"]));
     r.insert("opportunity".into(), related_as(&["deal"]));
     r.insert("owner".into(), id_ref(a.pointer("/created_by/id")));
-    r.insert("created_at".into(), json!(a.get("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(a.get("updated_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(a.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(a.get("updated_at")));
     Ok(r)
 }
 

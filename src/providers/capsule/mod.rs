@@ -24,7 +24,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{get_str, id_ref, to_iso};
+use crate::convert::{get_str, id_ref, iso_or_null};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{FieldMap, Rule, UnifiedMethod};
@@ -321,9 +321,9 @@ fn to_unified(kind: &str, x: &Value, w: &mut Vec<Warning>) -> Map<String, Value>
     r.insert("opportunity".into(), id_ref(x.pointer("/opportunity/id")));
     r.insert("project".into(), id_ref(x.pointer("/kase/id")));
     // dueOn is a date; it reads as midnight UTC (dueTime, in the user's zone, stays in remote_data).
-    r.insert("start_time".into(), json!(x.get(if task { "dueOn" } else { "entryAt" }).and_then(to_iso)));
-    r.insert("created_at".into(), json!(x.get("createdAt").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(x.get("updatedAt").and_then(to_iso)));
+    r.insert("start_time".into(), iso_or_null(x.get(if task { "dueOn" } else { "entryAt" })));
+    r.insert("created_at".into(), iso_or_null(x.get("createdAt")));
+    r.insert("updated_at".into(), iso_or_null(x.get("updatedAt")));
     r
 }
 

@@ -19,7 +19,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::{basic, Account};
-use crate::convert::{get_str, to_iso};
+use crate::convert::{get_str, iso_or_null};
 use crate::error::{Error, Issue, Result, Warning};
 use crate::filters::as_range;
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -239,13 +239,13 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     r.insert("owner".into(), crate::convert::id_ref(a.get("user_id")));
     r.insert("contacts".into(), eng::ref_list([a.get("contact_id")]));
     r.insert("account".into(), crate::convert::id_ref(a.get("lead_id")));
-    r.insert("start_time".into(), json!(a.get("activity_at").and_then(to_iso)));
+    r.insert("start_time".into(), iso_or_null(a.get("activity_at")));
     r.insert("duration".into(), if kind == "call" { a.get("duration").cloned().filter(Value::is_i64).unwrap_or(Value::Null) } else { Value::Null });
     r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
     r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, get_str(a, "status"), w) } else { Value::Null });
     r.insert("phone_numbers".into(), eng::phone_list(a.get("phone").filter(|_| kind == "call")));
-    r.insert("created_at".into(), json!(a.get("date_created").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(a.get("date_updated").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(a.get("date_created")));
+    r.insert("updated_at".into(), iso_or_null(a.get("date_updated")));
     Ok(r)
 }
 

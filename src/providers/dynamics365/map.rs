@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::convert::{id_ref, to_iso};
+use crate::convert::{id_ref, iso_or_null};
 use crate::error::{Error, Result};
 
 use super::Kind;
@@ -23,8 +23,8 @@ pub fn to_unified(kind: &Kind, row: &Value) -> Result<Map<String, Value>> {
     r.insert("engagement_type".into(), json!(kind.unified));
     r.insert("subject".into(), row.get("subject").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), row.get(kind.text).cloned().unwrap_or(Value::Null));
-    r.insert("start_time".into(), json!(row.get("scheduledstart").and_then(to_iso)));
-    r.insert("end_time".into(), json!(row.get("scheduledend").and_then(to_iso)));
+    r.insert("start_time".into(), iso_or_null(row.get("scheduledstart")));
+    r.insert("end_time".into(), iso_or_null(row.get("scheduledend")));
     r.insert("duration".into(), row.get("actualdurationminutes").and_then(Value::as_i64).map_or(Value::Null, |m| json!(m * 60)));
     r.insert("direction".into(), match row.get("directioncode") {
         Some(Value::Bool(true)) => json!("outbound"),
@@ -61,7 +61,7 @@ pub fn to_unified(kind: &Kind, row: &Value) -> Result<Map<String, Value>> {
         }
     }
     r.insert("contacts".into(), Value::Array(contacts));
-    r.insert("created_at".into(), json!(row.get("createdon").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(row.get("modifiedon").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(row.get("createdon")));
+    r.insert("updated_at".into(), iso_or_null(row.get("modifiedon")));
     Ok(r)
 }

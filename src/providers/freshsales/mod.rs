@@ -23,7 +23,7 @@ mod tests;
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{id_ref, id_string, iso_utc, parse_datetime, to_iso};
+use crate::convert::{id_ref, id_string, iso_or_null, iso_utc, parse_datetime, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result};
 use crate::http::{host_label, HttpRequest, HttpResponse, Method};
 use crate::schema::{FieldMap, Rule, UnifiedMethod};
@@ -326,7 +326,7 @@ fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Optio
     r.insert("contacts".into(), if target == Some("Contact") { json!([linked]) } else { json!([]) });
     r.insert("account".into(), if target == Some("SalesAccount") { linked.clone() } else { Value::Null });
     r.insert("opportunity".into(), if target == Some("Deal") { linked } else { Value::Null });
-    r.insert("created_at".into(), json!(item.get("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(item.get("updated_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(item.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
     Ok(r)
 }

@@ -18,7 +18,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{get, get_str, iso_from_epoch_ms, iso_from_str, to_iso};
+use crate::convert::{get, get_str, iso_from_epoch_ms, iso_from_str, iso_or_null};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -309,7 +309,7 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
     let id = crate::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
     let prop = |k: &str| get(rec, &format!("properties.{k}")).filter(|v| v.as_str() != Some(""));
     let text = |k: &str| prop(k).cloned().unwrap_or(Value::Null);
-    let iso = |k: &str| prop(k).and_then(to_iso).map(Value::String).unwrap_or(Value::Null);
+    let iso = |k: &str| iso_or_null(prop(k));
     let assoc = |t: &str| -> Vec<Option<&Value>> {
         get(rec, &format!("associations.{t}.results")).and_then(Value::as_array).map(|a| a.iter().map(|x| x.get("id")).collect()).unwrap_or_default()
     };
@@ -345,8 +345,8 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
     r.insert("start_time".into(), start.unwrap_or_else(|| iso("hs_timestamp")));
     r.insert("end_time".into(), if obj.kind == "meeting" { iso("hs_meeting_end_time") } else { Value::Null });
     r.insert("internal_notes".into(), if obj.kind == "meeting" { text("hs_internal_meeting_notes") } else { Value::Null });
-    r.insert("created_at".into(), rec.get("createdAt").and_then(to_iso).map(Value::String).unwrap_or(Value::Null));
-    r.insert("updated_at".into(), rec.get("updatedAt").and_then(to_iso).map(Value::String).unwrap_or(Value::Null));
+    r.insert("created_at".into(), iso_or_null(rec.get("createdAt")));
+    r.insert("updated_at".into(), iso_or_null(rec.get("updatedAt")));
     Ok(r)
 }
 

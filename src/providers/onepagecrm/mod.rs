@@ -19,7 +19,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::{basic, Account};
-use crate::convert::{id_ref, iso_from_epoch_secs, to_iso};
+use crate::convert::{id_ref, iso_from_epoch_secs, iso_or_null, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::filters::as_range;
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -228,8 +228,8 @@ fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
     };
     r.insert("start_time".into(), json!(start));
     r.insert("phone_numbers".into(), eng::phone_list(x.get("phone_number")));
-    r.insert("created_at".into(), json!(x.get("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(x.get("modified_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(x.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(x.get("modified_at")));
     r
 }
 

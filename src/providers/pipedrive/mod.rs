@@ -19,7 +19,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{get, get_str, iso_from_date_and_time, parse_datetime, to_iso};
+use crate::convert::{get, get_str, iso_from_date_and_time, iso_or_null, parse_datetime, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::filters::as_range;
 use crate::http::{HttpRequest, HttpResponse, Method, Origin};
@@ -359,8 +359,8 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         Some(Value::Bool(false)) => json!("scheduled"),
         _ => Value::Null,
     });
-    r.insert("created_at".into(), json!(a.get("add_time").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(a.get("update_time").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(a.get("add_time")));
+    r.insert("updated_at".into(), iso_or_null(a.get("update_time")));
     Ok(r)
 }
 
@@ -375,8 +375,8 @@ fn map_note(n: &Value) -> Result<Map<String, Value>> {
     r.insert("opportunity".into(), crate::convert::id_ref(n.get("deal_id")));
     r.insert("lead".into(), eng::ref_list([n.get("lead_id")]));
     r.insert("project".into(), crate::convert::id_ref(n.get("project_id")));
-    r.insert("created_at".into(), json!(n.get("add_time").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(n.get("update_time").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(n.get("add_time")));
+    r.insert("updated_at".into(), iso_or_null(n.get("update_time")));
     Ok(r)
 }
 

@@ -18,7 +18,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{get_str, id_ref, to_iso};
+use crate::convert::{get_str, id_ref, iso_or_null, to_iso};
 use crate::error::{Error, Issue, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::models::DIRECTIONS;
@@ -235,8 +235,8 @@ fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
     let start = d.get(if ty == "task" { "due_date" } else { "made_at" }).and_then(to_iso);
     r.insert("start_time".into(), json!(start));
     r.insert("phone_numbers".into(), eng::phone_list(d.get("phone_number")));
-    r.insert("created_at".into(), json!(d.get("created_at").and_then(to_iso)));
-    r.insert("updated_at".into(), json!(d.get("updated_at").and_then(to_iso)));
+    r.insert("created_at".into(), iso_or_null(d.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(d.get("updated_at")));
     r
 }
 

@@ -22,7 +22,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
-use crate::convert::{get, get_str, parse_datetime, to_iso};
+use crate::convert::{get, get_str, iso_or_null, parse_datetime};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -331,7 +331,7 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
 fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = crate::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("zoho_crm", "record has no id"))?;
     let text = |k: &str| rec.get(k).cloned().unwrap_or(Value::Null);
-    let iso = |k: &str| rec.get(k).and_then(to_iso).map(Value::String).unwrap_or(Value::Null);
+    let iso = |k: &str| iso_or_null(rec.get(k));
     let mut r = Map::new();
     for f in ["contacts", "lead"] {
         r.insert(f.into(), json!([]));
