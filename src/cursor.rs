@@ -82,6 +82,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proptests::config(256, file!()))]
+
         #[test]
         fn any_state_round_trips(s in "\\PC*", n in any::<i64>()) {
             let state = json!({"cursor": s, "page": n});

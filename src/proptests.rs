@@ -24,7 +24,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestRunner};
 use serde_json::{json, Map, Value};
 
 use crate::operation::{Operation, StartInput};
@@ -51,15 +51,48 @@ impl Tally {
     }
 }
 
-/// Runs `cases` generated cases of `strategy` through `test`.
+/// The seed CI runs every property from, so a run gives the same answer each time.
+pub const DEFAULT_SEED: u64 = 20_261_203;
+
+/// `CROSSWALK_PROPTEST_SEED=<n>` selects another seed (`cargo xtask test --explore`
+/// draws a fresh one and prints it); otherwise [`DEFAULT_SEED`].
+pub fn seed() -> u64 {
+    match std::env::var("CROSSWALK_PROPTEST_SEED") {
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("CROSSWALK_PROPTEST_SEED must be a whole number, got {v:?}")),
+        Err(_) => DEFAULT_SEED,
+    }
+}
+
+/// A property's config: the run's seed, and minimal failing cases stored under
+/// `proptest-regressions/` beside the source path (replayed first on every run).
+pub fn config(cases: u32, source_file: &'static str) -> Config {
+    Config {
+        cases,
+        rng_seed: RngSeed::Fixed(seed()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel("proptest-regressions"))),
+        source_file: Some(source_file),
+        ..Config::default()
+    }
+}
+
+/// The message a failed property ends with: how to run it again.
+pub fn reproduce_hint() -> String {
+    format!(
+        "proptest seed {seed}: reproduce with `CROSSWALK_PROPTEST_SEED={seed} cargo xtask test rust`; the minimal case is saved under proptest-regressions/ and replays on every run",
+        seed = seed()
+    )
+}
+
+/// Runs `CASES` generated cases of `strategy` through `test` (the caller's file
+/// names its regression file).
+#[track_caller]
 pub fn check<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
 where
     S::Value: std::fmt::Debug,
 {
-    let config = Config { cases: CASES, failure_persistence: None, ..Config::default() };
-    let mut runner = TestRunner::new(config);
+    let mut runner = TestRunner::new(config(CASES, std::panic::Location::caller().file()));
     if let Err(e) = runner.run(&strategy, test) {
-        panic!("{e}");
+        panic!("{e}\n{}", reproduce_hint());
     }
 }
 
@@ -172,7 +205,7 @@ pub fn account_for(provider: &str) -> Value {
 // The original properties (kept as macros so `proptest-regressions/proptests.txt`
 // keeps replaying the failures they found).
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+    #![proptest_config(config(2_000, file!()))]
 
     #[test]
     fn plan_and_validate_never_panic(target in arb_target(), body in arb_json(), query in arb_json()) {

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { createClient, plan, validate, parseQuery, schema, coverage, providers } from 'crosswalk';
 import { seeds, providerResponses, hostAllowed } from './helpers/corpus.mjs';
 import { settle, assertPrototypesUntouched, assertPlainData, assertNoSecret, replaceNode } from './helpers/checks.mjs';
+import { property } from './helpers/property.mjs';
 
 const counts = new Map();
 const hit = (entry) => counts.set(entry, (counts.get(entry) ?? 0) + 1);
@@ -177,7 +178,7 @@ async function runClient(input, replies, pageLimit) {
 // ---------- properties ----------
 
 test('createClient: seeded requests of every provider op over arbitrary provider responses', async () => {
-  await fc.assert(
+  await property('createClient: seeded requests of every provider op over arbitrary provider responses',
     fc.asyncProperty(seedInput, fc.array(reply, { minLength: 1, maxLength: 5 }), async ({ index, mutations, id }, replies) => {
       const seed = SEEDS[index % SEEDS.length];
       await runClient(mutate(seed, mutations, id), replies, 3);
@@ -193,7 +194,7 @@ test('createClient: arbitrary unified requests', async () => {
     resource: fc.constantFrom('activities', 'interviews', 'engagements'),
     method: fc.constantFrom('create', 'list', 'get', 'update', 'delete'),
   });
-  await fc.assert(
+  await property('createClient: arbitrary unified requests',
     fc.asyncProperty(target, fc.option(str), json, json, fc.array(reply, { maxLength: 3 }), async (t, id, body, query, replies) => {
       const account = SEEDS.find((s) => s.account.provider === t.provider)?.account ?? { provider: t.provider, credentials: { api_key: 'KEY-cw-7f3a91' } };
       await runClient({ account, model: t.model, resource: t.resource, method: t.method, id: id ?? undefined, body, query }, replies, 2);
@@ -214,7 +215,7 @@ test('createClient: lists resume from arbitrary and forged cursors', async () =>
       return Buffer.from(JSON.stringify({ v: 1, p: seed.account.provider, r: `${seed.model}/${seed.resource}`, s, h: [] })).toString('base64url');
     }),
   );
-  await fc.assert(
+  await property('createClient: lists resume from arbitrary and forged cursors',
     fc.asyncProperty(fc.nat(), cursor, fc.array(reply, { minLength: 1, maxLength: 3 }), async (n, c, replies) => {
       hit('cursor');
       const seed = lists[n % lists.length];
@@ -230,7 +231,7 @@ const planInput = fc.oneof(
 );
 
 test('plan: a request list or a CrosswalkError, secrets redacted, hosts kept', async () => {
-  await fc.assert(
+  await property('plan: a request list or a CrosswalkError, secrets redacted, hosts kept',
     fc.asyncProperty(planInput, async (input) => {
       hit('plan');
       const out = await settle(() => plan(input));
@@ -246,7 +247,7 @@ test('plan: a request list or a CrosswalkError, secrets redacted, hosts kept', a
 });
 
 test('validate: { valid, errors[], warnings[] } or a CrosswalkError', async () => {
-  await fc.assert(
+  await property('validate: { valid, errors[], warnings[] } or a CrosswalkError',
     fc.asyncProperty(planInput, async (input) => {
       hit('validate');
       const out = await settle(() => validate({ provider: input.account?.provider, model: input.model, resource: input.resource, method: input.method, id: input.id, body: input.body, query: input.query }));
@@ -272,7 +273,7 @@ test('parseQuery: any query string parses to plain data', async () => {
     fc.array(fc.tuple(qkey, fc.oneof(str, fc.constantFrom('%', '%zz', '%E2%82', 'a+b'))), { maxLength: 8 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
     fc.string({ maxLength: 200 }),
   );
-  await fc.assert(
+  await property('parseQuery: any query string parses to plain data',
     fc.asyncProperty(qs, async (q) => {
       hit('parseQuery');
       const out = await settle(() => parseQuery(q));
@@ -289,7 +290,7 @@ test('parseQuery: any query string parses to plain data', async () => {
 test('schema lookups: a description or null', async () => {
   const name = fc.oneof(fc.constantFrom('ats', 'crm', 'activities', 'interviews', 'engagements', '__proto__', 'constructor'), fc.string({ maxLength: 10 }));
   const known = JSON.stringify(coverage());
-  await fc.assert(
+  await property('schema lookups: a description or null',
     fc.asyncProperty(name, name, async (m, r) => {
       hit('schema');
       const out = await settle(() => schema(m, r));
@@ -305,7 +306,7 @@ test('sync: LinkedIn bulk notes over arbitrary records and answers', async () =>
   const note = fc.record({ i: fc.nat(200), app: fc.nat(3) }).map(({ i, app }) => ({ application_id: `app-${app}`, id: `n${i}`, body: 'Strong onsite', author: { first_name: 'Ada', last_name: 'Lovelace' } }));
   const record = fc.oneof({ weight: 4, arbitrary: note }, fc.tuple(note, fc.nat(), json).map(([r, at, v]) => replaceNode(r, at, v)), json);
   const batchReply = fc.record({ status: fc.constantFrom(200, 200, 200, 207, 400, 401, 429, 500), codes: fc.array(fc.constantFrom(200, 201, 400, 422, 429, 500), { maxLength: 6 }), garbage: fc.option(json) });
-  await fc.assert(
+  await property('sync: LinkedIn bulk notes over arbitrary records and answers',
     fc.asyncProperty(fc.array(record, { maxLength: 8 }), fc.array(batchReply, { maxLength: 5 }), fc.option(json), async (records, replies, opts) => {
       hit('sync');
       let i = 0;

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         Some("start") => build().and_then(|_| start(&args[1..])),
         Some("bench") => build().and_then(|_| bench()),
         _ => {
-            eprintln!("usage: cargo xtask <build [--providers a,b|none]|test|start|bench>");
+            eprintln!("usage: cargo xtask <build [--providers a,b|none]|test [--explore] [suite…]|start|bench>");
             return ExitCode::from(2);
         }
     };
@@ -170,10 +170,35 @@ const SUITES: [(&str, &[&str]); 6] = [
     ("browser", &["npm", "run", "test:browser"]),
 ];
 
-/// Every suite in order (`cargo xtask test worker e2e` runs only the named ones);
-/// each suite's wall time is printed at the end.
-fn test(only: &[String]) -> Res {
+/// The property-test seed CI uses (the same default as `src/proptests.rs` and
+/// `tests/node/helpers/property.mjs`), so every run gives the same answer.
+const DEFAULT_PROPTEST_SEED: u64 = 20_261_203;
+
+/// The seed for this run: `--explore` draws a fresh one, `CROSSWALK_PROPTEST_SEED`
+/// picks one, otherwise the fixed default.
+fn proptest_seed(explore: bool) -> Result<(u64, &'static str), String> {
+    if explore {
+        let mut bytes = [0u8; 4];
+        std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).map_err(|e| format!("reading /dev/urandom: {e}"))?;
+        // 32 bits: fast-check's seeds are 32-bit, so one number reproduces both.
+        return Ok((u64::from(u32::from_le_bytes(bytes)), "fresh, --explore"));
+    }
+    match std::env::var("CROSSWALK_PROPTEST_SEED") {
+        Ok(v) => v.trim().parse().map(|n| (n, "from CROSSWALK_PROPTEST_SEED")).map_err(|_| format!("CROSSWALK_PROPTEST_SEED must be a whole number, got {v:?}")),
+        Err(_) => Ok((DEFAULT_PROPTEST_SEED, "fixed")),
+    }
+}
+
+/// Every suite in order (`cargo xtask test worker e2e` runs only the named ones;
+/// `--explore` runs the property tests from a fresh random seed); each suite's
+/// wall time is printed at the end.
+fn test(args: &[String]) -> Res {
     let root = root();
+    let explore = args.iter().any(|a| a == "--explore");
+    let only: Vec<String> = args.iter().filter(|a| *a != "--explore").cloned().collect();
+    let only = only.as_slice();
+    let (seed, why) = proptest_seed(explore)?;
+    eprintln!("property tests: seed {seed} ({why})");
     if let Some(unknown) = only.iter().find(|n| !SUITES.iter().any(|(s, _)| s == n)) {
         let names: Vec<&str> = SUITES.iter().map(|(n, _)| *n).collect();
         return Err(format!("unknown suite {unknown:?}; suites: {}", names.join(", ")));
@@ -185,14 +210,16 @@ fn test(only: &[String]) -> Res {
     let mut times: Vec<(&str, Duration, bool)> = Vec::new();
     for (name, argv) in selected {
         let started = Instant::now();
-        let result = run(Command::new(argv[0]).current_dir(&root).args(&argv[1..]).env("WRANGLER_SEND_METRICS", "false"));
+        let result = run(Command::new(argv[0]).current_dir(&root).args(&argv[1..]).env("WRANGLER_SEND_METRICS", "false").env("CROSSWALK_PROPTEST_SEED", seed.to_string()));
         times.push((name, started.elapsed(), result.is_ok()));
         if let Err(e) = result {
             print_times(&times);
+            eprintln!("property tests ran from seed {seed}; reproduce with: CROSSWALK_PROPTEST_SEED={seed} cargo xtask test {name}");
             return Err(e);
         }
     }
     print_times(&times);
+    eprintln!("property tests: seed {seed} ({why})");
     Ok(())
 }
 
