@@ -60,7 +60,12 @@ export interface UnifiedQuery {
 }
 
 export interface CallOptions {
-  /** Makes a POST/PATCH safe to retry after 5xx or a lost response. */
+  /**
+   * Sent in the provider's own idempotency header when it has one
+   * (`providers()[].idempotency_header`); only then is a write re-sent after a
+   * 5xx or a lost response. Elsewhere such a write is never re-sent and fails
+   * with code `write_outcome_unknown`.
+   */
   idempotencyKey?: string;
   signal?: AbortSignal;
 }
@@ -249,7 +254,7 @@ export interface MethodCoverage {
 
 export function coverage(): Record<string, Record<string, Record<string, MethodCoverage>>>;
 
-export function providers(): Array<{ name: string; label: string; docs: string; hosts: string[]; resources: Array<{ model: string; resource: string; methods: string[] }> }>;
+export function providers(): Array<{ name: string; label: string; docs: string; hosts: string[]; /** The header the provider de-duplicates keyed writes by; `null`: a write that may have been applied is never re-sent. */ idempotency_header: string | null; resources: Array<{ model: string; resource: string; methods: string[] }> }>;
 
 export function schema(model: string, resource: string): unknown;
 

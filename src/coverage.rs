@@ -124,7 +124,7 @@ fn field_json(f: &crate::schema::UnifiedField) -> Value {
     v
 }
 
-/// `[{ name, label, docs, hosts, resources: [{ model, resource, methods }] }]`
+/// `[{ name, label, docs, hosts, idempotency_header, resources: [{ model, resource, methods }] }]`
 pub fn providers() -> Value {
     Value::Array(
         PROVIDERS
@@ -141,7 +141,7 @@ pub fn providers() -> Value {
                         resources.push(json!({ "model": res.model, "resource": res.resource, "methods": methods }));
                     }
                 }
-                json!({ "name": p.name, "label": p.label, "docs": p.docs, "hosts": p.hosts, "resources": resources })
+                json!({ "name": p.name, "label": p.label, "docs": p.docs, "hosts": p.hosts, "idempotency_header": p.idempotency_header, "resources": resources })
             })
             .collect(),
     )

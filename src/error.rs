@@ -137,6 +137,11 @@ pub enum Error {
     /// A multi-step write failed part-way. `completed` lists what exists now.
     #[error("{provider}: step {failed_step} failed after {} step(s) succeeded", .completed.len())]
     PartialFailure { provider: String, failed_step: String, completed: Vec<Value>, cause: Box<Error> },
+    /// A write failed in a way that does not say whether the provider applied it
+    /// (a 5xx, a timeout, a reset), and the provider cannot de-duplicate a re-send:
+    /// crosswalk did not send it again. The caller must check before retrying.
+    #[error("{provider} may have applied this write ({what}); it was not sent again because {provider} cannot de-duplicate a re-send — check the record exists before retrying")]
+    OutcomeUnknown { provider: String, what: String, cause: Box<Error> },
     #[error("the input is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("operation misuse: {reason}")]
@@ -168,7 +173,7 @@ impl Error {
     /// Every value [`Error::code`] can return (plus the codes the JS driver adds).
     pub const ALL_CODES: &'static [&'static str] = &[
         "validation_failed", "invalid_input", "unknown_provider", "unsupported_operation", "remote_error", "protocol_error",
-        "invalid_cursor", "pagination_loop", "network_error", "budget_exhausted", "partial_failure", "payload_too_large", "misuse",
+        "invalid_cursor", "pagination_loop", "network_error", "budget_exhausted", "partial_failure", "write_outcome_unknown", "payload_too_large", "misuse",
     ];
 
     /// Stable machine code of this failure.
@@ -185,6 +190,7 @@ impl Error {
             Error::Network { .. } => "network_error",
             Error::BudgetExhausted { .. } => "budget_exhausted",
             Error::PartialFailure { .. } => "partial_failure",
+            Error::OutcomeUnknown { .. } => "write_outcome_unknown",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::Misuse { .. } => "misuse",
         }
@@ -202,7 +208,7 @@ impl Error {
             Error::Remote { .. } => 502,
             Error::Protocol { .. } | Error::PaginationLoop { .. } | Error::Network { .. } => 502,
             Error::BudgetExhausted { .. } => 429,
-            Error::PartialFailure { cause, .. } => cause.status(),
+            Error::PartialFailure { cause, .. } | Error::OutcomeUnknown { cause, .. } => cause.status(),
             Error::PayloadTooLarge { .. } => 413,
             Error::Misuse { .. } => 500,
         }
@@ -237,6 +243,17 @@ impl Error {
                     out["truto_is_remote_error"] = Value::Bool(true);
                 }
             }
+            Error::OutcomeUnknown { cause, .. } => {
+                out["outcome"] = "unknown".into();
+                let cause = cause.to_json();
+                // Truto clients read a provider failure from these two keys.
+                for key in ["truto_is_remote_error", "remote"] {
+                    if let Some(v) = cause.get(key) {
+                        out[key] = v.clone();
+                    }
+                }
+                out["cause"] = cause;
+            }
             Error::BudgetExhausted { until_ms, window } => {
                 out["retry_at_ms"] = (*until_ms).into();
                 out["window"] = (*window).into();
@@ -258,6 +275,11 @@ impl Error {
                 ("code", "unsupported_operation".into()),
                 ("message", format!("{provider} has no {method} for {model}/{resource}").into()),
                 ("provider", provider.as_str().into()),
+            ])]),
+            Error::OutcomeUnknown { provider, .. } => Value::Array(vec![obj(vec![
+                ("field", "outcome".into()),
+                ("code", "write_outcome_unknown".into()),
+                ("message", format!("{provider} may or may not have applied this write").into()),
             ])]),
             _ => Value::Array(vec![]),
         }
@@ -331,6 +353,7 @@ mod tests {
             Error::Network { provider: "p".into(), reason: "x".into(), attempts: 1 },
             Error::BudgetExhausted { until_ms: 0, window: "minute" },
             Error::PartialFailure { provider: "p".into(), failed_step: "s".into(), completed: vec![], cause: Box::new(Error::invalid("x")) },
+            Error::OutcomeUnknown { provider: "p".into(), what: "HTTP 503".into(), cause: Box::new(Error::invalid("x")) },
             Error::PayloadTooLarge { limit: 1 },
             Error::Misuse { reason: "x".into() },
         ];

@@ -186,6 +186,8 @@ pub struct Operation {
     warnings: Vec<Warning>,
     paging: Paging,
     skip_mapping: bool,
+    /// Writes sent so far (numbers the idempotency keys of multi-step writes).
+    writes_sent: u32,
 }
 
 /// Paging memory: the provider state of the current and next page, hashes of every
@@ -269,6 +271,7 @@ impl Operation {
                 warnings,
                 paging,
                 skip_mapping,
+                writes_sent: 0,
             }
         };
         let first = {
@@ -306,20 +309,23 @@ impl Operation {
         if self.pending != Pending::Response {
             return Err(Error::Misuse { reason: "handle_response called with no request in flight".into() });
         }
-        let method = self.in_flight.as_ref().map(|r| r.method);
         if !resp.is_success() {
-            if let Some(m) = method {
-                let safe = m.is_idempotent() || self.query.idempotency_key.is_some();
+            if self.in_flight.is_some() {
+                let safe = self.resend_is_safe();
                 if let Some(until_ms) = self.retry.retry_at(resp.status, safe, self.attempts, resp.header("retry-after"), now_ms) {
                     self.pending = Pending::RetryWait;
                     return Ok(Step::Wait { until_ms, reason: format!("{} answered HTTP {}; retrying", self.provider.name, resp.status) });
                 }
             }
+            let unknown = self.write_may_have_applied(resp.status);
             let next = {
                 let ctx = ctx!(self, now_ms);
                 self.exchange.on_failure(&ctx, &resp)
             };
-            return self.process(next, now_ms);
+            return match self.process(next, now_ms) {
+                Err(cause) if unknown => Err(self.outcome_unknown(cause, format!("HTTP {}", resp.status))),
+                other => other,
+            };
         }
         let next = {
             let ctx = ctx!(self, now_ms);
@@ -341,14 +347,14 @@ impl Operation {
             if self.pending != Pending::Response {
                 return Err(Error::Misuse { reason: "handle_transport_error called with no request in flight".into() });
             }
-            let safe = self.in_flight.as_ref().is_some_and(|r| r.method.is_idempotent()) || self.query.idempotency_key.is_some();
-            if safe {
+            if self.resend_is_safe() {
                 if let Some(until_ms) = self.retry.retry_at(0, true, self.attempts, None, now_ms) {
                     self.pending = Pending::RetryWait;
                     return Ok(Step::Wait { until_ms, reason: format!("could not reach {}; retrying", self.provider.name) });
                 }
             }
-            Err(Error::Network { provider: self.provider.name.to_string(), reason: reason.chars().take(300).collect(), attempts: self.attempts })
+            let err = Error::Network { provider: self.provider.name.to_string(), reason: reason.chars().take(300).collect(), attempts: self.attempts };
+            Err(if self.write_may_have_applied(0) { self.outcome_unknown(err, "no response".into()) } else { err })
         })();
         self.finish(out)
     }
@@ -391,6 +397,38 @@ impl Operation {
         self.finish(out)
     }
 
+    /// Whether sending the in-flight request again cannot apply a write twice: an
+    /// idempotent method, or a write carrying a key in the header the provider
+    /// de-duplicates by. A key alone proves nothing: most providers ignore it.
+    fn resend_is_safe(&self) -> bool {
+        self.in_flight.as_ref().is_some_and(|r| r.method.is_idempotent() || self.provider.idempotency_header.is_some_and(|h| r.headers.contains_key(h)))
+    }
+
+    /// A failed write the provider may have applied all the same (a 5xx or a
+    /// timeout can come after the work; a 4xx or 429 comes before it), and that
+    /// crosswalk will not send again.
+    fn write_may_have_applied(&self, status: u16) -> bool {
+        matches!(status, 0 | 408 | 500 | 502 | 503 | 504) && !self.resend_is_safe()
+    }
+
+    fn outcome_unknown(&self, cause: Error, what: String) -> Error {
+        Error::OutcomeUnknown { provider: self.provider.name.to_string(), what, cause: Box::new(cause) }
+    }
+
+    /// A write's copy of the caller's key, in the provider's header when it has one.
+    /// The n-th write of a multi-step operation gets `key:n`, so two different
+    /// writes are never de-duplicated as one (and a repeat of the whole operation
+    /// reuses the same keys).
+    fn add_idempotency_key(&mut self, req: &mut HttpRequest) {
+        let (Some(header), Some(key)) = (self.provider.idempotency_header, self.query.idempotency_key.as_deref()) else { return };
+        if req.method.is_idempotent() {
+            return;
+        }
+        self.writes_sent = self.writes_sent.saturating_add(1);
+        let value = if self.writes_sent == 1 { key.to_string() } else { format!("{key}:{}", self.writes_sent) };
+        req.headers.insert(header.to_string(), value);
+    }
+
     /// Whether [`Operation::next_page`] can be called.
     pub fn has_next_page(&self) -> bool {
         self.pending == Pending::NextPage && self.paging.next.is_some()
@@ -408,7 +446,8 @@ impl Operation {
 
     fn process(&mut self, next: Result<Next>, now_ms: u64) -> Result<Step> {
         match next? {
-            Next::Send(req) => {
+            Next::Send(mut req) => {
+                self.add_idempotency_key(&mut req);
                 check_request(&req)?;
                 self.redactor.learn(&req);
                 self.in_flight = Some(req.clone());
@@ -609,6 +648,7 @@ pub(crate) fn redact_error(err: Error, redactor: &Redactor) -> Error {
         Error::Remote { provider, status, message, body } => Error::Remote { provider, status, message: message.map(|m| redactor.text(&m)), body: redactor.value(body) },
         Error::Network { provider, reason, attempts } => Error::Network { provider, reason: redactor.text(&reason), attempts },
         Error::Protocol { provider, reason } => Error::Protocol { provider, reason: redactor.text(&reason) },
+        Error::OutcomeUnknown { provider, what, cause } => Error::OutcomeUnknown { provider, what, cause: Box::new(redact_error(*cause, redactor)) },
         Error::PartialFailure { provider, failed_step, completed, cause } => Error::PartialFailure {
             provider,
             failed_step,
@@ -621,5 +661,136 @@ pub(crate) fn redact_error(err: Error, redactor: &Redactor) -> Error {
         },
         Error::InvalidInput { reason } => Error::InvalidInput { reason: redactor.text(&reason) },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Which failed writes are sent again: only those the provider can
+    //! de-duplicate (issue: a key alone re-sent Lever notes four times).
+    use serde_json::json;
+
+    use super::*;
+    use crate::testing::{fixture, input, run_create, run_sandbox, Script, MAX_STEPS, T0};
+
+    fn lever_note() -> Value {
+        fixture("lever/recorded.notes.create.response.json")
+    }
+
+    #[test]
+    fn a_keyed_write_to_a_provider_without_dedup_is_not_resent_after_a_5xx() {
+        for status in [500u16, 502, 503, 504, 408] {
+            let script = Script::ok(status, &json!({"message": "upstream"})).then(201, &lever_note());
+            let (sent, out) = run_create("lever", json!({"api_key": "k"}), json!({"candidate_id": "c1", "body": "b"}), json!({"idempotency_key": "k-1"}), script);
+            assert_eq!(sent.len(), 1, "HTTP {status}: a write Lever may have applied was sent {} times", sent.len());
+            assert!(!sent[0].headers.keys().any(|h| h.contains("idempotency")), "Lever has no idempotency header: {:?}", sent[0].headers);
+            let j = out.expect_err("the outcome is unknown").to_json();
+            assert_eq!(j["code"], "write_outcome_unknown", "{j}");
+            assert_eq!(j["statusCode"], status, "{j}");
+            assert_eq!(j["outcome"], "unknown");
+            assert_eq!(j["truto_is_remote_error"], true);
+            assert_eq!(j["remote"]["status"], status);
+            assert_eq!(j["details"][0]["field"], "outcome");
+            assert!(j["message"].as_str().unwrap().contains("not sent again"), "{j}");
+        }
+    }
+
+    #[test]
+    fn a_write_without_a_key_is_not_resent_either_and_says_the_outcome_is_unknown() {
+        let script = Script::ok(503, &json!({})).then(201, &lever_note());
+        let (sent, out) = run_create("lever", json!({"api_key": "k"}), json!({"candidate_id": "c1", "body": "b"}), json!({}), script);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(out.unwrap_err().code(), "write_outcome_unknown");
+    }
+
+    #[test]
+    fn a_lost_answer_to_a_write_is_not_resent_and_is_an_unknown_outcome() {
+        let start = input(json!({"id": "a", "provider": "lever", "credentials": {"api_key": "k"}}), "ats", "activities", "create", None, json!({"candidate_id": "c1", "body": "b"}), json!({"idempotency_key": "k-2"}));
+        let (mut op, step) = Operation::start(start, T0).unwrap();
+        assert!(matches!(step, Step::Send(_)));
+        let j = op.handle_transport_error("connection reset", T0 + 1).unwrap_err().to_json();
+        assert_eq!(j["code"], "write_outcome_unknown", "{j}");
+        assert_eq!(j["statusCode"], 502);
+        assert_eq!(j["cause"]["code"], "network_error");
+    }
+
+    #[test]
+    fn a_429_or_a_4xx_is_not_an_unknown_outcome() {
+        // 429 comes before any work: still retried, key or not.
+        let script = Script::ok(429, &json!({})).then(201, &lever_note());
+        let (sent, out) = run_create("lever", json!({"api_key": "k"}), json!({"candidate_id": "c1", "body": "b"}), json!({}), script);
+        assert_eq!(sent.len(), 2);
+        assert!(out.is_ok());
+        let (_, out) = run_create("lever", json!({"api_key": "k"}), json!({"candidate_id": "c1", "body": "b"}), json!({}), Script::ok(422, &json!({"message": "bad"})));
+        assert_eq!(out.unwrap_err().code(), "remote_error");
+    }
+
+    #[test]
+    fn reads_are_still_retried_after_a_5xx() {
+        let page = fixture("greenhouse/doc.scheduled_interviews.list.response.json");
+        let account = json!({"id": "a", "provider": "greenhouse", "credentials": {"api_key": "k"}});
+        let (sent, out) = crate::testing::drive(input(account, "ats", "interviews", "list", None, Value::Null, json!({})), Script::ok(503, &json!({})).then(200, &page));
+        assert_eq!(sent.len(), 2);
+        assert!(out.is_ok(), "{:?}", out.err());
+    }
+
+    /// Drives a sandbox create, answering from the embedded server, with one
+    /// transport failure or server answer in between as the server decides.
+    fn sandbox_create(candidate: &str, query: Value) -> (Vec<HttpRequest>, Result<Value>) {
+        let start = input(json!({"id": "sb", "provider": "sandbox"}), "ats", "activities", "create", None, json!({"candidate_id": candidate, "body": "Went well"}), query);
+        let (mut op, mut step) = Operation::start(start, T0).unwrap();
+        let mut sent = Vec::new();
+        let mut now = T0;
+        for _ in 0..MAX_STEPS {
+            step = match step {
+                Step::Done(v) => return (sent, Ok(v)),
+                Step::Wait { until_ms, .. } => {
+                    now = until_ms;
+                    match op.resume(now) {
+                        Ok(s) => s,
+                        Err(e) => return (sent, Err(e)),
+                    }
+                }
+                Step::Send(req) => {
+                    let headers = serde_json::to_value(&req.headers).unwrap();
+                    let body = serde_json::to_value(&req).unwrap()["body"].as_str().unwrap_or("").to_string();
+                    let resp = crate::sandbox_server::respond(req.method.as_str(), &req.url, headers.as_object().unwrap(), &body, now);
+                    sent.push(req);
+                    match op.handle_response(resp, now) {
+                        Ok(s) => s,
+                        Err(e) => return (sent, Err(e)),
+                    }
+                }
+            };
+        }
+        panic!("did not finish");
+    }
+
+    fn notes_of(candidate: &str) -> usize {
+        let page = run_sandbox("ats", "activities", "list", None, Value::Null, json!({"candidate_id": candidate})).unwrap();
+        page["result"].as_array().unwrap().len()
+    }
+
+    #[test]
+    fn a_provider_that_dedups_gets_the_key_and_the_resend_creates_nothing_new() {
+        crate::sandbox_server::reset();
+        let (sent, out) = sandbox_create("flaky", json!({"idempotency_key": "note-42"}));
+        assert_eq!(sent.len(), 2, "the lost answer is re-sent once");
+        for r in &sent {
+            assert_eq!(r.headers.get("idempotency-key").map(String::as_str), Some("note-42"));
+        }
+        let note = out.expect("the replayed answer is the created note");
+        assert_eq!(note["candidate"]["id"], "flaky");
+        assert_eq!(notes_of("flaky"), 1, "exactly one note exists");
+    }
+
+    #[test]
+    fn without_a_key_the_dedup_provider_is_not_resent_either() {
+        crate::sandbox_server::reset();
+        let (sent, out) = sandbox_create("flaky", json!({}));
+        assert_eq!(sent.len(), 1);
+        assert!(!sent[0].headers.contains_key("idempotency-key"));
+        assert_eq!(out.unwrap_err().code(), "write_outcome_unknown");
+        assert_eq!(notes_of("flaky"), 1, "the write was applied once, and the caller was told it may have been");
     }
 }

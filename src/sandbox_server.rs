@@ -8,6 +8,11 @@
 //! - candidate `missing` → 404; token `invalid` → 401;
 //! - candidate `rate-limited` → the first note request answers 429 with
 //!   `Retry-After: 1`, the retry succeeds;
+//! - candidate `flaky` → the first note request is applied but answers 503 (as
+//!   when a gateway times out after the work), to show what happens to a write
+//!   whose answer is lost;
+//! - a POST with `Idempotency-Key` that repeats an earlier key gets the first
+//!   answer again (`Idempotent-Replayed: true`) and creates nothing;
 //! - 120 seeded interviews across 5 pages of 25 by default, several statuses
 //!   (one unknown to the status table, to show the warning path).
 
@@ -28,7 +33,12 @@ struct Store {
     engagements: Vec<Value>,
     next_id: u64,
     rate_limited_once: bool,
+    flaky_once: bool,
+    /// Answers to keyed POSTs, newest last, at most [`KEYED_ANSWERS`].
+    keyed: Vec<(String, HttpResponse)>,
 }
+
+const KEYED_ANSWERS: usize = 1000;
 
 thread_local! {
     static STORE: RefCell<Store> = RefCell::new(Store::default());
@@ -113,7 +123,19 @@ pub fn respond(method: &str, url: &str, headers: &Map<String, Value>, body: &str
         let mut store = cell.borrow_mut();
         seed(&mut store);
         let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match (method, segs.as_slice()) {
+        let key = (method == "POST").then(|| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("idempotency-key")).and_then(|(_, v)| v.as_str())).flatten();
+        if let Some(key) = key {
+            if let Some((_, first)) = store.keyed.iter().find(|(k, _)| k == key) {
+                return first.clone().with_header("idempotent-replayed", "true");
+            }
+        }
+        let answer = match (method, segs.as_slice()) {
+            ("POST", ["v1", "candidates", "flaky", "notes"]) if !store.flaky_once => {
+                store.flaky_once = true;
+                let applied = create_note(&mut store, "flaky", &parsed_body, now_ms);
+                remember(&mut store, key, &applied);
+                return fail(503, "unavailable", "the note was saved but the answer was lost", None);
+            }
             ("POST", ["v1", "candidates", cand, "notes"]) => create_note(&mut store, cand, &parsed_body, now_ms),
             ("GET", ["v1", "candidates", cand, "notes"]) => {
                 let items: Vec<Value> = store.notes.iter().filter(|n| n["candidate_id"] == *cand).cloned().collect();
@@ -131,8 +153,23 @@ pub fn respond(method: &str, url: &str, headers: &Map<String, Value>, body: &str
             }
             ("GET", ["v1", "engagements", id]) => find(&store.engagements, id),
             _ => fail(404, "not_found", &format!("no sandbox route for {method} {path}"), None),
-        }
+        };
+        remember(&mut store, key, &answer);
+        answer
     })
+}
+
+/// Keeps a keyed write's answer for replay (successful writes only: a refused one
+/// may be sent again with the same key once fixed).
+fn remember(store: &mut Store, key: Option<&str>, answer: &HttpResponse) {
+    let Some(key) = key else { return };
+    if !answer.is_success() {
+        return;
+    }
+    if store.keyed.len() >= KEYED_ANSWERS {
+        store.keyed.remove(0);
+    }
+    store.keyed.push((key.to_string(), answer.clone()));
 }
 
 fn reply(status: u16, body: Value) -> HttpResponse {

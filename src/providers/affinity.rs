@@ -28,6 +28,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.affinity.co"],
     origin: |_| Ok("https://api.affinity.co".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

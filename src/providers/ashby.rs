@@ -25,6 +25,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.ashbyhq.com"],
     origin: |_| Ok("https://api.ashbyhq.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "ats",

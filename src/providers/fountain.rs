@@ -31,6 +31,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
         None => Ok("https://api.fountain.com".into()),
     },
     auth,
+    idempotency_header: None,
     ops: &[OpDef {
         model: "ats",
         resource: "interviews",

@@ -29,6 +29,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["harvest.greenhouse.io"],
     origin: |_| Ok("https://harvest.greenhouse.io".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "ats",

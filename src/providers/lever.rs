@@ -24,6 +24,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
         Ok(if account.context_opt("environment").as_deref() == Some("sandbox") { "https://api.sandbox.lever.co" } else { "https://api.lever.co" }.into())
     },
     auth,
+    idempotency_header: None,
     ops: &[OpDef {
         model: "ats",
         resource: "activities",

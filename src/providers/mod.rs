@@ -132,6 +132,11 @@ pub struct ProviderDef {
     pub origin: fn(&Account) -> Result<String>,
     /// Adds credentials to a request.
     pub auth: fn(&Account, HttpRequest) -> Result<HttpRequest>,
+    /// The header in which the provider accepts a caller's idempotency key and
+    /// de-duplicates writes that carry it (as documented by the provider). Only
+    /// then is a write that may have been applied (5xx, timeout, reset) sent
+    /// again; `None` (most providers): never, key or not.
+    pub idempotency_header: Option<&'static str>,
     pub ops: &'static [OpDef],
 }
 

@@ -31,6 +31,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["*.pinpointhq.com"],
     origin: |account| Ok(format!("https://{}.pinpointhq.com", host_label(&account.context_str("subdomain")?, "account.context.subdomain")?)),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "ats",

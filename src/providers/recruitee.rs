@@ -23,6 +23,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.recruitee.com"],
     origin: |_| Ok("https://api.recruitee.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[OpDef {
         model: "ats",
         resource: "activities",

@@ -22,6 +22,9 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["sandbox.crosswalk.invalid"],
     origin: |_| Ok(ORIGIN.into()),
     auth,
+    // The embedded server honours Idempotency-Key (replays the first answer), so a
+    // keyed write may be re-sent after a lost answer.
+    idempotency_header: Some("idempotency-key"),
     ops: &[
         OpDef {
             model: "ats",

@@ -131,17 +131,44 @@ test('429 with Retry-After (seconds and HTTP-date) is retried and succeeds', asy
   }, { credentials: { api_key: 'k' } });
 });
 
-test('503 on a POST is retried only with an idempotency key', async () => {
+test('a POST that may have been applied is never re-sent to a provider without de-duplication, key or not', async () => {
+  // Lever has no idempotency key: a 503 (or a reset) after the write was applied
+  // must not become a second note. Before, a key made the core re-send it.
   const ok = { status: 201, body: await fixture('lever/recorded.notes.create.response.json') };
   const unavailable = { status: 503, headers: { 'retry-after': '1' }, body: {} };
   await withProvider('lever', script(unavailable, unavailable, ok), async ({ client, server }) => {
     const err = await client.unifiedApi.create('ats', 'activities', { candidate_id: 'x', body: 'b' }, { integrated_account_id: 'acc1' }).catch((e) => e);
     assert.equal(err.statusCode, 503);
+    assert.equal(err.code, 'write_outcome_unknown');
     assert.equal(server.requests.length, 1);
-    const out = await client.unifiedApi.create('ats', 'activities', { candidate_id: 'x', body: 'b' }, { integrated_account_id: 'acc1' }, { idempotencyKey: 'abc' });
-    assert.ok(out.id);
-    assert.equal(server.requests.length, 3);
+    const keyed = await client.unifiedApi.create('ats', 'activities', { candidate_id: 'x', body: 'b' }, { integrated_account_id: 'acc1' }, { idempotencyKey: 'abc' }).catch((e) => e);
+    assert.ok(keyed instanceof CrosswalkError);
+    assert.equal(keyed.code, 'write_outcome_unknown');
+    assert.equal(keyed.toJSON().outcome, 'unknown');
+    assert.equal(keyed.toJSON().remote.status, 503);
+    assert.equal(server.requests.length, 2, 'one request per create');
+    assert.ok(!Object.keys(server.requests[1].headers).some((h) => h.includes('idempotency')), 'Lever has no idempotency header to fill');
   }, { credentials: { api_key: 'k' } });
+});
+
+test('a keyed POST to a provider that de-duplicates carries its header and is re-sent once after a lost answer', async () => {
+  const { sandbox, providers } = await import('crosswalk');
+  assert.equal(providers().find((p) => p.name === 'sandbox').idempotency_header, 'idempotency-key');
+  assert.equal(providers().find((p) => p.name === 'lever').idempotency_header, null);
+  sandbox.reset();
+  const { sleep } = recordingSleep();
+  const client = createClient({ accounts: [{ id: 'sb', provider: 'sandbox' }], sleep });
+  // Candidate `flaky`: the sandbox saves the first note, then answers 503.
+  const note = await client.unifiedApi.create('ats', 'activities', { candidate_id: 'flaky', body: 'Went well' }, { integrated_account_id: 'sb' }, { idempotencyKey: 'note-42' });
+  assert.equal(note.candidate.id, 'flaky');
+  const all = await client.unifiedApi.list('ats', 'activities', { integrated_account_id: 'sb', candidate_id: 'flaky' }).toArray();
+  assert.equal(all.length, 1, 'the re-send created nothing new');
+  const preview = plan({ account: { provider: 'sandbox' }, model: 'ats', resource: 'activities', method: 'create', body: { candidate_id: 'c', body: 'x' }, query: { idempotency_key: 'k-9' } });
+  assert.equal(preview.requests[0].headers['idempotency-key'], 'k-9');
+  sandbox.reset();
+  const err = await client.unifiedApi.create('ats', 'activities', { candidate_id: 'flaky', body: 'Went well' }, { integrated_account_id: 'sb' }).catch((e) => e);
+  assert.equal(err.code, 'write_outcome_unknown');
+  sandbox.reset();
 });
 
 test('retries are bounded', async () => {

@@ -8,8 +8,10 @@
 //
 // KV is eventually consistent across locations: two repeats landing in different
 // data centres within a few seconds can both run. The key is also passed to the
-// client (`idempotencyKey`), which makes the core's own retries of the provider
-// call safe.
+// client (`idempotencyKey`): the core sends it in the provider's own idempotency
+// header where the provider has one, and only then re-sends a write after a lost
+// answer. A write whose outcome is unknown (`write_outcome_unknown`) is stored and
+// replayed like a success, so a caller's retry with the same key cannot write twice.
 import { HttpError, sha256Hex } from './http.js';
 
 const PENDING_TTL_S = 120;
@@ -30,8 +32,8 @@ export function idempotencyKeyOf(request) {
 
 /**
  * Runs `handler()` at most once per (token, method, path, key); replays its
- * stored response afterwards. Responses that say "try again" (429, 5xx) are not
- * stored, so the client can retry with the same key.
+ * stored response afterwards. Responses that say "try again" (429, 5xx when
+ * nothing was written) are not stored, so the client can retry with the same key.
  */
 export async function idempotent({ env, token, request, url, key, bodyText }, handler) {
   const kv = env.IDEMPOTENCY;
@@ -61,12 +63,21 @@ export async function idempotent({ env, token, request, url, key, bodyText }, ha
     await kv.delete(name);
     throw err;
   }
-  if (response.status === 429 || response.status >= 500) {
-    await kv.delete(name);
-    return response;
-  }
   const body = await response.text();
+  if ((response.status === 429 || response.status >= 500) && !mayHaveWritten(body)) {
+    await kv.delete(name);
+    return new Response(body, { status: response.status, headers: response.headers });
+  }
   const headers = { 'content-type': response.headers.get('content-type') ?? 'application/json' };
   await kv.put(name, JSON.stringify({ state: 'done', fingerprint, status: response.status, headers, body }), { expirationTtl: STORED_TTL_S });
   return new Response(body, { status: response.status, headers: response.headers });
+}
+
+/** Whether an error body says the provider may have applied the write. */
+function mayHaveWritten(body) {
+  try {
+    return JSON.parse(body)?.code === 'write_outcome_unknown';
+  } catch {
+    return false;
+  }
 }

@@ -36,6 +36,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.attio.com"],
     origin: |_| Ok("https://api.attio.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

@@ -36,6 +36,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.atzcrm.com"],
     origin: |_| Ok("https://api.atzcrm.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

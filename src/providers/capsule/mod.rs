@@ -39,6 +39,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.capsulecrm.com"],
     origin: |_| Ok("https://api.capsulecrm.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

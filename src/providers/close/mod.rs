@@ -35,6 +35,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.close.com"],
     origin: |_| Ok("https://api.close.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

@@ -41,6 +41,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.copper.com"],
     origin: |_| Ok("https://api.copper.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

@@ -40,6 +40,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["*.dynamics.com"],
     origin,
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

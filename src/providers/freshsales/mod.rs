@@ -38,6 +38,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["*.myfreshworks.com"],
     origin,
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

@@ -33,6 +33,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.hubapi.com"],
     origin: |_| Ok("https://api.hubapi.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

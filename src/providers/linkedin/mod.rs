@@ -49,6 +49,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.linkedin.com"],
     origin: |_| Ok("https://api.linkedin.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[CREATE_NOTE, DELETE_NOTE],
 };
 

@@ -35,6 +35,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["app.onepagecrm.com"],
     origin: |_| Ok("https://app.onepagecrm.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

@@ -35,6 +35,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.pipedrive.com", "*.pipedrive.com"],
     origin,
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

@@ -41,6 +41,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["*.salesforce.com", "*.force.com"],
     origin: instance_origin,
     auth: |account, req| Ok(req.secret_header("authorization", format!("Bearer {}", account.credential("access_token")?))),
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

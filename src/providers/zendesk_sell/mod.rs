@@ -34,6 +34,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["api.getbase.com"],
     origin: |_| Ok("https://api.getbase.com".into()),
     auth,
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",

@@ -49,6 +49,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     hosts: &["www.zohoapis.com", "www.zohoapis.eu", "www.zohoapis.in", "www.zohoapis.com.au", "www.zohoapis.com.cn", "www.zohoapis.jp", "www.zohoapis.ca", "www.zohoapis.sa"],
     origin,
     auth: |account, req| Ok(req.secret_header("authorization", format!("Zoho-oauthtoken {}", account.credential("access_token")?))),
+    idempotency_header: None,
     ops: &[
         OpDef {
             model: "crm",
