@@ -18,6 +18,8 @@ export class CrosswalkError extends Error {
     if (body?.truto_is_remote_error) this.truto_is_remote_error = true;
     if (body?.remote) this.remote = body.remote;
   }
+  /** The provider's `Retry-After` on the answer that ended the operation (429/503), for a caller or proxy to pass on. */
+  retryAfter;
   toJSON() {
     return this.body;
   }
@@ -132,17 +134,42 @@ function headersObject(headers) {
   return out;
 }
 
+/** A whole number of milliseconds > 0, or the default. */
+function durationOption(value, name, fallback) {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw fail(400, 'invalid_input', `${name} must be a positive number of milliseconds`, [{ field: name, code: 'invalid_type', message: 'must be a positive number of milliseconds' }]);
+  }
+  return value;
+}
+
+/** The error a failed step ends in, with the provider's Retry-After when it sent one. */
+function stepError(step) {
+  const err = new CrosswalkError(step.error);
+  if (step.retry_after !== undefined) err.retryAfter = step.retry_after;
+  return err;
+}
+
+/** Default total time of one operation (attempts, waits and retries included). */
+export const DEFAULT_DEADLINE_MS = 60_000;
+
 class Driver {
   constructor(options = {}) {
     this.fetch = options.fetch ?? globalThis.fetch?.bind(globalThis);
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = durationOption(options.timeoutMs, 'timeoutMs', 30_000);
+    this.deadlineMs = durationOption(options.deadlineMs, 'deadlineMs', DEFAULT_DEADLINE_MS);
     this.onRequest = options.onRequest;
   }
 
+  /** When an operation starting now must end (`opts.deadlineMs` overrides the client's). */
+  deadline(opts) {
+    return this.now() + durationOption(opts?.deadlineMs, 'deadlineMs', this.deadlineMs);
+  }
+
   /** Performs one planned request, returning the next step (parsed). */
-  async send(handle, req, files, signal) {
+  async send(handle, req, files, signal, deadline) {
     const now = this.now;
     this.onRequest?.({ method: req.method, url: req.safe_url });
     if (req.url.startsWith(SANDBOX_ORIGIN + '/') || req.url === SANDBOX_ORIGIN) {
@@ -152,7 +179,8 @@ class Driver {
     if (!this.fetch) throw fail(500, 'no_fetch', 'no fetch implementation available; pass one to createClient');
     let response;
     let text;
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    // One attempt never outlives the operation's deadline.
+    const timeout = AbortSignal.timeout(Math.max(0, Math.min(this.timeoutMs, (deadline ?? Infinity) - now())));
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
       response = await this.fetch(req.url, {
@@ -168,15 +196,18 @@ class Driver {
       if (signal?.aborted) throw fail(499, 'aborted', 'the operation was aborted');
       return JSON.parse(handle.transport_error(String(err?.message ?? err), now()));
     }
-    return JSON.parse(handle.response(response.status, JSON.stringify(headersObject(response.headers)), text, now()));
+    const step = JSON.parse(handle.response(response.status, JSON.stringify(headersObject(response.headers)), text, now()));
+    const retryAfter = response.headers.get('retry-after');
+    if (step.error && retryAfter !== null && (response.status === 429 || response.status === 503)) step.retry_after = retryAfter;
+    return step;
   }
 
   /** Runs steps until `done`; returns the done value. The handle stays usable. */
-  async drive(handle, firstText, files, signal) {
+  async drive(handle, firstText, files, signal, deadline) {
     let step = JSON.parse(firstText);
     for (;;) {
       if (signal?.aborted) throw fail(499, 'aborted', 'the operation was aborted');
-      if (step.error) throw new CrosswalkError(step.error);
+      if (step.error) throw stepError(step);
       if ('done' in step) return step.done;
       if (step.wait) {
         await this.sleep(step.wait.until_ms - this.now(), signal);
@@ -184,7 +215,7 @@ class Driver {
         continue;
       }
       if (step.send) {
-        step = await this.send(handle, step.send, files, signal);
+        step = await this.send(handle, step.send, files, signal, deadline);
         continue;
       }
       throw fail(500, 'misuse', 'unknown step from the core');
@@ -226,13 +257,13 @@ class Driver {
     }
   }
 
-  /** One whole operation: start, drive, free. */
-  async run(input, signal) {
+  /** One whole operation: start, drive, free — within `deadline` (ms, driver clock). */
+  async run(input, signal, deadline) {
     const files = new Map();
     const body = extractFiles(input.body ?? null, files);
-    const handle = new core.Handle(toJson({ ...input, body }), this.now());
+    const handle = new core.Handle(toJson({ ...input, body, deadline_ms: deadline }), this.now());
     try {
-      return await this.drive(handle, handle.first(), files, signal);
+      return await this.drive(handle, handle.first(), files, signal, deadline);
     } finally {
       handle.free();
     }
@@ -260,15 +291,18 @@ export class ListCursor {
 
   /** Pages in order: `{ result, next_cursor, result_count, warnings? }`. */
   async *pages() {
-    const { driver, input, signal } = await this.#start();
-    const handle = new core.Handle(toJson(input), driver.now());
+    const { driver, input, signal, opts } = await this.#start();
+    // Each page gets the deadline of one operation: a long stream is not cut off.
+    let deadline = driver.deadline(opts);
+    const handle = new core.Handle(toJson({ ...input, deadline_ms: deadline }), driver.now());
     try {
-      let page = await driver.drive(handle, handle.first(), new Map(), signal);
+      let page = await driver.drive(handle, handle.first(), new Map(), signal, deadline);
       yield page;
       // The core says when to stop: at the last page, and at `max_pages` (whose page
       // still carries a next_cursor for a later call).
       while (page.next_cursor && handle.has_next_page()) {
-        page = await driver.drive(handle, handle.next_page(driver.now()), new Map(), signal);
+        deadline = driver.deadline(opts);
+        page = await driver.drive(handle, handle.next_page(driver.now(), deadline), new Map(), signal, deadline);
         yield page;
       }
     } finally {
@@ -314,7 +348,10 @@ function retryFrom(options) {
 }
 
 /**
- * createClient({ accounts, fetch?, retry?, sleep?, now?, timeoutMs?, strict? })
+ * createClient({ accounts, fetch?, retry?, sleep?, now?, timeoutMs?, deadlineMs?, strict? })
+ * `timeoutMs` bounds one attempt (30 s); `deadlineMs` one whole operation or list
+ * page, attempts, sleeps and retries included (60 s): a retry that would end later
+ * is not started. Both can be set per call too (`opts.deadlineMs`).
  * `accounts`: an array of `{ id, provider, credentials, base_url?, context? }` or a
  * function `(id) => account | Promise<account>`.
  */
@@ -347,7 +384,7 @@ export function createClient(options = {}) {
   async function run(model, resource, method, { id, body, query, opts }) {
     const q = withDefaults(query, opts);
     const acc = await account(q);
-    return driver.run({ account: acc, model, resource, method, id: idText(id), body, query: q, retry }, opts?.signal);
+    return driver.run({ account: acc, model, resource, method, id: idText(id), body, query: q, retry }, opts?.signal, driver.deadline(opts));
   }
 
   const unifiedApi = {
@@ -359,7 +396,7 @@ export function createClient(options = {}) {
       return new ListCursor(async () => {
         const q = withDefaults(query, opts);
         const acc = await account(q);
-        return { driver, input: { account: acc, model, resource, method: 'list', body: null, query: q, retry }, signal: opts?.signal };
+        return { driver, input: { account: acc, model, resource, method: 'list', body: null, query: q, retry }, signal: opts?.signal, opts };
       });
     },
   };

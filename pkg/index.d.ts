@@ -34,8 +34,14 @@ export interface ClientOptions {
   retry?: RetryOptions;
   /** Default true: unsupported fields are errors; false turns them into warnings. */
   strict?: boolean;
-  /** Per-request timeout (default 30000 ms). */
+  /** One attempt's timeout (default 30000 ms), never past the operation's deadline. */
   timeoutMs?: number;
+  /**
+   * Total time of one operation — or of one page of a list — attempts, sleeps and
+   * retries included (default 60000 ms). A retry or Retry-After wait that would end
+   * later is not started; an attempt cut off by it is `deadline_exceeded` (504).
+   */
+  deadlineMs?: number;
   /** Injected for tests: sleep and clock. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
@@ -68,6 +74,8 @@ export interface CallOptions {
    */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** Overrides the client's `deadlineMs` for this call. */
+  deadlineMs?: number;
 }
 
 export interface Warning {
@@ -211,6 +219,8 @@ export class CrosswalkError extends Error {
   details: ErrorDetail[];
   truto_is_remote_error?: true;
   remote?: ErrorBody['remote'];
+  /** The provider's Retry-After on the 429/503 that ended the operation, as sent. */
+  retryAfter?: string;
   toJSON(): ErrorBody;
 }
 

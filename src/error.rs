@@ -132,6 +132,9 @@ pub enum Error {
     PaginationLoop { provider: String, pages: u32 },
     #[error("could not reach {provider}: {reason}")]
     Network { provider: String, reason: String, attempts: u32 },
+    /// The operation's total deadline passed (attempts and waits included).
+    #[error("{provider} did not answer within the operation's deadline ({attempts} attempt(s))")]
+    DeadlineExceeded { provider: String, attempts: u32 },
     #[error("the request budget is exhausted until {until_ms}")]
     BudgetExhausted { until_ms: u64, window: &'static str },
     /// A multi-step write failed part-way. `completed` lists what exists now.
@@ -173,7 +176,7 @@ impl Error {
     /// Every value [`Error::code`] can return (plus the codes the JS driver adds).
     pub const ALL_CODES: &'static [&'static str] = &[
         "validation_failed", "invalid_input", "unknown_provider", "unsupported_operation", "remote_error", "protocol_error",
-        "invalid_cursor", "pagination_loop", "network_error", "budget_exhausted", "partial_failure", "write_outcome_unknown", "payload_too_large", "misuse",
+        "invalid_cursor", "pagination_loop", "network_error", "deadline_exceeded", "budget_exhausted", "partial_failure", "write_outcome_unknown", "payload_too_large", "misuse",
     ];
 
     /// Stable machine code of this failure.
@@ -188,6 +191,7 @@ impl Error {
             Error::InvalidCursor { .. } => "invalid_cursor",
             Error::PaginationLoop { .. } => "pagination_loop",
             Error::Network { .. } => "network_error",
+            Error::DeadlineExceeded { .. } => "deadline_exceeded",
             Error::BudgetExhausted { .. } => "budget_exhausted",
             Error::PartialFailure { .. } => "partial_failure",
             Error::OutcomeUnknown { .. } => "write_outcome_unknown",
@@ -207,6 +211,7 @@ impl Error {
             Error::Remote { status, .. } if (400..600).contains(status) => *status,
             Error::Remote { .. } => 502,
             Error::Protocol { .. } | Error::PaginationLoop { .. } | Error::Network { .. } => 502,
+            Error::DeadlineExceeded { .. } => 504,
             Error::BudgetExhausted { .. } => 429,
             Error::PartialFailure { cause, .. } | Error::OutcomeUnknown { cause, .. } => cause.status(),
             Error::PayloadTooLarge { .. } => 413,
@@ -351,6 +356,7 @@ mod tests {
             Error::InvalidCursor { reason: "x".into() },
             Error::PaginationLoop { provider: "p".into(), pages: 1 },
             Error::Network { provider: "p".into(), reason: "x".into(), attempts: 1 },
+            Error::DeadlineExceeded { provider: "p".into(), attempts: 1 },
             Error::BudgetExhausted { until_ms: 0, window: "minute" },
             Error::PartialFailure { provider: "p".into(), failed_step: "s".into(), completed: vec![], cause: Box::new(Error::invalid("x")) },
             Error::OutcomeUnknown { provider: "p".into(), what: "HTTP 503".into(), cause: Box::new(Error::invalid("x")) },

@@ -39,6 +39,9 @@ pub struct StartInput {
     pub body: Value,
     pub query: Value,
     pub retry: RetryPolicy,
+    /// When the whole operation must have ended (driver clock, ms). No retry or
+    /// wait that would end later is started; the failure is returned instead.
+    pub deadline_ms: Option<u64>,
 }
 
 impl StartInput {
@@ -55,6 +58,7 @@ impl StartInput {
             body: m.get("body").cloned().unwrap_or(Value::Null),
             query: m.get("query").cloned().unwrap_or(Value::Null),
             retry: RetryPolicy::from_json(m.get("retry"))?,
+            deadline_ms: opt_u64(m, "deadline_ms")?,
         })
     }
 }
@@ -188,6 +192,7 @@ pub struct Operation {
     skip_mapping: bool,
     /// Writes sent so far (numbers the idempotency keys of multi-step writes).
     writes_sent: u32,
+    deadline_ms: Option<u64>,
 }
 
 /// Paging memory: the provider state of the current and next page, hashes of every
@@ -272,6 +277,7 @@ impl Operation {
                 paging,
                 skip_mapping,
                 writes_sent: 0,
+                deadline_ms: input.deadline_ms,
             }
         };
         let first = {
@@ -312,7 +318,7 @@ impl Operation {
         if !resp.is_success() {
             if self.in_flight.is_some() {
                 let safe = self.resend_is_safe();
-                if let Some(until_ms) = self.retry.retry_at(resp.status, safe, self.attempts, resp.header("retry-after"), now_ms) {
+                if let Some(until_ms) = self.retry.retry_at(resp.status, safe, self.attempts, resp.header("retry-after"), now_ms).filter(|&t| self.before_deadline(t)) {
                     self.pending = Pending::RetryWait;
                     return Ok(Step::Wait { until_ms, reason: format!("{} answered HTTP {}; retrying", self.provider.name, resp.status) });
                 }
@@ -348,12 +354,16 @@ impl Operation {
                 return Err(Error::Misuse { reason: "handle_transport_error called with no request in flight".into() });
             }
             if self.resend_is_safe() {
-                if let Some(until_ms) = self.retry.retry_at(0, true, self.attempts, None, now_ms) {
+                if let Some(until_ms) = self.retry.retry_at(0, true, self.attempts, None, now_ms).filter(|&t| self.before_deadline(t)) {
                     self.pending = Pending::RetryWait;
                     return Ok(Step::Wait { until_ms, reason: format!("could not reach {}; retrying", self.provider.name) });
                 }
             }
-            let err = Error::Network { provider: self.provider.name.to_string(), reason: reason.chars().take(300).collect(), attempts: self.attempts };
+            let err = if self.before_deadline(now_ms) {
+                Error::Network { provider: self.provider.name.to_string(), reason: reason.chars().take(300).collect(), attempts: self.attempts }
+            } else {
+                Error::DeadlineExceeded { provider: self.provider.name.to_string(), attempts: self.attempts }
+            };
             Err(if self.write_may_have_applied(0) { self.outcome_unknown(err, "no response".into()) } else { err })
         })();
         self.finish(out)
@@ -395,6 +405,16 @@ impl Operation {
             _ => Err(Error::Misuse { reason: "there is no next page".into() }),
         };
         self.finish(out)
+    }
+
+    /// Replaces the deadline (the driver gives each page of a stream its own).
+    pub fn set_deadline(&mut self, deadline_ms: Option<u64>) {
+        self.deadline_ms = deadline_ms;
+    }
+
+    /// Whether `at_ms` is still inside the operation's deadline (if it has one).
+    fn before_deadline(&self, at_ms: u64) -> bool {
+        self.deadline_ms.map_or(true, |d| at_ms < d)
     }
 
     /// Whether sending the in-flight request again cannot apply a write twice: an
@@ -456,6 +476,9 @@ impl Operation {
                 Ok(Step::Send(req))
             }
             Next::Wait { until_ms, reason } => {
+                if !self.before_deadline(until_ms) {
+                    return Err(Error::DeadlineExceeded { provider: self.provider.name.to_string(), attempts: self.attempts });
+                }
                 self.pending = Pending::ExchangeWait;
                 Ok(Step::Wait { until_ms, reason })
             }
@@ -732,6 +755,51 @@ mod tests {
         let (sent, out) = crate::testing::drive(input(account, "ats", "interviews", "list", None, Value::Null, json!({})), Script::ok(503, &json!({})).then(200, &page));
         assert_eq!(sent.len(), 2);
         assert!(out.is_ok(), "{:?}", out.err());
+    }
+
+    fn greenhouse_list(deadline_ms: u64) -> (Operation, Step) {
+        let mut start = input(json!({"id": "a", "provider": "greenhouse", "credentials": {"api_key": "k"}}), "ats", "interviews", "list", None, Value::Null, json!({}));
+        start.deadline_ms = Some(deadline_ms);
+        Operation::start(start, T0).unwrap()
+    }
+
+    #[test]
+    fn no_retry_is_started_that_would_end_past_the_deadline() {
+        // Backoff 500 ms, then 1,000 ms: the second retry would end after the deadline.
+        let (mut op, _) = greenhouse_list(T0 + 1_000);
+        let Step::Wait { until_ms, .. } = op.handle_transport_error("reset", T0 + 1).unwrap() else { panic!("first retry fits") };
+        assert_eq!(until_ms, T0 + 501);
+        assert!(matches!(op.resume(until_ms).unwrap(), Step::Send(_)));
+        let err = op.handle_transport_error("reset", T0 + 900).unwrap_err();
+        assert_eq!(err.code(), "network_error", "the retry that does not fit is not started: {}", err.to_json());
+        // An attempt the driver cut off at the deadline is a deadline error.
+        let (mut op, _) = greenhouse_list(T0 + 1_000);
+        let j = op.handle_transport_error("deadline", T0 + 1_000).unwrap_err().to_json();
+        assert_eq!((j["code"].as_str(), j["statusCode"].as_u64()), (Some("deadline_exceeded"), Some(504)), "{j}");
+    }
+
+    #[test]
+    fn a_retry_after_past_the_deadline_returns_the_429_at_once() {
+        let (mut op, _) = greenhouse_list(T0 + 5_000);
+        let resp = HttpResponse::new(429, "{}").with_header("retry-after", "10");
+        let err = op.handle_response(resp, T0 + 1).unwrap_err();
+        assert_eq!(err.status(), 429);
+        // Without a deadline the same answer is waited for.
+        let mut start = input(json!({"id": "a", "provider": "greenhouse", "credentials": {"api_key": "k"}}), "ats", "interviews", "list", None, Value::Null, json!({}));
+        start.deadline_ms = None;
+        let (mut op, _) = Operation::start(start, T0).unwrap();
+        assert!(matches!(op.handle_response(HttpResponse::new(429, "{}").with_header("retry-after", "10"), T0 + 1).unwrap(), Step::Wait { .. }));
+    }
+
+    #[test]
+    fn a_write_cut_off_by_the_deadline_is_an_unknown_outcome() {
+        let mut start = input(json!({"id": "a", "provider": "lever", "credentials": {"api_key": "k"}}), "ats", "activities", "create", None, json!({"candidate_id": "c1", "body": "b"}), json!({}));
+        start.deadline_ms = Some(T0 + 100);
+        let (mut op, _) = Operation::start(start, T0).unwrap();
+        let j = op.handle_transport_error("deadline", T0 + 100).unwrap_err().to_json();
+        assert_eq!(j["code"], "write_outcome_unknown");
+        assert_eq!(j["cause"]["code"], "deadline_exceeded");
+        assert_eq!(j["statusCode"], 504);
     }
 
     /// Drives a sandbox create, answering from the embedded server, with one

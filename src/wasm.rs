@@ -63,8 +63,14 @@ impl Handle {
         self.with_op(|op| op.resume(now(now_ms)))
     }
 
-    pub fn next_page(&mut self, now_ms: f64) -> String {
-        self.with_op(|op| op.next_page(now(now_ms)))
+    /// The next page, within a deadline of its own (`deadline_ms` < 0: none): a
+    /// stream of pages is bounded per page, not as a whole.
+    pub fn next_page(&mut self, now_ms: f64, deadline_ms: f64) -> String {
+        let deadline = (deadline_ms >= 0.0).then(|| now(deadline_ms));
+        self.with_op(|op| {
+            op.set_deadline(deadline);
+            op.next_page(now(now_ms))
+        })
     }
 
     /// Whether `next_page` may be called (false on the last page and at `max_pages`,

@@ -49,7 +49,8 @@ export function errorResponse(err) {
   // Truto-shaped and secret-free (the core redacts credentials).
   if (err instanceof CrosswalkError) {
     const body = err.toJSON();
-    return json(body, body.statusCode ?? 500);
+    // A provider's Retry-After reaches the caller, so its client backs off as asked.
+    return json(body, body.statusCode ?? 500, err.retryAfter !== undefined ? { 'retry-after': err.retryAfter } : undefined);
   }
   console.error('crosswalk worker: unhandled error', err);
   return json(new HttpError(500, 'internal', 'internal error').toJSON(), 500);

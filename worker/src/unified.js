@@ -28,9 +28,20 @@ function clientFor(env) {
   return fullClientFor(env).unifiedApi;
 }
 
+/** Default total time of one Worker call to a provider, retries included: well under the 30 s a Truto SDK waits. */
+export const DEFAULT_DEADLINE_MS = 20_000;
+
+function deadlineOf(env) {
+  const n = Number(env.REQUEST_DEADLINE_MS ?? DEFAULT_DEADLINE_MS);
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_DEADLINE_MS;
+}
+
 function fullClientFor(env) {
   let resolved;
+  const deadlineMs = deadlineOf(env);
   const client = createClient({
+    deadlineMs,
+    timeoutMs: deadlineMs,
     accounts: async (id) => {
       const account = await loadAccount(env, id);
       if (account?.base_url && !baseUrlAllowed(env)) {

@@ -1,6 +1,6 @@
 // Safety at the edge: the body-size cap (declared and actual bytes), the upstream
 // host allowlist, base_url overrides only when allowed, and Idempotency-Key replay.
-import { describe, it, expect, beforeAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterEach, vi } from 'vitest';
 import { CrosswalkError } from 'crosswalk';
 import { call, callWith, putAccount, fakeUpstream, basic, LEVER_NOTE } from './helpers.js';
 import { hostMatches, urlAllowed, guardedFetch } from '../src/hosts.js';
@@ -11,6 +11,7 @@ afterEach(() => upstream?.restore());
 beforeAll(async () => {
   await putAccount({ id: 'sbx', provider: 'sandbox' });
   await putAccount({ id: 'lever-acc', provider: 'lever', credentials: { api_key: 'lever-key' } });
+  await putAccount({ id: 'sbx-gh', provider: 'greenhouse', credentials: { api_key: 'gh-key' } });
   await putAccount({ id: 'lever-local', provider: 'lever', credentials: { api_key: 'local-key' }, base_url: 'http://127.0.0.1:4010' });
 });
 
@@ -227,5 +228,28 @@ describe('Idempotency-Key', () => {
     const bad = await call(path, { method: 'POST', body: note, headers: { 'idempotency-key': 'has spaces' } });
     expect(bad.status).toBe(400);
     expect(bad.json.details[0].field).toBe('headers.idempotency-key');
+  });
+});
+
+describe('deadline and Retry-After', () => {
+  it("a provider 429's Retry-After reaches the caller instead of being slept on past the deadline", async () => {
+    upstream = fakeUpstream({ status: 429, headers: { 'retry-after': '60' }, body: { message: 'slow down' } });
+    const r = await call('/unified/ats/activities?integrated_account_id=lever-acc', { method: 'POST', body: { candidate_id: 'opp-1', body: 'hi' } });
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBe('60');
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('a provider that never answers ends at REQUEST_DEADLINE_MS with a 504', async () => {
+    // A fetch that only ends when the driver aborts it.
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation((url, init = {}) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(init.signal.reason))));
+    try {
+      const r = await callWith({ REQUEST_DEADLINE_MS: '150' }, '/unified/ats/interviews?integrated_account_id=sbx-gh', {});
+      expect(r.status).toBe(504);
+      expect(r.json.code).toBe('deadline_exceeded');
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -45,7 +45,11 @@ export async function startServer(handler) {
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    // Open connections (a handler that never answers) are cut, so close never hangs.
+    close: () => new Promise((resolve) => {
+      server.close(resolve);
+      server.closeAllConnections();
+    }),
   };
 }
 
