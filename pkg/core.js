@@ -134,11 +134,11 @@ function headersObject(headers) {
   return out;
 }
 
-/** A whole number of milliseconds > 0, or the default. */
+/** A positive finite number (milliseconds, bytes), or the default. */
 function durationOption(value, name, fallback) {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw fail(400, 'invalid_input', `${name} must be a positive number of milliseconds`, [{ field: name, code: 'invalid_type', message: 'must be a positive number of milliseconds' }]);
+    throw fail(400, 'invalid_input', `${name} must be a positive number`, [{ field: name, code: 'invalid_type', message: 'must be a positive number' }]);
   }
   return value;
 }
@@ -148,6 +148,48 @@ function stepError(step) {
   const err = new CrosswalkError(step.error);
   if (step.retry_after !== undefined) err.retryAfter = step.retry_after;
   return err;
+}
+
+/** Default cap on one provider answer's body. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The response body as text, refusing (not truncating) one larger than `limit`
+ * bytes: by Content-Length first, then by the bytes actually read.
+ */
+async function readCapped(response, limit, host) {
+  const tooLarge = () =>
+    fail(502, 'response_too_large', `${host} answered with more than ${limit} bytes; crosswalk does not read larger answers`, [
+      { field: 'response.body', code: 'too_large', message: `over ${limit} bytes`, meta: { limit } },
+    ]);
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return response.text();
+  const reader = response.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(total);
+  if (chunks.length !== 1) {
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /** Default total time of one operation (attempts, waits and retries included). */
@@ -160,6 +202,7 @@ class Driver {
     this.now = options.now ?? Date.now;
     this.timeoutMs = durationOption(options.timeoutMs, 'timeoutMs', 30_000);
     this.deadlineMs = durationOption(options.deadlineMs, 'deadlineMs', DEFAULT_DEADLINE_MS);
+    this.maxResponseBytes = durationOption(options.maxResponseBytes, 'maxResponseBytes', DEFAULT_MAX_RESPONSE_BYTES);
     this.onRequest = options.onRequest;
   }
 
@@ -190,7 +233,7 @@ class Driver {
         redirect: 'manual',
         signal: combined,
       });
-      text = await response.text();
+      text = await readCapped(response, this.maxResponseBytes, new URL(req.url).host);
     } catch (err) {
       if (err instanceof CrosswalkError) throw err;
       if (signal?.aborted) throw fail(499, 'aborted', 'the operation was aborted');
@@ -348,7 +391,7 @@ function retryFrom(options) {
 }
 
 /**
- * createClient({ accounts, fetch?, retry?, sleep?, now?, timeoutMs?, deadlineMs?, strict? })
+ * createClient({ accounts, fetch?, retry?, sleep?, now?, timeoutMs?, deadlineMs?, maxResponseBytes?, cursorKey?, strict? })
  * `timeoutMs` bounds one attempt (30 s); `deadlineMs` one whole operation or list
  * page, attempts, sleeps and retries included (60 s): a retry that would end later
  * is not started. Both can be set per call too (`opts.deadlineMs`).
@@ -358,6 +401,9 @@ function retryFrom(options) {
 export function createClient(options = {}) {
   const driver = new Driver(options);
   const retry = retryFrom(options);
+  // Signs every next_cursor (HMAC-SHA256, bound to the account) and refuses one
+  // that was changed. Set it whenever cursors pass through hands you do not trust.
+  const cursorKey = options.cursorKey === undefined ? undefined : stringArg(options.cursorKey, 'cursorKey');
 
   async function account(query) {
     const id = query?.integrated_account_id;
@@ -384,7 +430,7 @@ export function createClient(options = {}) {
   async function run(model, resource, method, { id, body, query, opts }) {
     const q = withDefaults(query, opts);
     const acc = await account(q);
-    return driver.run({ account: acc, model, resource, method, id: idText(id), body, query: q, retry }, opts?.signal, driver.deadline(opts));
+    return driver.run({ account: acc, model, resource, method, id: idText(id), body, query: q, retry, cursor_key: cursorKey }, opts?.signal, driver.deadline(opts));
   }
 
   const unifiedApi = {
@@ -396,7 +442,7 @@ export function createClient(options = {}) {
       return new ListCursor(async () => {
         const q = withDefaults(query, opts);
         const acc = await account(q);
-        return { driver, input: { account: acc, model, resource, method: 'list', body: null, query: q, retry }, signal: opts?.signal, opts };
+        return { driver, input: { account: acc, model, resource, method: 'list', body: null, query: q, retry, cursor_key: cursorKey }, signal: opts?.signal, opts };
       });
     },
   };
@@ -431,9 +477,9 @@ export function createClient(options = {}) {
 // ---------- stateless helpers ----------
 
 /** The provider request(s) a unified request becomes, secrets redacted. */
-export function plan({ account, model, resource, method, id, body, query }) {
+export function plan({ account, model, resource, method, id, body, query, cursorKey }) {
   const files = new Map();
-  const input = { account, model, resource, method, id: idText(id), body: extractFiles(body ?? null, files), query: query ?? {} };
+  const input = { account, model, resource, method, id: idText(id), body: extractFiles(body ?? null, files), query: query ?? {}, cursor_key: cursorKey };
   return parseOrThrow(core.plan(toJson(input), Date.now()));
 }
 

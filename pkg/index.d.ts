@@ -42,6 +42,14 @@ export interface ClientOptions {
    * later is not started; an attempt cut off by it is `deadline_exceeded` (504).
    */
   deadlineMs?: number;
+  /**
+   * Secret that signs every `next_cursor` (HMAC-SHA256 over the cursor and the
+   * account id); a cursor that was changed, or issued for another account or
+   * key, is refused with `invalid_cursor`. Without it cursors are not authenticated.
+   */
+  cursorKey?: string;
+  /** A provider answer larger than this is refused with `response_too_large` (502), never truncated (default 32 MiB). */
+  maxResponseBytes?: number;
   /** Injected for tests: sleep and clock. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;

@@ -5,7 +5,7 @@ export type ProviderName = 'sandbox' | 'ashby' | 'lever' | 'recruitee' | 'greenh
 
 export type IssueCode = 'required' | 'invalid_type' | 'not_one_of' | 'too_long' | 'too_short' | 'out_of_range' | 'invalid_datetime' | 'invalid_format' | 'invalid_order' | 'unsupported_field' | 'unknown_field' | 'duplicate' | 'conflict';
 
-export type ErrorCode = 'validation_failed' | 'invalid_input' | 'unknown_provider' | 'unsupported_operation' | 'remote_error' | 'protocol_error' | 'invalid_cursor' | 'pagination_loop' | 'network_error' | 'deadline_exceeded' | 'budget_exhausted' | 'partial_failure' | 'write_outcome_unknown' | 'payload_too_large' | 'misuse' | 'unknown_account' | 'aborted' | 'no_fetch';
+export type ErrorCode = 'validation_failed' | 'invalid_input' | 'unknown_provider' | 'unsupported_operation' | 'remote_error' | 'protocol_error' | 'invalid_cursor' | 'pagination_loop' | 'network_error' | 'deadline_exceeded' | 'budget_exhausted' | 'partial_failure' | 'write_outcome_unknown' | 'payload_too_large' | 'misuse' | 'unknown_account' | 'aborted' | 'no_fetch' | 'response_too_large';
 
 /** Notes and emails on candidates (seed 000: POST /unified/ats/activities). */
 export interface AtsActivitiesBody {

@@ -42,6 +42,9 @@ pub struct StartInput {
     /// When the whole operation must have ended (driver clock, ms). No retry or
     /// wait that would end later is started; the failure is returned instead.
     pub deadline_ms: Option<u64>,
+    /// The driver's secret for signing list cursors (see `cursor::seal`); without
+    /// it cursors are not authenticated.
+    pub cursor_key: Option<String>,
 }
 
 impl StartInput {
@@ -59,6 +62,7 @@ impl StartInput {
             query: m.get("query").cloned().unwrap_or(Value::Null),
             retry: RetryPolicy::from_json(m.get("retry"))?,
             deadline_ms: opt_u64(m, "deadline_ms")?,
+            cursor_key: opt_string(m, "cursor_key")?.filter(|k| !k.is_empty()),
         })
     }
 }
@@ -193,6 +197,7 @@ pub struct Operation {
     /// Writes sent so far (numbers the idempotency keys of multi-step writes).
     writes_sent: u32,
     deadline_ms: Option<u64>,
+    cursor_key: Option<String>,
 }
 
 /// Paging memory: the provider state of the current and next page, hashes of every
@@ -205,6 +210,26 @@ struct Paging {
     empty_run: u32,
     collected: Vec<Value>,
     collected_warnings: Vec<Warning>,
+    /// The state that fetched the page being read (`None`: the first page).
+    current: Option<Value>,
+    /// Provider items to drop from the next page read (a split page resumed).
+    skip: usize,
+    /// The rest of a provider page larger than `limit`, served before the next page.
+    split: Option<Split>,
+}
+
+/// A provider page split across crosswalk pages so `limit` holds and nothing is
+/// lost: the items not yet returned, and how to fetch the page again statelessly.
+struct Split {
+    leftover: Vec<(Map<String, Value>, Value)>,
+    /// Warnings about the leftover items, indexed from the first of them.
+    warnings: Vec<Warning>,
+    page_state: Option<Value>,
+    /// Items of the provider page already returned (the resume offset).
+    consumed: usize,
+    provider_next: Option<Value>,
+    /// History without `provider_next`: a resumed cursor reads this page again.
+    seen_before: Vec<u64>,
 }
 
 const EMPTY_PAGES_LIMIT: u32 = 10;
@@ -245,13 +270,22 @@ impl Operation {
         let mut paging = Paging::default();
         let start_state = match (&query.next_cursor, op.method) {
             (Some(c), UnifiedMethod::List) => {
-                let (state, history) = crate::cursor::decode(c, provider.name, op.model, op.resource)?;
-                paging.seen = history;
-                paging.seen.push(crate::cursor::state_hash(&state));
-                Some(state)
+                let opened = crate::cursor::open(c, input.cursor_key.as_deref(), &input.account.id)?;
+                let cursor = crate::cursor::decode(opened, provider.name, op.model, op.resource)?;
+                paging.seen = cursor.history;
+                // A split page's cursor reads the same page again (its state was
+                // seen already) and skips what was returned.
+                if cursor.skip == 0 {
+                    if let Some(state) = &cursor.state {
+                        paging.seen.push(crate::cursor::state_hash(state));
+                    }
+                }
+                paging.skip = cursor.skip;
+                cursor.state
             }
             _ => None,
         };
+        paging.current = start_state.clone();
         let skip_mapping = query.format == ResponseFormat::Raw && crate::filters::local_filters(op, &fields).is_empty();
         let mut operation = {
             let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms };
@@ -278,6 +312,7 @@ impl Operation {
                 skip_mapping,
                 writes_sent: 0,
                 deadline_ms: input.deadline_ms,
+                cursor_key: input.cursor_key,
             }
         };
         let first = {
@@ -394,8 +429,15 @@ impl Operation {
 
     /// Fetches the page after the last one returned.
     pub fn next_page(&mut self, now_ms: u64) -> Result<Step> {
+        if self.pending == Pending::NextPage {
+            if let Some(split) = self.paging.split.take() {
+                let out = self.next_chunk(split, now_ms);
+                return self.finish(out);
+            }
+        }
         let out = match (self.pending, self.paging.next.take()) {
             (Pending::NextPage, Some(state)) => {
+                self.paging.current = Some(state.clone());
                 let next = {
                     let ctx = ctx!(self, now_ms);
                     self.exchange.page(&ctx, &state)
@@ -405,6 +447,22 @@ impl Operation {
             _ => Err(Error::Misuse { reason: "there is no next page".into() }),
         };
         self.finish(out)
+    }
+
+    /// The next `limit` items of a split provider page (no request), then the
+    /// provider's own next page as usual.
+    fn next_chunk(&mut self, mut split: Split, now_ms: u64) -> Result<Step> {
+        let mut chunk = std::mem::take(&mut split.leftover);
+        let warnings = std::mem::take(&mut split.warnings);
+        let limit = self.page_limit().unwrap_or(usize::MAX);
+        if chunk.len() > limit {
+            split.leftover = chunk.split_off(limit);
+            let (now, later) = split_warnings(warnings, limit);
+            split.warnings = later;
+            split.consumed = split.consumed.saturating_add(limit);
+            return self.emit_chunk(chunk, split, now);
+        }
+        self.provider_page_done(chunk, split.provider_next, warnings, now_ms)
     }
 
     /// Replaces the deadline (the driver gives each page of a stream its own).
@@ -451,7 +509,13 @@ impl Operation {
 
     /// Whether [`Operation::next_page`] can be called.
     pub fn has_next_page(&self) -> bool {
-        self.pending == Pending::NextPage && self.paging.next.is_some()
+        self.pending == Pending::NextPage && (self.paging.next.is_some() || self.paging.split.is_some())
+    }
+
+    /// The most records one crosswalk page returns (`limit`; none when every page
+    /// is collected).
+    fn page_limit(&self) -> Option<usize> {
+        self.query.limit.filter(|_| !self.query.ignore_limit).map(|l| l as usize).filter(|&l| l > 0)
     }
 
     fn finish(&mut self, out: Result<Step>) -> Result<Step> {
@@ -495,9 +559,10 @@ impl Operation {
         }
     }
 
-    fn on_page(&mut self, items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, now_ms: u64) -> Result<Step> {
+    fn on_page(&mut self, mut items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, now_ms: u64) -> Result<Step> {
         self.paging.pages += 1;
         self.paging.empty_run = if items.is_empty() { self.paging.empty_run + 1 } else { 0 };
+        let seen_before = self.paging.seen.clone();
         if let Some(state) = &next {
             let h = crate::cursor::state_hash(state);
             if self.paging.seen.contains(&h) {
@@ -508,6 +573,36 @@ impl Operation {
             }
             self.paging.seen.push(h);
         }
+        let skip = std::mem::take(&mut self.paging.skip);
+        items.drain(..skip.min(items.len()));
+        let warnings = if skip > 0 { split_warnings(warnings, skip).1 } else { warnings };
+        // A provider that returns more than `limit` (ignoring the page size we
+        // asked for) is split across crosswalk pages, so the caller's `limit`
+        // holds and no record is dropped.
+        if let Some(limit) = self.page_limit().filter(|&l| items.len() > l) {
+            let leftover = items.split_off(limit);
+            let (warnings, later) = split_warnings(warnings, limit);
+            let split = Split { leftover, warnings: later, page_state: self.paging.current.clone(), consumed: skip.saturating_add(limit), provider_next: next, seen_before };
+            return self.emit_chunk(items, split, warnings);
+        }
+        self.provider_page_done(items, next, warnings, now_ms)
+    }
+
+    /// Returns one chunk of a split page; the cursor reads the page again and skips
+    /// what has been returned.
+    fn emit_chunk(&mut self, items: Vec<(Map<String, Value>, Value)>, split: Split, warnings: Vec<Warning>) -> Result<Step> {
+        let cursor = crate::cursor::encode_split(self.provider.name, self.op.model, self.op.resource, split.page_state.as_ref(), split.consumed, &split.seen_before);
+        let cursor = crate::cursor::seal(cursor, self.cursor_key.as_deref(), &self.account.id);
+        let (records, page_warnings) = self.shape_items(items, warnings);
+        self.paging.next = None;
+        self.paging.split = Some(split);
+        self.pending = Pending::NextPage;
+        Ok(Step::Done(self.page_value(records, page_warnings, Value::String(cursor))))
+    }
+
+    /// The end of a provider page: its records, then its `next` (or everything,
+    /// with `truto_ignore_limit`).
+    fn provider_page_done(&mut self, items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, now_ms: u64) -> Result<Step> {
         let (mut records, mut page_warnings) = self.shape_items(items, warnings);
         let limit_pages = self.query.max_pages.unwrap_or(if self.query.ignore_limit { IGNORE_LIMIT_MAX_PAGES } else { u32::MAX });
         let more = next.is_some() && self.paging.pages < limit_pages;
@@ -516,6 +611,7 @@ impl Operation {
             self.paging.collected.append(&mut records);
             self.paging.collected_warnings.append(&mut page_warnings);
             let state = next.unwrap_or(Value::Null);
+            self.paging.current = Some(state.clone());
             let req = {
                 let ctx = ctx!(self, now_ms);
                 self.exchange.page(&ctx, &state)
@@ -538,13 +634,22 @@ impl Operation {
             });
         }
         let next_cursor = match &next {
-            Some(state) => Value::String(crate::cursor::encode(self.provider.name, self.op.model, self.op.resource, state, &self.paging.seen)),
+            Some(state) => Value::String(crate::cursor::seal(
+                crate::cursor::encode(self.provider.name, self.op.model, self.op.resource, state, &self.paging.seen),
+                self.cursor_key.as_deref(),
+                &self.account.id,
+            )),
             None => Value::Null,
         };
         // At max_pages the cursor is still returned (a later call may resume), but this
         // operation ends: next_page() is refused and has_next_page() is false.
         self.paging.next = if more { next } else { None };
         self.pending = if self.paging.next.is_some() { Pending::NextPage } else { Pending::Finished };
+        Ok(Step::Done(self.page_value(records, page_warnings, next_cursor)))
+    }
+
+    /// `{ result, next_cursor, result_count, warnings? }`.
+    fn page_value(&mut self, records: Vec<Value>, mut page_warnings: Vec<Warning>, next_cursor: Value) -> Value {
         let count = records.len();
         let result = self.key_by(records, &mut page_warnings);
         let mut page = crate::convert::obj(vec![("result", result), ("next_cursor", next_cursor), ("result_count", count.into())]);
@@ -553,7 +658,7 @@ impl Operation {
         if !all_warnings.is_empty() {
             page["warnings"] = crate::error::warnings_json(&all_warnings);
         }
-        Ok(Step::Done(page))
+        page
     }
 
     fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>) -> (Vec<Value>, Vec<Warning>) {
@@ -620,6 +725,21 @@ impl Operation {
         }
         Value::Object(out)
     }
+}
+
+/// Splits per-record warnings (`result[i]…`) at item `at`: those before it, and
+/// the rest re-indexed from `at`. Page-wide warnings stay with the first part.
+fn split_warnings(warnings: Vec<Warning>, at: usize) -> (Vec<Warning>, Vec<Warning>) {
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    for w in warnings {
+        let index = w.field.strip_prefix("result[").and_then(|r| r.split_once(']')).and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.to_string())));
+        match index.and_then(|(i, rest)| Some((i.checked_sub(at)?, rest))) {
+            Some((j, rest)) => after.push(Warning { field: format!("result[{j}]{rest}"), ..w }),
+            None => before.push(w),
+        }
+    }
+    (before, after)
 }
 
 /// Removes a dotted path (`actor.id`, `remote_data`) from a record.
@@ -800,6 +920,109 @@ mod tests {
         assert_eq!(j["code"], "write_outcome_unknown");
         assert_eq!(j["cause"]["code"], "deadline_exceeded");
         assert_eq!(j["statusCode"], 504);
+    }
+
+    /// A Greenhouse page of `ids` (the provider ignores the page size asked for),
+    /// with a next link when `next` is set.
+    fn greenhouse_page(ids: &[u64], next: bool) -> HttpResponse {
+        let item = fixture("greenhouse/doc.scheduled_interviews.list.response.json")[0].clone();
+        let items: Vec<Value> = ids.iter().map(|id| { let mut i = item.clone(); i["id"] = json!(id); i }).collect();
+        let resp = HttpResponse::new(200, Value::Array(items).to_string());
+        if next { resp.with_header("link", "<https://harvest.greenhouse.io/v1/scheduled_interviews?page=2&per_page=2>; rel=\"next\"") } else { resp }
+    }
+
+    fn ids_of(page: &Value) -> Vec<u64> {
+        page["result"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().parse().unwrap()).collect()
+    }
+
+    fn gh_input(query: Value) -> StartInput {
+        input(json!({"id": "a", "provider": "greenhouse", "credentials": {"api_key": "k"}}), "ats", "interviews", "list", None, Value::Null, query)
+    }
+
+    #[test]
+    fn a_page_larger_than_limit_is_split_and_streamed_without_another_request() {
+        let script = Script::default().then_response(greenhouse_page(&[1, 2, 3, 4, 5], true)).then_response(greenhouse_page(&[6], false));
+        let (sent, pages) = crate::testing::drive_pages(gh_input(json!({"limit": 2})), script);
+        let pages = pages.unwrap();
+        assert_eq!(pages.iter().map(ids_of).collect::<Vec<_>>(), vec![vec![1, 2], vec![3, 4], vec![5], vec![6]]);
+        assert_eq!(sent.len(), 2, "the split page is served from memory");
+        assert!(pages.iter().all(|p| p["result_count"].as_u64().unwrap() <= 2));
+    }
+
+    #[test]
+    fn a_split_page_resumes_from_its_cursor_without_losing_or_repeating_records() {
+        let mut seen = Vec::new();
+        let mut query = json!({"limit": 2});
+        let mut requests = Vec::new();
+        for _ in 0..10 {
+            let script = Script::default().then_response(greenhouse_page(&[1, 2, 3, 4, 5], true)).then_response(greenhouse_page(&[6], false));
+            let provider_page2 = query.get("next_cursor").is_some() && seen.len() >= 5;
+            let script = if provider_page2 { Script::default().then_response(greenhouse_page(&[6], false)) } else { script };
+            let (sent, out) = crate::testing::drive(gh_input(query.clone()), script);
+            let page = out.unwrap();
+            requests.extend(sent.into_iter().map(|r| r.url));
+            seen.extend(ids_of(&page));
+            match page["next_cursor"].as_str() {
+                Some(c) => query["next_cursor"] = json!(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen, vec![1, 2, 3, 4, 5, 6], "every record once, in order");
+        // Three reads of the oversized page (offsets 0, 2, 4), then its next page.
+        assert_eq!(requests.len(), 4, "{requests:?}");
+        assert_eq!(requests[0], requests[1]);
+        assert_eq!(requests[1], requests[2]);
+        assert!(requests[3].contains("page=2"), "{requests:?}");
+    }
+
+    #[test]
+    fn a_forged_offset_is_refused_or_ends_the_page() {
+        let (_, out) = crate::testing::drive(gh_input(json!({"limit": 2})), Script::default().then_response(greenhouse_page(&[1, 2, 3], false)));
+        let c = out.unwrap()["next_cursor"].as_str().unwrap().to_string();
+        let mut cur: Value = serde_json::from_slice(&crate::b64::decode_url_safe(&c).unwrap()).unwrap();
+        cur["k"] = json!(u64::MAX);
+        let forged = crate::b64::encode_url_safe(cur.to_string().as_bytes());
+        let err = Operation::start(gh_input(json!({"limit": 2, "next_cursor": forged})), T0).err().unwrap();
+        assert_eq!(err.code(), "invalid_cursor");
+        cur["k"] = json!(50);
+        let past_end = crate::b64::encode_url_safe(cur.to_string().as_bytes());
+        let (_, out) = crate::testing::drive(gh_input(json!({"limit": 2, "next_cursor": past_end})), Script::default().then_response(greenhouse_page(&[1, 2, 3], false)));
+        let page = out.unwrap();
+        assert_eq!(page["result_count"], 0);
+        assert!(page["next_cursor"].is_null());
+    }
+
+    #[test]
+    fn with_a_cursor_key_an_edited_cursor_never_reaches_the_provider() {
+        let keyed = |query: Value| {
+            let mut i = gh_input(query);
+            i.cursor_key = Some("cursor-secret-1".into());
+            i
+        };
+        let (_, out) = crate::testing::drive(keyed(json!({"limit": 2})), Script::default().then_response(greenhouse_page(&[1, 2], true)));
+        let sealed = out.unwrap()["next_cursor"].as_str().unwrap().to_string();
+        assert!(sealed.contains('.'), "sealed: {sealed}");
+        // The sealed cursor works, on the same account.
+        let (sent, out) = crate::testing::drive(keyed(json!({"limit": 2, "next_cursor": sealed})), Script::default().then_response(greenhouse_page(&[3], false)));
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0].url.contains("page=2"));
+        assert_eq!(ids_of(&out.unwrap()), vec![3]);
+        // The same state with a forged query, tag kept: refused before any request.
+        let (payload, tag) = sealed.rsplit_once('.').unwrap();
+        let mut cur: Value = serde_json::from_slice(&crate::b64::decode_url_safe(payload).unwrap()).unwrap();
+        let url = cur["s"]["next"].as_str().map(str::to_string).or_else(|| cur["s"]["url"].as_str().map(str::to_string)).unwrap_or_default();
+        assert!(!url.is_empty(), "greenhouse keeps its next link in the state: {cur}");
+        let key = if cur["s"].get("next").is_some() { "next" } else { "url" };
+        cur["s"][key] = json!(url.replace("per_page=2", "per_page=1000000000&page=-1&foo=bar"));
+        let forged = format!("{}.{tag}", crate::b64::encode_url_safe(cur.to_string().as_bytes()));
+        for c in [forged, payload.to_string(), format!("{payload}.AAAA")] {
+            let err = Operation::start(keyed(json!({"limit": 2, "next_cursor": c})), T0).err().expect("refused");
+            assert_eq!(err.code(), "invalid_cursor");
+        }
+        // Another account of the same provider cannot use it either.
+        let mut other = keyed(json!({"limit": 2, "next_cursor": sealed}));
+        other.account.id = "b".into();
+        assert_eq!(Operation::start(other, T0).err().unwrap().code(), "invalid_cursor");
     }
 
     /// Drives a sandbox create, answering from the embedded server, with one

@@ -46,7 +46,7 @@ pub fn declarations() -> String {
     out.push_str(&format!("export type ProviderName = {};\n\n", names.join(" | ")));
     let issue: Vec<String> = IssueCode::ALL.iter().map(|c| format!("'{}'", c.as_str())).collect();
     out.push_str(&format!("export type IssueCode = {};\n\n", issue.join(" | ")));
-    let codes: Vec<String> = Error::ALL_CODES.iter().chain(["unknown_account", "aborted", "no_fetch"].iter()).map(|c| format!("'{c}'")).collect();
+    let codes: Vec<String> = Error::ALL_CODES.iter().chain(["unknown_account", "aborted", "no_fetch", "response_too_large"].iter()).map(|c| format!("'{c}'")).collect();
     out.push_str(&format!("export type ErrorCode = {};\n\n", codes.join(" | ")));
     let mut index = String::from("export interface UnifiedModels {\n");
     let mut models: Vec<&str> = RESOURCES.iter().map(|r| r.model).collect();

@@ -91,3 +91,52 @@ test('deadlineMs and timeoutMs must be positive durations', () => {
     assert.throws(() => createClient({ accounts: [], deadlineMs: bad }), (e) => e instanceof CrosswalkError && e.code === 'invalid_input');
   }
 });
+
+test('a provider answer over maxResponseBytes is refused with a structured 502, never truncated', async () => {
+  const page = await fixture('greenhouse/doc.scheduled_interviews.list.response.json');
+  const big = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ ...page[0], id: i + 1 })));
+  await withServer(script({ status: 200, body: big }), async (server) => {
+    const client = createClient(greenhouse(server.origin, { maxResponseBytes: 10_000 }));
+    const err = await client.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'gh', limit: 2 }).page().catch((e) => e);
+    assert.ok(err instanceof CrosswalkError, String(err));
+    assert.equal(err.statusCode, 502);
+    assert.equal(err.code, 'response_too_large');
+    assert.equal(err.details[0].meta.limit, 10_000);
+    // Under the cap the same page is read, and limit holds without losing records.
+    const roomy = createClient(greenhouse(server.origin));
+    const pages = [];
+    for await (const p of roomy.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'gh', limit: 2 }).pages()) pages.push(p);
+    assert.equal(pages.length, 200);
+    assert.ok(pages.every((p) => p.result_count === 2));
+    assert.deepEqual(pages.flatMap((p) => p.result.map((r) => r.id)), Array.from({ length: 400 }, (_, i) => String(i + 1)));
+    assert.equal(server.requests.length, 2, 'one read per call; the split page streams from memory');
+  });
+});
+
+test('with cursorKey, a changed cursor is refused and nothing is sent', async () => {
+  const page = await fixture('greenhouse/doc.scheduled_interviews.list.response.json');
+  let origin;
+  await withServer(
+    (req) => (req.query.page === '2' ? { status: 200, body: page } : { status: 200, headers: { link: `<${origin}/v1/scheduled_interviews?page=2&per_page=1>; rel="next"` }, body: page }),
+    async (server) => {
+      origin = server.origin;
+      const client = createClient(greenhouse(server.origin, { cursorKey: 'cursor-secret' }));
+      const first = await client.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'gh', limit: 2 }).page();
+      const [payload, tag] = first.next_cursor.split('.');
+      const text = Buffer.from(payload, 'base64url').toString().replace('per_page=1', 'per_page=1000000000');
+      const forged = `${Buffer.from(text).toString('base64url')}.${tag}`;
+      const before = server.requests.length;
+      for (const c of [forged, payload]) {
+        const err = await client.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'gh', limit: 2, next_cursor: c }).page().catch((e) => e);
+        assert.equal(err.code, 'invalid_cursor');
+      }
+      assert.equal(server.requests.length, before);
+      const next = await client.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'gh', limit: 2, next_cursor: first.next_cursor }).page();
+      assert.equal(next.result.length, 2);
+      // Another key (another deployment) cannot read it.
+      const other = createClient(greenhouse(server.origin, { cursorKey: 'other-secret' }));
+      const err = await other.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'gh', limit: 2, next_cursor: first.next_cursor }).page().catch((e) => e);
+      assert.equal(err.code, 'invalid_cursor');
+    },
+  );
+});

@@ -31,17 +31,36 @@ function clientFor(env) {
 /** Default total time of one Worker call to a provider, retries included: well under the 30 s a Truto SDK waits. */
 export const DEFAULT_DEADLINE_MS = 20_000;
 
+/** Default cap on one provider answer: a Worker has 128 MB, and the unified page is about twice the answer. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+function positive(value, fallback) {
+  const n = Number(value ?? fallback);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
 function deadlineOf(env) {
-  const n = Number(env.REQUEST_DEADLINE_MS ?? DEFAULT_DEADLINE_MS);
-  return Number.isFinite(n) && n > 0 ? n : DEFAULT_DEADLINE_MS;
+  return positive(env.REQUEST_DEADLINE_MS, DEFAULT_DEADLINE_MS);
+}
+
+/**
+ * The key that signs list cursors: `CURSOR_KEY` (a secret), or else one derived
+ * from `API_TOKENS`, so a deployment never hands out unsigned cursors (set
+ * `CURSOR_KEY` to keep cursors valid across token rotation).
+ */
+export function cursorKeyOf(env) {
+  if (typeof env.CURSOR_KEY === 'string' && env.CURSOR_KEY !== '') return env.CURSOR_KEY;
+  return `derived:${env.API_TOKENS ?? ''}`;
 }
 
 function fullClientFor(env) {
   let resolved;
   const deadlineMs = deadlineOf(env);
   const client = createClient({
+    cursorKey: cursorKeyOf(env),
     deadlineMs,
     timeoutMs: deadlineMs,
+    maxResponseBytes: positive(env.MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_BYTES),
     accounts: async (id) => {
       const account = await loadAccount(env, id);
       if (account?.base_url && !baseUrlAllowed(env)) {

@@ -154,10 +154,14 @@ fn list_reads_activities_then_notes() {
     let pages = out.unwrap();
     let ids: Vec<&str> = pages.iter().flat_map(|p| p["result"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap())).collect();
     assert_eq!(ids, ["1", "2", "3", "note:10"]);
-    assert_eq!(pages[0]["result"][1]["engagement_type"], Value::Null);
-    assert_eq!(pages[0]["warnings"][0]["code"], "unknown_engagement_type");
-    assert_eq!(pages[0]["warnings"][0]["field"], "result[1].engagement_type");
-    assert!(pages[3]["next_cursor"].is_null());
+    // The first answer had two activities for limit 1: split over two pages, the
+    // warning following its record.
+    assert!(pages.iter().all(|p| p["result_count"].as_u64().unwrap() <= 1));
+    assert!(pages[0].get("warnings").is_none());
+    assert_eq!(pages[1]["result"][0]["engagement_type"], Value::Null);
+    assert_eq!(pages[1]["warnings"][0]["code"], "unknown_engagement_type");
+    assert_eq!(pages[1]["warnings"][0]["field"], "result[0].engagement_type");
+    assert!(pages.last().unwrap()["next_cursor"].is_null());
 }
 
 #[test]
