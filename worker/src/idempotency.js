@@ -135,20 +135,23 @@ export async function idempotent({ env, tenant, request, url, key, bodyText }, h
       headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...claim.headers, 'idempotent-replayed': 'true' },
     });
   }
+  // Failing to release or store must not replace the real answer: the write may
+  // have happened. (Unstored, the claim lapses after PENDING_TTL_MS.)
+  const settle = (p) => p.catch((err) => console.error('Idempotency-Key: could not update the record', err));
   let response;
   try {
     response = await handler();
   } catch (err) {
-    await stub.abandon(claim.run);
+    await settle(stub.abandon(claim.run));
     throw err;
   }
   const body = await response.text();
   if ((response.status === 429 || response.status >= 500) && !mayHaveWritten(body)) {
-    await stub.abandon(claim.run);
+    await settle(stub.abandon(claim.run));
     return new Response(body, { status: response.status, headers: response.headers });
   }
   const headers = { 'content-type': response.headers.get('content-type') ?? 'application/json' };
-  await stub.finish(claim.run, { status: response.status, headers, body });
+  await settle(stub.finish(claim.run, { status: response.status, headers, body }));
   return new Response(body, { status: response.status, headers: response.headers });
 }
 

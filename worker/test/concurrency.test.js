@@ -4,6 +4,7 @@
 // The Worker is called directly (same bindings): 1000 SELF.fetch calls inside one
 // test slow down quadratically in the vitest pool, the direct calls do not.
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
+import { env, runInDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
 import { callWith, putAccount, fakeUpstream, LEVER_NOTE } from './helpers.js';
 
 const BURSTS = 50;
@@ -50,5 +51,42 @@ describe('Idempotency-Key under concurrency', () => {
     );
     expect(writesPerBurst).toEqual(Array(BURSTS).fill(1));
     expect(counts).toEqual({ created: BURSTS, replayed: counts.replayed, in_progress: BURSTS * PER_BURST - BURSTS - counts.replayed, other: 0 });
+  });
+});
+
+describe('IdempotencyKeys (the Durable Object)', () => {
+  const stubFor = (name) => env.IDEMPOTENCY.get(env.IDEMPOTENCY.idFromName(name));
+
+  it('claim, in progress, mismatch, stored replay (a body larger than one storage chunk), stale claims cannot store', async () => {
+    const stub = stubFor(`unit-${crypto.randomUUID()}`);
+    const claim = await stub.begin('fp-1');
+    expect(claim).toEqual({ state: 'run', run: expect.any(String) });
+    expect(await stub.begin('fp-1')).toEqual({ state: 'pending' });
+    expect(await stub.begin('fp-2')).toEqual({ state: 'mismatch' });
+    expect(await stub.finish('not-the-claim', { status: 201, headers: {}, body: 'x' })).toBe(false);
+    const body = 'é'.repeat(100_000) + 'end';
+    expect(await stub.finish(claim.run, { status: 201, headers: { 'content-type': 'application/json' }, body })).toBe(true);
+    const done = await stub.begin('fp-1');
+    expect(done).toMatchObject({ state: 'done', status: 201, headers: { 'content-type': 'application/json' } });
+    expect(done.body).toBe(body);
+    expect(await stub.begin('fp-2')).toEqual({ state: 'mismatch' });
+  });
+
+  it('records expire: a lapsed claim or an expired response frees the key; the alarm clears storage', async () => {
+    const stub = stubFor(`unit-${crypto.randomUUID()}`);
+    const first = await stub.begin('fp');
+    const age = (by) => runInDurableObject(stub, (_obj, state) => {
+      const r = state.storage.kv.get('record');
+      state.storage.kv.put('record', { ...r, expires: r.expires - by });
+    });
+    await age(121_000); // past the 120 s claim
+    const second = await stub.begin('fp');
+    expect(second.state).toBe('run');
+    expect(await stub.finish(first.run, { status: 201, headers: {}, body: 'late' })).toBe(false);
+    expect(await stub.finish(second.run, { status: 201, headers: {}, body: 'ok' })).toBe(true);
+    await age(24 * 60 * 60 * 1000 + 1000); // past the 24 h replay window
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_obj, state) => [...state.storage.kv.list()].length)).toBe(0);
+    expect((await stub.begin('other')).state).toBe('run');
   });
 });
