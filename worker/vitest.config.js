@@ -1,5 +1,6 @@
 // Worker tests run inside workerd through @cloudflare/vitest-pool-workers, with the
-// bindings from wrangler.jsonc (KV namespaces, vars) plus a test API token.
+// bindings from wrangler.jsonc (KV namespaces, Durable Objects, vars) plus test API
+// tokens: two bare ones (tenant `default`) and two of tenant `beta`.
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 
@@ -12,7 +13,7 @@ export default defineConfig({
       wrangler: { configPath: here('./wrangler.jsonc') },
       miniflare: {
         // Every var set here, so a developer's worker/.dev.vars cannot change the tests.
-        bindings: { API_TOKENS: 'test-token-1, test-token-2', MAX_BODY_BYTES: '4096', ALLOW_BASE_URL_OVERRIDE: 'false', CORS_ALLOW_ORIGIN: '*' },
+        bindings: { API_TOKENS: 'test-token-1, test-token-2, beta:test-token-b1,beta:test-token-b2', MAX_BODY_BYTES: '4096', ALLOW_BASE_URL_OVERRIDE: 'false', CORS_ALLOW_ORIGIN: '*' },
       },
     }),
   ],

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { startServer, fixture } from '../node/helpers/server.mjs';
 import { startWorker } from '../helpers/wrangler.mjs';
 
-const TOKEN = 'e2e-token-5b1f0c';
+const TOKEN = 'e2e-token-5b1f0c'; // a bare token: tenant `default`
+const OTHER_TENANT = 'e2e-other-9d2e'; // tenant `other`
 const LEVER_KEY = 'lever-e2e-secret';
 const ASHBY_KEY = 'ashby-e2e-secret';
 const basic = (key) => 'Basic ' + Buffer.from(`${key}:`).toString('base64');
@@ -37,7 +38,7 @@ before(async () => {
   leverReply = { status: 201, body: await fixture('lever/recorded.notes.create.response.json') };
   lever = await startServer(() => leverReply);
   ashby = await startServer(() => ashbyReply);
-  worker = await startWorker({ vars: { API_TOKENS: TOKEN, ALLOW_BASE_URL_OVERRIDE: 'true', MAX_BODY_BYTES: '65536' } });
+  worker = await startWorker({ vars: { API_TOKENS: `${TOKEN},other:${OTHER_TENANT}`, ALLOW_BASE_URL_OVERRIDE: 'true', MAX_BODY_BYTES: '65536' } });
   for (const account of [
     { id: 'lever-e2e', provider: 'lever', credentials: { api_key: LEVER_KEY }, base_url: lever.origin },
     { id: 'ashby-e2e', provider: 'ashby', credentials: { api_key: ASHBY_KEY }, base_url: ashby.origin },
@@ -144,6 +145,37 @@ test('Idempotency-Key: a repeat is replayed, not sent to Lever again', async () 
   const different = await send({ candidate_id: 'opp-2', body: 'twice?' });
   assert.equal(different.status, 422);
   assert.equal(lever.requests.length, before + 1);
+});
+
+test('Idempotency-Key under wrangler dev (the Durable Object binding and migration work locally): 20 concurrent POSTs with one key reach Lever once', async () => {
+  const before = lever.requests.length;
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      api('/unified/ats/activities?integrated_account_id=lever-e2e', { method: 'POST', body: { candidate_id: 'opp-3', body: 'burst' }, headers: { 'idempotency-key': 'e2e-burst-1' } }),
+    ),
+  );
+  assert.equal(lever.requests.length, before + 1);
+  const fresh = answers.filter((r) => r.status === 201 && !r.headers.get('idempotent-replayed'));
+  assert.equal(fresh.length, 1);
+  for (const r of answers) {
+    const ok = r === fresh[0] || (r.status === 201 && r.text === fresh[0].text) || (r.status === 409 && r.json.code === 'idempotency_in_progress');
+    assert.ok(ok, `unexpected answer ${r.status} ${r.text}`);
+  }
+});
+
+test("tenants: another tenant's token sees none of these accounts, and its 404 is that of a missing id", async () => {
+  const list = await api('/integrated-accounts', { token: OTHER_TENANT });
+  assert.equal(list.status, 200);
+  assert.deepEqual(list.json.result, []);
+  const missing = await api('/integrated-accounts/no-such-e2e', { token: OTHER_TENANT });
+  const theirs = await api('/integrated-accounts/lever-e2e', { token: OTHER_TENANT });
+  assert.equal(theirs.status, 404);
+  assert.equal(theirs.text.replaceAll('lever-e2e', 'no-such-e2e'), missing.text);
+  const before = lever.requests.length;
+  const use = await api('/unified/ats/activities?integrated_account_id=lever-e2e', { token: OTHER_TENANT, method: 'POST', body: { candidate_id: 'opp-1', body: 'x' } });
+  assert.equal(use.status, 404);
+  assert.equal(lever.requests.length, before);
+  assert.equal((await api('/integrated-accounts/lever-e2e')).status, 200);
 });
 
 test('lists: one page per call, next_cursor continues, truto_ignore_limit returns all', async () => {

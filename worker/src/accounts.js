@@ -1,4 +1,7 @@
-// Integrated accounts in Workers KV (binding ACCOUNTS, key `account:<id>`).
+// Integrated accounts in Workers KV (binding ACCOUNTS), per tenant: key
+// `tenant:<tenant>:account:<id>` (a tenant name has no `:`, so the prefix is
+// unambiguous). Every lookup goes through the caller's tenant: another tenant's
+// account is the same 404 as one that does not exist, never a hint that it does.
 // Credentials are write-only: they are stored, handed to the client for the
 // provider's auth header, and never returned — responses list only which
 // credential names are set.
@@ -6,7 +9,10 @@ import { providers } from 'crosswalk';
 import { HttpError, json } from './http.js';
 import { baseUrlAllowed } from './hosts.js';
 
-const PREFIX = 'account:';
+const prefixOf = (tenant) => `tenant:${tenant}:account:`;
+export const accountKey = (tenant, id) => prefixOf(tenant) + id;
+/** KV key of an integrated account's sync budget (LinkedIn's daily/minute windows). */
+export const budgetKey = (tenant, id) => `tenant:${tenant}:budget:${id}`;
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_CREDENTIALS = 32;
 
@@ -78,18 +84,18 @@ function parseNew(body, env) {
   };
 }
 
-export async function loadAccount(env, id) {
-  if (typeof id !== 'string' || !ID_RE.test(id)) return undefined;
-  const record = await env.ACCOUNTS.get(PREFIX + id, 'json');
+export async function loadAccount(env, tenant, id) {
+  if (typeof id !== 'string' || !ID_RE.test(id) || typeof tenant !== 'string') return undefined;
+  const record = await env.ACCOUNTS.get(accountKey(tenant, id), 'json');
   return record ?? undefined;
 }
 
-export async function createAccount(env, body) {
+export async function createAccount(env, tenant, body) {
   const record = parseNew(body, env);
-  if (await env.ACCOUNTS.get(PREFIX + record.id)) {
+  if (await env.ACCOUNTS.get(accountKey(tenant, record.id))) {
     throw new HttpError(409, 'account_exists', `integrated account ${JSON.stringify(record.id)} already exists; delete it first`);
   }
-  await env.ACCOUNTS.put(PREFIX + record.id, JSON.stringify(record), {
+  await env.ACCOUNTS.put(accountKey(tenant, record.id), JSON.stringify(record), {
     metadata: { provider: record.provider },
   });
   return json(publicView(record), 201);
@@ -99,23 +105,23 @@ function notFound(id) {
   return new HttpError(404, 'unknown_account', `no integrated account ${JSON.stringify(String(id))}`);
 }
 
-export async function getAccount(env, id) {
-  const record = await loadAccount(env, id);
+export async function getAccount(env, tenant, id) {
+  const record = await loadAccount(env, tenant, id);
   if (!record) throw notFound(id);
   return json(publicView(record));
 }
 
-export async function deleteAccount(env, id) {
-  const record = await loadAccount(env, id);
+export async function deleteAccount(env, tenant, id) {
+  const record = await loadAccount(env, tenant, id);
   if (!record) throw notFound(id);
-  await env.ACCOUNTS.delete(PREFIX + id);
+  await env.ACCOUNTS.delete(accountKey(tenant, id));
   // Its sync budget (worker/src/unified.js) goes with it.
-  await env.ACCOUNTS.delete(`budget:${id}`);
+  await env.ACCOUNTS.delete(budgetKey(tenant, id));
   return json(publicView(record));
 }
 
 /** `{ result, next_cursor, result_count }`, like every list; `?limit=` (≤ 1000) and `?next_cursor=`. */
-export async function listAccounts(env, url) {
+export async function listAccounts(env, tenant, url) {
   const limitParam = url.searchParams.get('limit');
   const limit = limitParam === null ? 100 : Number(limitParam);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
@@ -125,7 +131,7 @@ export async function listAccounts(env, url) {
   }
   const cursor = url.searchParams.get('next_cursor') || undefined;
   const provider = url.searchParams.get('provider');
-  const page = await env.ACCOUNTS.list({ prefix: PREFIX, limit, cursor });
+  const page = await env.ACCOUNTS.list({ prefix: prefixOf(tenant), limit, cursor });
   const keys = page.keys.filter((k) => !provider || k.metadata?.provider === provider);
   const records = await Promise.all(keys.map((k) => env.ACCOUNTS.get(k.name, 'json')));
   const result = records.filter(Boolean).map(publicView);

@@ -1,5 +1,8 @@
-// Bearer-token auth against the tokens in the API_TOKENS secret (comma or
-// whitespace separated, so a token can be rotated by listing old and new).
+// Bearer-token auth against the API_TOKENS secret: comma or whitespace separated
+// entries `tenant:token` (several per tenant, so a token can be rotated by listing
+// old and new); an entry without `tenant:` belongs to tenant `default`. A tenant
+// name is 1–64 of a–z 0–9 _ -; an entry with an invalid tenant name, or a token
+// listed under two tenants, matches no request (fail closed).
 // Comparison is on SHA-256 digests with a constant-time compare, over every
 // configured token, so timing says nothing about which bytes matched.
 import { HttpError } from './http.js';
@@ -19,11 +22,26 @@ function equalBytes(a, b) {
   return diff === 0;
 }
 
+export const DEFAULT_TENANT = 'default';
+export const TENANT_RE = /^[a-z0-9_-]{1,64}$/;
+
+/** [{ tenant, token }] from API_TOKENS; invalid entries are left out. */
 export function configuredTokens(env) {
-  return String(env.API_TOKENS ?? '')
+  const entries = String(env.API_TOKENS ?? '')
     .split(/[\s,]+/)
     .map((t) => t.trim())
-    .filter(Boolean);
+    .filter(Boolean)
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      if (colon < 0) return { tenant: DEFAULT_TENANT, token: entry };
+      return { tenant: entry.slice(0, colon), token: entry.slice(colon + 1) };
+    });
+  const valid = entries.filter((e) => TENANT_RE.test(e.tenant) && e.token !== '');
+  if (valid.length !== entries.length) console.error('API_TOKENS: entries with an invalid tenant name or an empty token are ignored');
+  // A token under two tenants would make the tenant ambiguous: it authenticates as neither.
+  const tenantsOf = new Map();
+  for (const e of valid) tenantsOf.set(e.token, new Set([...(tenantsOf.get(e.token) ?? []), e.tenant]));
+  return valid.filter((e) => tenantsOf.get(e.token).size === 1);
 }
 
 /** One answer for every failure (missing header, wrong scheme, wrong token, none configured). */
@@ -32,19 +50,19 @@ export function unauthorized() {
 }
 
 /**
- * Returns the caller's token when it is one of the configured ones; throws 401
- * otherwise. With no tokens configured every request is refused (fail closed).
+ * Returns the caller's tenant when the token is one of the configured ones;
+ * throws 401 otherwise. With no tokens configured every request is refused (fail closed).
  */
 export async function authenticate(request, env) {
   const header = request.headers.get('authorization') ?? '';
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   const tokens = configuredTokens(env);
   const presented = await digest(match ? match[1] : '');
-  let ok = false;
-  for (const token of tokens) {
+  let tenant;
+  for (const entry of tokens) {
     // No early exit: every configured token is compared.
-    if (equalBytes(presented, await digest(token))) ok = true;
+    if (equalBytes(presented, await digest(entry.token))) tenant = entry.tenant;
   }
-  if (!match || !ok) throw unauthorized();
-  return match[1];
+  if (!match || tenant === undefined) throw unauthorized();
+  return tenant;
 }

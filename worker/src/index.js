@@ -13,12 +13,16 @@
 //   POST   /integrated-accounts   GET /integrated-accounts[/{id}]   DELETE /integrated-accounts/{id}
 //
 // Everything except /health, CORS preflights and the static admin page needs
-// `Authorization: Bearer <token>` (API_TOKENS).
+// `Authorization: Bearer <token>` (API_TOKENS); the token's tenant owns the
+// accounts, idempotency keys and sync budgets the request can reach.
 import { coverage, providers } from 'crosswalk';
 import { HttpError, json, errorResponse, withCors, preflight, readJson } from './http.js';
 import { authenticate } from './auth.js';
 import { createAccount, getAccount, deleteAccount, listAccounts } from './accounts.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
+
+// Durable Object classes must be exported from the main module.
+export { IdempotencyKeys } from './idempotency.js';
 import { runUnified, runSync, unifiedMethod, allowedMethods, meta } from './unified.js';
 
 function methodNotAllowed(allow) {
@@ -44,7 +48,7 @@ async function route(request, env) {
     throw new HttpError(404, 'not_found', `no route for ${request.method} ${url.pathname}`);
   }
 
-  const token = await authenticate(request, env);
+  const tenant = await authenticate(request, env);
 
   if ((head === 'providers' || head === 'coverage') && parts.length === 1) {
     if (request.method !== 'GET') throw methodNotAllowed('GET');
@@ -53,16 +57,16 @@ async function route(request, env) {
 
   if (head === 'integrated-accounts') {
     if (parts.length === 1) {
-      if (request.method === 'GET') return listAccounts(env, url);
+      if (request.method === 'GET') return listAccounts(env, tenant, url);
       if (request.method === 'POST') {
         const { value } = await readJson(request, env);
-        return createAccount(env, value);
+        return createAccount(env, tenant, value);
       }
       throw methodNotAllowed('GET, POST');
     }
     if (parts.length === 2) {
-      if (request.method === 'GET') return getAccount(env, parts[1]);
-      if (request.method === 'DELETE') return deleteAccount(env, parts[1]);
+      if (request.method === 'GET') return getAccount(env, tenant, parts[1]);
+      if (request.method === 'DELETE') return deleteAccount(env, tenant, parts[1]);
       throw methodNotAllowed('GET, DELETE');
     }
   }
@@ -71,11 +75,11 @@ async function route(request, env) {
     const [, model, resource, id, ...rest] = parts;
     if (model && resource && id === 'meta' && rest.length === 1) {
       if (request.method !== 'GET') throw methodNotAllowed('GET');
-      return meta(env, { model, resource, method: rest[0] }, url);
+      return meta(env, tenant, { model, resource, method: rest[0] }, url);
     }
     if (model && resource && id === 'sync' && rest.length === 0 && request.method === 'POST') {
       const { value } = await readJson(request, env);
-      return runSync({ env, path: { model, resource }, search: url.search, body: value }).catch(errorResponse);
+      return runSync({ env, tenant, path: { model, resource }, search: url.search, body: value }).catch(errorResponse);
     }
     if (model && resource && rest.length === 0) {
       const hasId = id !== undefined;
@@ -84,9 +88,9 @@ async function route(request, env) {
       const { text, value } = method === 'create' || method === 'update' ? await readJson(request, env) : { text: '', value: undefined };
       const key = idempotencyKeyOf(request);
       const call = () =>
-        runUnified({ env, method, path: { model, resource, id }, search: url.search, body: value, idempotencyKey: key ?? undefined }).catch(errorResponse);
+        runUnified({ env, tenant, method, path: { model, resource, id }, search: url.search, body: value, idempotencyKey: key ?? undefined }).catch(errorResponse);
       if (!key) return call();
-      return idempotent({ env, token, request, url, key, bodyText: text }, call);
+      return idempotent({ env, tenant, request, url, key, bodyText: text }, call);
     }
   }
 

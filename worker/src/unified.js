@@ -3,7 +3,7 @@
 // client calls and client results back into HTTP.
 import { createClient, parseQuery, coverage, schema } from 'crosswalk';
 import { HttpError, json } from './http.js';
-import { loadAccount } from './accounts.js';
+import { loadAccount, budgetKey } from './accounts.js';
 import { guardedFetch, baseUrlAllowed } from './hosts.js';
 
 const METHOD_OF = {
@@ -23,9 +23,9 @@ export function allowedMethods(hasId) {
   return hasId ? 'GET, PATCH, DELETE' : 'GET, POST';
 }
 
-/** A client for one request, with accounts from KV and the host-guarded fetch. */
-function clientFor(env) {
-  return fullClientFor(env).unifiedApi;
+/** A client for one request, with the tenant's accounts from KV and the host-guarded fetch. */
+function clientFor(env, tenant) {
+  return fullClientFor(env, tenant).unifiedApi;
 }
 
 /** Default total time of one Worker call to a provider, retries included: well under the 30 s a Truto SDK waits. */
@@ -53,16 +53,17 @@ export function cursorKeyOf(env) {
   return `derived:${env.API_TOKENS ?? ''}`;
 }
 
-function fullClientFor(env) {
+function fullClientFor(env, tenant) {
   let resolved;
   const deadlineMs = deadlineOf(env);
   const client = createClient({
-    cursorKey: cursorKeyOf(env),
+    // Per tenant: a cursor issued to one tenant does not verify for another.
+    cursorKey: `${cursorKeyOf(env)}\n${tenant}`,
     deadlineMs,
     timeoutMs: deadlineMs,
     maxResponseBytes: positive(env.MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_BYTES),
     accounts: async (id) => {
-      const account = await loadAccount(env, id);
+      const account = await loadAccount(env, tenant, id);
       if (account?.base_url && !baseUrlAllowed(env)) {
         throw new HttpError(403, 'base_url_not_allowed', `integrated account ${JSON.stringify(id)} has a base_url, and base_url overrides are disabled on this deployment`);
       }
@@ -74,32 +75,37 @@ function fullClientFor(env) {
   return client;
 }
 
-/** KV key of an integrated account's sync budget (LinkedIn's daily/minute windows). */
-export const budgetKey = (accountId) => `budget:${accountId}`;
-
 /**
  * `POST /unified/{model}/{resource}/sync` — Truto's custom-method form, answered
- * as `{ result: report }`. Body `{ records, wait?, max_wait_ms?, budget? }`. The
- * budget is kept per integrated account in KV, so later calls (or a cron) resume
- * inside the same windows; a body `budget` replaces it. By default the Worker does
- * not sleep on the budget (`wait: false`): records that do not fit come back as
- * `not_sent: budget_exhausted` with `retry_at`.
+ * as `{ result: report }`. Body `{ records, wait?, max_wait_ms? }`. The budget is
+ * the Worker's own: kept in KV per tenant and integrated account, so later calls
+ * (or a cron) resume inside the same windows. A `budget` in the body is refused
+ * (400): a caller-supplied budget could reset the provider's limits. By default
+ * the Worker does not sleep on the budget (`wait: false`): records that do not
+ * fit come back as `not_sent: budget_exhausted` with `retry_at`.
  */
-export async function runSync({ env, path, search, body }) {
+export async function runSync({ env, tenant, path, search, body }) {
   const query = parseQuery(search);
-  if (!body || typeof body !== 'object' || !Array.isArray(body.records)) {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !Array.isArray(body.records)) {
     throw new HttpError(400, 'validation_failed', 'the body needs records: an array of unified records', [
       { field: 'body.records', code: 'invalid_type', message: 'must be an array of unified records' },
     ]);
   }
+  if (Object.hasOwn(body, 'budget')) {
+    throw new HttpError(400, 'validation_failed', 'the throttle budget is kept by the Worker and cannot be set by the caller', [
+      { field: 'body.budget', code: 'not_allowed', message: 'remove it: the budget comes from the Worker\'s storage' },
+    ]);
+  }
   const id = typeof query.integrated_account_id === 'string' ? query.integrated_account_id : undefined;
-  const saved = body.budget ?? (id ? await env.ACCOUNTS.get(budgetKey(id), 'json') : null);
-  const report = await fullClientFor(env).sync(path.model, path.resource, body.records, query, {
+  // Only the tenant's own account has a budget to read (another tenant's id is a 404 below).
+  const account = id ? await loadAccount(env, tenant, id) : undefined;
+  const saved = account ? await env.ACCOUNTS.get(budgetKey(tenant, id), 'json') : null;
+  const report = await fullClientFor(env, tenant).sync(path.model, path.resource, body.records, query, {
     budget: saved ?? undefined,
     wait: body.wait ?? false,
     maxWaitMs: body.max_wait_ms,
   });
-  if (id && report?.budget) await env.ACCOUNTS.put(budgetKey(id), JSON.stringify(report.budget));
+  if (account && report?.budget) await env.ACCOUNTS.put(budgetKey(tenant, id), JSON.stringify(report.budget));
   return json({ result: report });
 }
 
@@ -107,9 +113,9 @@ export async function runSync({ env, path, search, body }) {
  * Runs one unified call. `path` = { model, resource, id? }; `body` is the parsed
  * JSON body (POST/PATCH). Returns the Response.
  */
-export async function runUnified({ env, method, path, search, body, idempotencyKey }) {
+export async function runUnified({ env, tenant, method, path, search, body, idempotencyKey }) {
   const query = parseQuery(search);
-  const api = clientFor(env);
+  const api = clientFor(env, tenant);
   const { model, resource, id } = path;
   const opts = idempotencyKey ? { idempotencyKey } : undefined;
   switch (method) {
@@ -136,7 +142,7 @@ export async function runUnified({ env, method, path, search, body, idempotencyK
  * with per-provider support from the coverage tables. `?provider=` (or
  * `?integrated_account_id=`) narrows the answer to one provider.
  */
-export async function meta(env, { model, resource, method }, url) {
+export async function meta(env, tenant, { model, resource, method }, url) {
   const res = schema(model, resource);
   if (!res) throw new HttpError(404, 'unknown_resource', `no unified resource ${model}/${resource}`);
   const cov = coverage()[model]?.[resource]?.[method];
@@ -148,7 +154,7 @@ export async function meta(env, { model, resource, method }, url) {
   let only = url.searchParams.get('provider');
   const accountId = url.searchParams.get('integrated_account_id');
   if (!only && accountId) {
-    const account = await loadAccount(env, accountId);
+    const account = await loadAccount(env, tenant, accountId);
     if (!account) throw new HttpError(404, 'unknown_account', `no integrated account ${JSON.stringify(accountId)}`);
     only = account.provider;
   }

@@ -2,7 +2,7 @@
 // stored (the client needs them) but never returned by any route.
 import { describe, it, expect } from 'vitest';
 import { env } from 'cloudflare:test';
-import { call, callWith } from './helpers.js';
+import { call, callWith, accountKey } from './helpers.js';
 
 const SECRET = 'lever-secret-value-7f3a';
 
@@ -16,7 +16,7 @@ describe('integrated accounts', () => {
     expect(created.json).toEqual({ id: 'lever-1', provider: 'lever', context: { note: 'team A' }, credentials_set: ['api_key'], created_at: expect.any(String) });
 
     // Stored with the credentials (the client needs them)…
-    const stored = await env.ACCOUNTS.get('account:lever-1', 'json');
+    const stored = await env.ACCOUNTS.get(accountKey('lever-1'), 'json');
     expect(stored.credentials).toEqual({ api_key: SECRET });
 
     // …but no response ever contains them.
@@ -36,7 +36,7 @@ describe('integrated accounts', () => {
     for (const r of [created, one, list, deleted]) expect(r.text).not.toContain(SECRET);
 
     expect((await call('/integrated-accounts/lever-1', {})).status).toBe(404);
-    expect(await env.ACCOUNTS.get('account:lever-1')).toBeNull();
+    expect(await env.ACCOUNTS.get(accountKey('lever-1'))).toBeNull();
     expect((await call('/integrated-accounts/lever-1', { method: 'DELETE' })).json).toMatchObject({ statusCode: 404, code: 'unknown_account' });
   });
 
@@ -66,7 +66,7 @@ describe('integrated accounts', () => {
     const again = await call('/integrated-accounts', { method: 'POST', body: { id: 'dup', provider: 'lever', credentials: { api_key: 'x' } } });
     expect(again.status).toBe(409);
     expect(again.json.code).toBe('account_exists');
-    expect((await env.ACCOUNTS.get('account:dup', 'json')).provider).toBe('sandbox');
+    expect((await env.ACCOUNTS.get(accountKey('dup'), 'json')).provider).toBe('sandbox');
   });
 
   it('invalid accounts are refused with every problem at once', async () => {
@@ -87,7 +87,7 @@ describe('integrated accounts', () => {
     const refused = await call('/integrated-accounts', { method: 'POST', body: { id: 'local-lever', provider: 'lever', credentials: { api_key: 'k' }, base_url: 'http://127.0.0.1:9999' } });
     expect(refused.status).toBe(400);
     expect(refused.json.details).toEqual([expect.objectContaining({ field: 'body.base_url', code: 'not_allowed' })]);
-    expect(await env.ACCOUNTS.get('account:local-lever')).toBeNull();
+    expect(await env.ACCOUNTS.get(accountKey('local-lever'))).toBeNull();
 
     const allowed = await callWith({ ALLOW_BASE_URL_OVERRIDE: 'true' }, '/integrated-accounts', { method: 'POST', body: { id: 'local-lever', provider: 'lever', credentials: { api_key: 'k' }, base_url: 'http://127.0.0.1:9999' } });
     expect(allowed.status).toBe(201);

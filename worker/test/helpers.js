@@ -4,6 +4,9 @@ import { vi } from 'vitest';
 import worker from '../src/index.js';
 
 export const TOKEN = 'test-token-1';
+/** Tokens of tenant `beta` (vitest.config.js). */
+export const BETA = 'test-token-b1';
+export const BETA_2 = 'test-token-b2';
 export const ORIGIN = 'https://crosswalk.test';
 
 function init({ method = 'GET', token = TOKEN, body, headers = {} } = {}) {
@@ -43,8 +46,12 @@ export async function callWith(vars, path, options) {
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export async function putAccount(account) {
-  await env.ACCOUNTS.put(`account:${account.id}`, JSON.stringify({ created_at: '2026-01-01T00:00:00.000Z', context: {}, credentials: {}, ...account }), {
+/** KV keys as the Worker writes them (tenant `default` = the bare tokens in vitest.config.js). */
+export const accountKey = (id, tenant = 'default') => `tenant:${tenant}:account:${id}`;
+export const budgetKey = (id, tenant = 'default') => `tenant:${tenant}:budget:${id}`;
+
+export async function putAccount(account, tenant = 'default') {
+  await env.ACCOUNTS.put(accountKey(account.id, tenant), JSON.stringify({ created_at: '2026-01-01T00:00:00.000Z', context: {}, credentials: {}, ...account }), {
     metadata: { provider: account.provider },
   });
 }

@@ -2,7 +2,7 @@
 // host allowlist, base_url overrides only when allowed, and Idempotency-Key replay.
 import { describe, it, expect, beforeAll, afterEach, vi } from 'vitest';
 import { CrosswalkError } from 'crosswalk';
-import { call, callWith, putAccount, fakeUpstream, basic, LEVER_NOTE } from './helpers.js';
+import { call, callWith, putAccount, fakeUpstream, basic, LEVER_NOTE, BETA, BETA_2 } from './helpers.js';
 import { hostMatches, urlAllowed, guardedFetch } from '../src/hosts.js';
 
 let upstream;
@@ -152,11 +152,21 @@ describe('Idempotency-Key', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
-  it('keys are scoped per token and per route', async () => {
+  it('keys are scoped per tenant and per route; the tokens of one tenant share them (rotation)', async () => {
     upstream = fakeUpstream({ status: 201, body: LEVER_NOTE });
-    await call(path, { method: 'POST', body: note, headers: { 'idempotency-key': 'k-scope' } });
-    const otherToken = await call(path, { method: 'POST', token: 'test-token-2', body: note, headers: { 'idempotency-key': 'k-scope' } });
-    expect(otherToken.headers.get('idempotent-replayed')).toBeNull();
+    await putAccount({ id: 'lever-acc', provider: 'lever', credentials: { api_key: 'beta-key' } }, 'beta');
+    const first = await call(path, { method: 'POST', body: note, headers: { 'idempotency-key': 'k-scope' } });
+    // Another token of the same tenant (default) replays.
+    const sameTenant = await call(path, { method: 'POST', token: 'test-token-2', body: note, headers: { 'idempotency-key': 'k-scope' } });
+    expect(sameTenant.headers.get('idempotent-replayed')).toBe('true');
+    expect(sameTenant.text).toBe(first.text);
+    // Tenant beta's same key on the same path (its own account of the same id) runs.
+    const otherTenant = await call(path, { method: 'POST', token: BETA, body: note, headers: { 'idempotency-key': 'k-scope' } });
+    expect(otherTenant.status).toBe(201);
+    expect(otherTenant.headers.get('idempotent-replayed')).toBeNull();
+    expect(upstream.requests[1].headers.authorization).toBe(basic('beta-key'));
+    const betaAgain = await call(path, { method: 'POST', token: BETA_2, body: note, headers: { 'idempotency-key': 'k-scope' } });
+    expect(betaAgain.headers.get('idempotent-replayed')).toBe('true');
     const otherRoute = await call('/unified/crm/engagements?integrated_account_id=sbx', { method: 'POST', body: { engagement_type: 'call', subject: 'Call' }, headers: { 'idempotency-key': 'k-scope' } });
     expect(otherRoute.status).toBe(201);
     expect(otherRoute.headers.get('idempotent-replayed')).toBeNull();

@@ -1,8 +1,9 @@
 // POST /unified/{model}/{resource}/sync: the LinkedIn bulk sync as a Truto-style
-// custom method, with the throttle budget kept per integrated account in KV.
+// custom method, with the throttle budget kept by the Worker per tenant and
+// integrated account in KV (never taken from the caller).
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { env } from 'cloudflare:test';
-import { call, callWith, putAccount, fakeUpstream } from './helpers.js';
+import { call, callWith, putAccount, fakeUpstream, budgetKey } from './helpers.js';
 
 const Q = 'integrated_account_id=li';
 let upstream;
@@ -43,23 +44,38 @@ describe('sync', () => {
     expect(Object.keys(JSON.parse(upstream.requests[0].body).entities)).toHaveLength(100);
     expect(res.text).not.toContain('li-secret-token');
     // The budget is kept for the account.
-    const saved = await env.ACCOUNTS.get('budget:li', 'json');
+    const saved = await env.ACCOUNTS.get(budgetKey('li'), 'json');
     expect(saved).toEqual(report.budget);
   });
 
   it('a saved budget carries over: an exhausted daily window stops the next call with retry_at', async () => {
     upstream = fakeUpstream(linkedin());
-    const first = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [note('C', 1)], budget: null } });
+    const first = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [note('C', 1)] } });
     expect(first.json.result.counts.synced).toBe(1);
     const budget = first.json.result.budget;
     const exhausted = { ...budget, requests_today: 100_000 };
-    await env.ACCOUNTS.put('budget:li', JSON.stringify(exhausted));
+    await env.ACCOUNTS.put(budgetKey('li'), JSON.stringify(exhausted));
     const second = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [note('C', 2)] } });
     expect(second.status).toBe(200);
     expect(second.json.result.counts).toEqual({ synced: 0, failed: 0, not_sent: 1 });
     expect(second.json.result.not_sent[0].reason).toBe('budget_exhausted');
     expect(typeof second.json.result.not_sent[0].retry_at).toBe('string');
     expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('a budget in the body is refused (400 body.budget), nothing is sent and the stored budget is unchanged', async () => {
+    upstream = fakeUpstream(linkedin());
+    const stored = { day_start_ms: Date.now(), requests_today: 100_000, minute_start_ms: Date.now(), requests_this_minute: 0 };
+    await env.ACCOUNTS.put(budgetKey('li'), JSON.stringify(stored));
+    for (const budget of [null, {}, { ...stored, requests_today: 0 }]) {
+      const r = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [note('D', 1)], budget } });
+      expect(r.status).toBe(400);
+      expect(r.json).toMatchObject({ statusCode: 400, code: 'validation_failed' });
+      expect(r.json.details).toEqual([expect.objectContaining({ field: 'body.budget', code: 'not_allowed' })]);
+    }
+    expect(upstream.requests).toHaveLength(0);
+    expect(await env.ACCOUNTS.get(budgetKey('li'), 'json')).toEqual(stored);
+    await env.ACCOUNTS.delete(budgetKey('li'));
   });
 
   it('refuses a body without records and unknown accounts, in the error shape', async () => {

@@ -239,8 +239,10 @@ fn new_token() -> Result<String, String> {
     Ok(format!("cw_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
-/// The token in worker/.dev.vars: created on the first start, reused afterwards.
-fn dev_token(root: &Path) -> Result<String, String> {
+/// The tenant and token in worker/.dev.vars: created on the first start as
+/// `dev:<token>`, reused afterwards. A bare token from before tenants is kept; the
+/// Worker puts it in tenant `default`.
+fn dev_token(root: &Path) -> Result<(String, String), String> {
     let vars = root.join("worker/.dev.vars");
     let existing = std::fs::read_to_string(&vars).unwrap_or_default();
     let configured = existing
@@ -248,29 +250,32 @@ fn dev_token(root: &Path) -> Result<String, String> {
         .find_map(|l| l.trim().strip_prefix("API_TOKENS="))
         .and_then(|v| v.trim().trim_matches('"').split(',').next().map(|t| t.trim().to_string()))
         .filter(|t| !t.is_empty());
-    if let Some(token) = configured {
-        return Ok(token);
+    if let Some(entry) = configured {
+        return Ok(match entry.split_once(':') {
+            Some((tenant, token)) => (tenant.to_string(), token.to_string()),
+            None => ("default".to_string(), entry),
+        });
     }
     let token = new_token()?;
     let mut text = existing;
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
-    text.push_str(&format!("# Written by `cargo xtask start`: the local Worker's API token (git-ignored).\nAPI_TOKENS={token}\n"));
+    text.push_str(&format!("# Written by `cargo xtask start`: the local Worker's API token, as tenant:token (git-ignored).\nAPI_TOKENS=dev:{token}\n"));
     std::fs::write(&vars, text).map_err(|e| format!("writing {}: {e}", vars.display()))?;
-    Ok(token)
+    Ok(("dev".to_string(), token))
 }
 
 const SANDBOX_ACCOUNTS: [&str; 2] = ["sandbox-1", "sandbox-2"];
 
-/// Puts the sandbox integrated accounts into the local KV that `wrangler dev` reads
-/// (same record shape as `POST /integrated-accounts` stores).
-fn seed_accounts(root: &Path, persist: &Path) -> Res {
+/// Puts the sandbox integrated accounts of `tenant` into the local KV that `wrangler dev`
+/// reads (same key and record shape as `POST /integrated-accounts` stores).
+fn seed_accounts(root: &Path, persist: &Path, tenant: &str) -> Res {
     let records: Vec<String> = SANDBOX_ACCOUNTS
         .iter()
         .map(|id| {
             let value = format!(r#"{{"id":"{id}","provider":"sandbox","credentials":{{}},"context":{{}},"created_at":"2026-01-01T00:00:00.000Z"}}"#);
-            format!(r#"{{"key":"account:{id}","value":{},"metadata":{{"provider":"sandbox"}}}}"#, json_string(&value))
+            format!(r#"{{"key":"tenant:{tenant}:account:{id}","value":{},"metadata":{{"provider":"sandbox"}}}}"#, json_string(&value))
         })
         .collect();
     let file = root.join("worker/.wrangler/seed-accounts.json");
@@ -312,9 +317,9 @@ fn start(args: &[String]) -> Res {
         [flag, n] if flag == "--port" => n.parse().map_err(|_| format!("--port needs a number, got {n:?}"))?,
         _ => return Err("usage: cargo xtask start [--port N]".into()),
     };
-    let token = dev_token(&root)?;
+    let (tenant, token) = dev_token(&root)?;
     let persist = root.join("worker/.wrangler/state");
-    seed_accounts(&root, &persist)?;
+    seed_accounts(&root, &persist, &tenant)?;
     let mut child = Command::new(root.join("node_modules/.bin/wrangler"))
         .current_dir(&root)
         .env("WRANGLER_SEND_METRICS", "false")
@@ -339,7 +344,7 @@ fn start(args: &[String]) -> Res {
     eprintln!("\n{rule}");
     eprintln!("crosswalk Worker running at {base}\n");
     eprintln!("  admin page:       {base}/");
-    eprintln!("  API token:        {token}   (worker/.dev.vars)");
+    eprintln!("  API token:        {token}   (tenant {tenant}, worker/.dev.vars)");
     eprintln!("  sandbox accounts: {}\n", SANDBOX_ACCOUNTS.join(", "));
     eprintln!("Try it:");
     eprintln!("  curl -s -H 'Authorization: Bearer {token}' '{base}/unified/ats/interviews?integrated_account_id={account}&limit=2'\n");
