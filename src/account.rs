@@ -87,17 +87,11 @@ impl Account {
         }
     }
 
-    /// Every credential string (and the common encodings of them) for redaction.
+    /// Every credential string, in every form a provider may echo it, for redaction.
     pub fn redactor(&self) -> Redactor {
         let mut secrets = Vec::new();
         collect_strings(&Value::Object(self.credentials.clone()), &mut secrets);
-        let mut r = Redactor::new(secrets.clone());
-        for s in secrets {
-            // The base64 inside `Basic …` headers, for bodies that echo a header.
-            r.add(basic(&s, "").trim_start_matches("Basic ").to_string());
-            r.add(crate::http::segment(&s));
-        }
-        r
+        Redactor::with_forms(&secrets)
     }
 }
 
