@@ -597,6 +597,18 @@ impl Origin {
     }
 }
 
+/// Whether `host` (lowercase, as [`Origin::host`] gives it) is `pattern` or, for
+/// `*.suffix`, one or more whole labels followed by `.suffix` — the rule the
+/// Worker's allow-list applies to `providers()[].hosts`. A trailing dot, an empty
+/// label or a label with other characters never matches.
+pub fn host_matches(host: &str, pattern: &str) -> bool {
+    let label = |l: &str| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host.strip_suffix(suffix).and_then(|h| h.strip_suffix('.')).is_some_and(|sub| sub.split('.').all(label)),
+        None => host == pattern,
+    }
+}
+
 /// Checks one DNS label taken from an account (a subdomain, a company slug that
 /// becomes part of a host) so that it cannot change which host is called.
 pub fn host_label(value: &str, field: &str) -> Result<String> {
