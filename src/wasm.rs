@@ -162,6 +162,14 @@ pub fn validate(input: &str) -> String {
 }
 
 #[wasm_bindgen]
+pub fn validate_account(input: &str) -> String {
+    match api::parse_input(input) {
+        Ok(v) => api::validate_account(&v).to_string(),
+        Err(e) => error_text(e),
+    }
+}
+
+#[wasm_bindgen]
 pub fn coverage() -> String {
     crate::coverage::coverage().to_string()
 }
