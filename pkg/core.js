@@ -26,7 +26,7 @@ export class CrosswalkError extends Error {
 }
 
 function fail(statusCode, code, message, details = []) {
-  const error = { 400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 499: 'Client Closed Request' }[statusCode] ?? 'Error';
+  const error = { 400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 499: 'Client Closed Request', 500: 'Internal Server Error' }[statusCode] ?? 'Error';
   return new CrosswalkError({ statusCode, error, code, message, details });
 }
 
@@ -65,6 +65,86 @@ function parseOrThrow(text) {
   if (value && typeof value === 'object' && value.error && value.error.statusCode) throw new CrosswalkError(value.error);
   return value;
 }
+
+// ---------- traps: a panic in the core ----------
+// A panic inside the wasm is a trap (WebAssembly.RuntimeError) that leaves the
+// instance in an unknown state (a handle still marked borrowed, so its free()
+// throws). The instance is replaced by a fresh one from the same compiled module
+// (`__wbg_reset_state`), handles made before are dropped without calling into the
+// new instance, and the caller gets a structured 500 naming what was running.
+
+let generation = 0;
+
+const isTrap = (err) => typeof WebAssembly !== 'undefined' && err instanceof WebAssembly.RuntimeError;
+
+/** `provider model/resource method` of an operation (strings from the caller, clipped), or a function name. */
+function label(what) {
+  if (typeof what === 'string') return what;
+  const part = (v) => (typeof v === 'string' ? v.slice(0, 64) : '?');
+  return `${part(what?.provider)} ${part(what?.model)}/${part(what?.resource)} ${part(what?.method)}`;
+}
+
+function trapError(what, message) {
+  const meta = typeof what === 'string' ? { call: what } : { provider: what?.provider, model: what?.model, resource: what?.resource, method: what?.method };
+  for (const k of Object.keys(meta)) if (typeof meta[k] !== 'string') delete meta[k];
+  return new CrosswalkError({ statusCode: 500, error: 'Internal Server Error', code: 'internal_trap', message: `${message} (${label(what)})`, details: [{ field: '', code: 'internal_trap', message, meta }] });
+}
+
+function restart() {
+  generation++;
+  try {
+    core.__wbg_reset_state();
+  } catch {
+    // A failed restart shows up as a trap on the next call, reported the same way.
+  }
+}
+
+/** Runs one call into the wasm; a trap restarts the core and becomes a CrosswalkError. */
+function guarded(what, fn) {
+  try {
+    return fn();
+  } catch (err) {
+    if (!isTrap(err)) throw err;
+    restart();
+    throw trapError(what, 'the crosswalk core failed on an internal error (a bug in crosswalk, not in the request); it was restarted, so the next call runs normally');
+  }
+}
+
+/** A core Handle / SyncHandle whose calls are guarded and whose free() never throws. */
+class CoreHandle {
+  constructor(Kind, what, input, now) {
+    this.what = what;
+    this.generation = generation;
+    this.raw = guarded(what, () => new Kind(input, now));
+  }
+  call(name, args) {
+    if (this.generation !== generation || !this.raw) {
+      throw trapError(this.what, 'the crosswalk core was restarted after an internal error in another call, so this operation cannot continue; run it again');
+    }
+    return guarded(this.what, () => this.raw[name](...args));
+  }
+  first() { return this.call('first', []); }
+  response(...args) { return this.call('response', args); }
+  transport_error(...args) { return this.call('transport_error', args); }
+  resume(...args) { return this.call('resume', args); }
+  next_page(...args) { return this.call('next_page', args); }
+  has_next_page() { return this.call('has_next_page', []); }
+  abort(...args) { return this.call('abort', args); }
+  free() {
+    const raw = this.raw;
+    this.raw = null;
+    if (!raw) return;
+    // A handle of a replaced instance is forgotten, never freed in the new one.
+    if (this.generation !== generation) return void raw.__destroy_into_raw();
+    try {
+      raw.free();
+    } catch (err) {
+      if (isTrap(err)) restart();
+    }
+  }
+}
+
+const opOf = (input, method) => ({ provider: input?.account?.provider, model: input?.model, resource: input?.resource, method: method ?? input?.method });
 
 // ---------- files: Blob / File / bytes never cross into wasm ----------
 
@@ -216,7 +296,7 @@ class Driver {
     const now = this.now;
     this.onRequest?.({ method: req.method, url: req.safe_url });
     if (req.url.startsWith(SANDBOX_ORIGIN + '/') || req.url === SANDBOX_ORIGIN) {
-      const r = JSON.parse(core.sandbox_respond(JSON.stringify(req), now()));
+      const r = JSON.parse(guarded(handle.what, () => core.sandbox_respond(JSON.stringify(req), now())));
       return JSON.parse(handle.response(r.status, JSON.stringify(r.headers), r.body, now()));
     }
     if (!this.fetch) throw fail(500, 'no_fetch', 'no fetch implementation available; pass one to createClient');
@@ -270,7 +350,7 @@ class Driver {
    * report instead of an exception, so every record is still accounted for.
    */
   async runSync(input, signal) {
-    const handle = new core.SyncHandle(toJson(input), this.now());
+    const handle = new CoreHandle(core.SyncHandle, opOf(input, 'sync'), toJson(input), this.now());
     const reason = () => String(signal?.reason?.message ?? signal?.reason ?? 'aborted');
     try {
       let step = JSON.parse(handle.first());
@@ -304,7 +384,7 @@ class Driver {
   async run(input, signal, deadline) {
     const files = new Map();
     const body = extractFiles(input.body ?? null, files);
-    const handle = new core.Handle(toJson({ ...input, body, deadline_ms: deadline }), this.now());
+    const handle = new CoreHandle(core.Handle, opOf(input), toJson({ ...input, body, deadline_ms: deadline }), this.now());
     try {
       return await this.drive(handle, handle.first(), files, signal, deadline);
     } finally {
@@ -337,7 +417,7 @@ export class ListCursor {
     const { driver, input, signal, opts } = await this.#start();
     // Each page gets the deadline of one operation: a long stream is not cut off.
     let deadline = driver.deadline(opts);
-    const handle = new core.Handle(toJson({ ...input, deadline_ms: deadline }), driver.now());
+    const handle = new CoreHandle(core.Handle, opOf(input), toJson({ ...input, deadline_ms: deadline }), driver.now());
     try {
       let page = await driver.drive(handle, handle.first(), new Map(), signal, deadline);
       yield page;
@@ -404,6 +484,16 @@ export function createClient(options = {}) {
   // Signs every next_cursor (HMAC-SHA256, bound to the account) and refuses one
   // that was changed. Set it whenever cursors pass through hands you do not trust.
   const cursorKey = options.cursorKey === undefined ? undefined : stringArg(options.cursorKey, 'cursorKey');
+  // Accounts are checked with the core's rules up front (an array) or when first
+  // resolved (a function), so a bad one fails with field paths, not on first use.
+  const checked = new WeakSet();
+  const check = (acc, prefix) => {
+    if (acc && typeof acc === 'object' && checked.has(acc)) return;
+    const { valid, errors } = validateAccount(acc);
+    if (!valid) throw accountError(acc, errors, prefix);
+    if (acc && typeof acc === 'object') checked.add(acc);
+  };
+  if (Array.isArray(options.accounts)) options.accounts.forEach((acc, i) => check(acc, `accounts[${i}]`));
 
   async function account(query) {
     const id = query?.integrated_account_id;
@@ -417,6 +507,7 @@ export function createClient(options = {}) {
         ? await options.accounts(id)
         : (options.accounts ?? []).find((a) => a.id === id);
     if (!acc) throw fail(404, 'unknown_account', `no integrated account ${typeof id === 'string' || typeof id === 'number' ? JSON.stringify(String(id)) : `(a ${typeof id})`}`);
+    check(acc, 'account');
     return { ...acc, id };
   }
 
@@ -480,42 +571,59 @@ export function createClient(options = {}) {
 export function plan({ account, model, resource, method, id, body, query, cursorKey }) {
   const files = new Map();
   const input = { account, model, resource, method, id: idText(id), body: extractFiles(body ?? null, files), query: query ?? {}, cursor_key: cursorKey };
-  return parseOrThrow(core.plan(toJson(input), Date.now()));
+  return parseOrThrow(guarded(opOf(input), () => core.plan(toJson(input), Date.now())));
 }
 
 /** Validation only: `{ valid, errors: [{ field, code, message }], warnings }`. */
 export function validate({ provider, model, resource, method, id, body, query }) {
   const files = new Map();
   const input = { provider, model, resource, method, id, body: extractFiles(body ?? null, files), query: query ?? {} };
-  return parseOrThrow(core.validate(toJson(input)));
+  return parseOrThrow(guarded({ provider, model, resource, method }, () => core.validate(toJson(input))));
+}
+
+/**
+ * The core's account rules, checked before an account is stored or used:
+ * `{ valid, errors: [{ field, code, message }] }` with paths such as
+ * `credentials.api_key`, `context.subdomain`, `base_url`, `provider`. Messages
+ * never quote a value.
+ */
+export function validateAccount(account) {
+  return parseOrThrow(guarded('validateAccount', () => core.validate_account(toJson(account ?? null))));
+}
+
+/** A CrosswalkError (400 validation_failed) for an invalid account; `prefix` leads each field path. */
+function accountError(account, errors, prefix) {
+  const id = typeof account?.id === 'string' ? ` ${JSON.stringify(account.id.slice(0, 128))}` : '';
+  const details = errors.map((e) => ({ ...e, field: e.field ? `${prefix}.${e.field}` : prefix }));
+  return fail(400, 'validation_failed', `the integrated account${id} is not valid: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`, details);
 }
 
 let coverageCache;
 /** model → resource → method → { providers, request: field → provider → {supported, required, …}, response: … } */
 export function coverage() {
-  coverageCache ??= JSON.parse(core.coverage());
+  coverageCache ??= JSON.parse(guarded('coverage', () => core.coverage()));
   return structuredClone(coverageCache);
 }
 
 let providersCache;
 /** `[{ name, label, docs, hosts, resources: [{ model, resource, methods }] }]` */
 export function providers() {
-  providersCache ??= JSON.parse(core.providers());
+  providersCache ??= JSON.parse(guarded('providers', () => core.providers()));
   return structuredClone(providersCache);
 }
 
 /** The unified resource's field descriptions (body, filters, record). */
 export function schema(model, resource) {
-  return JSON.parse(core.schema(stringArg(model, 'model'), stringArg(resource, 'resource')));
+  return JSON.parse(guarded('schema', () => core.schema(stringArg(model, 'model'), stringArg(resource, 'resource'))));
 }
 
 /** Parses a Truto-style query string (`a[b]=c&x[]=1`) into the query object. */
 export function parseQuery(queryString) {
-  return JSON.parse(core.parse_query(stringArg(queryString, 'queryString')));
+  return JSON.parse(guarded('parseQuery', () => core.parse_query(stringArg(queryString, 'queryString'))));
 }
 
 /** The embedded sandbox backend (in-memory; reset restores the seeded data). */
 export const sandbox = {
   origin: SANDBOX_ORIGIN,
-  reset: () => core.sandbox_reset(),
+  reset: () => guarded('sandbox.reset', () => core.sandbox_reset()),
 };

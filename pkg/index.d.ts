@@ -254,6 +254,14 @@ export function plan(input: PlanInput): { requests: PlannedRequest[]; wait?: { u
 
 export function validate(input: Omit<PlanInput, 'account'> & { provider: string }): { valid: boolean; errors: ErrorDetail[]; warnings: Warning[] };
 
+/**
+ * The core's account rules (what `createClient` and the Worker's `POST /integrated-accounts` check before an
+ * account is used): shape, known provider, no control characters in credentials or context, the provider's host
+ * rule for context values (subdomain, instance URL…), `base_url`, required credentials. Paths are relative to the
+ * account (`credentials.api_key`, `context.subdomain`, `base_url`, `provider`); messages never quote a value.
+ */
+export function validateAccount(account: Account | unknown): { valid: boolean; errors: ErrorDetail[] };
+
 export interface CoverageCell {
   supported: boolean;
   required?: boolean;

@@ -100,6 +100,14 @@ pub fn validate(input: &Value) -> Value {
     }
 }
 
+/// Account validation: `{ valid, errors: [{field, code, message}] }`, the rules
+/// of [`crate::account::problems`] (what `POST /integrated-accounts` and
+/// `createClient` check before storing or using an account).
+pub fn validate_account(input: &Value) -> Value {
+    let issues = crate::account::problems(input);
+    obj(vec![("valid", issues.is_empty().into()), ("errors", crate::error::issues_json(&issues))])
+}
+
 /// `{ status, headers, body }` from the embedded sandbox backend.
 pub fn sandbox_respond(req: &Value, now_ms: u64) -> Value {
     let method = req.get("method").and_then(Value::as_str).unwrap_or("GET");

@@ -290,34 +290,127 @@ impl HttpResponse {
     }
 }
 
-/// Replaces literal credential values wherever they appear in text and JSON.
-#[derive(Debug, Clone, Default)]
+/// Replaces credential values wherever they appear in text and JSON, in the
+/// forms a provider may echo them: any ASCII case, percent-encoded (partly or
+/// wholly, either hex case, `+` for a space), with whitespace (or a JSON
+/// whitespace escape, or `\/`) inserted, and — through [`Redactor::with_forms`] —
+/// base64 in either alphabet at any alignment (so `Basic base64(user:secret)` too).
+///
+/// One pass over the text: a table maps each first byte to the secrets starting
+/// with it (longest first), so most bytes cost one lookup whatever the number of
+/// secrets.
+#[derive(Debug, Clone)]
 pub struct Redactor {
-    secrets: Vec<String>,
+    /// Lowercase (ASCII), grouped by first byte, longest first within a group.
+    secrets: Vec<Vec<u8>>,
+    /// `heads[b]` = the range of `secrets` whose first byte is `b`.
+    heads: Box<[(u16, u16); 256]>,
+    /// Bit `a << 8 | b` set when a secret starts with bytes `a b`: most positions
+    /// are ruled out by one lookup.
+    pairs: Box<[u64; 1024]>,
 }
+
+impl Default for Redactor {
+    fn default() -> Self {
+        Redactor { secrets: Vec::new(), heads: Box::new([(0, 0); 256]), pairs: Box::new([0; 1024]) }
+    }
+}
+
+/// Shorter values would garble ordinary text; sensitive headers and query
+/// parameters are redacted by name regardless of length.
+const MIN_SECRET: usize = 4;
+/// A base64 fragment this short could occur by chance.
+const MIN_B64: usize = 8;
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        // Very short values would garble ordinary text; sensitive headers and query
-        // parameters are redacted by name regardless of length.
-        let mut r = Redactor { secrets: Vec::new() };
-        for s in secrets.into_iter().filter(|s| s.len() >= 4) {
-            r.insert_longest_first(s);
+        let mut r = Redactor::default();
+        for s in secrets {
+            r.insert(s.as_bytes());
         }
-        r.secrets.dedup();
+        r.index();
         r
     }
+
+    /// The credential values plus every encoding of them a provider could echo:
+    /// the value after an auth scheme word (`Bearer x` stored as the secret),
+    /// and base64 of each value at each of the three byte alignments, so the
+    /// value inside any base64 text (`user:secret`, `secret:`, JSON…) is found.
+    pub fn with_forms(secrets: &[String]) -> Self {
+        let mut r = Redactor::default();
+        for s in secrets {
+            r.insert(s.as_bytes());
+            if let Some((scheme, rest)) = s.split_once(' ') {
+                if ["bearer", "basic", "token"].iter().any(|w| scheme.eq_ignore_ascii_case(w)) {
+                    r.insert(rest.trim().as_bytes());
+                }
+            }
+            if s.len() < MIN_SECRET {
+                continue;
+            }
+            for shift in 0..3 {
+                let mut bytes = vec![0u8; shift];
+                bytes.extend_from_slice(s.as_bytes());
+                // Characters wholly made of the value's bits (the first ones mix in
+                // what precedes it, the last one what follows).
+                let from = (8 * shift).div_ceil(6);
+                let to = 8 * bytes.len() / 6;
+                for enc in [crate::b64::encode_standard(&bytes), crate::b64::encode_url_safe(&bytes)] {
+                    if let Some(core) = enc.get(from..to).filter(|c| c.len() >= MIN_B64) {
+                        r.insert(core.as_bytes());
+                    }
+                }
+            }
+            // Whole encodings of short values (`abcd:` → `YWJjZDo=`), padding included.
+            for text in [s.clone(), format!("{s}:"), format!(":{s}")] {
+                let enc = crate::b64::encode_standard(text.as_bytes());
+                if enc.len() >= MIN_B64 {
+                    r.insert(enc.as_bytes());
+                }
+            }
+        }
+        r.index();
+        r
+    }
+
     pub fn add(&mut self, secret: String) {
-        if secret.len() >= 4 && !self.secrets.contains(&secret) {
-            self.insert_longest_first(secret);
+        if self.insert(secret.as_bytes()) {
+            self.index();
         }
     }
-    /// Longest first (so a secret containing another is replaced whole), equal
-    /// lengths in arrival order: a stable sort by length, without instantiating
-    /// the library sort (~3 KB of wasm) for a list of a few strings.
-    fn insert_longest_first(&mut self, secret: String) {
-        let at = self.secrets.iter().position(|s| s.len() < secret.len()).unwrap_or(self.secrets.len());
-        self.secrets.insert(at, secret);
+
+    /// Keeps `secrets` grouped by first byte, longest first within a group (so a
+    /// secret containing another is replaced whole), without the library sort
+    /// (~3 KB of wasm) for a list of a few strings.
+    fn insert(&mut self, secret: &[u8]) -> bool {
+        if secret.len() < MIN_SECRET {
+            return false;
+        }
+        let s = secret.to_ascii_lowercase();
+        if self.secrets.contains(&s) {
+            return false;
+        }
+        let at = self.secrets.iter().position(|x| x[0] > s[0] || (x[0] == s[0] && x.len() < s.len())).unwrap_or(self.secrets.len());
+        self.secrets.insert(at, s);
+        true
+    }
+
+    fn index(&mut self) {
+        self.heads = Box::new([(0, 0); 256]);
+        self.pairs = Box::new([0; 1024]);
+        for s in &self.secrets {
+            let pair = usize::from(s[0]) << 8 | usize::from(s[1]);
+            self.pairs[pair / 64] |= 1 << (pair % 64);
+        }
+        let mut i = 0;
+        while i < self.secrets.len() {
+            let b = self.secrets[i][0];
+            let start = i;
+            while i < self.secrets.len() && self.secrets[i][0] == b {
+                i += 1;
+            }
+            self.heads[b as usize] = (start as u16, i as u16);
+        }
     }
 
     /// Learns the credential values a request actually carries: each sensitive
@@ -341,15 +434,57 @@ impl Redactor {
         self.secrets.is_empty()
     }
     pub fn contains_secret(&self, text: &str) -> bool {
-        self.secrets.iter().any(|s| text.contains(s.as_str()))
+        self.find(text, 0).is_some()
     }
-    pub fn text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), REDACTED);
+
+    /// The first secret at or after `from`, as a byte range of `text`.
+    fn find(&self, text: &str, from: usize) -> Option<(usize, usize)> {
+        if self.secrets.is_empty() {
+            return None;
+        }
+        let bytes = text.as_bytes();
+        for i in from..bytes.len() {
+            let c = bytes[i].to_ascii_lowercase();
+            let next = bytes.get(i + 1).map_or(0, u8::to_ascii_lowercase);
+            if !matches!(c, b'%' | b'+') && !matches!(next, b'%' | b'+' | b'\\' | b' ' | b'\t' | b'\r' | b'\n') {
+                let pair = usize::from(c) << 8 | usize::from(next);
+                if self.pairs[pair / 64] & (1 << (pair % 64)) == 0 {
+                    continue;
+                }
+            }
+            // The byte itself, and what `%XY` or `+` may stand for.
+            let alt = match c {
+                b'%' => hex_at(bytes, i + 1).map_or(c, |d| d.to_ascii_lowercase()),
+                b'+' => b' ',
+                _ => c,
+            };
+            let heads = [c, alt];
+            for &head in &heads[..if alt == c { 1 } else { 2 }] {
+                let (a, b) = self.heads[head as usize];
+                for s in &self.secrets[a as usize..b as usize] {
+                    if let Some(end) = match_at(bytes, i, s).filter(|&e| text.is_char_boundary(e)) {
+                        return Some((i, end));
+                    }
+                }
             }
         }
+        None
+    }
+
+    pub fn text(&self, text: &str) -> String {
+        let Some(mut hit) = self.find(text, 0) else { return text.to_string() };
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        loop {
+            out.push_str(&text[last..hit.0]);
+            out.push_str(REDACTED);
+            last = hit.1;
+            match self.find(text, last) {
+                Some(h) => hit = h,
+                None => break,
+            }
+        }
+        out.push_str(&text[last..]);
         out
     }
     pub fn value(&self, v: Value) -> Value {
@@ -363,6 +498,43 @@ impl Redactor {
             other => other,
         }
     }
+}
+
+/// The byte `%XY` at `at` (pointing after the `%`) stands for.
+fn hex_at(bytes: &[u8], at: usize) -> Option<u8> {
+    let h = |c: u8| (c as char).to_digit(16);
+    let (x, y) = (h(*bytes.get(at)?)?, h(*bytes.get(at + 1)?)?);
+    Some((x * 16 + y) as u8)
+}
+
+/// Where `secret` (lowercase) ends if it starts at `i`: bytes compared ignoring
+/// ASCII case, `%XY` standing for its byte, `+` for a space, and whitespace
+/// (raw or as a JSON `\n`/`\r`/`\t` escape) or the `\` of a JSON `\/` skipped
+/// between characters.
+fn match_at(text: &[u8], mut i: usize, secret: &[u8]) -> Option<usize> {
+    for (k, &want) in secret.iter().enumerate() {
+        loop {
+            let c = *text.get(i)?;
+            if c.to_ascii_lowercase() == want {
+                i += 1;
+            } else if c == b'%' && hex_at(text, i + 1).is_some_and(|d| d.to_ascii_lowercase() == want) {
+                i += 3;
+            } else if want == b' ' && matches!(c, b'+' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+            } else if k > 0 && matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+                continue;
+            } else if k > 0 && c == b'\\' && matches!(text.get(i + 1), Some(b'n' | b'r' | b't' | b'/')) {
+                // `\/` is skipped to its `/`, the others whole.
+                i += if text[i + 1] == b'/' { 1 } else { 2 };
+                continue;
+            } else {
+                return None;
+            }
+            break;
+        }
+    }
+    Some(i)
 }
 
 /// Scheme, host and port, validated. Provider hosts come from code; an account's
@@ -422,6 +594,18 @@ impl Origin {
             return v6.split(']').next().unwrap_or("");
         }
         rest.split(':').next().unwrap_or(rest)
+    }
+}
+
+/// Whether `host` (lowercase, as [`Origin::host`] gives it) is `pattern` or, for
+/// `*.suffix`, one or more whole labels followed by `.suffix` — the rule the
+/// Worker's allow-list applies to `providers()[].hosts`. A trailing dot, an empty
+/// label or a label with other characters never matches.
+pub fn host_matches(host: &str, pattern: &str) -> bool {
+    let label = |l: &str| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host.strip_suffix(suffix).and_then(|h| h.strip_suffix('.')).is_some_and(|sub| sub.split('.').all(label)),
+        None => host == pattern,
     }
 }
 
@@ -549,6 +733,46 @@ mod tests {
         assert!(!text.contains("s3cr3t"), "{text}");
         assert!(!text.contains("czNjcjN0"), "{text}");
         assert!(text.contains("q=1"));
+    }
+
+    #[test]
+    fn redaction_finds_transformed_forms() {
+        let secret = "Sx-key-q7Z9/v+P=";
+        let r = Redactor::with_forms(&[secret.to_string(), "Bearer tok-abc-123".to_string()]);
+        let b64 = |t: &str| crate::b64::encode_standard(t.as_bytes());
+        let url = |t: &str| crate::b64::encode_url_safe(t.as_bytes());
+        let echoes = [
+            secret.to_uppercase(),
+            secret.to_lowercase(),
+            segment(secret),
+            segment(secret).to_lowercase(),
+            "Sx-key-q7Z9%2fv%2BP=".to_string(),
+            "Sx-key- q7Z9/v+P=".to_string(),
+            "Sx-key-q7Z9\\/v+P=".to_string(),
+            "Sx-key\\n-q7Z9/v+P=".to_string(),
+            b64(secret),
+            b64(secret).trim_end_matches('=').to_string(),
+            url(secret),
+            b64(&format!("{secret}:")),
+            b64(&format!("user:{secret}")),
+            b64(&format!("ab:{secret}")),
+            url(&format!("abc:{secret}")),
+            b64(&format!("{{\"key\":\"{secret}\"}}")),
+            b64(&format!("user:{secret}")).to_uppercase(),
+            "tok-abc-123".to_string(),
+            "Bearer\ttok-abc-123".to_string(),
+        ];
+        for echo in echoes {
+            let text = format!("401: {echo} was refused");
+            let out = r.text(&text);
+            assert!(r.contains_secret(&text), "{echo}");
+            assert!(out.starts_with("401: ") && out.contains(REDACTED) && out.ends_with(" was refused"), "{echo} → {out}");
+            assert!(!out.contains("q7Z9") && !out.contains("abc-123"), "{echo} → {out}");
+        }
+        // Ordinary text is left alone, and a JSON value is redacted in keys and values.
+        assert_eq!(r.text("nothing secret here: Sx-key, q7Z, Bearer"), "nothing secret here: Sx-key, q7Z, Bearer");
+        let v = r.value(json!({"SX-KEY-Q7Z9/V+P=": [b64(&format!("u:{secret}"))]}));
+        assert!(!v.to_string().contains("q7Z9") && v.to_string().contains(REDACTED), "{v}");
     }
 
     #[test]

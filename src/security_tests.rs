@@ -704,6 +704,69 @@ fn credentials_never_appear_in_plans_results_remote_data_or_errors() {
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.iter().take(60).cloned().collect::<Vec<_>>().join("\n"));
 }
 
+/// The same secrets as a provider might transform them before echoing: case
+/// changed, percent-encoded with lowercase hex, split by a space, base64 of the
+/// value and of `user:value` pairs in both alphabets, the auth header's token
+/// upper-cased.
+fn transformed_forms(secrets: &[String], sent: &[HttpRequest]) -> Vec<String> {
+    let b64 = |t: &str| crate::b64::encode_standard(t.as_bytes());
+    let url = |t: &str| crate::b64::encode_url_safe(t.as_bytes());
+    let mut forms = Vec::new();
+    for s in secrets {
+        let (a, b) = s.split_at(s.len() / 2);
+        forms.extend([s.to_uppercase(), s.to_lowercase(), crate::http::segment(s).to_lowercase(), format!("{a} {b}")]);
+        forms.extend([b64(s), b64(s).trim_end_matches('=').to_string(), url(s), b64(&format!("user:{s}")), url(&format!("me@acme.test:{s}")), b64(&format!("{s}:x"))]);
+        for other in secrets {
+            forms.push(b64(&format!("{other}:{s}")));
+        }
+    }
+    for req in sent {
+        for name in &req.sensitive {
+            if let Some(v) = req.headers.get(name) {
+                let token = v.split_once(' ').map_or(v.as_str(), |(_, t)| t);
+                forms.extend([v.to_uppercase(), token.to_lowercase(), v.replacen(' ', "  ", 1)]);
+            }
+        }
+    }
+    forms.retain(|f| f.len() >= 8);
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+#[test]
+fn transformed_secret_echoes_never_appear_in_results_or_errors() {
+    let mut failures = Vec::new();
+    for seed in one_seed_per_op() {
+        let (s, secrets) = with_secrets(seed);
+        if secrets.is_empty() {
+            continue;
+        }
+        let plain = run(s.start_input(), &responses_of(seed));
+        let mut forms = transformed_forms(&secrets, &plain.sent);
+        let said = forms.join(" ");
+        forms.extend(secret_forms(&secrets, &plain.sent));
+        let name = format!("{} {}/{} {}", seed.provider, seed.model, seed.resource, seed.method);
+        let echoed: Vec<HttpResponse> = responses_of(seed).into_iter().map(|r| HttpResponse { body: echo(&r.body, &said), ..r }).collect();
+        let mut outcomes = vec![("echoed response", run(s.start_input(), &echoed))];
+        for body in [json!({"message": format!("invalid token {said}"), "errors": [said]}).to_string(), format!("Unauthorized: {said}")] {
+            outcomes.push(("401", run(s.start_input(), &vec![HttpResponse::new(401, body); 8])));
+        }
+        for (what, r) in outcomes {
+            let text = match &r.out {
+                Some(Ok(v)) => v.to_string(),
+                Some(Err(e)) => e.to_json().to_string(),
+                None => String::new(),
+            };
+            if let Some(f) = leaks(&text, &forms) {
+                failures.push(format!("{name}: {what} leaks {f:?} in {}", text.chars().take(300).collect::<String>()));
+            }
+        }
+    }
+    failures.sort();
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+}
+
 fn deep(levels: usize) -> Value {
     let mut v = json!("leaf");
     for i in 0..levels {

@@ -2,6 +2,8 @@
 //! crosses the boundary (one `JSON.parse` on the JS side per step), which measured
 //! faster than building JS objects field by field for large pages (bench/).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use wasm_bindgen::prelude::*;
 
 use crate::api;
@@ -16,6 +18,25 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 fn now(ms: f64) -> u64 {
     if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 }
+}
+
+/// Test hook, not an input path: `__crosswalk_test_trap()` makes the next handle
+/// step or plan/validate call panic (not the account check before a handle), so
+/// the driver's trap recovery is tested on a real wasm trap while the provider
+/// bugs that used to cause them get fixed. It is
+/// harmless in production: it can only fail the caller's own next call, which the
+/// driver reports as `internal_trap` and recovers from.
+static TRAP_ARMED: AtomicBool = AtomicBool::new(false);
+
+#[wasm_bindgen(js_name = "__crosswalk_test_trap")]
+pub fn arm_test_trap() {
+    TRAP_ARMED.store(true, Ordering::Relaxed);
+}
+
+fn test_trap() {
+    if TRAP_ARMED.swap(false, Ordering::Relaxed) {
+        panic!("crosswalk test trap");
+    }
 }
 
 fn error_text(e: crate::Error) -> String {
@@ -80,6 +101,7 @@ impl Handle {
     }
 
     fn with_op(&mut self, f: impl FnOnce(&mut Operation) -> crate::error::Result<crate::Step>) -> String {
+        test_trap();
         match self.op.as_mut() {
             Some(op) => {
                 let step = f(op);
@@ -139,6 +161,7 @@ impl SyncHandle {
     }
 
     fn with_op(&mut self, f: impl FnOnce(&mut crate::sync::SyncOperation) -> crate::error::Result<crate::Step>) -> String {
+        test_trap();
         // A build without a provider that has a bulk sync never starts one; saying
         // so here lets the compiler drop the sync machinery from such a build.
         match self.op.as_mut().filter(|_| !crate::sync::SYNCS.is_empty()) {
@@ -153,6 +176,7 @@ impl SyncHandle {
 
 #[wasm_bindgen]
 pub fn plan(input: &str, now_ms: f64) -> String {
+    test_trap();
     match api::parse_input(input).and_then(|v| api::plan(v, now(now_ms))) {
         Ok(v) => v.to_string(),
         Err(e) => error_text(e),
@@ -161,8 +185,17 @@ pub fn plan(input: &str, now_ms: f64) -> String {
 
 #[wasm_bindgen]
 pub fn validate(input: &str) -> String {
+    test_trap();
     match api::parse_input(input) {
         Ok(v) => api::validate(&v).to_string(),
+        Err(e) => error_text(e),
+    }
+}
+
+#[wasm_bindgen]
+pub fn validate_account(input: &str) -> String {
+    match api::parse_input(input) {
+        Ok(v) => api::validate_account(&v).to_string(),
         Err(e) => error_text(e),
     }
 }

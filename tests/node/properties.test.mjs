@@ -130,17 +130,18 @@ async function runClient(input, replies, pageLimit) {
   const secret = secretsOf(input.account)[0] ?? 'none';
   const { fetch, seen } = scriptedFetch(replies, pool, secret);
   const logs = [];
-  const client = createClient({
-    accounts: [{ ...input.account, id: 'acc1' }],
-    fetch,
-    ...fakeClock(),
-    onRequest: (r) => logs.push(r),
-    retry: { maxAttempts: 2 },
-  });
   const query = { ...(input.query && typeof input.query === 'object' && !Array.isArray(input.query) ? input.query : {}), integrated_account_id: 'acc1' };
-  const api = client.unifiedApi;
   hit('createClient');
   const out = await settle(async () => {
+    // Inside: an account the core refuses is a clean CrosswalkError from createClient itself.
+    const client = createClient({
+      accounts: [{ ...input.account, id: 'acc1' }],
+      fetch,
+      ...fakeClock(),
+      onRequest: (r) => logs.push(r),
+      retry: { maxAttempts: 2 },
+    });
+    const api = client.unifiedApi;
     switch (input.method) {
       case 'create': return api.create(input.model, input.resource, input.body, query);
       case 'get': return api.get(input.model, input.resource, input.id ?? '', query);

@@ -29,7 +29,9 @@ const opName = (s) => `${s.account.provider} ${s.model}/${s.resource} ${s.method
 function clientFor(seed, fetch, account = seed.account) {
   const logs = [];
   let t = 1_767_225_600_000;
-  const client = createClient({ accounts: [{ ...account, id: 'acc1' }], fetch, now: () => t, sleep: async (ms) => { t += Math.max(1, ms); }, onRequest: (r) => logs.push(r), retry: { maxAttempts: 1 } });
+  // A function: the account is checked when the call resolves it (like one loaded
+  // from a store), so a hostile one fails inside the call with `account.*` paths.
+  const client = createClient({ accounts: (id) => (id === 'acc1' ? { ...account, id } : undefined), fetch, now: () => t, sleep: async (ms) => { t += Math.max(1, ms); }, onRequest: (r) => logs.push(r), retry: { maxAttempts: 1 } });
   return { client, logs };
 }
 

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` in the test run: the package's types must accept
 // documented usage and reject wrong shapes.
-import { createClient, plan, validate, coverage, CrosswalkError, type AtsActivitiesRecord } from 'crosswalk';
+import { createClient, plan, validate, validateAccount, coverage, CrosswalkError, type AtsActivitiesRecord } from 'crosswalk';
 
 const client = createClient({ accounts: [{ id: 'acc1', provider: 'lever', credentials: { api_key: 'k' } }] });
 
@@ -21,6 +21,8 @@ async function main() {
   }
   const v = validate({ provider: 'ashby', model: 'ats', resource: 'activities', method: 'create', body: {} });
   console.log(v.valid, coverage().ats?.activities?.create?.request.candidate_id?.ashby?.required);
+  const a = validateAccount({ provider: 'lever', credentials: { api_key: 'k' } });
+  if (!a.valid) console.log(a.errors.map((e) => e.field));
 }
 void main;
 

@@ -5,7 +5,7 @@
 // Credentials are write-only: they are stored, handed to the client for the
 // provider's auth header, and never returned — responses list only which
 // credential names are set.
-import { providers } from 'crosswalk';
+import { providers, validateAccount } from 'crosswalk';
 import { HttpError, json } from './http.js';
 import { baseUrlAllowed } from './hosts.js';
 
@@ -72,6 +72,12 @@ function parseNew(body, env) {
         issue('body.base_url', 'invalid_url', 'must be an http(s) origin (scheme, host, port) without user info or path');
       }
     }
+  }
+  // Then the core's own rules (control characters, context hosts, base_url,
+  // required credentials), so an account that would fail on first use is never stored.
+  if (!issues.length) {
+    const account = { provider: body.provider, credentials: body.credentials ?? {}, context: body.context ?? {}, ...(body.base_url ? { base_url: body.base_url } : {}) };
+    for (const e of validateAccount(account).errors) issues.push({ ...e, field: e.field ? `body.${e.field}` : 'body' });
   }
   if (issues.length) throw new HttpError(400, 'validation_failed', 'the integrated account is not valid', issues);
   return {

@@ -12,13 +12,19 @@ function providerHosts(name) {
   return hostsByProvider.get(name) ?? [];
 }
 
-/** `api.lever.co` matches itself; `*.example.com` matches `a.example.com` (not `example.com`). */
+const LABELS = /^[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*$/;
+
+/**
+ * `api.lever.co` matches itself; `*.example.com` matches `a.example.com` and
+ * `a.b.example.com` (whole labels, never `example.com` or `a..example.com`), like
+ * the core's `host_matches`.
+ */
 export function hostMatches(host, pattern) {
   const h = host.toLowerCase().replace(/\.$/, '');
   const p = pattern.toLowerCase();
   if (p.startsWith('*.')) {
     const suffix = p.slice(1);
-    return h.length > suffix.length && h.endsWith(suffix);
+    return h.length > suffix.length && h.endsWith(suffix) && LABELS.test(h.slice(0, -suffix.length));
   }
   return h === p;
 }

@@ -83,6 +83,26 @@ describe('integrated accounts', () => {
     expect((await call('/integrated-accounts', { method: 'POST', body: {} })).json.details).toEqual([{ field: 'body.provider', code: 'required', message: 'is required' }]);
   });
 
+  it('an account the core would refuse on first use is refused at POST: 400 with field paths, nothing stored, no value echoed', async () => {
+    const crlf = 'lever-key-7f3a\r\nX-Injected: 1';
+    const r = await call('/integrated-accounts', { method: 'POST', body: { id: 'crlf-lever', provider: 'lever', credentials: { api_key: crlf } } });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ statusCode: 400, code: 'validation_failed' });
+    expect(r.json.details).toEqual([expect.objectContaining({ field: 'body.credentials.api_key', code: 'invalid_format' })]);
+    expect(r.text).not.toContain('lever-key-7f3a');
+    expect(await env.ACCOUNTS.get('account:crlf-lever')).toBeNull();
+    expect((await call('/integrated-accounts/crlf-lever', {})).status).toBe(404);
+
+    const host = await call('/integrated-accounts', { method: 'POST', body: { id: 'bad-host', provider: 'pinpoint', credentials: { api_key: 'k' }, context: { subdomain: 'evil.example/x' } } });
+    expect(host.status).toBe(400);
+    expect(host.json.details).toEqual([expect.objectContaining({ field: 'body.context.subdomain', code: 'invalid_format' })]);
+    const sf = await call('/integrated-accounts', { method: 'POST', body: { id: 'bad-sf', provider: 'salesforce', credentials: { access_token: 't' }, context: { instance_url: 'https://acme.my.salesforce.com.attacker.com' } } });
+    expect(sf.json.details).toEqual([expect.objectContaining({ field: 'body.context.instance_url', code: 'invalid_format' })]);
+    const missing = await call('/integrated-accounts', { method: 'POST', body: { id: 'no-key', provider: 'lever' } });
+    expect(missing.json.details).toEqual([expect.objectContaining({ field: 'body.credentials.api_key', code: 'required' })]);
+    for (const id of ['bad-host', 'bad-sf', 'no-key']) expect(await env.ACCOUNTS.get(`account:${id}`)).toBeNull();
+  });
+
   it('base_url is refused unless the deployment allows overrides', async () => {
     const refused = await call('/integrated-accounts', { method: 'POST', body: { id: 'local-lever', provider: 'lever', credentials: { api_key: 'k' }, base_url: 'http://127.0.0.1:9999' } });
     expect(refused.status).toBe(400);

@@ -69,6 +69,22 @@ describe('upstream host allowlist', () => {
     expect(hostMatches('evilmy.salesforce.com', '*.my.salesforce.com')).toBe(false);
   });
 
+  it('Salesforce requests reach My Domain hosts only (*.my.salesforce.com), never look-alikes', () => {
+    const sf = { provider: 'salesforce' };
+    for (const host of ['acme.my.salesforce.com', 'ACME.MY.SALESFORCE.COM', 'acme--uat.sandbox.my.salesforce.com', 'acme-dev-ed.develop.my.salesforce.com', 'acme.scratch.my.salesforce.com', 'acme.my.salesforce.com:443']) {
+      expect(urlAllowed(`https://${host}/services/data/v60.0/query`, sf, {}), host).toBe(true);
+    }
+    for (const host of [
+      'evil.my.salesforce.com.attacker.com', 'my.salesforce.com.evil', 'xmy.salesforce.com', 'my.salesforce.com', 'evilforce.com', 'a.force.com',
+      'acme.lightning.force.com', 'salesforce.com.evil.io', 'na85.salesforce.com', 'login.salesforce.com', 'acme.my.salesforce.com:8443', 'acme..my.salesforce.com',
+    ]) {
+      expect(urlAllowed(`https://${host}/services/data/v60.0/query`, sf, {}), host).toBe(false);
+    }
+    expect(urlAllowed('http://acme.my.salesforce.com/services/data/v60.0/query', sf, {})).toBe(false);
+    expect(hostMatches('a..example.com', '*.example.com')).toBe(false);
+    expect(hostMatches('a.b.example.com', '*.example.com')).toBe(true);
+  });
+
   it('allows https to the provider hosts only, and the base_url origin only when enabled', () => {
     const lever = { provider: 'lever' };
     const off = { ALLOW_BASE_URL_OVERRIDE: 'false' };

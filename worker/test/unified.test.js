@@ -4,7 +4,9 @@
 // shapes, and the meta route.
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { providers, coverage } from 'crosswalk';
-import { call, putAccount, fakeUpstream, basic, LEVER_NOTE } from './helpers.js';
+import { call, callWith, putAccount, fakeUpstream, basic, LEVER_NOTE } from './helpers.js';
+// The package's wasm glue, for its test-only trap trigger (see src/wasm.rs).
+import { __crosswalk_test_trap } from '../../pkg/wasm/crosswalk_core.js';
 
 const Q = 'integrated_account_id=sbx';
 let upstream;
@@ -196,5 +198,20 @@ describe('metadata', () => {
     expect(missing).toBeDefined();
     expect((await call(`/unified/${missing}`, {})).json).toMatchObject({ statusCode: 404, code: 'unsupported_operation' });
     expect((await call('/unified/ats/activities/meta/create?provider=nosuch', {})).status).toBe(404);
+  });
+});
+
+describe('a trap in the core', () => {
+  it('is a structured 500 naming the provider and operation, and the next request works', async () => {
+    const body = { candidate_id: 'cand_1', body: 'after a trap' };
+    __crosswalk_test_trap();
+    const r = await callWith({}, `/unified/ats/activities?${Q}`, { method: 'POST', body });
+    expect(r.status).toBe(500);
+    expect(Object.keys(r.json).sort()).toEqual(ERROR_KEYS);
+    expect(r.json).toMatchObject({ statusCode: 500, error: 'Internal Server Error', code: 'internal_trap' });
+    expect(r.json.message).toContain('sandbox ats/activities create');
+    const again = await callWith({}, `/unified/ats/activities?${Q}`, { method: 'POST', body });
+    expect(again.status).toBe(201);
+    expect(again.json.body).toBe('after a trap');
   });
 });

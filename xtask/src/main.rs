@@ -117,7 +117,9 @@ fn build_with(features: Option<&str>) -> Res {
     let out = root.join("pkg/wasm");
     run(Command::new("wasm-bindgen")
         .arg(&wasm)
-        .args(["--target", "web", "--out-name", "crosswalk_core", "--no-typescript", "--out-dir"])
+        // `__wbg_reset_state` re-instantiates the wasm from its compiled module, and
+        // handles from before a reset refuse calls: how the driver recovers from a trap.
+        .args(["--target", "web", "--out-name", "crosswalk_core", "--no-typescript", "--experimental-reset-state-function", "--out-dir"])
         .arg(&out))?;
     let bg = out.join("crosswalk_core_bg.wasm");
     // npm's binaryen (v132+); Debian's v108 breaks the output.

@@ -2,7 +2,8 @@
 //! Docs: https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-task.html,
 //! object-event.html, and https://developer.salesforce.com/docs/platform/api-rest/guide/dome-query.md.
 //! Auth: `Authorization: Bearer <OAuth access token>`; the host is `account.context.instance_url`
-//! (from the token response), which must be an https `*.salesforce.com` / `*.force.com` host.
+//! (from the token response), which must be an https My Domain host, `*.my.salesforce.com`
+//! (sandbox, scratch, developer and other partitions are subdomains of it).
 //!
 //! Calls, emails and tasks are `Task` records told apart by `TaskSubtype` (Call, Email,
 //! Task); meetings are `Event` records. Salesforce has no note or chat activity here
@@ -38,7 +39,9 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     name: "salesforce",
     label: "Salesforce",
     docs: "https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-task.html",
-    hosts: &["*.salesforce.com", "*.force.com"],
+    // My Domain hosts only (tests/fixtures/salesforce/README.md §8): API calls go to
+    // the token response's instance_url, never to Lightning, Visualforce or site hosts.
+    hosts: &["*.my.salesforce.com"],
     origin: instance_origin,
     auth: |account, req| Ok(req.secret_header("authorization", format!("Bearer {}", account.credential("access_token")?))),
     idempotency_header: None,
@@ -132,8 +135,9 @@ const CALL_TYPE: &[(&str, &str)] = &[("Inbound", "inbound"), ("Outbound", "outbo
 fn instance_origin(account: &Account) -> Result<String> {
     let raw = account.context_str("instance_url")?;
     let origin = Origin::parse(raw.trim_end_matches('/'), "account.context.instance_url")?;
-    let host = origin.host().to_string();
-    let ok = origin.as_str().starts_with("https://") && (host.ends_with(".salesforce.com") || host.ends_with(".force.com"));
+    // The same patterns the Worker allows, on https's default port only.
+    let default_port = origin.as_str().strip_prefix("https://").is_some_and(|rest| !rest.contains(':') || rest.ends_with(":443"));
+    let ok = default_port && PROVIDER.hosts.iter().any(|p| crate::http::host_matches(origin.host(), p));
     if !ok {
         return Err(Error::one_issue(Some("salesforce"), Issue::new("account.context.instance_url", IssueCode::InvalidFormat, "must be the https://….my.salesforce.com instance URL from the token response")));
     }

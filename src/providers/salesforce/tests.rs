@@ -245,3 +245,28 @@ fn every_status_and_call_type_row_maps_both_ways() {
         assert_eq!(sent[0].body_json().unwrap()["CallType"], *p);
     }
 }
+
+#[test]
+fn instance_url_must_be_a_my_domain_host() {
+    let origin = |url: &str| {
+        let mut acc = account();
+        acc["context"]["instance_url"] = json!(url);
+        let acc = crate::account::Account::from_json(&acc).unwrap();
+        (super::PROVIDER.origin)(&acc).map_err(|e| e.to_json()["details"][0]["field"].clone())
+    };
+    for good in [
+        "https://acme.my.salesforce.com", "https://ACME.My.Salesforce.com/", "https://acme--uat.sandbox.my.salesforce.com", "https://acme-dev-ed.develop.my.salesforce.com",
+        "https://acme.scratch.my.salesforce.com", "https://acme.trailblaze.my.salesforce.com", "https://acme.my.salesforce.com:443",
+    ] {
+        assert!(origin(good).is_ok(), "{good}");
+    }
+    assert_eq!(origin("https://ACME.my.salesforce.com").unwrap(), "https://acme.my.salesforce.com");
+    for bad in [
+        "https://evil.my.salesforce.com.attacker.com", "https://my.salesforce.com.evil", "https://xmy.salesforce.com", "https://my.salesforce.com", "https://evilforce.com",
+        "https://a.force.com", "https://acme.lightning.force.com", "https://salesforce.com.evil.io", "https://na85.salesforce.com", "https://login.salesforce.com",
+        "https://acme.my.salesforce.com.", "https://acme..my.salesforce.com", "https://.my.salesforce.com", "https://acme.my.salesforce.com:8443",
+        "https://acme.my.salesforce.com:444", "http://acme.my.salesforce.com", "https://acme_x.my.salesforce.com",
+    ] {
+        assert_eq!(origin(bad), Err(json!("account.context.instance_url")), "{bad}");
+    }
+}
