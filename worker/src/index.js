@@ -1,16 +1,6 @@
 // The crosswalk Worker: a Truto-compatible unified API over the crosswalk wasm core,
-// integrated accounts in KV, and the admin page (static assets from ../www).
-//
-//   GET    /health                                      (no auth)
-//   GET    /providers | /coverage
-//   GET    /unified/{model}/{resource}                  list (one page; next_cursor)
-//   POST   /unified/{model}/{resource}                  create
-//   GET    /unified/{model}/{resource}/{id}             get
-//   PATCH  /unified/{model}/{resource}/{id}             update
-//   DELETE /unified/{model}/{resource}/{id}             delete
-//   POST   /unified/{model}/{resource}/sync             bulk sync (custom method; LinkedIn notes)
-//   GET    /unified/{model}/{resource}/meta/{method}    fields × provider support
-//   POST   /integrated-accounts   GET /integrated-accounts[/{id}]   DELETE /integrated-accounts/{id}
+// integrated accounts in KV, idempotency keys in a Durable Object, and the admin
+// page (static assets from ../www). The routes are the ROUTES table below.
 //
 // Everything except /health, CORS preflights and the static admin page needs
 // `Authorization: Bearer <token>` (API_TOKENS); the token's tenant owns the
@@ -23,7 +13,7 @@ import { idempotencyKeyOf, idempotent } from './idempotency.js';
 
 // Durable Object classes must be exported from the main module.
 export { IdempotencyKeys } from './idempotency.js';
-import { runUnified, runSync, unifiedMethod, allowedMethods, meta } from './unified.js';
+import { runUnified, runSync, unifiedMethod, meta } from './unified.js';
 
 function methodNotAllowed(allow) {
   return new HttpError(405, 'method_not_allowed', `allowed methods: ${allow}`, [], { allow });
@@ -38,63 +28,79 @@ function segments(pathname) {
   }
 }
 
+/** CRUD on one unified resource; writes go through the Idempotency-Key store. */
+async function unifiedCall({ request, env, tenant, url, params: { model, resource, id } }) {
+  const method = unifiedMethod(request.method, id !== undefined);
+  const { text, value } = method === 'create' || method === 'update' ? await readJson(request, env) : { text: '', value: undefined };
+  const key = idempotencyKeyOf(request);
+  const call = () => runUnified({ env, tenant, method, path: { model, resource, id }, search: url.search, body: value, idempotencyKey: key ?? undefined }).catch(errorResponse);
+  return key ? idempotent({ env, tenant, request, url, key, bodyText: text }, call) : call();
+}
+
+/**
+ * Every route, in match order: path segments (`:name` binds one), and a handler
+ * per HTTP method. A path that matches with another method is a 405 listing the
+ * methods, unless `fallthrough` lets a later route take it (`GET …/sync` reads
+ * the record with id "sync").
+ */
+export const ROUTES = [
+  { path: ['health'], public: true, methods: { GET: () => json({ ok: true }) } },
+  { path: ['providers'], methods: { GET: () => json(providers()) } },
+  { path: ['coverage'], methods: { GET: () => json(coverage()) } },
+  {
+    path: ['integrated-accounts'],
+    methods: {
+      GET: ({ env, tenant, url }) => listAccounts(env, tenant, url),
+      POST: async ({ request, env, tenant }) => createAccount(env, tenant, (await readJson(request, env)).value),
+    },
+  },
+  {
+    path: ['integrated-accounts', ':id'],
+    methods: {
+      GET: ({ env, tenant, params }) => getAccount(env, tenant, params.id),
+      DELETE: ({ env, tenant, params }) => deleteAccount(env, tenant, params.id),
+    },
+  },
+  { path: ['unified', ':model', ':resource', 'meta', ':method'], methods: { GET: ({ env, tenant, params, url }) => meta(env, tenant, params, url) } },
+  {
+    path: ['unified', ':model', ':resource', 'sync'],
+    fallthrough: true,
+    methods: {
+      POST: async ({ request, env, tenant, url, params: { model, resource } }) =>
+        runSync({ env, tenant, path: { model, resource }, search: url.search, body: (await readJson(request, env)).value }).catch(errorResponse),
+    },
+  },
+  { path: ['unified', ':model', ':resource'], methods: { GET: unifiedCall, POST: unifiedCall } },
+  { path: ['unified', ':model', ':resource', ':id'], methods: { GET: unifiedCall, PATCH: unifiedCall, DELETE: unifiedCall } },
+];
+
+/** The route's bound `:params` when `parts` matches its path, else null. */
+function match(path, parts) {
+  if (path.length !== parts.length) return null;
+  const params = {};
+  for (const [i, seg] of path.entries()) {
+    if (seg.startsWith(':')) params[seg.slice(1)] = parts[i];
+    else if (seg !== parts[i]) return null;
+  }
+  return params;
+}
+
 async function route(request, env) {
   const url = new URL(request.url);
   const parts = segments(url.pathname);
-  const [head] = parts;
-
-  if (head === 'health' && parts.length === 1) return json({ ok: true });
-  if (!['unified', 'integrated-accounts', 'providers', 'coverage'].includes(head)) {
-    throw new HttpError(404, 'not_found', `no route for ${request.method} ${url.pathname}`);
+  const notFound = () => new HttpError(404, 'not_found', `no route for ${request.method} ${url.pathname}`);
+  // Unknown top-level paths are 404 before auth; everything under a known one is authenticated first.
+  const family = ROUTES.filter((r) => r.path[0] === parts[0]);
+  if (family.length === 0) throw notFound();
+  const tenant = family.every((r) => r.public) ? undefined : await authenticate(request, env);
+  for (const r of family) {
+    const params = match(r.path, parts);
+    if (!params) continue;
+    const handler = Object.hasOwn(r.methods, request.method) ? r.methods[request.method] : undefined;
+    if (handler) return handler({ request, env, tenant, url, params });
+    if (!r.fallthrough) throw methodNotAllowed(Object.keys(r.methods).join(', '));
   }
-
-  const tenant = await authenticate(request, env);
-
-  if ((head === 'providers' || head === 'coverage') && parts.length === 1) {
-    if (request.method !== 'GET') throw methodNotAllowed('GET');
-    return json(head === 'providers' ? providers() : coverage());
-  }
-
-  if (head === 'integrated-accounts') {
-    if (parts.length === 1) {
-      if (request.method === 'GET') return listAccounts(env, tenant, url);
-      if (request.method === 'POST') {
-        const { value } = await readJson(request, env);
-        return createAccount(env, tenant, value);
-      }
-      throw methodNotAllowed('GET, POST');
-    }
-    if (parts.length === 2) {
-      if (request.method === 'GET') return getAccount(env, tenant, parts[1]);
-      if (request.method === 'DELETE') return deleteAccount(env, tenant, parts[1]);
-      throw methodNotAllowed('GET, DELETE');
-    }
-  }
-
-  if (head === 'unified') {
-    const [, model, resource, id, ...rest] = parts;
-    if (model && resource && id === 'meta' && rest.length === 1) {
-      if (request.method !== 'GET') throw methodNotAllowed('GET');
-      return meta(env, tenant, { model, resource, method: rest[0] }, url);
-    }
-    if (model && resource && id === 'sync' && rest.length === 0 && request.method === 'POST') {
-      const { value } = await readJson(request, env);
-      return runSync({ env, tenant, path: { model, resource }, search: url.search, body: value }).catch(errorResponse);
-    }
-    if (model && resource && rest.length === 0) {
-      const hasId = id !== undefined;
-      const method = unifiedMethod(request.method, hasId);
-      if (!method) throw methodNotAllowed(allowedMethods(hasId));
-      const { text, value } = method === 'create' || method === 'update' ? await readJson(request, env) : { text: '', value: undefined };
-      const key = idempotencyKeyOf(request);
-      const call = () =>
-        runUnified({ env, tenant, method, path: { model, resource, id }, search: url.search, body: value, idempotencyKey: key ?? undefined }).catch(errorResponse);
-      if (!key) return call();
-      return idempotent({ env, tenant, request, url, key, bodyText: text }, call);
-    }
-  }
-
-  throw new HttpError(404, 'not_found', `no route for ${request.method} ${url.pathname}`);
+  throw notFound();
 }
 
 export default {

@@ -19,10 +19,6 @@ export function unifiedMethod(httpMethod, hasId) {
   return METHOD_OF[`${httpMethod}:${hasId}`];
 }
 
-export function allowedMethods(hasId) {
-  return hasId ? 'GET, PATCH, DELETE' : 'GET, POST';
-}
-
 /** A client for one request, with the tenant's accounts from KV and the host-guarded fetch. */
 function clientFor(env, tenant) {
   return fullClientFor(env, tenant).unifiedApi;
