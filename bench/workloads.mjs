@@ -150,9 +150,10 @@ export function WORKLOADS() {
     {
       name: 'map Greenhouse scheduled_interviews page → unified',
       kind: 'map',
+      resource: 'interviews',
       count: gh.length,
       pageText: JSON.stringify(gh),
-      listInput: { account: { provider: 'greenhouse', credentials: { api_key: 'bench-key' } }, model: 'ats', resource: 'interviews', method: 'list', query: { limit: 500 } },
+      listInput: { account: { provider: 'greenhouse', credentials: { api_key: 'bench-key' } }, model: 'ats', resource: 'interviews', method: 'list', query: {} },
       jsonata: GREENHOUSE_JSONATA,
       check(ours, theirs) {
         assert.equal(ours.length, 10_000);
@@ -168,9 +169,10 @@ export function WORKLOADS() {
     {
       name: 'map HubSpot calls page → unified engagements',
       kind: 'map',
+      resource: 'engagements',
       count: 10_000,
       pageText: JSON.stringify(hubspotCallsPage(10_000)),
-      listInput: { account: { provider: 'hubspot', credentials: { access_token: 'bench-token' } }, model: 'crm', resource: 'engagements', method: 'list', query: { engagement_type: 'call', limit: 100 } },
+      listInput: { account: { provider: 'hubspot', credentials: { access_token: 'bench-token' } }, model: 'crm', resource: 'engagements', method: 'list', query: { engagement_type: 'call' } },
       jsonata: HUBSPOT_JSONATA,
       check(ours, theirs) {
         assert.equal(ours.length, 10_000);

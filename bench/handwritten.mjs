@@ -1,0 +1,105 @@
+// The real peers (issue: performance through the public API): the same mappings
+// written by hand in plain JavaScript, the way a developer would without
+// crosswalk — one JSON.parse, a .map building the unified objects, and
+// `remote_data` shared by reference. Their output is checked equal to
+// crosswalk's on sample records (bench/run.mjs).
+import assert from 'node:assert/strict';
+
+const iso = (v) => (v ? new Date(v).toISOString() : null);
+
+const GREENHOUSE_STATUS = { scheduled: 'scheduled', awaiting_feedback: 'awaiting_feedback', complete: 'completed' };
+const greenhouseUser = (u) => ({ email: u.email ?? null, id: String(u.id), name: u.name ?? ([u.first_name, u.last_name].filter(Boolean).join(' ') || null) });
+const greenhouseTime = (x) => (x?.date_time ? iso(x.date_time) : x?.date ? iso(`${x.date}T00:00:00Z`) : null);
+
+export function mapGreenhousePage(text) {
+  return JSON.parse(text).map((r) => ({
+    application: r.application_id != null ? { id: String(r.application_id) } : null,
+    candidate: null,
+    created_at: iso(r.created_at),
+    end_at: greenhouseTime(r.end),
+    id: String(r.id),
+    interviewers: (r.interviewers ?? []).map(greenhouseUser),
+    job_interview_stage: r.interview ? { id: String(r.interview.id), name: r.interview.name ?? null } : null,
+    location: r.location ?? r.video_conferencing_url ?? null,
+    organizer: r.organizer ? greenhouseUser(r.organizer) : null,
+    start_at: greenhouseTime(r.start),
+    status: GREENHOUSE_STATUS[r.status] ?? null,
+    updated_at: iso(r.updated_at),
+    remote_data: r,
+  }));
+}
+
+const HUBSPOT_DIRECTION = { INBOUND: 'inbound', OUTBOUND: 'outbound' };
+
+export function mapHubspotCallsPage(text) {
+  return JSON.parse(text).results.map((r) => {
+    const p = r.properties;
+    const direction = HUBSPOT_DIRECTION[p.hs_call_direction] ?? null;
+    return {
+      account: null,
+      contacts: [],
+      content: p.hs_call_body ?? null,
+      created_at: iso(r.createdAt),
+      direction,
+      duration: p.hs_call_duration != null ? Math.round(Number(p.hs_call_duration) / 1000) : null,
+      end_time: null,
+      engagement_type: 'call',
+      id: `call:${r.id}`,
+      internal_notes: null,
+      opportunity: null,
+      owner: p.hubspot_owner_id ? { id: p.hubspot_owner_id } : null,
+      phone_numbers: [{ number: direction === 'inbound' ? p.hs_call_from_number : p.hs_call_to_number }],
+      start_time: iso(p.hs_timestamp),
+      status: null,
+      subject: p.hs_call_title ?? null,
+      updated_at: iso(r.updatedAt),
+      remote_data: r,
+    };
+  });
+}
+
+/** A Lever note create request, built by hand. */
+export function leverRequest(b, apiKey) {
+  const body = { value: b.body };
+  if (b.visibility === 'private' || b.visibility === 'public') body.secret = b.visibility === 'private';
+  if (b.created_at) body.createdAt = Date.parse(b.created_at);
+  return {
+    method: 'POST',
+    url: `https://api.lever.co/v1/opportunities/${encodeURIComponent(b.candidate_id)}/notes`,
+    headers: { authorization: `Basic ${btoa(`${apiKey}:`)}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Lever's create answer → the unified activity, by hand. */
+export function mapLeverNote(text, candidateId) {
+  const n = JSON.parse(text).data;
+  const field = n.fields?.find((f) => f.type === 'note') ?? n.fields?.[0];
+  return {
+    activity_type: 'note',
+    actor: n.user ? { id: n.user, type: 'user' } : null,
+    body: field?.value ?? null,
+    candidate: { id: candidateId },
+    created_at: n.createdAt != null ? new Date(n.createdAt).toISOString() : null,
+    id: n.id ?? n.noteId,
+    updated_at: null,
+    visibility: n.secret === true ? 'private' : n.secret === false ? 'public' : null,
+    remote_data: n,
+  };
+}
+
+const TIME_KEYS = /(_at|_time)$/;
+
+/** Unified records equal field by field (timestamps by instant, remote_data by content). */
+export function assertSameRecords(ours, theirs, sample) {
+  assert.equal(ours.length, theirs.length);
+  for (const i of sample) {
+    const a = ours[i];
+    const b = theirs[i];
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `record ${i} keys`);
+    for (const k of Object.keys(a)) {
+      if (TIME_KEYS.test(k) && typeof a[k] === 'string') assert.equal(Date.parse(a[k]), Date.parse(b[k]), `record ${i}.${k}`);
+      else assert.deepEqual(a[k], b[k], `record ${i}.${k}`);
+    }
+  }
+}
