@@ -33,7 +33,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
         returns: &["id", "activity_type", "actor", "body", "candidate", "created_at", "visibility"],
         start: start_create_note,
         check: None,
-        notes: "POST /v1/opportunities/{opportunity}/notes; secret notes are private; perform_as via remote_query",
+        notes: "POST /v1/opportunities/{opportunity}/notes; visibility private = secret: true, which Lever shows to the author, @-mentioned users, admins and super admins (admin_only is the closer match; see tests/fixtures/lever/README.md); public = secret: false; perform_as via remote_query",
     }],
 };
 

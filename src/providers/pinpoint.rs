@@ -8,8 +8,8 @@
 //! paging is by page number, and a page shorter than `page[size]` is the last one.
 //! Because a server that ignored `page[number]` would return the same full page
 //! forever, each page's first id travels in the paging state and a repeat is an error.
-//! Pinpoint documents `status` only as a string (no values), so every status is
-//! reported as unknown (`null` + warning, original in `remote_data`).
+//! Pinpoint documents `status` only as a string (no values), so `status` is unsupported
+//! (always null, not in `returns`; the original is in `remote_data.attributes.status`).
 
 
 use serde_json::{json, Map, Value};
@@ -22,7 +22,7 @@ use crate::filters::window;
 use crate::http::{host_label, HttpRequest, HttpResponse, Method};
 use crate::schema::{FieldMap, UnifiedMethod};
 
-use super::{map_status, Ctx, Exchange, Next, OpDef, ProviderDef, Single};
+use super::{Ctx, Exchange, Next, OpDef, ProviderDef, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "pinpoint",
@@ -45,7 +45,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 Ok(Box::new(Pages { local, ..Pages::default() }))
             },
             check: None,
-            notes: "GET /api/v1/interviews?include=stage; page[number]/page[size] ≤ 1000; status values are undocumented (always null + warning); application_id is re-checked because interviewable_id may name a job seeker",
+            notes: "GET /api/v1/interviews?include=stage; page[number]/page[size] ≤ 1000; status is unsupported: Pinpoint documents no status values (always null; the original is in remote_data.attributes.status); application_id is re-checked because interviewable_id may name a job seeker",
         },
         OpDef {
             model: "ats",
@@ -70,8 +70,6 @@ const FILTERS: &[FieldMap] = &[
 
 const RETURNS: &[&str] = &["id", "application", "created_at", "end_at", "job_interview_stage", "start_at", "updated_at"];
 
-/// Pinpoint documents no status values, so nothing maps; see the module doc.
-pub const STATUS: &[(&str, &str)] = &[];
 
 const PAGE_MAX: u32 = 1000;
 
@@ -197,7 +195,7 @@ fn stage_names(body: &Value) -> Map<String, Value> {
         .collect()
 }
 
-fn map_interview(item: &Value, stages: &Map<String, Value>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_interview(item: &Value, stages: &Map<String, Value>, _: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("pinpoint", "interview has no id"))?;
     let attr = |k: &str| get(item, &format!("attributes.{k}"));
     // `interviewable` is an application or a job seeker (talent pipeline).
@@ -222,7 +220,8 @@ fn map_interview(item: &Value, stages: &Map<String, Value>, w: &mut Vec<Warning>
         Some(s) => json!({ "name": stages.get(&s).cloned().unwrap_or(Value::Null), "id": s }),
         None => Value::Null,
     });
-    r.insert("status".into(), map_status(STATUS, attr("status").and_then(Value::as_str), w));
+    // Unsupported, not unknown: with no documented values a per-record warning says nothing.
+    r.insert("status".into(), Value::Null);
     Ok(r)
 }
 
@@ -274,7 +273,7 @@ mod tests {
                 "status": null
             })
         );
-        assert_eq!(p["warnings"][0]["code"], "unknown_status", "Pinpoint documents no status values");
+        assert!(p.get("warnings").is_none(), "status is unsupported, not a warning per record");
     }
 
     #[test]
@@ -293,12 +292,13 @@ mod tests {
     }
 
     #[test]
-    fn every_status_is_unknown_until_pinpoint_documents_them() {
-        assert!(STATUS.is_empty());
+    fn status_is_unsupported_until_pinpoint_documents_its_values() {
         let (_, pages) = list(json!({}), Script::ok(200, &page(&["1", "2"])));
         let p = &pages.unwrap()[0];
         assert!(p["result"][0]["status"].is_null() && p["result"][0]["remote_data"]["attributes"]["status"] == "scheduled");
-        assert_eq!(p["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "unknown_status").count(), 2);
+        assert!(p.get("warnings").is_none());
+        let c = crate::coverage::coverage();
+        assert_eq!(c["ats"]["interviews"]["list"]["response"]["status"]["pinpoint"]["supported"], false);
     }
 
     #[test]

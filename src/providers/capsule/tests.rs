@@ -192,6 +192,19 @@ fn list_follows_link_headers_on_our_origin_then_open_tasks() {
 }
 
 #[test]
+fn page_sizes_follow_each_endpoints_documented_range() {
+    // Party entries: perPage 1–50 (developer.capsulecrm.com/v2/operations/Entry); the
+    // account-wide "List Entries by Date" and tasks: 1–100.
+    let empty = || Script::ok(200, &json!({"entries": []}));
+    let (sent, _) = drive_pages(input(account(), "crm", "engagements", "list", None, Value::Null, json!({"contact_id": "891", "limit": 500})), empty());
+    assert_eq!(sent[0].url, "https://api.capsulecrm.com/api/v2/parties/891/entries?perPage=50");
+    let (sent, _) = drive_pages(input(account(), "crm", "engagements", "list", None, Value::Null, json!({"engagement_type": "note", "limit": 500})), empty());
+    assert_eq!(sent[0].url, "https://api.capsulecrm.com/api/v2/entries?perPage=100");
+    let (sent, _) = drive_pages(input(account(), "crm", "engagements", "list", None, Value::Null, json!({"engagement_type": "task", "limit": 500})), Script::ok(200, &json!({"tasks": []})));
+    assert_eq!(sent[0].url, "https://api.capsulecrm.com/api/v2/tasks?perPage=100&status=open%2Ccompleted%2Cpending");
+}
+
+#[test]
 fn list_filters() {
     let entries = fixture("capsule/doc.entries.list.response.json");
     let (sent, pages) = drive_pages(input(account(), "crm", "engagements", "list", None, Value::Null, json!({"contact_id": "891", "engagement_type": "note"})), Script::ok(200, &entries));

@@ -11,6 +11,9 @@
 //! `account` and `lead` both mean `lead_id` (give one); emails and notes need it.
 //! Email `status` is Close's own set (inbox, draft, scheduled, outbox, sent) and is
 //! required; `outbox` really sends the email. A scheduled email is sent at `start_time`.
+//! Close requires `sender` for inbox, scheduled and outbox emails (its `error` status is
+//! not in the unified enum); the unified model has no sender field, so it is passed as
+//! `remote_data.sender` and its absence is a validation error, not a failed request.
 //! The unit of a call's `duration` is not stated in Close's spec; public clients
 //! treat it as seconds (UNCONFIRMED). Meeting-specific fields are not in the spec, so
 //! meetings read back with the fields every activity has.
@@ -20,7 +23,7 @@ use serde_json::{json, Map, Value};
 
 use crate::account::{basic, Account};
 use crate::convert::{get_str, iso_or_null};
-use crate::error::{Error, Issue, Result, Warning};
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::filters::as_range;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -86,7 +89,7 @@ const CREATE: &[FieldMap] = &[
     FieldMap::body("created_at", "date_created").conv(Conv::UtcIso),
     FieldMap::custom("duration", "duration (calls; seconds, UNCONFIRMED unit)"),
     FieldMap::custom("direction", "direction (calls): inbound | outbound").rules(&[Rule::OneOf(&["inbound", "outbound"])]),
-    FieldMap::custom("status", "status (emails): inbox | draft | scheduled | outbox | sent"),
+    FieldMap::custom("status", "status (emails): inbox | draft | scheduled | outbox | sent; inbox, scheduled and outbox need remote_data.sender"),
     FieldMap::custom("phone_numbers", "phone (calls, E.164)").rules(&[Rule::MaxItems(1)]),
     FieldMap::custom("custom_fields", "custom_fields (calls)"),
 ];
@@ -129,6 +132,32 @@ fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
 fn check(fields: &Map<String, Value>) -> Vec<Issue> {
     let mut issues = eng::check_types("close", fields, TYPE_RULES);
     issues.extend(eng::no_phone_extensions("close", fields));
+    issues.extend(email_status_needs(fields));
+    issues
+}
+
+/// Emails Close rejects without `sender` (and `scheduled` without `date_scheduled`),
+/// per developer.close.com emails/create.md and the 2025-12-17 changelog.
+const NEEDS_SENDER: &[&str] = &["inbox", "scheduled", "outbox"];
+
+fn email_status_needs(fields: &Map<String, Value>) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let status = fields.get("status").and_then(Value::as_str);
+    let Some(status) = status.filter(|_| eng::engagement_type(fields) == Some("email")) else { return issues };
+    let remote = |k: &str| fields.get("remote_data").and_then(|r| r.get(k)).filter(|v| v.as_str().is_some_and(|s| !s.trim().is_empty()));
+    if NEEDS_SENDER.contains(&status) && remote("sender").is_none() {
+        issues.push(
+            Issue::new(
+                "body.remote_data.sender",
+                IssueCode::Required,
+                format!("Close requires a sender (\"Name\" <address>) for an email with status {status}; the unified model has no sender field, so pass it as remote_data.sender"),
+            )
+            .with_meta(json!({ "provider": "close", "statuses": NEEDS_SENDER })),
+        );
+    }
+    if status == "scheduled" && !eng::present(fields, "start_time") && remote("date_scheduled").is_none() {
+        issues.push(Issue::new("body.start_time", IssueCode::Required, "a scheduled email is sent at start_time (Close's date_scheduled)").with_meta(json!({ "provider": "close" })));
+    }
     issues
 }
 

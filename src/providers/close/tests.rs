@@ -61,18 +61,42 @@ fn call_create_maps_every_call_field() {
 
 #[test]
 fn scheduled_email_is_sent_at_start_time() {
-    let body = json!({"engagement_type": "email", "account": {"id": "lead_1"}, "subject": "Hi", "content": "Body", "status": "scheduled", "start_time": "2026-07-01T09:00:00Z"});
+    let body = json!({
+        "engagement_type": "email", "account": {"id": "lead_1"}, "subject": "Hi", "content": "Body", "status": "scheduled", "start_time": "2026-07-01T09:00:00Z",
+        "remote_data": {"sender": "\"Ann Lee\" <ann@example.com>"}
+    });
     let resp = json!({"id": "acti_e", "_type": "Email", "lead_id": "lead_1", "subject": "Hi", "body_text": "Body", "status": "scheduled", "direction": "outgoing"});
     let (sent, out) = run(&account(), "create", None, body, json!({}), Script::ok(200, &resp));
     assert_eq!(sent[0].url, "https://api.close.com/api/v1/activity/email/");
     assert_eq!(
         sent[0].body_json().unwrap(),
-        &json!({"activity_at": "2026-07-01T09:00:00Z", "lead_id": "lead_1", "body_text": "Body", "subject": "Hi", "status": "scheduled", "date_scheduled": "2026-07-01T09:00:00Z"})
+        &json!({"activity_at": "2026-07-01T09:00:00Z", "lead_id": "lead_1", "body_text": "Body", "subject": "Hi", "status": "scheduled", "date_scheduled": "2026-07-01T09:00:00Z", "sender": "\"Ann Lee\" <ann@example.com>"})
     );
     let out = out.unwrap();
     assert_eq!(out["status"], "scheduled");
     assert_eq!(out["direction"], "outbound");
     assert_eq!(out["subject"], "Hi");
+}
+
+#[test]
+fn emails_close_would_reject_without_sender_or_schedule_are_refused() {
+    // developer.close.com emails/create.md; changelog 2025-12-17.
+    for status in ["inbox", "outbox", "scheduled"] {
+        let err = create_error(&account(), json!({"engagement_type": "email", "status": status, "account": {"id": "lead_1"}, "start_time": "2026-07-01T09:00:00Z"}));
+        assert_eq!(issue_codes(&err), vec![("body.remote_data.sender".into(), "required".into())], "{status}");
+        assert!(err["details"][0]["message"].as_str().unwrap().contains("remote_data.sender"));
+    }
+    let err = create_error(&account(), json!({"engagement_type": "email", "status": "scheduled", "account": {"id": "lead_1"}, "remote_data": {"sender": " "}}));
+    assert_eq!(issue_codes(&err), vec![("body.remote_data.sender".into(), "required".into()), ("body.start_time".into(), "required".into())]);
+    // A date_scheduled of its own stands in for start_time.
+    let body = json!({"engagement_type": "email", "status": "scheduled", "account": {"id": "lead_1"}, "remote_data": {"sender": "a@example.com", "date_scheduled": "2026-07-01T09:00:00Z"}});
+    let (sent, _) = run(&account(), "create", None, body, json!({}), Script::ok(400, &json!({})));
+    assert_eq!(sent[0].body_json().unwrap()["date_scheduled"], "2026-07-01T09:00:00Z");
+    // draft and sent may omit it (sent defaults to the user's address).
+    for status in ["draft", "sent"] {
+        let (sent, _) = run(&account(), "create", None, json!({"engagement_type": "email", "status": status, "account": {"id": "lead_1"}}), json!({}), Script::ok(400, &json!({})));
+        assert!(sent[0].body_json().unwrap().get("sender").is_none());
+    }
 }
 
 #[test]
@@ -170,7 +194,8 @@ fn every_status_and_direction_row_maps_both_ways() {
         let mut w = Vec::new();
         assert_eq!(map_activity(&json!({"id": "a", "_type": "Email", "status": p}), &mut w).unwrap()["status"], *u);
         assert!(w.is_empty());
-        let (sent, _) = run(&account(), "create", None, json!({"engagement_type": "email", "status": u, "account": {"id": "lead_1"}}), json!({}), Script::ok(400, &json!({})));
+        let body = json!({"engagement_type": "email", "status": u, "account": {"id": "lead_1"}, "start_time": "2026-07-01T09:00:00Z", "remote_data": {"sender": "a@example.com"}});
+        let (sent, _) = run(&account(), "create", None, body, json!({}), Script::ok(400, &json!({})));
         assert_eq!(sent[0].body_json().unwrap()["status"], *p);
     }
     for (p, u) in DIRECTION {

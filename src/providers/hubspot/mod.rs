@@ -306,13 +306,28 @@ fn parse_page(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, mut body: V
     Ok(RawPage { items, next })
 }
 
+/// v3 lists an associated object once per association type (label): keep each id once, in order.
+fn first_of_each_id(results: &[Value]) -> Vec<Option<&Value>> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for id in results.iter().map(|x| x.get("id")) {
+        match crate::convert::id_string(id) {
+            Some(key) if seen.contains(&key) => continue,
+            Some(key) => seen.push(key),
+            None => {}
+        }
+        out.push(id);
+    }
+    out
+}
+
 fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = crate::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
     let prop = |k: &str| get(rec, &format!("properties.{k}")).filter(|v| v.as_str() != Some(""));
     let text = |k: &str| prop(k).cloned().unwrap_or(Value::Null);
     let iso = |k: &str| iso_or_null(prop(k));
     let assoc = |t: &str| -> Vec<Option<&Value>> {
-        get(rec, &format!("associations.{t}.results")).and_then(Value::as_array).map(|a| a.iter().map(|x| x.get("id")).collect()).unwrap_or_default()
+        get(rec, &format!("associations.{t}.results")).and_then(Value::as_array).map(|a| first_of_each_id(a)).unwrap_or_default()
     };
     let mut r = Map::new();
     r.insert("id".into(), json!(eng::typed_id(obj.kind, &id)));

@@ -195,6 +195,22 @@ fn get_needs_the_type_and_maps_associations() {
 }
 
 #[test]
+fn an_object_listed_once_per_association_label_is_one_link() {
+    // v3 gives one result per association type; 601 has two labels here.
+    let resp = json!({
+        "id": "512", "properties": {"hs_email_subject": "s"},
+        "associations": {
+            "contacts": {"results": [{"id": "601", "type": "email_to_contact"}, {"id": "602", "type": "email_to_contact"}, {"id": 601, "type": "primary"}]},
+            "companies": {"results": [{"id": "77", "type": "email_to_company"}, {"id": "77", "type": "primary"}]}
+        }
+    });
+    let (_, out) = run(&account(), "get", Some("email:512"), Value::Null, json!({}), Script::ok(200, &resp));
+    let out = out.unwrap();
+    assert_eq!(out["contacts"], json!([{"id": "601"}, {"id": "602"}]));
+    assert_eq!(out["account"], json!({"id": "77"}));
+}
+
+#[test]
 fn list_pages_through_each_object_in_turn() {
     let call = |id: &str| json!({"id": id, "properties": {"hs_call_title": "c", "hs_call_direction": "OUTBOUND", "hs_call_to_number": "+1"}, "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-01T00:00:00Z"});
     let script = Script::default()

@@ -280,7 +280,7 @@ fn page_request(ctx: &Ctx, object: &'static str, state: &Value) -> Result<HttpRe
             .path("/api/v2/activities")
             .query("limit", limit)
             .query_opt("cursor", state.get("cursor").and_then(Value::as_str))
-            .query_opt("updated_until", bound(["lt", "lte"]))
+            .query_opt("updated_until", updated_until(&range))
     };
     let url = url
         .query_opt("person_id", f.get("contact_id").and_then(Value::as_str))
@@ -288,6 +288,15 @@ fn page_request(ctx: &Ctx, object: &'static str, state: &Value) -> Result<HttpRe
         .query_opt("updated_since", bound(["gt", "gte"]))
         .queries(ctx.query.remote_query.iter().cloned());
     ctx.request(Method::Get, url.build())
+}
+
+/// `updated_until` is exclusive ("earlier than") and Pipedrive times are whole
+/// seconds, so `lte X` is sent as X+1s and `lt X` as is; the tighter one wins. A bound
+/// past the last representable second sends none (crosswalk re-checks the range).
+fn updated_until(range: &Map<String, Value>) -> Option<String> {
+    let at = |op: &str| range.get(op).and_then(Value::as_str).and_then(crate::convert::iso_from_str).and_then(|s| parse_datetime(&s));
+    let lte = at("lte").and_then(|t| t.checked_add(time::Duration::SECOND));
+    [at("lt"), lte].into_iter().flatten().min().map(crate::convert::iso_utc).filter(|s| !s.is_empty())
 }
 
 fn parse_page(_: &Ctx, object: &'static str, _: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {

@@ -165,6 +165,24 @@ fn list_reads_activities_then_notes() {
 }
 
 #[test]
+fn an_inclusive_upper_bound_keeps_records_on_the_bound() {
+    // Pipedrive: updated_until returns "an `update_time` earlier than this time" (exclusive).
+    let empty = || Script::ok(200, &json!({"success": true, "data": [], "additional_data": {"next_cursor": null}}));
+    let until = |updated_at: Value| {
+        let (sent, _) = list_pages(&account(), json!({"engagement_type": "call", "updated_at": updated_at}), empty());
+        let q = sent[0].url.split_once('?').unwrap().1.to_string();
+        q.split('&').find_map(|p| p.strip_prefix("updated_until=")).map(|v| v.replace("%3A", ":"))
+    };
+    assert_eq!(until(json!({"lte": "2026-06-01T00:00:00Z"})).as_deref(), Some("2026-06-01T00:00:01Z"));
+    assert_eq!(until(json!({"lte": "2026-06-01T02:00:00+02:00"})).as_deref(), Some("2026-06-01T00:00:01Z"));
+    assert_eq!(until(json!({"lt": "2026-06-01T00:00:00Z"})).as_deref(), Some("2026-06-01T00:00:00Z"));
+    assert_eq!(until(json!({"lt": "2026-06-01T00:00:00Z", "lte": "2026-05-01T00:00:00Z"})).as_deref(), Some("2026-05-01T00:00:01Z"));
+    assert_eq!(until(json!({"lt": "2026-05-01T00:00:00Z", "lte": "2026-06-01T00:00:00Z"})).as_deref(), Some("2026-05-01T00:00:00Z"));
+    // No second after the last one: no provider bound (no overflow); crosswalk still applies the range.
+    assert_eq!(until(json!({"lte": "9999-12-31T23:59:59Z"})), None);
+}
+
+#[test]
 fn a_type_filter_lists_only_that_type() {
     let script = Script::ok(200, &json!({"success": true, "data": [v2_activity(1, "call"), v2_activity(2, "meeting"), v2_activity(3, "lunch")], "additional_data": {"next_cursor": null}}));
     let (sent, out) = list_pages(&account(), json!({"engagement_type": "call"}), script);

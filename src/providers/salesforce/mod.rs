@@ -15,7 +15,9 @@
 //! follow `nextRecordsUrl` on the account's own origin. Unified ids carry the type
 //! (`call:00T…`, `meeting:00U…`), which picks the sObject to read.
 //! A Task's date is `ActivityDate`, a date: `start_time` keeps only its date there (the
-//! day as the caller wrote it, in their offset).
+//! day as the caller wrote it, in their offset). Read back, a date is no instant (midnight
+//! UTC is the day before west of UTC) and the model has no date-only field, so a Task's
+//! `start_time` is null with a `date_only` warning; `ActivityDate` is in remote_data.
 //! `status` is crosswalk's choice of Task `Status` values: sent = Completed,
 //! scheduled = Not Started. Sources and examples: tests/fixtures/salesforce/README.md.
 
@@ -94,7 +96,7 @@ const CREATE: &[FieldMap] = &[
     FieldMap::custom("lead", "WhoId (one lead)").rules(&[Rule::MaxItems(1)]),
     FieldMap::custom("account", "WhatId"),
     FieldMap::custom("opportunity", "WhatId"),
-    FieldMap::custom("start_time", "ActivityDate (Task, the caller's date) | StartDateTime (Event)"),
+    FieldMap::custom("start_time", "ActivityDate (Task, the caller's date; read back as null + date_only warning) | StartDateTime (Event)"),
     FieldMap::custom("end_time", "EndDateTime (Event)"),
     FieldMap::custom("duration", "CallDurationInSeconds (call) | DurationInMinutes (meeting, whole minutes)"),
     FieldMap::custom("direction", "CallType: Inbound | Outbound").rules(&[Rule::OneOf(&["inbound", "outbound"])]),
@@ -392,7 +394,14 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         r.insert("direction".into(), Value::Null);
         r.insert("status".into(), Value::Null);
     } else {
-        r.insert("start_time".into(), sf_time(rec.get("ActivityDate")));
+        r.insert("start_time".into(), Value::Null);
+        if let Some(day) = get_str(rec, "ActivityDate").filter(|d| !d.is_empty()) {
+            w.push(Warning {
+                field: "start_time".into(),
+                code: "date_only",
+                message: format!("Salesforce gives this Task only a date ({day}), no time; start_time is null, the date is remote_data.ActivityDate"),
+            });
+        }
         r.insert("end_time".into(), Value::Null);
         r.insert("duration".into(), rec.get("CallDurationInSeconds").cloned().filter(Value::is_number).unwrap_or(Value::Null));
         r.insert("direction".into(), eng::map_value(CALL_TYPE, get_str(rec, "CallType"), "direction", w));

@@ -56,13 +56,17 @@ fn call_create_posts_a_task_then_reads_it_back() {
         soql(&sent[1].url),
         "SELECT Id, Subject, Description, ActivityDate, Status, OwnerId, WhoId, Who.Type, WhatId, What.Type, AccountId, TaskSubtype, CallType, CallDurationInSeconds, CreatedDate, LastModifiedDate FROM Task WHERE Id = '001dM00003kRs59QAC'"
     );
-    let out = out.unwrap();
+    let mut out = out.unwrap();
+    // ActivityDate is a date: no instant to give (midnight UTC would be 19 May west of UTC).
+    let warnings = out.as_object_mut().unwrap().remove("warnings").unwrap();
+    assert_eq!(warnings[0]["field"], "start_time");
+    assert_eq!(warnings[0]["code"], "date_only");
     assert_eq!(
         out,
         json!({
             "id": "call:001dM00003kRs59QAC", "engagement_type": "call", "subject": "Call", "content": "Talked pricing", "owner": {"id": "005xx0000012345"},
             "contacts": [{"id": "003xx000004TmiQ"}], "lead": [], "account": {"id": "001xx000003DGb2"}, "opportunity": {"id": "006xx000001a2b3"},
-            "start_time": "2026-05-20T00:00:00Z", "end_time": null, "duration": 300, "direction": "outbound", "status": "sent",
+            "start_time": null, "end_time": null, "duration": 300, "direction": "outbound", "status": "sent",
             "created_at": "2026-05-01T07:25:37Z", "updated_at": "2026-05-01T08:00:00Z", "remote_data": task_record("001dM00003kRs59QAC", "Call")
         })
     );
@@ -210,11 +214,26 @@ fn statuses_and_call_types_map_explicitly() {
     assert_eq!(out["status"], Value::Null);
     assert_eq!(out["direction"], Value::Null);
     let codes: Vec<&str> = out["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["unknown_value", "unknown_status"]);
+    assert_eq!(codes, ["date_only", "unknown_value", "unknown_status"]);
     let mut rec = task_record("00T1", "Task");
     rec["Status"] = json!("Not Started");
     let (_, out) = run(&account(), "get", Some("task:00T1"), Value::Null, json!({}), Script::ok(200, &query(vec![rec])));
     assert_eq!(out.unwrap()["status"], "scheduled");
+}
+
+#[test]
+fn a_task_date_is_not_read_as_midnight_utc() {
+    // Object Reference "Task": ActivityDate is a date (YYYY-MM-DD), the task's due date.
+    let rec = task_record("00T1", "Task");
+    let (_, out) = run(&account(), "get", Some("task:00T1"), Value::Null, json!({}), Script::ok(200, &query(vec![rec.clone()])));
+    let out = out.unwrap();
+    assert_eq!(out["start_time"], Value::Null);
+    assert_eq!(out["warnings"][0]["code"], "date_only");
+    assert_eq!(out["remote_data"]["ActivityDate"], "2026-05-20");
+    let mut undated = rec;
+    undated["ActivityDate"] = Value::Null;
+    let (_, out) = run(&account(), "get", Some("task:00T1"), Value::Null, json!({}), Script::ok(200, &query(vec![undated])));
+    assert!(out.unwrap().get("warnings").is_none());
 }
 
 #[test]

@@ -222,3 +222,12 @@ fn supported_fields_reach_the_request() {
     assert_eq!(supported_fields_reach_request("zendesk_sell", account(), "create", &bases), 12);
     assert_eq!(supported_fields_reach_request("zendesk_sell", account(), "list", &[json!({})]), 5);
 }
+
+#[test]
+fn no_call_field_is_required_because_none_is_documented_as_required() {
+    // Sell's Calls reference marks no call attribute required; a call Sell rejects comes back as its own error.
+    let resp = json!({"data": {"id": 1, "resource_type": "contact", "resource_id": 7}});
+    let (sent, out) = create(&account(), json!({"engagement_type": "call", "contacts": [{"id": "7"}]}), Script::ok(200, &resp));
+    assert_eq!(sent[0].body_json().unwrap(), &json!({"data": {"resource_type": "contact", "resource_id": 7}}));
+    assert_eq!(out.unwrap()["id"], "call:1");
+}

@@ -15,8 +15,8 @@
 //! a task's `Due_Date` is the caller's date. `remote_data` goes into the record, except
 //! the envelope keys (`trigger`, `process`, `duplicate_check_fields`, `wf_trigger`,
 //! `lar_id`). Lists page (`page`, then `page_token` when Zoho offers one) through
-//! Calls, Events, Tasks and Notes in turn. Whether `fields=` returns `$se_module` is
-//! UNCONFIRMED; without it list records leave account/opportunity/lead empty.
+//! Calls, Events, Tasks and Notes in turn. `fields=` names `$se_module` (What_Id's
+//! module): no Zoho page says list records carry it unasked, and an extra field is harmless.
 //! Sources and examples: tests/fixtures/zoho_crm/README.md.
 
 use serde_json::{json, Map, Value};
@@ -104,7 +104,7 @@ const CREATE: &[FieldMap] = &[
     FieldMap::custom("end_time", "End_DateTime (meetings)"),
     FieldMap::custom("duration", "Call_Duration mm:ss (calls)").rules(&[Rule::Range(0, 5999)]),
     FieldMap::custom("direction", "Call_Type: Inbound | Outbound | Missed (calls)"),
-    FieldMap::custom("status", "Outbound_Call_Status: scheduled = Scheduled, sent = Completed").rules(&[Rule::OneOf(&["scheduled", "sent"])]),
+    FieldMap::custom("status", "Outgoing_Call_Status: scheduled = Scheduled, sent = Completed").rules(&[Rule::OneOf(&["scheduled", "sent"])]),
     FieldMap::custom("custom_fields", "fields of the record by API name"),
 ];
 
@@ -149,9 +149,9 @@ struct Module {
 }
 
 const MODULES: &[Module] = &[
-    Module { kind: "call", name: "Calls", fields: "Subject,Description,Owner,Who_Id,What_Id,Call_Start_Time,Call_Duration,Call_Duration_in_seconds,Call_Type,Outbound_Call_Status,Created_Time,Modified_Time" },
-    Module { kind: "meeting", name: "Events", fields: "Event_Title,Description,Owner,Who_Id,What_Id,Participants,Start_DateTime,End_DateTime,Created_Time,Modified_Time" },
-    Module { kind: "task", name: "Tasks", fields: "Subject,Description,Owner,Who_Id,What_Id,Due_Date,Status,Created_Time,Modified_Time" },
+    Module { kind: "call", name: "Calls", fields: "Subject,Description,Owner,Who_Id,What_Id,$se_module,Call_Start_Time,Call_Duration,Call_Duration_in_seconds,Call_Type,Outgoing_Call_Status,Created_Time,Modified_Time" },
+    Module { kind: "meeting", name: "Events", fields: "Event_Title,Description,Owner,Who_Id,What_Id,$se_module,Participants,Start_DateTime,End_DateTime,Created_Time,Modified_Time" },
+    Module { kind: "task", name: "Tasks", fields: "Subject,Description,Owner,Who_Id,What_Id,$se_module,Due_Date,Status,Created_Time,Modified_Time" },
     Module { kind: "note", name: "Notes", fields: "Note_Title,Note_Content,Owner,Parent_Id,Created_Time,Modified_Time" },
 ];
 
@@ -179,7 +179,7 @@ fn check(fields: &Map<String, Value>) -> Vec<Issue> {
     let mut issues = eng::check_types("zoho_crm", fields, TYPE_RULES);
     issues.extend(eng::end_after_start(fields, false));
     if fields.contains_key("status") && fields.get("direction").and_then(Value::as_str) != Some("outbound") {
-        issues.push(Issue::new("body.status", IssueCode::UnsupportedField, "Zoho keeps a status (Outbound_Call_Status) only for outbound calls"));
+        issues.push(Issue::new("body.status", IssueCode::UnsupportedField, "Zoho keeps a status (Outgoing_Call_Status) only for outbound calls"));
     }
     issues
 }
@@ -236,7 +236,7 @@ fn create_envelope(ctx: &Ctx) -> Value {
             put("Call_Start_Time", zoho_time(f.get("start_time")));
             put("Call_Type", f.get("direction").and_then(Value::as_str).and_then(|d| CALL_TYPE.iter().find(|(_, u)| *u == d)).map(|(p, _)| json!(p)));
             put("Call_Duration", f.get("duration").and_then(Value::as_i64).map(|s| json!(format!("{:02}:{:02}", s / 60, s % 60))));
-            put("Outbound_Call_Status", f.get("status").and_then(Value::as_str).map(|s| json!(if s == "sent" { "Completed" } else { "Scheduled" })));
+            put("Outgoing_Call_Status", f.get("status").and_then(Value::as_str).map(|s| json!(if s == "sent" { "Completed" } else { "Scheduled" })));
         }
         if kind == "task" {
             put("Due_Date", f.get("start_time").and_then(Value::as_str).map(|s| json!(&s[..10])));
@@ -389,7 +389,7 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
     });
     r.insert("duration".into(), if m.kind == "call" { json!(seconds) } else { Value::Null });
     r.insert("direction".into(), if m.kind == "call" { eng::map_value(CALL_TYPE, get_str(rec, "Call_Type"), "direction", w) } else { Value::Null });
-    r.insert("status".into(), if m.kind == "call" { map_status(OUTBOUND_STATUS, get_str(rec, "Outbound_Call_Status"), w) } else { Value::Null });
+    r.insert("status".into(), if m.kind == "call" { map_status(OUTBOUND_STATUS, get_str(rec, "Outgoing_Call_Status"), w) } else { Value::Null });
     r.insert("created_at".into(), iso("Created_Time"));
     r.insert("updated_at".into(), iso("Modified_Time"));
     Ok(r)
