@@ -15,7 +15,8 @@ use crate::operation::Operation;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 fn now(ms: f64) -> u64 {
-    if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 }
+    // The driver's clock; clamped (explicitly) to what a JS number holds exactly.
+    if ms.is_finite() && ms > 0.0 { ms.min(crate::convert::MAX_SAFE_INT as f64) as u64 } else { 0 }
 }
 
 fn error_text(e: crate::Error) -> String {

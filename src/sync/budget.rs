@@ -129,6 +129,15 @@ impl Budget {
         if state.version != 1 || state.day_start_ms % DAY_MS != 0 {
             return Err(Error::one_issue(None, Issue::new("options.budget", IssueCode::InvalidFormat, "is not a saved budget state (version 1, day_start_ms at 00:00 UTC)")));
         }
+        // Saved state comes back from outside: every number must survive a JSON
+        // round trip through JS (≤ 2^53−1), and the window's records must add up
+        // without overflow, or the limit could be bypassed by wrapping.
+        let max = crate::convert::MAX_SAFE_INT.unsigned_abs();
+        let numbers = [state.day_start_ms, state.requests_today].into_iter().chain(state.minute.iter().flat_map(|&(t, n)| [t, n]));
+        let total = state.minute.iter().try_fold(0u64, |acc, &(_, n)| acc.checked_add(n)).filter(|t| *t <= max);
+        if numbers.into_iter().any(|n| n > max) || total.is_none() {
+            return Err(Error::one_issue(None, Issue::new("options.budget", IssueCode::OutOfRange, format!("is not a consistent budget state: its numbers (and the minute window's total records) must be at most {max}")).with_meta(serde_json::json!({ "max": max }))));
+        }
         let mut b = Budget { limits, state };
         b.roll(now_ms);
         Ok(b)
@@ -154,7 +163,7 @@ impl Budget {
     }
 
     fn records_in_window(&self) -> u64 {
-        self.state.minute.iter().map(|(_, n)| n).sum()
+        self.state.minute.iter().fold(0u64, |acc, (_, n)| acc.saturating_add(*n))
     }
 
     /// `Ok` when one request carrying `records` fits now, else the earliest time
@@ -163,7 +172,7 @@ impl Budget {
         self.roll(now_ms);
         let mut blocked: Option<(u64, Window)> = None;
         if self.state.requests_today.saturating_add(1) > self.limits.requests_per_day {
-            blocked = Some((self.state.day_start_ms.max(day_start(now_ms)) + DAY_MS, Window::RequestsPerDay));
+            blocked = Some((self.state.day_start_ms.max(day_start(now_ms)).saturating_add(DAY_MS), Window::RequestsPerDay));
         }
         let used = self.records_in_window();
         // A request alone always fits an empty window, so no batch can wait forever.
@@ -174,15 +183,15 @@ impl Budget {
             // the library sort costs ~3 KB of wasm per element type.
             for i in 1..entries.len() {
                 let mut j = i;
-                while j > 0 && entries[j - 1].0 > entries[j].0 {
-                    entries.swap(j - 1, j);
-                    j -= 1;
+                while let Some(prev) = j.checked_sub(1).filter(|&p| entries[p].0 > entries[j].0) {
+                    entries.swap(prev, j);
+                    j = prev;
                 }
             }
             let mut remaining = used;
             let mut until = now_ms;
             for (t, n) in entries {
-                remaining -= n;
+                remaining = remaining.saturating_sub(n);
                 until = t.saturating_add(MINUTE_MS);
                 if remaining.saturating_add(records) <= self.limits.records_per_minute {
                     break;
@@ -203,14 +212,14 @@ impl Budget {
         self.roll(now_ms);
         self.state.requests_today = self.state.requests_today.saturating_add(1);
         match self.state.minute.last_mut() {
-            Some((t, n)) if *t == now_ms => *n += records,
+            Some((t, n)) if *t == now_ms => *n = n.saturating_add(records),
             _ => self.state.minute.push((now_ms, records)),
         }
     }
 }
 
 pub fn day_start(now_ms: u64) -> u64 {
-    now_ms - now_ms % DAY_MS
+    now_ms.saturating_sub(now_ms % DAY_MS)
 }
 
 #[cfg(test)]

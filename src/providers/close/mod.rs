@@ -195,7 +195,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
 fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
     let mut url = activity_url(ctx, kind, None)
         .query("_limit", eng::page_size(ctx, 100, 100).to_string())
-        .query("_skip", state.get("skip").and_then(Value::as_u64).unwrap_or(0).to_string())
+        .query("_skip", super::state_count(state, "skip", 0)?.to_string())
         .queries(ctx.table_query());
     if let Some(v) = ctx.fields.get("created_at") {
         for (op, bound) in as_range("created_at", v) {
@@ -210,8 +210,11 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
         Some(Value::Array(items)) => items,
         _ => return Err(Error::protocol("close", "list response has no data array")),
     };
-    let skip = state.get("skip").and_then(Value::as_u64).unwrap_or(0) + items.len() as u64;
-    let next = (body.get("has_more") == Some(&Value::Bool(true))).then(|| json!({ "skip": skip }));
+    let next = if body.get("has_more") == Some(&Value::Bool(true)) {
+        Some(json!({ "skip": super::next_count(super::state_count(state, "skip", 0)?, items.len() as u64)? }))
+    } else {
+        None
+    };
     Ok(RawPage { items, next })
 }
 

@@ -241,7 +241,7 @@ fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
 }
 
 fn list_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
-    let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
+    let page = super::state_count(state, "page", 1)?;
     let party = ctx.field_str("contact_id").or_else(|| ctx.field_str("account_id"));
     let url = ctx
         .url()
@@ -267,8 +267,9 @@ fn list_parse(ctx: &Ctx, _kind: &'static str, state: &Value, _resp: &HttpRespons
         Some(links) => links.get("next_page").is_some_and(|n| n.is_string()),
         None => items.len() as u32 >= eng::page_size(ctx, 25, 100),
     };
-    let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
-    Ok(RawPage { items, next: more.then(|| json!({ "page": page + 1 })) })
+    let page = super::state_count(state, "page", 1)?;
+    let next = if more { Some(json!({ "page": super::next_count(page, 1)? })) } else { None };
+    Ok(RawPage { items, next })
 }
 
 #[cfg(test)]
