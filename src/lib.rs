@@ -45,6 +45,8 @@ mod fixture_cases;
 pub(crate) mod test_corpus;
 #[cfg(test)]
 mod security_tests;
+#[cfg(test)]
+mod boundary_tests;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

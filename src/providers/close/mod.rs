@@ -243,7 +243,7 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     r.insert("contacts".into(), eng::ref_list([a.get("contact_id")]));
     r.insert("account".into(), crate::convert::id_ref(a.get("lead_id")));
     r.insert("start_time".into(), iso_or_null(a.get("activity_at")));
-    r.insert("duration".into(), if kind == "call" { a.get("duration").cloned().filter(Value::is_i64).unwrap_or(Value::Null) } else { Value::Null });
+    r.insert("duration".into(), if kind == "call" { crate::convert::provider_secs("duration", a.get("duration"), 1, w) } else { Value::Null });
     r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
     r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, get_str(a, "status"), w) } else { Value::Null });
     r.insert("phone_numbers".into(), eng::phone_list(a.get("phone").filter(|_| kind == "call")));

@@ -187,7 +187,7 @@ fn create_body(ctx: &Ctx, obj: &Object) -> Value {
     let mut props: Map<String, Value> = eng::custom_fields(f).into_iter().map(|(k, v)| (k, prop_text(&v))).collect();
     let text = |k: &str| f.get(k).and_then(Value::as_str).map(|s| json!(s));
     let utc = |k: &str| f.get(k).and_then(Value::as_str).and_then(iso_from_str);
-    let timestamp = utc("start_time").or_else(|| iso_from_epoch_ms(ctx.now_ms as i64)).unwrap_or_default();
+    let timestamp = utc("start_time").or_else(|| i64::try_from(ctx.now_ms).ok().and_then(iso_from_epoch_ms)).unwrap_or_default();
     props.insert("hs_timestamp".into(), json!(timestamp));
     if let Some(c) = text("content") {
         props.insert(obj.content.into(), c);

@@ -58,7 +58,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: LIST,
             returns: RETURNS,
-            start: |ctx| TypedPages::boxed(eng::listed_kinds(ctx, TYPES), list_request, list_parse, |_, kind, item, _| Ok(to_unified(kind, item))),
+            start: |ctx| TypedPages::boxed(eng::listed_kinds(ctx, TYPES), list_request, list_parse, |_, kind, item, w| Ok(to_unified(kind, item, w))),
             check: Some(conflicting_filters),
             notes: "without engagement_type, calls, notes and tasks are listed in turn; created_at/updated_at are applied by crosswalk",
         },
@@ -197,16 +197,16 @@ fn create_data(ctx: &Ctx, ty: &str) -> Map<String, Value> {
     d
 }
 
-fn map_single(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_single(ctx: &Ctx, mut body: Value, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
     let data = body.get_mut("data").map(Value::take).filter(Value::is_object).ok_or_else(|| Error::protocol("zendesk_sell", "response has no data object"))?;
     if data.get("id").is_none() {
         return Err(Error::protocol("zendesk_sell", "record has no id"));
     }
-    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, &data), data))
+    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, &data, w), data))
 }
 
 /// A Sell call, note or task (the `data` object) as a unified engagement.
-fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
+fn to_unified(ty: &str, d: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
     let mut r = Map::new();
     let id = |k: &str| id_ref(d.get(k));
     r.insert("id".into(), json!(crate::convert::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
@@ -231,7 +231,7 @@ fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
         _ => Value::Null,
     };
     r.insert("direction".into(), direction);
-    r.insert("duration".into(), d.get("duration").filter(|v| v.is_i64()).cloned().unwrap_or(Value::Null));
+    r.insert("duration".into(), crate::convert::provider_secs("duration", d.get("duration"), 1, w));
     let start = d.get(if ty == "task" { "due_date" } else { "made_at" }).and_then(to_iso);
     r.insert("start_time".into(), json!(start));
     r.insert("phone_numbers".into(), eng::phone_list(d.get("phone_number")));
