@@ -22,8 +22,8 @@ pub fn check_value(v: &Value, field: &str) -> Result<(), Error> {
     fn too_deep(v: &Value, depth: usize) -> bool {
         depth > MAX_DEPTH
             || match v {
-                Value::Array(items) => items.iter().any(|x| too_deep(x, depth + 1)),
-                Value::Object(m) => m.values().any(|x| too_deep(x, depth + 1)),
+                Value::Array(items) => items.iter().any(|x| too_deep(x, depth.saturating_add(1))),
+                Value::Object(m) => m.values().any(|x| too_deep(x, depth.saturating_add(1))),
                 _ => false,
             }
     }
@@ -33,7 +33,7 @@ pub fn check_value(v: &Value, field: &str) -> Result<(), Error> {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
+            self.0 = self.0.saturating_add(buf.len());
             if self.0 > MAX_INPUT_BYTES {
                 return Err(std::io::Error::other("too large"));
             }

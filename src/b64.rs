@@ -5,8 +5,11 @@
 const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+// Shifts and indices below depend only on the position in a chunk (0..4), never
+// on the input's values, so they cannot overflow.
+#[allow(clippy::arithmetic_side_effects)]
 fn encode_with(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    let mut out = String::with_capacity(bytes.len().div_ceil(3).saturating_mul(4));
     for chunk in bytes.chunks(3) {
         let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
         for i in 0..4 {
@@ -47,6 +50,8 @@ pub fn decode_standard(text: &str) -> Option<Vec<u8>> {
     decode_with(unpadded, STANDARD)
 }
 
+// As in `encode_with`: bounded by the chunk position (a chunk is never empty).
+#[allow(clippy::arithmetic_side_effects)]
 fn decode_with(text: &[u8], alphabet: &[u8; 64]) -> Option<Vec<u8>> {
     if text.len() % 4 == 1 {
         return None;

@@ -16,7 +16,7 @@ pub fn parse_datetime(s: &str) -> Option<OffsetDateTime> {
         return None;
     }
     let num = |from: usize, len: usize| -> Option<u32> {
-        b.get(from..from + len)?.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+        b.get(from..from.checked_add(len)?)?.iter().try_fold(0u32, |n, &c| digits_push(n, c))
     };
     let lit = |at: usize, c: u8| b.get(at) == Some(&c);
     if !(lit(4, b'-') && lit(7, b'-') && lit(13, b':') && lit(16, b':')) {
@@ -28,27 +28,29 @@ pub fn parse_datetime(s: &str) -> Option<OffsetDateTime> {
     let mut at = 19;
     let mut nanos = 0u32;
     if lit(at, b'.') {
-        at += 1;
+        at = at.saturating_add(1);
         let start = at;
-        let mut scale = 100_000_000;
-        while let Some(c) = b.get(at).filter(|c| c.is_ascii_digit()) {
-            nanos += u32::from(c - b'0') * scale;
+        let mut scale = 100_000_000u32;
+        // `at` is bounded by b.len() ≤ 64; digits past the ninth add 0 (scale is 0).
+        while let Some(d) = b.get(at).and_then(|&c| char::from(c).to_digit(10)) {
+            nanos = nanos.saturating_add(d.saturating_mul(scale));
             scale /= 10;
-            at += 1;
+            at = at.saturating_add(1);
         }
         if at == start {
             return None;
         }
     }
+    let rest = b.len().checked_sub(at)?;
     let offset = match b.get(at)? {
-        b'Z' | b'z' if at + 1 == b.len() => UtcOffset::UTC,
-        sign @ (b'+' | b'-') if at + 6 == b.len() && lit(at + 3, b':') => {
-            let (h, m) = (num(at + 1, 2)?, num(at + 4, 2)?);
+        b'Z' | b'z' if rest == 1 => UtcOffset::UTC,
+        sign @ (b'+' | b'-') if rest == 6 && lit(at.checked_add(3)?, b':') => {
+            let (h, m) = (num(at.checked_add(1)?, 2)?, num(at.checked_add(4)?, 2)?);
             if h > 23 {
                 return None;
             }
-            let (h, m) = (h as i8, m as i8);
-            if *sign == b'-' { UtcOffset::from_hms(-h, -m, 0) } else { UtcOffset::from_hms(h, m, 0) }.ok()?
+            let (h, m) = (i8::try_from(h).ok()?, i8::try_from(m).ok()?);
+            if *sign == b'-' { UtcOffset::from_hms(h.checked_neg()?, m.checked_neg()?, 0) } else { UtcOffset::from_hms(h, m, 0) }.ok()?
         }
         _ => return None,
     };
@@ -86,7 +88,86 @@ pub fn datetime_problem(s: &str) -> &'static str {
 }
 
 pub fn epoch_ms(dt: OffsetDateTime) -> i64 {
-    (dt.unix_timestamp_nanos() / 1_000_000) as i64
+    // `time` keeps years within ±9999, whose milliseconds fit an i64 (±2.5e17).
+    i64::try_from(dt.unix_timestamp_nanos() / 1_000_000).unwrap_or(if dt.year() < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// The largest unified integer. JS reads JSON numbers as doubles, exact only to
+/// 2^53 − 1, so a unified integer (a duration in seconds) is 0..=MAX_SAFE_INT:
+/// a caller's value outside it is `out_of_range`, a provider's is `null` plus a
+/// `value_out_of_range` warning (the raw value stays in `remote_data`).
+pub const MAX_SAFE_INT: i64 = 9_007_199_254_740_991;
+
+/// The integer a JSON number stands for exactly: an i64, or a whole double within
+/// ±MAX_SAFE_INT (`-0`, `60.0`). `None` for fractions and anything wider.
+pub fn exact_i64(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        // Checked bounds make the cast exact (no saturation).
+        (f.fract() == 0.0 && f.abs() <= MAX_SAFE_INT as f64).then_some(f as i64)
+    })
+}
+
+/// A unified integer computed from a provider value: `n` when it was computed
+/// (no overflow) and is within 0..=MAX_SAFE_INT; otherwise `null` plus a
+/// `value_out_of_range` warning naming `field`.
+pub fn provider_int(field: &str, raw: &dyn std::fmt::Display, n: Option<i64>, w: &mut Vec<crate::error::Warning>) -> Value {
+    match n.filter(|n| (0..=MAX_SAFE_INT).contains(n)) {
+        Some(n) => Value::from(n),
+        None => out_of_range(field, raw, &format!("outside 0 to {MAX_SAFE_INT} as a unified integer"), w),
+    }
+}
+
+/// `null` plus a `value_out_of_range` warning for a provider value that has no
+/// unified equivalent in range (`why` says which range).
+pub fn out_of_range(field: &str, raw: &dyn std::fmt::Display, why: &str, w: &mut Vec<crate::error::Warning>) -> Value {
+    w.push(crate::error::Warning {
+        field: field.into(),
+        code: "value_out_of_range",
+        message: format!("provider value {raw} is {why}; {field} is null, the original is in remote_data"),
+    });
+    Value::Null
+}
+
+/// A provider `a:b` clock string (Zoho `mm:ss`, Pipedrive `HH:MM`) as seconds,
+/// `units` seconds per part. Not that shape → `null` as before; numeric but
+/// negative or too large → `null` + warning ([`provider_int`]).
+pub fn provider_clock(field: &str, raw: &str, units: [i64; 2], w: &mut Vec<crate::error::Warning>) -> Value {
+    let Some((a, b)) = raw.split_once(':') else { return Value::Null };
+    let numeric = |p: &str| {
+        let d = p.strip_prefix(['+', '-']).unwrap_or(p);
+        !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())
+    };
+    if !(numeric(a) && numeric(b)) {
+        return Value::Null;
+    }
+    let part = |p: &str, unit: i64| p.parse::<i64>().ok()?.checked_mul(unit);
+    let secs = part(a, units[0]).and_then(|x| x.checked_add(part(b, units[1])?));
+    provider_int(field, &Value::from(raw), secs, w)
+}
+
+/// `start` plus `secs` as RFC 3339 UTC; `None` past year 9999 (or before 0000).
+pub fn iso_after(start: OffsetDateTime, secs: i64) -> Option<String> {
+    Some(iso_utc(start.checked_add(time::Duration::seconds(secs))?)).filter(|s| !s.is_empty())
+}
+
+/// A provider JSON number counting `unit` seconds as a unified duration (see
+/// [`provider_int`]); absent or not a number → `null`.
+pub fn provider_secs(field: &str, raw: Option<&Value>, unit: i64, w: &mut Vec<crate::error::Warning>) -> Value {
+    match raw {
+        Some(v @ Value::Number(n)) => provider_int(field, v, exact_i64(n).and_then(|x| x.checked_mul(unit)), w),
+        _ => Value::Null,
+    }
+}
+
+/// Whole seconds from `start` to `end`, truncated toward zero, without overflow.
+pub fn secs_between(start: OffsetDateTime, end: OffsetDateTime) -> Option<i64> {
+    i64::try_from(end.unix_timestamp_nanos().checked_sub(start.unix_timestamp_nanos())?.checked_div(1_000_000_000)?).ok()
+}
+
+/// `10 * n + digit` for a decimal digit byte; `None` for a non-digit or overflow.
+pub fn digits_push(n: u32, c: u8) -> Option<u32> {
+    n.checked_mul(10)?.checked_add(char::from(c).to_digit(10)?)
 }
 
 /// Appends `n` zero-padded to `width` digits.
@@ -123,14 +204,15 @@ pub fn iso_utc(dt: OffsetDateTime) -> String {
     out
 }
 
+/// `None` outside years 0000–9999 (not an empty string).
 pub fn iso_from_epoch_ms(ms: i64) -> Option<String> {
-    let dt = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).ok()?;
-    Some(iso_utc(dt))
+    let dt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms).checked_mul(1_000_000)?).ok()?;
+    Some(iso_utc(dt)).filter(|s| !s.is_empty())
 }
 
 pub fn iso_from_epoch_secs(secs: i64) -> Option<String> {
     let dt = OffsetDateTime::from_unix_timestamp(secs).ok()?;
-    Some(iso_utc(dt))
+    Some(iso_utc(dt)).filter(|s| !s.is_empty())
 }
 
 pub fn date_only(dt: OffsetDateTime) -> String {
@@ -190,23 +272,21 @@ pub fn iso_from_str(s: &str) -> Option<String> {
 /// Anything else (offsets, leap seconds, odd shapes) takes the general path.
 fn canonical_utc(s: &str) -> Option<String> {
     let b = s.as_bytes();
-    if b.len() < 20 || b.len() > 30 || b[b.len() - 1] != b'Z' {
+    if b.len() < 20 || b.len() > 30 || b.last() != Some(&b'Z') {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b.get(r)?.iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
-    };
+    let num = |r: std::ops::Range<usize>| -> Option<u32> { b.get(r)?.iter().try_fold(0u32, |acc, &c| digits_push(acc, c)) };
     if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return None;
     }
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let frac = &b[19..b.len() - 1];
+    let frac = b.get(19..b.len().saturating_sub(1))?;
     let millis = match frac {
         [] => 0,
         [b'.', digits @ ..] if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) => {
             // First three digits, padded: ".5" is 500 ms; further digits are truncated.
-            (0..3).map(|i| digits.get(i).map_or(0, |d| (d - b'0') as u32)).fold(0, |acc, d| acc * 10 + d)
+            (0..3).try_fold(0u32, |acc, i| digits_push(acc, digits.get(i).copied().unwrap_or(b'0')))?
         }
         _ => return None,
     };
@@ -218,9 +298,10 @@ fn canonical_utc(s: &str) -> Option<String> {
     out.push_str(&s[..19]);
     if millis != 0 {
         out.push('.');
-        out.push(char::from(b'0' + (millis / 100) as u8));
-        out.push(char::from(b'0' + (millis / 10 % 10) as u8));
-        out.push(char::from(b'0' + (millis % 10) as u8));
+        // The first three fraction digits as written (checked above), padded.
+        for i in 1..4 {
+            out.push(char::from(frac.get(i).copied().unwrap_or(b'0')));
+        }
     }
     out.push('Z');
     Some(out)

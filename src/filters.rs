@@ -126,7 +126,8 @@ pub fn window(name: &str, value: &Value) -> Window {
         match op.as_str() {
             "gt" | "gte" => w.after = Some(w.after.map_or(at, |a| a.max(at))),
             "lt" | "lte" => {
-                let end = if op == "lte" { at + time::Duration::SECOND } else { at };
+                // `lte` the last representable second: no later instant exists, so no bound.
+                let Some(end) = (if op == "lte" { at.checked_add(time::Duration::SECOND) } else { Some(at) }) else { continue };
                 w.before = Some(w.before.map_or(end, |b| b.min(end)));
             }
             _ => {}

@@ -336,6 +336,9 @@ impl Redactor {
     /// the value after an auth scheme word (`Bearer x` stored as the secret),
     /// and base64 of each value at each of the three byte alignments, so the
     /// value inside any base64 text (`user:secret`, `secret:`, JSON…) is found.
+    // Positions and lengths within one text (at most the 8 MB input cap) and hex
+    // digits (< 16): bounded, never a number read from outside.
+    #[allow(clippy::arithmetic_side_effects)]
     pub fn with_forms(secrets: &[String]) -> Self {
         let mut r = Redactor::default();
         for s in secrets {
@@ -395,6 +398,9 @@ impl Redactor {
         true
     }
 
+    // Positions and lengths within one text (at most the 8 MB input cap) and hex
+    // digits (< 16): bounded, never a number read from outside.
+    #[allow(clippy::arithmetic_side_effects)]
     fn index(&mut self) {
         self.heads = Box::new([(0, 0); 256]);
         self.pairs = Box::new([0; 1024]);
@@ -438,6 +444,9 @@ impl Redactor {
     }
 
     /// The first secret at or after `from`, as a byte range of `text`.
+    // Positions and lengths within one text (at most the 8 MB input cap) and hex
+    // digits (< 16): bounded, never a number read from outside.
+    #[allow(clippy::arithmetic_side_effects)]
     fn find(&self, text: &str, from: usize) -> Option<(usize, usize)> {
         if self.secrets.is_empty() {
             return None;
@@ -501,6 +510,9 @@ impl Redactor {
 }
 
 /// The byte `%XY` at `at` (pointing after the `%`) stands for.
+// Positions and lengths within one text (at most the 8 MB input cap) and hex
+// digits (< 16): bounded, never a number read from outside.
+#[allow(clippy::arithmetic_side_effects)]
 fn hex_at(bytes: &[u8], at: usize) -> Option<u8> {
     let h = |c: u8| (c as char).to_digit(16);
     let (x, y) = (h(*bytes.get(at)?)?, h(*bytes.get(at + 1)?)?);
@@ -511,6 +523,9 @@ fn hex_at(bytes: &[u8], at: usize) -> Option<u8> {
 /// ASCII case, `%XY` standing for its byte, `+` for a space, and whitespace
 /// (raw or as a JSON `\n`/`\r`/`\t` escape) or the `\` of a JSON `\/` skipped
 /// between characters.
+// Positions and lengths within one text (at most the 8 MB input cap) and hex
+// digits (< 16): bounded, never a number read from outside.
+#[allow(clippy::arithmetic_side_effects)]
 fn match_at(text: &[u8], mut i: usize, secret: &[u8]) -> Option<usize> {
     for (k, &want) in secret.iter().enumerate() {
         loop {

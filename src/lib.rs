@@ -3,6 +3,14 @@
 //!
 //! The core performs no I/O and reads no clock: [`Operation`] is a state machine
 //! the driver (the npm package, a test, a Worker) feeds with responses and time.
+//!
+//! Numbers reach the core from providers, callers, cursors and headers, so no
+//! arithmetic may wrap or panic: every operation is checked or saturating, and
+//! `cargo xtask test` runs clippy with this lint denied. Tests may use plain
+//! arithmetic on their own constants.
+
+#![deny(clippy::arithmetic_side_effects)]
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
 pub mod account;
 pub mod api;
@@ -37,6 +45,8 @@ mod fixture_cases;
 pub(crate) mod test_corpus;
 #[cfg(test)]
 mod security_tests;
+#[cfg(test)]
+mod boundary_tests;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

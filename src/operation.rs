@@ -409,7 +409,7 @@ impl Operation {
         let out = match self.pending {
             Pending::RetryWait => match self.in_flight.clone() {
                 Some(req) => {
-                    self.attempts += 1;
+                    self.attempts = self.attempts.saturating_add(1);
                     self.pending = Pending::Response;
                     Ok(Step::Send(req))
                 }
@@ -560,8 +560,8 @@ impl Operation {
     }
 
     fn on_page(&mut self, mut items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, now_ms: u64) -> Result<Step> {
-        self.paging.pages += 1;
-        self.paging.empty_run = if items.is_empty() { self.paging.empty_run + 1 } else { 0 };
+        self.paging.pages = self.paging.pages.saturating_add(1);
+        self.paging.empty_run = if items.is_empty() { self.paging.empty_run.saturating_add(1) } else { 0 };
         let seen_before = self.paging.seen.clone();
         if let Some(state) = &next {
             let h = crate::cursor::state_hash(state);

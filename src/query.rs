@@ -190,7 +190,7 @@ fn split_brackets(key: &str) -> (String, Vec<String>) {
     while let Some(r) = rest.strip_prefix('[') {
         let Some(close) = r.find(']') else { return (key.to_string(), vec![]) };
         path.push(r[..close].to_string());
-        rest = &r[close + 1..];
+        rest = &r[close..][1..]; // past the one-byte `]`
         if path.len() > 8 {
             return (key.to_string(), vec![]);
         }

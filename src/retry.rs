@@ -77,7 +77,9 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
     }
     if let Ok(secs) = v.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
-            return Some((secs * 1000.0) as u64);
+            // Beyond u64 ms is longer than any limit: saturate on purpose, explicitly.
+            let ms = secs * 1000.0;
+            return Some(if ms < u64::MAX as f64 { ms as u64 } else { u64::MAX });
         }
     }
     let at_ms = parse_http_date(v)?.saturating_mul(1000);
@@ -88,7 +90,7 @@ const MONTHS: [&[u8]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"J
 const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 fn digits(b: &[u8]) -> Option<u16> {
-    b.iter().try_fold(0u16, |n, &c| c.is_ascii_digit().then(|| n * 10 + u16::from(c - b'0')))
+    b.iter().try_fold(0u16, |n, &c| n.checked_mul(10)?.checked_add(u16::try_from(char::from(c).to_digit(10)?).ok()?))
 }
 
 /// An HTTP-date (RFC 9110 §5.6.7) as Unix seconds: IMF-fixdate
@@ -117,19 +119,19 @@ pub fn parse_http_date(text: &str) -> Option<u64> {
             return None;
         }
         let yy = digits(&r[9..11])?;
-        (weekday, &r[2..4], &r[5..8], if yy < 70 { yy + 2000 } else { yy + 1900 }, &r[12..20])
+        (weekday, &r[2..4], &r[5..8], yy.checked_add(if yy < 70 { 2000 } else { 1900 })?, &r[12..20])
     };
     if hms[2] != b':' || hms[5] != b':' || !(1970..=9999).contains(&year) {
         return None;
     }
     let (h, m, sec) = (digits(&hms[..2])?, digits(&hms[3..5])?, digits(&hms[6..])?);
-    let month = MONTHS.iter().position(|&n| n == month)? as u8 + 1;
+    let month = u8::try_from(MONTHS.iter().position(|&n| n == month)?.checked_add(1)?).ok()?;
     let date = time::Date::from_calendar_date(i32::from(year), time::Month::try_from(month).ok()?, u8::try_from(digits(day)?).ok()?).ok()?;
     if usize::from(date.weekday().number_days_from_monday()) != weekday || h > 23 || m > 59 || sec > 59 {
         return None;
     }
-    let days = u64::try_from(date.to_julian_day() - 2_440_588).ok()?;
-    Some(days * 86_400 + u64::from(h) * 3600 + u64::from(m) * 60 + u64::from(sec))
+    let days = u64::try_from(date.to_julian_day().checked_sub(2_440_588)?).ok()?;
+    [(days, 86_400), (u64::from(h), 3600), (u64::from(m), 60), (u64::from(sec), 1)].into_iter().try_fold(0u64, |acc, (n, unit)| acc.checked_add(n.checked_mul(unit)?))
 }
 
 #[cfg(test)]

@@ -62,8 +62,8 @@ fn fill(template: &str, args: &[&str]) -> Value {
     let mut out = String::from(parts.next().unwrap_or(""));
     for part in parts {
         let Some(&key) = part.as_bytes().first() else { continue };
-        let index = if key.is_ascii_digit() { key - b'0' } else { key - b'a' + 10 };
-        out.push_str(args.get(usize::from(index)).copied().unwrap_or(""));
+        let index = char::from(key).to_digit(36).and_then(|i| usize::try_from(i).ok()).unwrap_or(usize::MAX);
+        out.push_str(args.get(index).copied().unwrap_or(""));
         out.push_str(part.get(1..).unwrap_or(""));
     }
     serde_json::from_str(&out).unwrap_or(Value::Null)
@@ -73,6 +73,8 @@ fn iso(ms: i64) -> String {
     iso_from_epoch_ms(ms).unwrap_or_default()
 }
 
+// Fixed seed data: small loop counters times constants, far from any limit.
+#[allow(clippy::arithmetic_side_effects)]
 fn seed(store: &mut Store) {
     if store.seeded {
         return;
@@ -212,8 +214,8 @@ fn create_note(store: &mut Store, candidate: &str, body: &Value, now_ms: u64) ->
     let Some(text) = body.get("text").and_then(Value::as_str).filter(|t| !t.is_empty()) else {
         return fail(422, "invalid", "text is required", Some("text"));
     };
-    store.next_id += 1;
-    let now = iso_from_epoch_ms(now_ms as i64).map_or(Value::Null, Value::String);
+    store.next_id = store.next_id.saturating_add(1);
+    let now = i64::try_from(now_ms).ok().and_then(iso_from_epoch_ms).map_or(Value::Null, Value::String);
     let mut note = fill(NOTE, &[&store.next_id.to_string()]);
     note["candidate_id"] = candidate.into();
     note["text"] = text.into();
@@ -228,8 +230,8 @@ fn create_engagement(store: &mut Store, body: &Value, now_ms: u64) -> HttpRespon
     if !body.is_object() || body.get("type").and_then(Value::as_str).is_none() {
         return fail(422, "invalid", "type is required", Some("type"));
     }
-    store.next_id += 1;
-    let now = iso_from_epoch_ms(now_ms as i64).map_or(Value::Null, Value::String);
+    store.next_id = store.next_id.saturating_add(1);
+    let now = i64::try_from(now_ms).ok().and_then(iso_from_epoch_ms).map_or(Value::Null, Value::String);
     let mut e = body.clone();
     e["id"] = format!("eng_{}", store.next_id).into();
     e["created_at"] = e.get("created_at").cloned().filter(Value::is_string).unwrap_or_else(|| now.clone());
@@ -267,7 +269,7 @@ fn page(items: Vec<Value>, q: &Map<String, Value>) -> HttpResponse {
             None => return fail(400, "invalid", "bad page_token", Some("page_token")),
         },
     };
-    let end = (start + size).min(items.len());
+    let end = start.saturating_add(size).min(items.len());
     let page: Vec<Value> = items.get(start..end).map(<[Value]>::to_vec).unwrap_or_default();
     let next = if end < items.len() { Value::String(format!("o{end}")) } else { Value::Null };
     let mut m = Map::new();

@@ -12,6 +12,7 @@ pub enum Kind {
     /// ISO 8601 date-time with offset (`2024-06-15T10:00:00Z`).
     DateTime,
     Bool,
+    /// A whole number 0..=2^53−1 (exact as a JS number); see `convert::MAX_SAFE_INT`.
     Integer,
     Number,
     Enum(&'static [&'static str]),

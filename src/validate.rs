@@ -151,8 +151,13 @@ pub fn check_kind(path: &str, kind: &Kind, value: &Value, issues: &mut Vec<Issue
             }
         }
         Kind::Integer => {
+            // Unified integers (durations in seconds) are 0..=2^53−1: exact in JS, and
+            // provider conversions (× 1000 for milliseconds) still fit an i64.
+            let max = crate::convert::MAX_SAFE_INT;
             if !(value.is_i64() || value.is_u64()) {
                 issues.push(wrong("a whole number"));
+            } else if !value.as_i64().is_some_and(|n| (0..=max).contains(&n)) {
+                issues.push(Issue::new(path, IssueCode::OutOfRange, format!("must be a whole number from 0 to {max}")).with_meta(json!({ "min": 0, "max": max })));
             }
         }
         Kind::Number => {

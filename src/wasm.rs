@@ -17,7 +17,8 @@ use crate::operation::Operation;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 fn now(ms: f64) -> u64 {
-    if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 }
+    // The driver's clock; clamped (explicitly) to what a JS number holds exactly.
+    if ms.is_finite() && ms > 0.0 { ms.min(crate::convert::MAX_SAFE_INT as f64) as u64 } else { 0 }
 }
 
 /// Test hook, not an input path: `__crosswalk_test_trap()` makes the next handle

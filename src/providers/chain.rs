@@ -55,7 +55,7 @@ impl Chain {
                 Ok(None) => {
                     self.results.push(Value::Null);
                     self.wrote.push(false);
-                    self.at += 1;
+                    self.at = self.at.saturating_add(1);
                 }
                 Err(e) => return Err(self.partial(e)),
             }
@@ -99,7 +99,7 @@ impl Exchange for Chain {
         let result = (self.steps[self.at].read)(ctx, resp, body).map_err(|e| self.with_provider(ctx, self.partial(e)))?;
         self.results.push(result);
         self.wrote.push(self.writing);
-        self.at += 1;
+        self.at = self.at.saturating_add(1);
         self.advance(ctx).map_err(|e| self.with_provider(ctx, e))
     }
 

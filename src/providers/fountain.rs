@@ -90,7 +90,7 @@ pub fn situation(slot: &Value, now_ms: u64) -> Option<&'static str> {
         Some(false) => Some("no_show"),
         None => {
             let end = slot.get("end_time").and_then(to_iso).as_deref().and_then(parse_datetime)?;
-            let now = time::OffsetDateTime::from_unix_timestamp_nanos(now_ms as i128 * 1_000_000).ok()?;
+            let now = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now_ms).checked_mul(1_000_000)?).ok()?;
             Some(if end > now { "upcoming" } else { "attendance_not_recorded" })
         }
     }

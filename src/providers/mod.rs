@@ -430,6 +430,22 @@ pub fn map_status(table: &[(&str, &str)], raw: Option<&str>, w: &mut Vec<Warning
     }
 }
 
+/// A page number or offset from the paging state, which comes back in the
+/// caller's cursor: absent → `default`; anything but a whole number within
+/// 0..=2^53−1 is an invalid cursor (so a forged value can neither wrap nor lose
+/// precision in JS).
+pub fn state_count(state: &Value, key: &str, default: u64) -> Result<u64> {
+    match state.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v.as_u64().filter(|n| *n <= crate::convert::MAX_SAFE_INT.unsigned_abs()).ok_or_else(|| Error::InvalidCursor { reason: format!("{key} is not a whole number from 0 to 2^53-1") }),
+    }
+}
+
+/// `n + step` for the next page's state; past 2^53−1 the listing cannot go on.
+pub fn next_count(n: u64, step: u64) -> Result<u64> {
+    n.checked_add(step).filter(|n| *n <= crate::convert::MAX_SAFE_INT.unsigned_abs()).ok_or_else(|| Error::InvalidCursor { reason: "the next page number or offset would pass 2^53-1".into() })
+}
+
 /// Reads the `rel="next"` URL from an RFC 8288 `Link` header.
 pub fn link_next(header: Option<&str>) -> Option<String> {
     let header = header?;

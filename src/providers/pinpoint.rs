@@ -90,7 +90,7 @@ fn list_request(ctx: &Ctx, page: u64) -> Result<HttpRequest> {
         // bound keeps a record exactly on it; crosswalk's re-check trims the rest.
         let w = window(field, v);
         url = url
-            .query_opt(&format!("filter[{field}][gt]"), w.after.map(|a| iso_utc(a - Duration::SECOND)))
+            .query_opt(&format!("filter[{field}][gt]"), w.after.map(|a| a.checked_sub(Duration::SECOND).map(iso_utc).filter(|s| !s.is_empty()).unwrap_or_else(|| iso_utc(a))))
             .query_opt(&format!("filter[{field}][lt]"), w.before.map(iso_utc));
     }
     ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
@@ -110,7 +110,10 @@ impl Exchange for Pages {
         list_request(ctx, 1).map(Next::Send)
     }
     fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<Next> {
-        self.page = state.get("page").and_then(Value::as_u64).filter(|p| *p >= 2).ok_or_else(|| Error::InvalidCursor { reason: "no Pinpoint page number in it".into() })?;
+        self.page = super::state_count(state, "page", 0)?;
+        if self.page < 2 {
+            return Err(Error::InvalidCursor { reason: "no Pinpoint page number in it".into() });
+        }
         self.prev_first = get_str(state, "prev_first").map(str::to_string);
         list_request(ctx, self.page).map(Next::Send)
     }
@@ -125,7 +128,7 @@ impl Exchange for Pages {
             return Err(Error::PaginationLoop { provider: "pinpoint".into(), pages: u32::try_from(self.page).unwrap_or(u32::MAX) });
         }
         let full = data.len() >= page_size(ctx) as usize;
-        let next = full.then(|| json!({ "page": self.page + 1, "prev_first": first }));
+        let next = if full { Some(json!({ "page": super::next_count(self.page, 1)?, "prev_first": first })) } else { None };
         let mut warnings = Vec::new();
         let mut items = Vec::with_capacity(data.len());
         for (i, raw) in data.into_iter().enumerate() {

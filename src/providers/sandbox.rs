@@ -251,14 +251,14 @@ fn map_interview(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<S
     Ok(r)
 }
 
-fn map_engagement(_ctx: &Ctx, e: &Value, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_engagement(_ctx: &Ctx, e: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let mut r = Map::new();
     r.insert("id".into(), json!(id_string(e.get("id"))));
     r.insert("engagement_type".into(), e.get("type").cloned().unwrap_or(Value::Null));
     r.insert("subject".into(), e.get("subject").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), e.get("body").cloned().unwrap_or(Value::Null));
     r.insert("direction".into(), e.get("direction").cloned().unwrap_or(Value::Null));
-    r.insert("duration".into(), e.get("duration_seconds").cloned().unwrap_or(Value::Null));
+    r.insert("duration".into(), crate::convert::provider_secs("duration", e.get("duration_seconds"), 1, w));
     r.insert("start_time".into(), iso_or_null(e.get("starts_at")));
     r.insert("end_time".into(), iso_or_null(e.get("ends_at")));
     r.insert("owner".into(), id_ref(e.get("owner_id")));

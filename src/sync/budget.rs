@@ -11,6 +11,9 @@ use crate::error::{Error, Issue, IssueCode, Result};
 
 pub const DAY_MS: u64 = 86_400_000;
 pub const MINUTE_MS: u64 = 60_000;
+/// The most `minute` entries a saved budget may hold (one per request; a sync
+/// never sends this many in a minute).
+pub const MAX_MINUTE_ENTRIES: usize = 100_000;
 
 /// The limits a budget enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +132,21 @@ impl Budget {
         if state.version != 1 || state.day_start_ms % DAY_MS != 0 {
             return Err(Error::one_issue(None, Issue::new("options.budget", IssueCode::InvalidFormat, "is not a saved budget state (version 1, day_start_ms at 00:00 UTC)")));
         }
+        // Saved state comes back from outside: every number must survive a JSON
+        // round trip through JS (≤ 2^53−1), and the window's records must add up
+        // without overflow, or the limit could be bypassed by wrapping.
+        let max = crate::convert::MAX_SAFE_INT.unsigned_abs();
+        let numbers = [state.day_start_ms, state.requests_today].into_iter().chain(state.minute.iter().flat_map(|&(t, n)| [t, n]));
+        let total = state.minute.iter().try_fold(0u64, |acc, &(_, n)| acc.checked_add(n)).filter(|t| *t <= max);
+        if numbers.into_iter().any(|n| n > max) || total.is_none() {
+            return Err(Error::one_issue(None, Issue::new("options.budget", IssueCode::OutOfRange, format!("is not a consistent budget state: its numbers (and the minute window's total records) must be at most {max}")).with_meta(serde_json::json!({ "max": max }))));
+        }
+        // Time order is what `check` relies on; a saved state is written in order,
+        // so one out of order was edited. The window cannot hold more entries than
+        // requests in a minute, so a longer list is not a saved state either.
+        if state.minute.len() > MAX_MINUTE_ENTRIES || state.minute.windows(2).any(|w| w[0].0 > w[1].0) {
+            return Err(Error::one_issue(None, Issue::new("options.budget", IssueCode::InvalidFormat, format!("is not a saved budget state: `minute` must hold at most {MAX_MINUTE_ENTRIES} entries in time order"))));
+        }
         let mut b = Budget { limits, state };
         b.roll(now_ms);
         Ok(b)
@@ -154,7 +172,7 @@ impl Budget {
     }
 
     fn records_in_window(&self) -> u64 {
-        self.state.minute.iter().map(|(_, n)| n).sum()
+        self.state.minute.iter().fold(0u64, |acc, (_, n)| acc.saturating_add(*n))
     }
 
     /// `Ok` when one request carrying `records` fits now, else the earliest time
@@ -163,26 +181,18 @@ impl Budget {
         self.roll(now_ms);
         let mut blocked: Option<(u64, Window)> = None;
         if self.state.requests_today.saturating_add(1) > self.limits.requests_per_day {
-            blocked = Some((self.state.day_start_ms.max(day_start(now_ms)) + DAY_MS, Window::RequestsPerDay));
+            blocked = Some((self.state.day_start_ms.max(day_start(now_ms)).saturating_add(DAY_MS), Window::RequestsPerDay));
         }
         let used = self.records_in_window();
         // A request alone always fits an empty window, so no batch can wait forever.
         if used > 0 && used.saturating_add(records) > self.limits.records_per_minute {
             // The oldest entries expire first; find the one whose expiry frees enough.
-            let mut entries = self.state.minute.clone();
-            // Insertion sort by time (stable): the window holds a few entries, and
-            // the library sort costs ~3 KB of wasm per element type.
-            for i in 1..entries.len() {
-                let mut j = i;
-                while j > 0 && entries[j - 1].0 > entries[j].0 {
-                    entries.swap(j - 1, j);
-                    j -= 1;
-                }
-            }
+            // Entries are kept in time order (restore checks it, spend keeps it),
+            // so no sort: one pass, O(n), whatever size a saved budget has.
             let mut remaining = used;
             let mut until = now_ms;
-            for (t, n) in entries {
-                remaining -= n;
+            for &(t, n) in &self.state.minute {
+                remaining = remaining.saturating_sub(n);
                 until = t.saturating_add(MINUTE_MS);
                 if remaining.saturating_add(records) <= self.limits.records_per_minute {
                     break;
@@ -203,14 +213,16 @@ impl Budget {
         self.roll(now_ms);
         self.state.requests_today = self.state.requests_today.saturating_add(1);
         match self.state.minute.last_mut() {
-            Some((t, n)) if *t == now_ms => *n += records,
+            // A clock that stepped back counts with the latest entry (expiring a
+            // little later: safe), so the window stays in time order.
+            Some((t, n)) if *t >= now_ms => *n = n.saturating_add(records),
             _ => self.state.minute.push((now_ms, records)),
         }
     }
 }
 
 pub fn day_start(now_ms: u64) -> u64 {
-    now_ms - now_ms % DAY_MS
+    now_ms.saturating_sub(now_ms % DAY_MS)
 }
 
 #[cfg(test)]
@@ -221,6 +233,30 @@ mod tests {
     // 2026-01-01T23:59:00Z
     const LATE: u64 = 1_767_311_940_000;
     const LIMITS: Limits = Limits { requests_per_day: 100_000, records_per_minute: 10_000 };
+
+    #[test]
+    fn a_supplied_budget_is_bounded_in_size_and_order_and_checked_in_linear_time() {
+        let t0 = 1_767_225_600_000u64;
+        let saved = |minute: Vec<(u64, u64)>| json!({"version": 1, "day_start_ms": t0, "requests_today": 0, "minute": minute.iter().map(|&(t, n)| json!([t, n])).collect::<Vec<_>>()});
+        // Out of order: refused (it was edited).
+        let err = Budget::restore(LIMITS, &saved(vec![(t0 + 2, 1), (t0 + 1, 1)]), t0 + 10).unwrap_err();
+        assert_eq!(err.to_json()["details"][0]["field"], "options.budget");
+        // Too many entries: refused without looking further.
+        let many: Vec<(u64, u64)> = (0..(MAX_MINUTE_ENTRIES as u64 + 1)).map(|i| (t0 + i / 1000, 0)).collect();
+        assert!(Budget::restore(LIMITS, &saved(many), t0 + 100).is_err());
+        // The largest allowed state, full window: a check answers at once (the old
+        // insertion sort took seconds on such input).
+        let full: Vec<(u64, u64)> = (0..MAX_MINUTE_ENTRIES as u64).map(|i| (t0 + i / 2_000, 1)).collect();
+        let mut b = Budget::restore(Limits { requests_per_day: 1_000_000, records_per_minute: 100_000 }, &saved(full), t0 + 50).unwrap();
+        let (until, window) = b.check(10, t0 + 50).unwrap_err();
+        assert_eq!(window, Window::RecordsPerMinute);
+        assert_eq!(until, t0 + MINUTE_MS, "the oldest 10 records expire first");
+        // A clock that steps back keeps the window in order.
+        let mut b = Budget::new(LIMITS, t0 + 1_000);
+        b.spend(1, t0 + 1_000);
+        b.spend(2, t0 + 500);
+        assert_eq!(b.state().minute, vec![(t0 + 1_000, 3)]);
+    }
 
     #[test]
     fn minute_window_slides_and_frees_the_oldest_first() {

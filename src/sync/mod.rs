@@ -316,7 +316,7 @@ impl SyncOperation {
             (_, Some((t, w))) => (t, w.as_str()),
             _ => return self.send(now_ms),
         };
-        if !self.wait || until - now_ms > self.max_wait_ms {
+        if !self.wait || until.saturating_sub(now_ms) > self.max_wait_ms {
             return Ok(self.stop_for_budget(until, window));
         }
         self.pending = Pending::Wait;
@@ -330,12 +330,14 @@ impl SyncOperation {
         let req = (self.def.build)(&self.ctx(&empty, now_ms), &batch.group, &entries)?;
         crate::operation::check_request(&req)?;
         self.redactor.learn(&req);
-        batch.attempts += 1;
+        batch.attempts = batch.attempts.saturating_add(1);
         for &i in &batch.items {
-            self.item_attempts[i] += 1;
+            if let Some(a) = self.item_attempts.get_mut(i) {
+                *a = a.saturating_add(1);
+            }
         }
         self.budget.spend(batch.items.len() as u64, now_ms);
-        self.report.requests += 1;
+        self.report.requests = self.report.requests.saturating_add(1);
         self.hold = None;
         self.in_flight = Some(batch);
         self.pending = Pending::Response;
@@ -621,7 +623,7 @@ impl Lists {
             None => {
                 self.slots.insert(key.clone(), self.lists.len().into());
                 self.lists.push((key, Vec::new()));
-                self.lists.len() - 1
+                self.lists.len().saturating_sub(1)
             }
         };
         if let Some((_, list)) = self.lists.get_mut(slot) {

@@ -72,7 +72,7 @@ fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     if let Some(after) = ctx.fields.get("created_at").and_then(|v| window("created_at", v).after) {
         // "Data after this date": one millisecond earlier keeps a record created
         // exactly at an inclusive bound; the re-check trims the rest.
-        body.insert("createdAfter".into(), json!(epoch_ms(after) - 1));
+        body.insert("createdAfter".into(), json!(epoch_ms(after).saturating_sub(1)));
     }
     body.insert("limit".into(), json!(ctx.query.limit.unwrap_or(PAGE_MAX).min(PAGE_MAX)));
     if !state.is_null() {

@@ -223,8 +223,8 @@ fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<Str
 fn read_page(ctx: &Ctx, kind: &'static str, state: &Value, _: &HttpResponse, body: Value) -> Result<RawPage> {
     let Value::Array(items) = data(body)? else { return Err(Error::protocol("attio", "the list data is not an array")) };
     let limit = u64::from(page_size(ctx, kind));
-    let offset = state.get("offset").and_then(Value::as_u64).unwrap_or(0);
-    let next = (items.len() as u64 >= limit).then(|| json!({ "offset": offset + limit }));
+    let offset = super::state_count(state, "offset", 0)?;
+    let next = if items.len() as u64 >= limit { Some(json!({ "offset": super::next_count(offset, limit)? })) } else { None };
     Ok(RawPage { items, next })
 }
 
@@ -234,7 +234,7 @@ fn page_size(ctx: &Ctx, kind: &str) -> u32 {
 }
 
 fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
-    let offset = state.get("offset").and_then(Value::as_u64).unwrap_or(0);
+    let offset = super::state_count(state, "offset", 0)?;
     let mut url = ctx.url().path(path(kind)).query("limit", page_size(ctx, kind).to_string()).query("offset", offset.to_string());
     let (object_param, id_param) = if kind == "task" { ("linked_object", "linked_record_id") } else { ("parent_object", "parent_record_id") };
     for (filter, object) in [("contact_id", "people"), ("account_id", "companies")] {

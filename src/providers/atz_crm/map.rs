@@ -8,16 +8,16 @@ use crate::error::{Error, Result, Warning};
 use super::rules::BUILT_IN_TYPES;
 
 /// ATZ answers with the bare activity object (seed 001 response example).
-pub fn to_unified(a: &Value, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+pub fn to_unified(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = id_string(a.get("id")).ok_or_else(|| Error::protocol("atz_crm", "the activity has no id"))?;
-    let (start, end) = times(a);
+    let (start, end) = times(a, w);
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     r.insert("engagement_type".into(), engagement_type(a.get("activity_type")));
     r.insert("subject".into(), a.get("title").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), a.get("description").cloned().unwrap_or(Value::Null));
     r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
-        (Some(s), Some(e)) => json!((e - s).whole_seconds()),
+        (Some(s), Some(e)) => crate::convert::provider_int("duration", &"end_time − start_time", crate::convert::secs_between(s, e), w),
         _ => Value::Null,
     });
     r.insert("start_time".into(), json!(start));
@@ -67,12 +67,18 @@ fn engagement_type(t: Option<&Value>) -> Value {
 /// ATZ splits the times: `start_date` (YYYY-MM-DD), `start_time` and `end_time`
 /// (HH:MM), with no end date; an end earlier than the start is read as the next
 /// day. The timezone is not documented; crosswalk sends UTC and reads UTC.
-fn times(a: &Value) -> (Option<String>, Option<String>) {
+fn times(a: &Value, w: &mut Vec<Warning>) -> (Option<String>, Option<String>) {
     let Some(date) = get_str(a, "start_date") else { return (None, None) };
     let start = get_str(a, "start_time").and_then(|t| iso_from_date_and_time(date, t));
     let end = get_str(a, "end_time").and_then(|t| iso_from_date_and_time(date, t));
     let end = match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
-        (Some(s), Some(e)) if e < s => Some(crate::convert::iso_utc(e + time::Duration::days(1))),
+        (Some(s), Some(e)) if e < s => {
+            let next = crate::convert::iso_after(e, 86_400);
+            if next.is_none() {
+                crate::convert::out_of_range("end_time", &json!(get_str(a, "end_time")), "the next day after 9999-12-31", w);
+            }
+            next
+        }
         _ => end,
     };
     (start, end)

@@ -145,7 +145,7 @@ fn form_parts(body: &Map<String, Value>, file: &Value) -> Vec<Part> {
 }
 
 fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
-    let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
+    let page = super::state_count(state, "page", 1)?;
     let limit = ctx.query.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
     let mut url = ctx.url().path("/v1/activity").query("page", page.to_string()).query("limit", limit.to_string()).queries(ctx.table_query());
     for (filter, entity) in [("contact_id", "4"), ("account_id", "3")] {
@@ -162,7 +162,7 @@ fn read_page(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPag
         return Err(Error::protocol("atz_crm", "the activity list has no data array"));
     };
     let next = match (body.get("next_page_url"), body.get("current_page").and_then(Value::as_u64)) {
-        (Some(Value::String(_)), Some(current)) => Some(json!({ "page": current + 1 })),
+        (Some(Value::String(_)), Some(current)) => Some(json!({ "page": super::next_count(current, 1)? })),
         (Some(Value::String(_)), None) => return Err(Error::protocol("atz_crm", "a page with next_page_url but no current_page")),
         _ => None,
     };

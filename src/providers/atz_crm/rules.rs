@@ -63,11 +63,16 @@ pub fn plan(fields: &Map<String, Value>, remote: Option<&Value>) -> Planned {
     let end = match given("end_datetime").or_else(|| unified("end_time")) {
         Some(s) => datetime(&mut p, "end_datetime", &s),
         None => match (start, fields.get("duration").and_then(Value::as_i64)) {
-            (Some(dt), Some(secs)) => {
-                let end = dt + Duration::seconds(secs);
-                p.body.insert("end_datetime".into(), json!(iso_utc(end)));
-                Some((end, "body.duration".to_string()))
-            }
+            (Some(dt), Some(secs)) => match dt.checked_add(Duration::seconds(secs)).filter(|e| !iso_utc(*e).is_empty()) {
+                Some(end) => {
+                    p.body.insert("end_datetime".into(), json!(iso_utc(end)));
+                    Some((end, "body.duration".to_string()))
+                }
+                None => {
+                    p.issue("body.duration", IssueCode::OutOfRange, "start_time + duration is after 9999-12-31T23:59:59Z");
+                    None
+                }
+            },
             _ => {
                 p.issue("body.end_time", IssueCode::Required, "ATZ CRM needs an end: set end_time, duration or remote_data.end_datetime");
                 None
@@ -273,11 +278,11 @@ fn id_list(p: &mut Planned, key: &str, s: &Src, numeric: bool) {
     };
     let bad = v.split(',').enumerate().find_map(|(i, item)| {
         if item.trim().is_empty() {
-            Some(format!("item {} is empty", i + 1))
+            Some(format!("item {} is empty", i.saturating_add(1)))
         } else if item.chars().any(char::is_whitespace) {
-            Some(format!("item {} ({item:?}) contains spaces", i + 1))
+            Some(format!("item {} ({item:?}) contains spaces", i.saturating_add(1)))
         } else if numeric && !item.bytes().all(|b| b.is_ascii_digit()) {
-            Some(format!("item {} ({item:?}) is not a numeric user id", i + 1))
+            Some(format!("item {} ({item:?}) is not a numeric user id", i.saturating_add(1)))
         } else {
             None
         }

@@ -436,3 +436,15 @@ fn supported_fields_reach_the_provider_request() {
     assert_eq!(supported_fields_reach_request("atz_crm", account(), "create", &[valid(), by_duration]), 10);
     assert_eq!(supported_fields_reach_request("atz_crm", account(), "list", &[json!({})]), 5);
 }
+
+#[test]
+fn an_end_rolling_past_year_9999_is_null_with_a_warning() {
+    let mut resp = fixture("atz_crm/doc.activity.post.response.json");
+    resp["start_date"] = json!("9999-12-31");
+    resp["start_time"] = json!("23:00");
+    resp["end_time"] = json!("01:00");
+    let mut w = Vec::new();
+    let r = super::map::to_unified(&resp, &mut w).unwrap();
+    assert_eq!((r["end_time"].clone(), r["duration"].clone()), (Value::Null, Value::Null));
+    assert_eq!(w.iter().map(|w| (w.field.as_str(), w.code)).collect::<Vec<_>>(), [("end_time", "value_out_of_range")]);
+}

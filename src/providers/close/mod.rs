@@ -225,7 +225,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
 fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
     let mut url = activity_url(ctx, kind, None)
         .query("_limit", eng::page_size(ctx, 100, 100).to_string())
-        .query("_skip", state.get("skip").and_then(Value::as_u64).unwrap_or(0).to_string())
+        .query("_skip", super::state_count(state, "skip", 0)?.to_string())
         .queries(ctx.table_query());
     if let Some(v) = ctx.fields.get("created_at") {
         for (op, bound) in as_range("created_at", v) {
@@ -240,8 +240,11 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
         Some(Value::Array(items)) => items,
         _ => return Err(Error::protocol("close", "list response has no data array")),
     };
-    let skip = state.get("skip").and_then(Value::as_u64).unwrap_or(0) + items.len() as u64;
-    let next = (body.get("has_more") == Some(&Value::Bool(true))).then(|| json!({ "skip": skip }));
+    let next = if body.get("has_more") == Some(&Value::Bool(true)) {
+        Some(json!({ "skip": super::next_count(super::state_count(state, "skip", 0)?, items.len() as u64)? }))
+    } else {
+        None
+    };
     Ok(RawPage { items, next })
 }
 
@@ -270,7 +273,7 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     r.insert("contacts".into(), eng::ref_list([a.get("contact_id")]));
     r.insert("account".into(), crate::convert::id_ref(a.get("lead_id")));
     r.insert("start_time".into(), iso_or_null(a.get("activity_at")));
-    r.insert("duration".into(), if kind == "call" { a.get("duration").cloned().filter(Value::is_i64).unwrap_or(Value::Null) } else { Value::Null });
+    r.insert("duration".into(), if kind == "call" { crate::convert::provider_secs("duration", a.get("duration"), 1, w) } else { Value::Null });
     r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
     r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, get_str(a, "status"), w) } else { Value::Null });
     r.insert("phone_numbers".into(), eng::phone_list(a.get("phone").filter(|_| kind == "call")));

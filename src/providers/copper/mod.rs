@@ -240,7 +240,7 @@ impl Exchange for SearchList {
     }
     fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<Next> {
         let types = state_types(state).ok_or_else(|| Error::InvalidCursor { reason: "no Copper activity types in the cursor".into() })?;
-        self.search(ctx, state.get("page").and_then(Value::as_u64).unwrap_or(1), types)
+        self.search(ctx, super::state_count(state, "page", 1)?, types)
     }
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         let body = resp.json("copper")?;
@@ -257,7 +257,7 @@ impl Exchange for SearchList {
         // No cursor from Copper: a full page may have a successor, a short one is the last.
         let full = items.len() >= eng::page_size(ctx, 100, 200) as usize;
         let types: Vec<Value> = self.types.iter().map(|(id, k)| json!([id, k])).collect();
-        let next = full.then(|| json!({ "page": self.page + 1, "types": types }));
+        let next = if full { Some(json!({ "page": super::next_count(self.page, 1)?, "types": types })) } else { None };
         mapped_page(ctx, RawPage { items, next }, |raw, w| map_activity(raw, &self.types, w))
     }
 }

@@ -16,7 +16,7 @@ fn lookup<'a>(row: &'a Value, column: &str) -> Option<(&'a Value, Option<&'a str
     Some((v, row.get(format!("_{column}_value@Microsoft.Dynamics.CRM.lookuplogicalname")).and_then(Value::as_str)))
 }
 
-pub fn to_unified(kind: &Kind, row: &Value) -> Result<Map<String, Value>> {
+pub fn to_unified(kind: &Kind, row: &Value, w: &mut Vec<crate::error::Warning>) -> Result<Map<String, Value>> {
     let id = crate::convert::id_string(row.get(kind.key)).ok_or_else(|| Error::protocol("dynamics365", format!("the {} row has no {}", kind.logical, kind.key)))?;
     let mut r = Map::new();
     r.insert("id".into(), json!(crate::providers::engagements::typed_id(kind.unified, &id)));
@@ -25,7 +25,7 @@ pub fn to_unified(kind: &Kind, row: &Value) -> Result<Map<String, Value>> {
     r.insert("content".into(), row.get(kind.text).cloned().unwrap_or(Value::Null));
     r.insert("start_time".into(), iso_or_null(row.get("scheduledstart")));
     r.insert("end_time".into(), iso_or_null(row.get("scheduledend")));
-    r.insert("duration".into(), row.get("actualdurationminutes").and_then(Value::as_i64).map_or(Value::Null, |m| json!(m * 60)));
+    r.insert("duration".into(), crate::convert::provider_secs("duration", row.get("actualdurationminutes"), 60, w));
     r.insert("direction".into(), match row.get("directioncode") {
         Some(Value::Bool(true)) => json!("outbound"),
         Some(Value::Bool(false)) => json!("inbound"),

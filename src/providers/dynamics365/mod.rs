@@ -58,7 +58,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: LIST,
             returns: RETURNS,
-            start: |_| Paged::boxed(page_request, read_page, |ctx, item, _| map::to_unified(kind_of(ctx)?, item)),
+            start: |_| Paged::boxed(page_request, read_page, |ctx, item, w| map::to_unified(kind_of(ctx)?, item, w)),
             check: Some(check_filters),
             notes: "engagement_type is required (one Dataverse table per type). Pages of up to 5000 via Prefer: odata.maxpagesize.",
         },
@@ -76,7 +76,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 }
                 let url = odata_url(ctx, &format!("{}({id})", kind.set), &expand(kind));
                 let req = headers(ctx.request(Method::Get, url)?, PREFER_ANNOTATIONS.to_string());
-                Single::boxed(req, |ctx, body, _| Ok((map::to_unified(kind_of(ctx)?, &body)?, body)))
+                Single::boxed(req, |ctx, body, w| Ok((map::to_unified(kind_of(ctx)?, &body, w)?, body)))
             },
             check: None,
             notes: "ids are {type}:{guid} (call:6b1a…); GET /{table}({guid}). A plain GUID needs ?engagement_type to name the table.",
@@ -217,7 +217,7 @@ fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
         return issues; // the table reports the type; per-type rules need one
     }
     let regarding: Vec<_> = all.iter().filter(|x| x.0 != "contacts").collect();
-    let contacts = all.len() - regarding.len();
+    let contacts = all.len().saturating_sub(regarding.len());
     match t {
         "note" if all.len() > 1 => {
             bad("body", IssueCode::Conflict, "a Dynamics note has one parent: give only one of contacts, account, opportunity, lead".into());
@@ -254,7 +254,8 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
         }
     }
     if let Some(secs) = f.get("duration").and_then(Value::as_i64) {
-        put("actualdurationminutes", json!((secs + 59) / 60));
+        // Whole minutes, rounded up; validation keeps secs within 0..=i32::MAX.
+        put("actualdurationminutes", json!(secs.div_euclid(60).saturating_add(i64::from(secs.rem_euclid(60) != 0))));
     }
     let inbound = f.get("direction").and_then(Value::as_str) == Some("inbound");
     if f.contains_key("direction") {
@@ -287,11 +288,11 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     }
     let url = odata_url(ctx, kind.set, &expand(kind));
     let req = headers(ctx.request(Method::Post, url)?.json(body), format!("return=representation,{PREFER_ANNOTATIONS}")).header("content-type", "application/json; charset=utf-8");
-    Single::boxed(req, |ctx, body, _| {
+    Single::boxed(req, |ctx, body, w| {
         if body.is_null() {
             return Err(Error::protocol("dynamics365", "the create returned no row although return=representation was asked for"));
         }
-        Ok((map::to_unified(kind_of(ctx)?, &body)?, body))
+        Ok((map::to_unified(kind_of(ctx)?, &body, w)?, body))
     })
 }
 

@@ -230,3 +230,20 @@ fn supported_fields_reach_the_provider_request() {
     assert_eq!(supported_fields_reach_request("dynamics365", account(), "create", &bases), 14);
     assert_eq!(supported_fields_reach_request("dynamics365", account(), "list", &[json!({"engagement_type": "call"}), json!({"engagement_type": "note"})]), 5);
 }
+
+#[test]
+fn out_of_range_durations_are_null_with_a_warning() {
+    // Regression (issue 12): `actualdurationminutes * 60` overflowed.
+    let call = &super::KINDS[0];
+    let read = |m: Value| {
+        let mut w = Vec::new();
+        let r = super::map::to_unified(call, &json!({"activityid": "7a1b2c3d-0000-4000-8000-000000001001", "actualdurationminutes": m}), &mut w).unwrap();
+        (r["duration"].clone(), w.iter().any(|w| w.code == "value_out_of_range" && w.field == "duration"))
+    };
+    assert_eq!(read(json!(15)), (json!(900), false));
+    assert_eq!(read(json!(150119987579016i64)), (json!(9007199254740960i64), false));
+    for m in [json!(153722867280912931i64), json!(i64::MAX), json!(i64::MIN), json!(u64::MAX), json!(150119987579017i64), json!(-1), json!(1.5), json!(1e308)] {
+        assert_eq!(read(m.clone()), (Value::Null, true), "{m}");
+    }
+    assert_eq!(read(json!("15")), (Value::Null, false), "a string is not a number (as before)");
+}

@@ -73,7 +73,7 @@ impl Exchange for TypedPages {
         let page = (self.parse)(ctx, kind, &state, resp, body)?;
         let next = match page.next {
             Some(s) => Some(json!({ "kind": kind, "state": s })),
-            None => self.kinds.iter().position(|k| *k == kind).and_then(|i| self.kinds.get(i + 1)).map(|k| json!({ "kind": k, "state": null })),
+            None => self.kinds.iter().position(|k| *k == kind).and_then(|i| self.kinds.get(i.saturating_add(1))).map(|k| json!({ "kind": k, "state": null })),
         };
         let map = self.map;
         let mut out = mapped_page(ctx, RawPage { items: page.items, next }, |raw, w| map(ctx, kind, raw, w))?;

@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 
 use crate::account::Account;
 use crate::convert::{id_ref, id_string, iso_or_null, iso_utc, parse_datetime, to_iso};
-use crate::error::{Error, Issue, IssueCode, Result};
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::http::{host_label, HttpRequest, HttpResponse, Method};
 use crate::schema::{FieldMap, Rule, UnifiedMethod};
 
@@ -220,7 +220,7 @@ impl Typed {
             (None, None) => Value::Null,
         };
         let start = date(f, "start_time");
-        let end = date(f, "end_time").or_else(|| Some(start? + time::Duration::seconds(f.get("duration")?.as_i64()?)));
+        let end = date(f, "end_time").or_else(|| start?.checked_add(time::Duration::seconds(f.get("duration")?.as_i64()?)));
         let mut body = json!({
             "title": f.get("subject"), "start_date": start.map(iso_utc), "end_date": end.map(iso_utc),
             "owner_id": eng::ref_json(f, "owner", true), "sales_activity_type_id": type_id,
@@ -266,7 +266,7 @@ impl Exchange for Typed {
     }
 
     fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<Next> {
-        let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
+        let page = super::state_count(state, "page", 1)?;
         self.read = Read::List { page };
         self.next(ctx)
     }
@@ -278,21 +278,22 @@ impl Exchange for Typed {
             self.types = Some(list.iter().filter_map(|t| Some((id_string(t.get("id"))?, t.get("internal_name")?.as_str()?.to_string()))).collect());
             return self.next(ctx);
         }
-        let map = |item: &Value| to_unified(item, self.types.as_deref(), ctx.field_str("engagement_type"));
+        let map = |item: &Value, w: &mut Vec<Warning>| to_unified(item, self.types.as_deref(), ctx.field_str("engagement_type"), w);
         match self.read {
             Read::List { page } => {
                 let Some(Value::Array(raw)) = body.get_mut("sales_activities").map(Value::take) else {
                     return Err(Error::protocol("freshsales", "the list has no sales_activities array"));
                 };
                 let total = body.pointer("/meta/total_pages").and_then(Value::as_u64).unwrap_or(page);
-                let next = (page < total).then(|| json!({ "page": page + 1 }));
-                mapped_page(ctx, RawPage { items: raw, next }, |item, _| map(item))
+                let next = if page < total { Some(json!({ "page": super::next_count(page, 1)? })) } else { None };
+                mapped_page(ctx, RawPage { items: raw, next }, map)
             }
             _ => {
                 let key = if ctx.field_str("engagement_type") == Some("note") && matches!(self.read, Read::Create) { "note" } else { "sales_activity" };
                 let item = body.get_mut(key).map(Value::take).ok_or_else(|| Error::protocol("freshsales", format!("the response has no {key}")))?;
-                let record = if ctx.raw() { Map::new() } else { map(&item)? };
-                Ok(Next::Record { record, raw: item, warnings: Vec::new() })
+                let mut warnings = Vec::new();
+                let record = if ctx.raw() { Map::new() } else { map(&item, &mut warnings)? };
+                Ok(Next::Record { record, raw: item, warnings })
             }
         }
     }
@@ -300,7 +301,7 @@ impl Exchange for Typed {
 
 /// A sales activity or note → unified. The type comes from the looked-up type
 /// list (by `sales_activity_type_id`), else from the request.
-fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Option<&str>) -> Result<Map<String, Value>> {
+fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Option<&str>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("freshsales", "the record has no id"))?;
     let is_note = item.get("description").is_some() && item.get("sales_activity_type_id").is_none();
     let by_type = id_string(item.get("sales_activity_type_id")).and_then(|tid| {
@@ -316,7 +317,7 @@ fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Optio
     r.insert("subject".into(), item.get("title").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), item.get(if is_note { "description" } else { "notes" }).cloned().unwrap_or(Value::Null));
     r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
-        (Some(s), Some(e)) => json!((e - s).whole_seconds()),
+        (Some(s), Some(e)) => crate::convert::provider_int("duration", &"end_date − start_date", crate::convert::secs_between(s, e), w),
         _ => Value::Null,
     });
     r.insert("start_time".into(), json!(start));

@@ -188,7 +188,7 @@ fn create_body(ctx: &Ctx, obj: &Object) -> Value {
     let mut props: Map<String, Value> = eng::custom_fields(f).into_iter().map(|(k, v)| (k, prop_text(&v))).collect();
     let text = |k: &str| f.get(k).and_then(Value::as_str).map(|s| json!(s));
     let utc = |k: &str| f.get(k).and_then(Value::as_str).and_then(iso_from_str);
-    let timestamp = utc("start_time").or_else(|| iso_from_epoch_ms(ctx.now_ms as i64)).unwrap_or_default();
+    let timestamp = utc("start_time").or_else(|| i64::try_from(ctx.now_ms).ok().and_then(iso_from_epoch_ms)).unwrap_or_default();
     props.insert("hs_timestamp".into(), json!(timestamp));
     if let Some(c) = text("content") {
         props.insert(obj.content.into(), c);
@@ -202,7 +202,8 @@ fn create_body(ctx: &Ctx, obj: &Object) -> Value {
             if let Some(d) = direction {
                 props.insert("hs_call_direction".into(), json!(d.to_ascii_uppercase()));
             }
-            if let Some(ms) = f.get("duration").and_then(Value::as_i64).map(|s| s * 1000) {
+            // Validation keeps duration within 0..=2^53−1 s, so the milliseconds fit an i64.
+            if let Some(ms) = f.get("duration").and_then(Value::as_i64).and_then(|s| s.checked_mul(1000)) {
                 props.insert("hs_call_duration".into(), json!(ms.to_string()));
             }
             let number = f.get("phone_numbers").and_then(|p| p.get(0)).and_then(|p| p.get("number")).cloned();
@@ -321,6 +322,28 @@ fn first_of_each_id(results: &[Value]) -> Vec<Option<&Value>> {
     out
 }
 
+/// `hs_call_duration` (milliseconds, usually a string) as whole seconds, rounded
+/// half up. Whole numbers are read exactly; a fraction of a millisecond only below
+/// 2^53 ms, where a double is still exact to the millisecond.
+fn call_duration(v: Option<&Value>, w: &mut Vec<Warning>) -> Value {
+    let Some(v) = v else { return Value::Null };
+    let text = match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => return Value::Null,
+    };
+    let ms = match text.parse::<i64>() {
+        Ok(ms) => Some(ms),
+        Err(_) => match text.parse::<f64>() {
+            Ok(f) if f.is_finite() && f.abs() <= crate::convert::MAX_SAFE_INT as f64 => Some(f.round() as i64),
+            Ok(_) => None,
+            Err(_) => return Value::Null, // not a number at all (as before)
+        },
+    };
+    let secs = ms.filter(|ms| *ms >= 0).and_then(|ms| ms.checked_add(500)).map(|ms| ms / 1000);
+    crate::convert::provider_int("duration", v, secs, w)
+}
+
 fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = crate::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
     let prop = |k: &str| get(rec, &format!("properties.{k}")).filter(|v| v.as_str() != Some(""));
@@ -343,10 +366,7 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
         "email" => eng::map_value(EMAIL_DIRECTION, prop("hs_email_direction").and_then(Value::as_str), "direction", w),
         _ => Value::Null,
     };
-    r.insert("duration".into(), match prop("hs_call_duration").and_then(|v| v.as_str().and_then(|s| s.parse::<f64>().ok()).or_else(|| v.as_f64())) {
-        Some(ms) => json!((ms / 1000.0).round() as i64),
-        None => Value::Null,
-    });
+    r.insert("duration".into(), call_duration(prop("hs_call_duration"), w));
     r.insert("phone_numbers".into(), {
         let side = if direction == "inbound" { "hs_call_from_number" } else { "hs_call_to_number" };
         eng::phone_list(prop(side).filter(|_| obj.kind == "call"))

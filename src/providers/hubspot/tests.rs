@@ -297,3 +297,20 @@ fn every_status_and_direction_row_maps_both_ways() {
         assert_eq!(written(json!({"engagement_type": "email", "direction": u}), "hs_email_direction"), *p);
     }
 }
+
+#[test]
+fn call_durations_are_exact_or_null_with_a_warning() {
+    use super::call_duration;
+    let read = |v: Value| {
+        let mut w = Vec::new();
+        let d = call_duration(Some(&v), &mut w);
+        (d, w.iter().any(|w| w.code == "value_out_of_range" && w.field == "duration"))
+    };
+    for (ms, secs) in [(json!("1500"), 2), (json!("1499"), 1), (json!(90000), 90), (json!("2500.4"), 3), (json!("0"), 0), (json!("9007199254740991499"), 9007199254740991i64)] {
+        assert_eq!(read(ms.clone()), (json!(secs), false), "{ms}");
+    }
+    for ms in [json!("9223372036854775807"), json!("9007199254740991500"), json!("-5000"), json!("1e308"), json!(-1), json!("99999999999999999999")] {
+        assert_eq!(read(ms.clone()), (Value::Null, true), "{ms}");
+    }
+    assert_eq!(read(json!("abc")), (Value::Null, false));
+}

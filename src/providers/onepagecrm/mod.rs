@@ -235,7 +235,7 @@ fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
 }
 
 fn list_request(ctx: &Ctx, ty: &'static str, state: &Value) -> Result<HttpRequest> {
-    let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
+    let page = super::state_count(state, "page", 1)?;
     let mut url = ctx.url().path("/api/v3/").path(kind_of(ty).plural).queries(crate::mapping::apply(ctx.op.fields, ctx.fields).query);
     if let Some(range) = ctx.fields.get("created_at").map(|v| as_range("created_at", v)) {
         url = url.query("date_filter", "created_at");
@@ -262,7 +262,8 @@ fn list_parse(_ctx: &Ctx, ty: &'static str, _state: &Value, _resp: &HttpResponse
     };
     let page = data.get("page").and_then(Value::as_u64).unwrap_or(1);
     let max_page = data.get("max_page").and_then(Value::as_u64).unwrap_or(page);
-    Ok(RawPage { items, next: (page < max_page).then(|| json!({ "page": page + 1 })) })
+    let next = if page < max_page { Some(json!({ "page": super::next_count(page, 1)? })) } else { None };
+    Ok(RawPage { items, next })
 }
 
 #[cfg(test)]

@@ -165,7 +165,7 @@ fn check(fields: &Map<String, Value>) -> Vec<Issue> {
 /// end_time − start_time in seconds.
 fn span(fields: &Map<String, Value>) -> Option<i64> {
     let at = |k: &str| fields.get(k).and_then(Value::as_str).and_then(parse_datetime);
-    Some((at("end_time")? - at("start_time")?).whole_seconds())
+    crate::convert::secs_between(at("start_time")?, at("end_time")?)
 }
 
 fn num(fields: &Map<String, Value>, name: &'static str) -> Option<Value> {
@@ -273,7 +273,7 @@ fn page_request(ctx: &Ctx, object: &'static str, state: &Value) -> Result<HttpRe
     let range = f.get("updated_at").map(|v| as_range("updated_at", v)).unwrap_or_default();
     let bound = |ops: [&str; 2]| ops.iter().find_map(|op| range.get(*op)).and_then(Value::as_str).and_then(crate::convert::iso_from_str);
     let url = if object == "notes" {
-        let start = state.get("start").and_then(Value::as_u64).unwrap_or(0);
+        let start = super::state_count(state, "start", 0)?;
         ctx.url().path(v1(ctx)).path("/notes").query("start", start.to_string()).query("limit", limit)
     } else {
         ctx.url()
@@ -353,17 +353,14 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         (Some(d), None) => to_iso(&json!(d)),
         _ => None,
     };
-    let duration = get_str(a, "duration").and_then(|d| {
-        let (h, m) = d.split_once(':')?;
-        Some(h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
-    });
-    let end = match (start.as_deref().and_then(parse_datetime), duration, time) {
-        (Some(s), Some(d), Some(_)) => Some(crate::convert::iso_utc(s + time::Duration::seconds(d))),
-        _ => None,
+    let duration = get_str(a, "duration").map_or(Value::Null, |d| crate::convert::provider_clock("duration", d, [3600, 60], w));
+    let end = match (start.as_deref().and_then(parse_datetime), duration.as_i64(), time) {
+        (Some(s), Some(d), Some(_)) => crate::convert::iso_after(s, d).map_or_else(|| crate::convert::out_of_range("end_time", &json!(format!("{} + {d} s", s)), "past year 9999", w), Value::String),
+        _ => Value::Null,
     };
     r.insert("start_time".into(), json!(start));
-    r.insert("end_time".into(), json!(end));
-    r.insert("duration".into(), json!(duration));
+    r.insert("end_time".into(), end);
+    r.insert("duration".into(), duration);
     r.insert("status".into(), match a.get("done") {
         Some(Value::Bool(true)) => json!("sent"),
         Some(Value::Bool(false)) => json!("scheduled"),

@@ -236,3 +236,18 @@ fn done_maps_both_ways() {
         assert_eq!(out.unwrap()["status"], status);
     }
 }
+
+#[test]
+fn durations_and_ends_are_exact_or_null_with_a_warning() {
+    let read = |date: &str, time: &str, d: &str| {
+        let mut w = Vec::new();
+        let r = super::map_activity(&json!({"id": 1, "type": "call", "due_date": date, "due_time": time, "duration": d}), &mut w).unwrap();
+        (r["duration"].clone(), r["end_time"].clone(), w.iter().map(|w| (w.field.clone(), w.code)).collect::<Vec<_>>())
+    };
+    assert_eq!(read("2026-01-01", "10:00", "01:30"), (json!(5400), json!("2026-01-01T11:30:00Z"), vec![]));
+    let bad = vec![("duration".to_string(), "value_out_of_range")];
+    assert_eq!(read("2026-01-01", "10:00", "2562047788015216:00"), (Value::Null, Value::Null, bad.clone()));
+    assert_eq!(read("2026-01-01", "10:00", "-1:00"), (Value::Null, Value::Null, bad));
+    // An end past 9999-12-31 has no RFC 3339 form: null + warning, not a panic or "".
+    assert_eq!(read("9999-12-31", "23:00", "02:00"), (json!(7200), Value::Null, vec![("end_time".to_string(), "value_out_of_range")]));
+}

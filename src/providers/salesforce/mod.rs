@@ -159,7 +159,7 @@ fn check(fields: &Map<String, Value>) -> Vec<Issue> {
             if secs % 60 != 0 {
                 issues.push(Issue::new("body.duration", IssueCode::InvalidFormat, "Salesforce stores meeting durations in whole minutes (DurationInMinutes); give a multiple of 60 seconds"));
             } else if let (Some(start), Some(end)) = (at("start_time"), at("end_time")) {
-                if (end - start).whole_seconds() != secs {
+                if crate::convert::secs_between(start, end) != Some(secs) {
                     issues.push(Issue::new("body.duration", IssueCode::Conflict, "does not match end_time − start_time; Salesforce needs both to agree"));
                 }
             }
@@ -273,7 +273,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
 fn soql_datetime(v: &Value, round_up: bool) -> Option<String> {
     let t = v.as_str().and_then(parse_datetime)?.to_offset(time::UtcOffset::UTC);
     let whole = t.replace_nanosecond(0).ok()?;
-    let t = if round_up && whole != t { whole + time::Duration::SECOND } else { whole };
+    let t = if round_up && whole != t { whole.checked_add(time::Duration::SECOND)? } else { whole };
     Some(format!("{}T{:02}:{:02}:{:02}Z", crate::convert::date_only(t), t.hour(), t.minute(), t.second()))
 }
 
@@ -357,7 +357,10 @@ fn parse_page(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, mut body: V
 fn sf_time(v: Option<&Value>) -> Value {
     let Some(s) = v.and_then(Value::as_str) else { return Value::Null };
     let fixed = match s.len().checked_sub(5).and_then(|i| s.get(i..).map(|tail| (i, tail))) {
-        Some((i, tail)) if (tail.starts_with('+') || tail.starts_with('-')) && tail[1..].bytes().all(|b| b.is_ascii_digit()) => format!("{}:{}", &s[..i + 3], &s[i + 3..]),
+        Some((i, tail)) if (tail.starts_with('+') || tail.starts_with('-')) && tail[1..].bytes().all(|b| b.is_ascii_digit()) => {
+            let (head, mm) = s.split_at(i.saturating_add(3));
+            format!("{head}:{mm}")
+        }
         _ => s.to_string(),
     };
     iso_from_str(&fixed).map(Value::String).unwrap_or(Value::Null)
@@ -390,7 +393,7 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     if is_event {
         r.insert("start_time".into(), sf_time(rec.get("StartDateTime")));
         r.insert("end_time".into(), sf_time(rec.get("EndDateTime")));
-        r.insert("duration".into(), rec.get("DurationInMinutes").and_then(Value::as_i64).map(|m| json!(m * 60)).unwrap_or(Value::Null));
+        r.insert("duration".into(), crate::convert::provider_secs("duration", rec.get("DurationInMinutes"), 60, w));
         r.insert("direction".into(), Value::Null);
         r.insert("status".into(), Value::Null);
     } else {
@@ -403,7 +406,7 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
             });
         }
         r.insert("end_time".into(), Value::Null);
-        r.insert("duration".into(), rec.get("CallDurationInSeconds").cloned().filter(Value::is_number).unwrap_or(Value::Null));
+        r.insert("duration".into(), crate::convert::provider_secs("duration", rec.get("CallDurationInSeconds"), 1, w));
         r.insert("direction".into(), eng::map_value(CALL_TYPE, get_str(rec, "CallType"), "direction", w));
         r.insert("status".into(), map_status(TASK_STATUS, get_str(rec, "Status"), w));
     }

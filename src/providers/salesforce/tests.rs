@@ -289,3 +289,24 @@ fn instance_url_must_be_a_my_domain_host() {
         assert_eq!(origin(bad), Err(json!("account.context.instance_url")), "{bad}");
     }
 }
+
+#[test]
+fn out_of_range_durations_are_null_with_a_warning() {
+    use super::map_record;
+    let read = |rec: Value| {
+        let mut w = Vec::new();
+        let r = map_record(&rec, &mut w).unwrap();
+        (r["duration"].clone(), w.iter().any(|w| w.code == "value_out_of_range" && w.field == "duration"))
+    };
+    let event = |m: Value| json!({"Id": "00U1", "attributes": {"type": "Event"}, "DurationInMinutes": m});
+    assert_eq!(read(event(json!(30))), (json!(1800), false));
+    assert_eq!(read(event(json!(150119987579016i64))), (json!(9007199254740960i64), false));
+    for m in [json!(153722867280912931i64), json!(i64::MAX), json!(u64::MAX), json!(150119987579017i64), json!(-1), json!(1.5)] {
+        assert_eq!(read(event(m.clone())), (Value::Null, true), "{m}");
+    }
+    let call = |s: Value| json!({"Id": "00T1", "attributes": {"type": "Task"}, "TaskSubtype": "Call", "CallDurationInSeconds": s});
+    assert_eq!(read(call(json!(90))), (json!(90), false));
+    for s in [json!(1e308), json!(9007199254740992u64), json!(-5), json!(0.5)] {
+        assert_eq!(read(call(s.clone())), (Value::Null, true), "{s}");
+    }
+}

@@ -59,7 +59,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: LIST,
             returns: RETURNS,
-            start: |ctx| TypedPages::boxed(eng::listed_kinds(ctx, TYPES), list_request, list_parse, |_, kind, item, _| Ok(to_unified(kind, item))),
+            start: |ctx| TypedPages::boxed(eng::listed_kinds(ctx, TYPES), list_request, list_parse, |_, kind, item, w| Ok(to_unified(kind, item, w))),
             check: Some(conflicting_filters),
             notes: "without engagement_type, calls, notes and tasks are listed in turn; created_at/updated_at are applied by crosswalk",
         },
@@ -198,16 +198,16 @@ fn create_data(ctx: &Ctx, ty: &str) -> Map<String, Value> {
     d
 }
 
-fn map_single(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_single(ctx: &Ctx, mut body: Value, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
     let data = body.get_mut("data").map(Value::take).filter(Value::is_object).ok_or_else(|| Error::protocol("zendesk_sell", "response has no data object"))?;
     if data.get("id").is_none() {
         return Err(Error::protocol("zendesk_sell", "record has no id"));
     }
-    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, &data), data))
+    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, &data, w), data))
 }
 
 /// A Sell call, note or task (the `data` object) as a unified engagement.
-fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
+fn to_unified(ty: &str, d: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
     let mut r = Map::new();
     let id = |k: &str| id_ref(d.get(k));
     r.insert("id".into(), json!(crate::convert::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
@@ -232,7 +232,7 @@ fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
         _ => Value::Null,
     };
     r.insert("direction".into(), direction);
-    r.insert("duration".into(), d.get("duration").filter(|v| v.is_i64()).cloned().unwrap_or(Value::Null));
+    r.insert("duration".into(), crate::convert::provider_secs("duration", d.get("duration"), 1, w));
     let start = d.get(if ty == "task" { "due_date" } else { "made_at" }).and_then(to_iso);
     r.insert("start_time".into(), json!(start));
     r.insert("phone_numbers".into(), eng::phone_list(d.get("phone_number")));
@@ -242,7 +242,7 @@ fn to_unified(ty: &str, d: &Value) -> Map<String, Value> {
 }
 
 fn list_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
-    let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
+    let page = super::state_count(state, "page", 1)?;
     let party = ctx.field_str("contact_id").or_else(|| ctx.field_str("account_id"));
     let url = ctx
         .url()
@@ -268,8 +268,9 @@ fn list_parse(ctx: &Ctx, _kind: &'static str, state: &Value, _resp: &HttpRespons
         Some(links) => links.get("next_page").is_some_and(|n| n.is_string()),
         None => items.len() as u32 >= eng::page_size(ctx, 25, 100),
     };
-    let page = state.get("page").and_then(Value::as_u64).unwrap_or(1);
-    Ok(RawPage { items, next: more.then(|| json!({ "page": page + 1 })) })
+    let page = super::state_count(state, "page", 1)?;
+    let next = if more { Some(json!({ "page": super::next_count(page, 1)? })) } else { None };
+    Ok(RawPage { items, next })
 }
 
 #[cfg(test)]

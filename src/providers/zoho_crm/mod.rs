@@ -307,7 +307,7 @@ fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequ
     // Zoho takes either page or page_token, never both.
     let url = match state.get("page_token").and_then(Value::as_str) {
         Some(token) => url.query("page_token", token),
-        None => url.query("page", state.get("page").and_then(Value::as_u64).unwrap_or(1).to_string()),
+        None => url.query("page", super::state_count(state, "page", 1)?.to_string()),
     };
     ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
 }
@@ -320,10 +320,13 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
         _ => return Err(Error::protocol("zoho_crm", "list response has no data array")),
     };
     let more = get(&body, "info.more_records") == Some(&Value::Bool(true));
-    let page = get(&body, "info.page").and_then(Value::as_u64).or_else(|| state.get("page").and_then(Value::as_u64)).unwrap_or(1);
+    let page = match get(&body, "info.page").and_then(Value::as_u64) {
+        Some(p) => p,
+        None => super::state_count(state, "page", 1)?,
+    };
     let next = match (more, get_str(&body, "info.next_page_token")) {
         (true, Some(token)) => Some(json!({ "page_token": token })),
-        (true, None) => Some(json!({ "page": page + 1 })),
+        (true, None) => Some(json!({ "page": super::next_count(page, 1)? })),
         (false, _) => None,
     };
     Ok(RawPage { items, next })
@@ -383,11 +386,13 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
         _ => "",
     }));
     r.insert("end_time".into(), if m.kind == "meeting" { iso("End_DateTime") } else { Value::Null });
-    let seconds = rec.get("Call_Duration_in_seconds").and_then(Value::as_i64).or_else(|| {
-        let (mm, ss) = get_str(rec, "Call_Duration")?.split_once(':')?;
-        Some(mm.parse::<i64>().ok()? * 60 + ss.parse::<i64>().ok()?)
-    });
-    r.insert("duration".into(), if m.kind == "call" { json!(seconds) } else { Value::Null });
+    let seconds = match (rec.get("Call_Duration_in_seconds").filter(|v| v.is_number()), get_str(rec, "Call_Duration")) {
+        _ if m.kind != "call" => Value::Null,
+        (Some(n), _) => crate::convert::provider_secs("duration", Some(n), 1, w),
+        (None, Some(mm_ss)) => crate::convert::provider_clock("duration", mm_ss, [60, 1], w),
+        (None, None) => Value::Null,
+    };
+    r.insert("duration".into(), seconds);
     r.insert("direction".into(), if m.kind == "call" { eng::map_value(CALL_TYPE, get_str(rec, "Call_Type"), "direction", w) } else { Value::Null });
     r.insert("status".into(), if m.kind == "call" { map_status(OUTBOUND_STATUS, get_str(rec, "Outgoing_Call_Status"), w) } else { Value::Null });
     r.insert("created_at".into(), iso("Created_Time"));

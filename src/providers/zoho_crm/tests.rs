@@ -265,3 +265,21 @@ fn every_call_type_and_status_row_maps_both_ways() {
         assert!(rec.get("Outbound_Call_Status").is_none());
     }
 }
+
+#[test]
+fn call_durations_are_exact_or_null_with_a_warning() {
+    use super::{map_record, module};
+    let calls = module("call").unwrap();
+    let read = |rec: Value| {
+        let mut w = Vec::new();
+        let r = map_record(calls, &rec, &mut w).unwrap();
+        (r["duration"].clone(), w.iter().any(|w| w.code == "value_out_of_range" && w.field == "duration"))
+    };
+    assert_eq!(read(json!({"id": "1", "Call_Duration": "01:30"})), (json!(90), false));
+    assert_eq!(read(json!({"id": "1", "Call_Duration": "150119987579016:00"})), (json!(9007199254740960i64), false));
+    for d in ["153722867280912931:07", "150119987579017:00", "9223372036854775807:59", "99999999999999999999:00", "-1:30"] {
+        assert_eq!(read(json!({"id": "1", "Call_Duration": d})), (Value::Null, true), "{d}");
+    }
+    assert_eq!(read(json!({"id": "1", "Call_Duration": "n/a"})), (Value::Null, false));
+    assert_eq!(read(json!({"id": "1", "Call_Duration_in_seconds": i64::MAX, "Call_Duration": "01:30"})), (Value::Null, true));
+}
