@@ -215,7 +215,7 @@ function headersObject(headers) {
 }
 
 /** A positive finite number (milliseconds, bytes), or the default. */
-function durationOption(value, name, fallback) {
+function positiveOption(value, name, fallback) {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw fail(400, 'invalid_input', `${name} must be a positive number`, [{ field: name, code: 'invalid_type', message: 'must be a positive number' }]);
@@ -234,21 +234,19 @@ function stepError(step) {
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
- * The response body as text, refusing (not truncating) one larger than `limit`
- * bytes: by Content-Length first, then by the bytes actually read.
+ * The body of a Request or Response as bytes, refusing (not truncating) one larger
+ * than `limit`: by Content-Length first, then by the bytes actually read (chunked
+ * bodies declare none). `tooLarge()` makes the error thrown. The Worker reads
+ * request bodies with it too.
  */
-async function readCapped(response, limit, host) {
-  const tooLarge = () =>
-    fail(502, 'response_too_large', `${host} answered with more than ${limit} bytes; crosswalk does not read larger answers`, [
-      { field: 'response.body', code: 'too_large', message: `over ${limit} bytes`, meta: { limit } },
-    ]);
-  const declared = Number(response.headers.get('content-length'));
+export async function readBytesCapped(message, limit, tooLarge) {
+  const declared = Number(message.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel().catch(() => {});
+    await message.body?.cancel().catch(() => {});
     throw tooLarge();
   }
-  if (!response.body) return response.text();
-  const reader = response.body.getReader();
+  if (!message.body) return new Uint8Array(0);
+  const reader = message.body.getReader();
   const chunks = [];
   let total = 0;
   for (;;) {
@@ -261,15 +259,23 @@ async function readCapped(response, limit, host) {
     }
     chunks.push(value);
   }
-  const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(total);
-  if (chunks.length !== 1) {
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.byteLength;
-    }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
+}
+
+/** A provider answer's body as text, at most `limit` bytes (else `response_too_large`, 502). */
+async function readCapped(response, limit, host) {
+  const tooLarge = () =>
+    fail(502, 'response_too_large', `${host} answered with more than ${limit} bytes; crosswalk does not read larger answers`, [
+      { field: 'response.body', code: 'too_large', message: `over ${limit} bytes`, meta: { limit } },
+    ]);
+  return new TextDecoder().decode(await readBytesCapped(response, limit, tooLarge));
 }
 
 /** Default total time of one operation (attempts, waits and retries included). */
@@ -280,15 +286,15 @@ class Driver {
     this.fetch = options.fetch ?? globalThis.fetch?.bind(globalThis);
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
-    this.timeoutMs = durationOption(options.timeoutMs, 'timeoutMs', 30_000);
-    this.deadlineMs = durationOption(options.deadlineMs, 'deadlineMs', DEFAULT_DEADLINE_MS);
-    this.maxResponseBytes = durationOption(options.maxResponseBytes, 'maxResponseBytes', DEFAULT_MAX_RESPONSE_BYTES);
+    this.timeoutMs = positiveOption(options.timeoutMs, 'timeoutMs', 30_000);
+    this.deadlineMs = positiveOption(options.deadlineMs, 'deadlineMs', DEFAULT_DEADLINE_MS);
+    this.maxResponseBytes = positiveOption(options.maxResponseBytes, 'maxResponseBytes', DEFAULT_MAX_RESPONSE_BYTES);
     this.onRequest = options.onRequest;
   }
 
   /** When an operation starting now must end (`opts.deadlineMs` overrides the client's). */
   deadline(opts) {
-    return this.now() + durationOption(opts?.deadlineMs, 'deadlineMs', this.deadlineMs);
+    return this.now() + positiveOption(opts?.deadlineMs, 'deadlineMs', this.deadlineMs);
   }
 
   /** Performs one planned request, returning the next step (parsed). */

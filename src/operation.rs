@@ -871,14 +871,13 @@ mod tests {
     #[test]
     fn reads_are_still_retried_after_a_5xx() {
         let page = fixture("greenhouse/doc.scheduled_interviews.list.response.json");
-        let account = json!({"id": "a", "provider": "greenhouse", "credentials": {"api_key": "k"}});
-        let (sent, out) = crate::testing::drive(input(account, "ats", "interviews", "list", None, Value::Null, json!({})), Script::ok(503, &json!({})).then(200, &page));
+        let (sent, out) = crate::testing::drive(gh_input(json!({})), Script::ok(503, &json!({})).then(200, &page));
         assert_eq!(sent.len(), 2);
         assert!(out.is_ok(), "{:?}", out.err());
     }
 
     fn greenhouse_list(deadline_ms: u64) -> (Operation, Step) {
-        let mut start = input(json!({"id": "a", "provider": "greenhouse", "credentials": {"api_key": "k"}}), "ats", "interviews", "list", None, Value::Null, json!({}));
+        let mut start = gh_input(json!({}));
         start.deadline_ms = Some(deadline_ms);
         Operation::start(start, T0).unwrap()
     }
@@ -905,9 +904,7 @@ mod tests {
         let err = op.handle_response(resp, T0 + 1).unwrap_err();
         assert_eq!(err.status(), 429);
         // Without a deadline the same answer is waited for.
-        let mut start = input(json!({"id": "a", "provider": "greenhouse", "credentials": {"api_key": "k"}}), "ats", "interviews", "list", None, Value::Null, json!({}));
-        start.deadline_ms = None;
-        let (mut op, _) = Operation::start(start, T0).unwrap();
+        let (mut op, _) = Operation::start(gh_input(json!({})), T0).unwrap();
         assert!(matches!(op.handle_response(HttpResponse::new(429, "{}").with_header("retry-after", "10"), T0 + 1).unwrap(), Step::Wait { .. }));
     }
 
@@ -955,9 +952,9 @@ mod tests {
         let mut query = json!({"limit": 2});
         let mut requests = Vec::new();
         for _ in 0..10 {
-            let script = Script::default().then_response(greenhouse_page(&[1, 2, 3, 4, 5], true)).then_response(greenhouse_page(&[6], false));
+            // Once the first provider page is used up, the cursor points at the second.
             let provider_page2 = query.get("next_cursor").is_some() && seen.len() >= 5;
-            let script = if provider_page2 { Script::default().then_response(greenhouse_page(&[6], false)) } else { script };
+            let script = Script::default().then_response(if provider_page2 { greenhouse_page(&[6], false) } else { greenhouse_page(&[1, 2, 3, 4, 5], true) });
             let (sent, out) = crate::testing::drive(gh_input(query.clone()), script);
             let page = out.unwrap();
             requests.extend(sent.into_iter().map(|r| r.url));
@@ -1043,9 +1040,7 @@ mod tests {
                     }
                 }
                 Step::Send(req) => {
-                    let headers = serde_json::to_value(&req.headers).unwrap();
-                    let body = serde_json::to_value(&req).unwrap()["body"].as_str().unwrap_or("").to_string();
-                    let resp = crate::sandbox_server::respond(req.method.as_str(), &req.url, headers.as_object().unwrap(), &body, now);
+                    let resp = crate::testing::sandbox_answer(&req, now);
                     sent.push(req);
                     match op.handle_response(resp, now) {
                         Ok(s) => s,

@@ -98,7 +98,7 @@ pub fn start_err_with(account: Value, body: Value) -> Value {
 }
 
 /// Answers sends from the embedded sandbox server.
-fn sandbox_answer(req: &HttpRequest, now: u64) -> HttpResponse {
+pub fn sandbox_answer(req: &HttpRequest, now: u64) -> HttpResponse {
     let headers = serde_json::to_value(&req.headers).unwrap();
     let body = serde_json::to_value(req).unwrap()["body"].as_str().unwrap_or("").to_string();
     crate::sandbox_server::respond(req.method.as_str(), &req.url, headers.as_object().unwrap(), &body, now)

@@ -8,7 +8,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'crosswalk';
-import { seeds } from './helpers/corpus.mjs';
+import { seeds, runOp } from './helpers/corpus.mjs';
 import { settle } from './helpers/checks.mjs';
 
 const NUMBERS = ['9223372036854775807', '-9223372036854775808', '18446744073709551615', '9007199254740993', '153722867280912931', '1e308', '-0', '1e400', '-1', '0', '1.5',
@@ -41,24 +41,8 @@ async function call(seed, bodies) {
   };
   let t = 1_767_225_600_000;
   const client = createClient({ accounts: [{ ...seed.account, id: 'acc1' }], fetch, now: () => t, sleep: async (ms) => { t += Math.max(1, Number(ms) || 0); }, retry: { maxAttempts: 1 } });
-  const api = client.unifiedApi;
   const query = { ...seed.query, integrated_account_id: 'acc1' };
-  return settle(async () => {
-    switch (seed.method) {
-      case 'create': return api.create(seed.model, seed.resource, seed.body, query);
-      case 'get': return api.get(seed.model, seed.resource, seed.id ?? '', query);
-      case 'update': return api.update(seed.model, seed.resource, seed.id ?? '', seed.body, query);
-      case 'delete': return api.delete(seed.model, seed.resource, seed.id ?? '', query);
-      default: {
-        const out = [];
-        for await (const p of api.list(seed.model, seed.resource, query).pages()) {
-          out.push(p);
-          if (out.length >= 2) break;
-        }
-        return out;
-      }
-    }
-  });
+  return settle(() => runOp(client.unifiedApi, seed, query, 2));
 }
 
 const records = (v) => (Array.isArray(v) ? v.flatMap((p) => p.result ?? []) : v?.result ?? (v && typeof v === 'object' ? [v] : []));

@@ -10,7 +10,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createClient, plan, validate, parseQuery, schema, coverage, providers } from 'crosswalk';
-import { seeds, providerResponses, hostAllowed } from './helpers/corpus.mjs';
+import { seeds, providerResponses, hostAllowed, runOp } from './helpers/corpus.mjs';
 import { settle, assertPrototypesUntouched, assertPlainData, assertNoSecret, replaceNode } from './helpers/checks.mjs';
 import { property } from './helpers/property.mjs';
 
@@ -141,21 +141,7 @@ async function runClient(input, replies, pageLimit) {
       onRequest: (r) => logs.push(r),
       retry: { maxAttempts: 2 },
     });
-    const api = client.unifiedApi;
-    switch (input.method) {
-      case 'create': return api.create(input.model, input.resource, input.body, query);
-      case 'get': return api.get(input.model, input.resource, input.id ?? '', query);
-      case 'update': return api.update(input.model, input.resource, input.id ?? '', input.body, query);
-      case 'delete': return api.delete(input.model, input.resource, input.id ?? '', query);
-      default: {
-        const pages = [];
-        for await (const p of api.list(input.model, input.resource, query).pages()) {
-          pages.push(p);
-          if (pages.length >= pageLimit) break;
-        }
-        return pages;
-      }
-    }
+    return runOp(client.unifiedApi, input, query, pageLimit);
   });
   hit('value' in out ? 'createClient → value' : `createClient → ${out.json.code}`);
   if (seen.length) hit('createClient → fetched');

@@ -2,7 +2,7 @@
 // CORS, and a request-body reader that enforces the size cap on the bytes it
 // actually reads (a Content-Length header can lie or be absent).
 
-import { CrosswalkError } from 'crosswalk';
+import { CrosswalkError, readBytesCapped } from 'crosswalk';
 
 const REASONS = {
   400: 'Bad Request',
@@ -96,28 +96,7 @@ function tooLarge(limit) {
  * Content-Length, then by counting what arrives (chunked bodies have none).
  */
 export async function readText(request, limit) {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
+  const bytes = await readBytesCapped(request, limit, () => tooLarge(limit));
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {

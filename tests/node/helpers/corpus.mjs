@@ -111,3 +111,24 @@ export function providerResponses(provider) {
 export function hostAllowed(host, patterns) {
   return patterns.some((p) => (p.startsWith('*.') ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : host === p));
 }
+
+/**
+ * Runs a seed-shaped input (`{ model, resource, method, id?, body? }`) through a
+ * client's unifiedApi; a list returns its first `pageLimit` pages.
+ */
+export async function runOp(api, input, query, pageLimit) {
+  switch (input.method) {
+    case 'create': return api.create(input.model, input.resource, input.body, query);
+    case 'get': return api.get(input.model, input.resource, input.id ?? '', query);
+    case 'update': return api.update(input.model, input.resource, input.id ?? '', input.body, query);
+    case 'delete': return api.delete(input.model, input.resource, input.id ?? '', query);
+    default: {
+      const pages = [];
+      for await (const p of api.list(input.model, input.resource, query).pages()) {
+        pages.push(p);
+        if (pages.length >= pageLimit) break;
+      }
+      return pages;
+    }
+  }
+}
