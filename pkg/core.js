@@ -237,12 +237,14 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
  * The body of a Request or Response as bytes, refusing (not truncating) one larger
  * than `limit`: by Content-Length first, then by the bytes actually read (chunked
  * bodies declare none). `tooLarge()` makes the error thrown. The Worker reads
- * request bodies with it too.
+ * request bodies with it too, with `cancelUnread: false`: cancelling an incoming
+ * request's unread body under wrangler dev left the 413 unsent (a CI run hung
+ * 300 s); a provider answer's body is cancelled so its connection is released.
  */
-export async function readBytesCapped(message, limit, tooLarge) {
+export async function readBytesCapped(message, limit, tooLarge, { cancelUnread = true } = {}) {
   const declared = Number(message.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
-    await message.body?.cancel().catch(() => {});
+    if (cancelUnread) await message.body?.cancel().catch(() => {});
     throw tooLarge();
   }
   if (!message.body) return new Uint8Array(0);

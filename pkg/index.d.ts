@@ -281,7 +281,7 @@ export interface MethodCoverage {
 export function coverage(): Record<string, Record<string, Record<string, MethodCoverage>>>;
 
 /** A Request's or Response's body as bytes, at most `limit` (else throws `tooLarge()`), by Content-Length and by bytes read. */
-export function readBytesCapped(message: { headers: Headers; body: ReadableStream<Uint8Array> | null }, limit: number, tooLarge: () => Error): Promise<Uint8Array>;
+export function readBytesCapped(message: { headers: Headers; body: ReadableStream<Uint8Array> | null }, limit: number, tooLarge: () => Error, options?: { cancelUnread?: boolean }): Promise<Uint8Array>;
 
 export function providers(): Array<{ name: string; label: string; docs: string; hosts: string[]; /** The header the provider de-duplicates keyed writes by; `null`: a write that may have been applied is never re-sent. */ idempotency_header: string | null; resources: Array<{ model: string; resource: string; methods: string[] }> }>;
 

@@ -23,7 +23,8 @@ async function api(path, { method = 'GET', body, token = TOKEN, headers = {} } =
   const h = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   if (body !== undefined) h['content-type'] ??= 'application/json';
-  const res = await fetch(worker.origin + path, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  // A hang fails in a minute, not at undici's 300 s headers timeout.
+  const res = await fetch(worker.origin + path, { method, headers: h, signal: AbortSignal.timeout(60_000), body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
   const text = await res.text();
   let json;
   try {

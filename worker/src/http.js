@@ -96,7 +96,7 @@ function tooLarge(limit) {
  * Content-Length, then by counting what arrives (chunked bodies have none).
  */
 export async function readText(request, limit) {
-  const bytes = await readBytesCapped(request, limit, () => tooLarge(limit));
+  const bytes = await readBytesCapped(request, limit, () => tooLarge(limit), { cancelUnread: false });
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
