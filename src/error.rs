@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::convert::{obj, opt_str};
+use crate::codec::convert::{obj, opt_str};
 
 /// Where a validation problem is and what kind it is. `field` is a path from the
 /// request root: `body.candidate_id`, `body.contacts[1].id`, `query.start_at`.

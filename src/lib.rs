@@ -4,6 +4,18 @@
 //! The core performs no I/O and reads no clock: [`Operation`] is a state machine
 //! the driver (the npm package, a test, a Worker) feeds with responses and time.
 //!
+//! Layers, each importing only the ones below it (checked by `cargo xtask layers`):
+//! - [`facade`](facade): JSON in and out for both machines, coverage, the wasm exports;
+//! - `engine`: the operation and bulk-sync state machines, retries, cursors;
+//! - `providers`: the registry and one folder per provider;
+//! - `provider`: the contract a provider fills and the exchange kits it builds from;
+//! - `unified`: the unified models, their schema, validation, mapping and filters;
+//! - `error`: typed errors, issues and warnings;
+//! - `codec`: dates, numbers, JSON helpers, HTTP wire types, base64, redaction.
+//!
+//! The engine sits above the registry because it looks providers up by name; no
+//! provider imports the engine.
+//!
 //! Numbers reach the core from providers, callers, cursors and headers, so no
 //! arithmetic may wrap or panic: every operation is checked or saturating, and
 //! `cargo xtask test` runs clippy with this lint denied. Tests may use plain
@@ -12,48 +24,24 @@
 #![deny(clippy::arithmetic_side_effects)]
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
-pub mod account;
-pub mod api;
-pub mod b64;
-pub mod convert;
-pub mod coverage;
-pub mod cursor;
-pub mod error;
-pub mod filters;
-pub mod input;
-pub mod http;
-pub mod mapping;
-pub mod models;
-pub mod operation;
-pub mod providers;
-pub mod query;
-pub mod retry;
-pub mod sandbox_server;
-pub mod schema;
-pub mod sync;
-pub mod typescript;
-pub mod validate;
+mod codec;
+mod engine;
+mod error;
+mod facade;
+mod provider;
+mod providers;
+mod unified;
 
 #[cfg(test)]
-#[cfg_attr(not(feature = "all-providers"), allow(dead_code))]
-pub(crate) mod testing;
-#[cfg(test)]
-mod proptests;
-#[cfg(test)]
-mod fixture_cases;
-#[cfg(test)]
-pub(crate) mod test_corpus;
-#[cfg(test)]
-mod security_tests;
-#[cfg(test)]
-mod boundary_tests;
+mod tests;
 
-#[cfg(target_arch = "wasm32")]
-mod wasm;
-
-pub use account::Account;
-pub use error::{Error, Issue, IssueCode, Warning};
-pub use http::{HttpRequest, HttpResponse, Method};
-pub use operation::{Operation, StartInput, Step};
-pub use query::UnifiedQuery;
-pub use retry::RetryPolicy;
+// The public surface: what a Rust caller (the wasm facade, a native driver) uses.
+pub use codec::http::{HttpRequest, HttpResponse, Method};
+pub use engine::operation::{Operation, StartInput, Step};
+pub use engine::retry::RetryPolicy;
+pub use engine::sync::{SyncInput, SyncOperation};
+pub use error::{Error, Issue, IssueCode, Result, Warning};
+pub use facade::api;
+pub use facade::coverage::{coverage, providers, schema};
+pub use provider::account::Account;
+pub use unified::query::{parse_query_string, UnifiedQuery};

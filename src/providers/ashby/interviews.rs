@@ -9,12 +9,12 @@
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use crate::convert::{epoch_ms, get_str, id_ref, id_string, iso_or_null, parse_datetime, to_iso};
+use crate::codec::convert::{epoch_ms, get_str, id_ref, id_string, iso_or_null, parse_datetime, to_iso};
 use crate::error::{Error, Result, Warning};
-use crate::filters::window;
-use crate::http::{HttpRequest, HttpResponse};
-use crate::providers::{map_status, Ctx, Exchange, OpDef, Paged, PartlyLocal, RawPage};
-use crate::schema::{FieldMap, UnifiedMethod};
+use crate::unified::filters::window;
+use crate::codec::http::{HttpRequest, HttpResponse};
+use crate::provider::{map_status, Ctx, Exchange, OpDef, Paged, PartlyLocal, RawPage};
+use crate::unified::schema::{FieldMap, UnifiedMethod};
 
 use super::{full_name, rpc, unwrap_results};
 
@@ -130,8 +130,8 @@ fn map_schedule(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<St
     r.insert("candidate".into(), Value::Null);
     r.insert("created_at".into(), iso_or_null(item.get("createdAt")));
     r.insert("updated_at".into(), iso_or_null(item.get("updatedAt")));
-    r.insert("start_at".into(), json!(start.map(crate::convert::iso_utc)));
-    r.insert("end_at".into(), json!(end.map(crate::convert::iso_utc)));
+    r.insert("start_at".into(), json!(start.map(crate::codec::convert::iso_utc)));
+    r.insert("end_at".into(), json!(end.map(crate::codec::convert::iso_utc)));
     r.insert("interviewers".into(), Value::Array(interviewers));
     r.insert("job_interview_stage".into(), match id_string(item.get("interviewStageId")) {
         Some(stage) => json!({ "id": stage, "name": null }),
@@ -146,7 +146,7 @@ fn map_schedule(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{drive_pages, fixture, input, Script};
+    use crate::tests::support::{drive_pages, fixture, input, Script};
 
     fn list(query: Value, script: Script) -> (Vec<HttpRequest>, Result<Vec<Value>>) {
         let account = json!({"id": "acc", "provider": "ashby", "credentials": {"api_key": "ashby-key-1"}});
@@ -171,7 +171,7 @@ mod tests {
         let req = &sent[0];
         assert_eq!(req.method.as_str(), "POST");
         assert_eq!(req.url, "https://api.ashbyhq.com/interviewSchedule.list");
-        assert_eq!(req.headers["authorization"], crate::account::basic("ashby-key-1", ""));
+        assert_eq!(req.headers["authorization"], crate::provider::account::basic("ashby-key-1", ""));
         assert_eq!(req.body_json().unwrap(), &json!({"limit": 100}));
         let pages = pages.unwrap();
         assert_eq!(pages.len(), 1);
@@ -311,7 +311,7 @@ mod tests {
         let (_, pages) = list(json!({"candidate_id": "c1"}), Script::default());
         assert_eq!(pages.unwrap_err().to_json()["details"][0]["field"], "query.candidate_id");
         let account = json!({"provider": "ashby", "credentials": {"api_key": "k"}});
-        let (sent, out) = crate::testing::drive(input(account, "ats", "interviews", "get", Some("s1"), Value::Null, json!({})), Script::default());
+        let (sent, out) = crate::tests::support::drive(input(account, "ats", "interviews", "get", Some("s1"), Value::Null, json!({})), Script::default());
         assert!(sent.is_empty());
         assert_eq!(out.unwrap_err().code(), "unsupported_operation");
     }

@@ -20,14 +20,14 @@ mod tests;
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
-use crate::convert::{get_str, id_ref, id_string, iso_or_null};
+use crate::provider::account::Account;
+use crate::codec::convert::{get_str, id_ref, id_string, iso_or_null};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::schema::{Conv, FieldMap, Rule, UnifiedMethod};
+use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::unified::schema::{Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng, TypeRule, TypedPages};
-use super::{Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
+use crate::provider::{Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "attio",
@@ -157,12 +157,12 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let inner = if kind(ctx) == "note" {
         let (object, id) = links(f).into_iter().next().unwrap_or(("people", String::new()));
         let mut note = json!({ "parent_object": object, "parent_record_id": id, "title": f.get("subject"), "format": "plaintext", "content": content });
-        if let Some(dt) = f.get("created_at").and_then(Value::as_str).and_then(crate::convert::parse_datetime) {
-            note["created_at"] = json!(crate::convert::iso_utc(dt));
+        if let Some(dt) = f.get("created_at").and_then(Value::as_str).and_then(crate::codec::convert::parse_datetime) {
+            note["created_at"] = json!(crate::codec::convert::iso_utc(dt));
         }
         note
     } else {
-        let deadline = f.get("end_time").and_then(Value::as_str).and_then(crate::convert::parse_datetime).map(crate::convert::iso_utc);
+        let deadline = f.get("end_time").and_then(Value::as_str).and_then(crate::codec::convert::parse_datetime).map(crate::codec::convert::iso_utc);
         let linked: Vec<Value> = links(f).into_iter().map(|(o, id)| json!({ "target_object": o, "target_record_id": id })).collect();
         let assignees: Vec<Value> = id_string(f.get("owner").and_then(|o| o.get("id")))
             .map(|id| json!({ "referenced_actor_type": "workspace-member", "referenced_actor_id": id }))
@@ -173,7 +173,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     };
     let mut body = json!({ "data": inner });
     if let Some(extra) = ctx.remote_data {
-        crate::convert::merge(&mut body, extra);
+        crate::codec::convert::merge(&mut body, extra);
     }
     let req = ctx.request(Method::Post, ctx.url().path(path(kind(ctx))).build())?.json(body);
     Single::boxed(req, |ctx, body, w| {
@@ -223,8 +223,8 @@ fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<Str
 fn read_page(ctx: &Ctx, kind: &'static str, state: &Value, _: &HttpResponse, body: Value) -> Result<RawPage> {
     let Value::Array(items) = data(body)? else { return Err(Error::protocol("attio", "the list data is not an array")) };
     let limit = u64::from(page_size(ctx, kind));
-    let offset = super::state_count(state, "offset", 0)?;
-    let next = if items.len() as u64 >= limit { Some(json!({ "offset": super::next_count(offset, limit)? })) } else { None };
+    let offset = crate::provider::state_count(state, "offset", 0)?;
+    let next = if items.len() as u64 >= limit { Some(json!({ "offset": crate::provider::next_count(offset, limit)? })) } else { None };
     Ok(RawPage { items, next })
 }
 
@@ -234,7 +234,7 @@ fn page_size(ctx: &Ctx, kind: &str) -> u32 {
 }
 
 fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
-    let offset = super::state_count(state, "offset", 0)?;
+    let offset = crate::provider::state_count(state, "offset", 0)?;
     let mut url = ctx.url().path(path(kind)).query("limit", page_size(ctx, kind).to_string()).query("offset", offset.to_string());
     let (object_param, id_param) = if kind == "task" { ("linked_object", "linked_record_id") } else { ("parent_object", "parent_record_id") };
     for (filter, object) in [("contact_id", "people"), ("account_id", "companies")] {

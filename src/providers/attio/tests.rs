@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagements::test_support::{create, create_issues, supported_fields_reach_request};
-use crate::testing::{drive, drive_pages, fixture, input, Script};
+use crate::providers::crm_engagements::test_support::{create, create_issues, supported_fields_reach_request};
+use crate::tests::support::{drive, drive_pages, fixture, input, Script};
 
 const TOKEN: &str = "attio_live_token_1";
 
@@ -143,7 +143,7 @@ fn get_note_and_not_found() {
 
 #[test]
 fn every_supported_create_field_reaches_the_request() {
-    let op = super::PROVIDER.op("crm", "engagements", crate::schema::UnifiedMethod::Create).unwrap();
+    let op = super::PROVIDER.op("crm", "engagements", crate::unified::schema::UnifiedMethod::Create).unwrap();
     let note = json!({"engagement_type": "note", "subject": "S", "content": "C", "contacts": [{"id": "p1"}]});
     let task = json!({"engagement_type": "task", "content": "C"});
     let samples = json!({

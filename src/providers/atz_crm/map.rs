@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::convert::{get_str, id_ref, id_string, iso_from_date_and_time, iso_or_null, parse_datetime};
+use crate::codec::convert::{get_str, id_ref, id_string, iso_from_date_and_time, iso_or_null, parse_datetime};
 use crate::error::{Error, Result, Warning};
 
 use super::rules::BUILT_IN_TYPES;
@@ -17,7 +17,7 @@ pub fn to_unified(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>>
     r.insert("subject".into(), a.get("title").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), a.get("description").cloned().unwrap_or(Value::Null));
     r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
-        (Some(s), Some(e)) => crate::convert::provider_int("duration", &"end_time − start_time", crate::convert::secs_between(s, e), w),
+        (Some(s), Some(e)) => crate::codec::convert::provider_int("duration", &"end_time − start_time", crate::codec::convert::secs_between(s, e), w),
         _ => Value::Null,
     });
     r.insert("start_time".into(), json!(start));
@@ -59,7 +59,7 @@ fn engagement_type(t: Option<&Value>) -> Value {
     }
     let label = t.get("label").and_then(Value::as_str).map(|l| l.trim().to_ascii_lowercase());
     match label {
-        Some(l) if crate::models::ENGAGEMENT_TYPES.contains(&l.as_str()) => json!(l),
+        Some(l) if crate::unified::models::ENGAGEMENT_TYPES.contains(&l.as_str()) => json!(l),
         _ => Value::Null,
     }
 }
@@ -73,9 +73,9 @@ fn times(a: &Value, w: &mut Vec<Warning>) -> (Option<String>, Option<String>) {
     let end = get_str(a, "end_time").and_then(|t| iso_from_date_and_time(date, t));
     let end = match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
         (Some(s), Some(e)) if e < s => {
-            let next = crate::convert::iso_after(e, 86_400);
+            let next = crate::codec::convert::iso_after(e, 86_400);
             if next.is_none() {
-                crate::convert::out_of_range("end_time", &json!(get_str(a, "end_time")), "the next day after 9999-12-31", w);
+                crate::codec::convert::out_of_range("end_time", &json!(get_str(a, "end_time")), "the next day after 9999-12-31", w);
             }
             next
         }

@@ -22,12 +22,12 @@ mod tests;
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
+use crate::provider::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result};
-use crate::http::{HttpRequest, HttpResponse, Method, Part};
-use crate::schema::{Conv, FieldMap, Lit, Rule, UnifiedMethod};
+use crate::codec::http::{HttpRequest, HttpResponse, Method, Part};
+use crate::unified::schema::{Conv, FieldMap, Lit, Rule, UnifiedMethod};
 
-use super::{Ctx, Exchange, OpDef, Paged, ProviderDef, RawPage, Single};
+use crate::provider::{Ctx, Exchange, OpDef, Paged, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "atz_crm",
@@ -55,7 +55,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: LIST,
             returns: RETURNS,
             start: |_| Paged::boxed(page_request, read_page, |_, item, w| map::to_unified(item, w)),
-            check: Some(|f| super::engagements::one_list_parent(f, "ATZ CRM filters by one related record: give contact_id or account_id").into_iter().collect()),
+            check: Some(|f| crate::providers::crm_engagements::one_list_parent(f, "ATZ CRM filters by one related record: give contact_id or account_id").into_iter().collect()),
             notes: "GET /v1/activity, 25 per page at most, page numbers until next_page_url is null. contact_id/account_id filter on the related record (related_to_entity 4/3).",
         },
         OpDef {
@@ -145,7 +145,7 @@ fn form_parts(body: &Map<String, Value>, file: &Value) -> Vec<Part> {
 }
 
 fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
-    let page = super::state_count(state, "page", 1)?;
+    let page = crate::provider::state_count(state, "page", 1)?;
     let limit = ctx.query.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
     let mut url = ctx.url().path("/v1/activity").query("page", page.to_string()).query("limit", limit.to_string()).queries(ctx.table_query());
     for (filter, entity) in [("contact_id", "4"), ("account_id", "3")] {
@@ -162,7 +162,7 @@ fn read_page(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPag
         return Err(Error::protocol("atz_crm", "the activity list has no data array"));
     };
     let next = match (body.get("next_page_url"), body.get("current_page").and_then(Value::as_u64)) {
-        (Some(Value::String(_)), Some(current)) => Some(json!({ "page": super::next_count(current, 1)? })),
+        (Some(Value::String(_)), Some(current)) => Some(json!({ "page": crate::provider::next_count(current, 1)? })),
         (Some(Value::String(_)), None) => return Err(Error::protocol("atz_crm", "a page with next_page_url but no current_page")),
         _ => None,
     };

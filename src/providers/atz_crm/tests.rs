@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::http::{Body, Part};
-use crate::providers::engagements::test_support::{create, supported_fields_reach_request};
-use crate::testing::{drive, drive_pages, fixture, input, Script};
+use crate::codec::http::{Body, Part};
+use crate::providers::crm_engagements::test_support::{create, supported_fields_reach_request};
+use crate::tests::support::{drive, drive_pages, fixture, input, Script};
 
 const TOKEN: &str = "atz_tok_live_123";
 
@@ -22,7 +22,7 @@ fn valid() -> Value {
 }
 
 fn with(mut base: Value, patch: Value) -> Value {
-    crate::convert::merge(&mut base, &patch);
+    crate::codec::convert::merge(&mut base, &patch);
     base
 }
 
@@ -311,7 +311,7 @@ fn one_request_reports_every_problem() {
 
 #[test]
 fn validate_entry_point_reports_the_same_rules() {
-    let v = crate::api::validate(&json!({"provider": "atz_crm", "model": "crm", "resource": "engagements", "method": "create",
+    let v = crate::facade::api::validate(&json!({"provider": "atz_crm", "model": "crm", "resource": "engagements", "method": "create",
         "body": with(valid(), json!({"remote_data": {"importance": "urgent"}}))}));
     assert_eq!(v["valid"], false);
     assert_eq!(v["errors"][0]["field"], "body.remote_data.importance");
@@ -319,7 +319,7 @@ fn validate_entry_point_reports_the_same_rules() {
 
 #[test]
 fn remote_errors_400_and_401() {
-    let (_, out) = create(&account(), valid(), Script::default().then_response(crate::http::HttpResponse::new(400, "Validation error message")));
+    let (_, out) = create(&account(), valid(), Script::default().then_response(crate::codec::http::HttpResponse::new(400, "Validation error message")));
     let e = out.unwrap_err().to_json();
     assert_eq!((e["statusCode"].clone(), e["truto_is_remote_error"].clone()), (json!(400), json!(true)));
     assert_eq!(e["remote"]["message"], "Validation error message");
@@ -328,7 +328,7 @@ fn remote_errors_400_and_401() {
     let e = out.unwrap_err().to_json();
     assert_eq!(e["remote"]["message"], "The title field is required.");
     assert_eq!(e["remote"]["body"], laravel);
-    let (_, out) = create(&account(), valid(), Script::default().then_response(crate::http::HttpResponse::new(401, "Unauthorized")));
+    let (_, out) = create(&account(), valid(), Script::default().then_response(crate::codec::http::HttpResponse::new(401, "Unauthorized")));
     let e = out.unwrap_err().to_json();
     assert_eq!((e["statusCode"].clone(), e["error"].clone(), e["remote"]["message"].clone()), (json!(401), json!("Unauthorized"), json!("Unauthorized")));
     assert!(!e.to_string().contains(TOKEN));
@@ -407,7 +407,7 @@ fn get_by_numeric_id() {
 
 #[test]
 fn every_supported_create_field_reaches_the_request() {
-    let op = super::PROVIDER.op("crm", "engagements", crate::schema::UnifiedMethod::Create).unwrap();
+    let op = super::PROVIDER.op("crm", "engagements", crate::unified::schema::UnifiedMethod::Create).unwrap();
     let samples = json!({
         "engagement_type": ["meeting", "activity_type_id", 2], "subject": ["Team Sync", "title", "Team Sync"],
         "content": ["Notes", "description", "Notes"], "start_time": ["2024-06-15T10:00:00Z", "start_datetime", "2024-06-15T10:00:00Z"],

@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::http::HttpResponse;
-use crate::providers::engagements::test_support::{create, create_error, issue_codes, supported_fields_reach_request, supported_fields_reach_request_after};
-use crate::testing::{drive, drive_pages, fixture, input, Script};
+use crate::codec::http::HttpResponse;
+use crate::providers::crm_engagements::test_support::{create, create_error, issue_codes, supported_fields_reach_request, supported_fields_reach_request_after};
+use crate::tests::support::{drive, drive_pages, fixture, input, Script};
 
 fn account() -> Value {
     json!({"id": "a1", "provider": "capsule", "credentials": {"access_token": "cap_tok_123"}})

@@ -21,15 +21,15 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::account::{basic, Account};
-use crate::convert::{get_str, iso_or_null};
+use crate::provider::account::{basic, Account};
+use crate::codec::convert::{get_str, iso_or_null};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::filters::as_range;
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+use crate::unified::filters::as_range;
+use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng, TypeRule, TypedPages};
-use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
+use crate::provider::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "close",
@@ -73,7 +73,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     ],
 };
 
-const READ_TYPES: &[(&str, crate::schema::Lit)] = &[("call", s("call")), ("email", s("email")), ("note", s("note")), ("meeting", s("meeting"))];
+const READ_TYPES: &[(&str, crate::unified::schema::Lit)] = &[("call", s("call")), ("email", s("email")), ("note", s("note")), ("meeting", s("meeting"))];
 const KINDS: &[&str] = &["call", "email", "note", "meeting"];
 const ALL: &[&str] = &["call", "email", "note"];
 
@@ -163,7 +163,7 @@ fn email_status_needs(fields: &Map<String, Value>) -> Vec<Issue> {
 
 fn create_body(ctx: &Ctx, kind: &str) -> Value {
     let f = ctx.fields;
-    let mut b = crate::mapping::apply(ctx.op.fields, f).body;
+    let mut b = crate::unified::mapping::apply(ctx.op.fields, f).body;
     let activity_at = b.get("activity_at").cloned();
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
@@ -197,12 +197,12 @@ fn create_body(ctx: &Ctx, kind: &str) -> Value {
     }
     let mut body = Value::Object(b);
     if let Some(extra) = ctx.remote_data {
-        crate::convert::merge(&mut body, extra);
+        crate::codec::convert::merge(&mut body, extra);
     }
     body
 }
 
-fn activity_url(ctx: &Ctx, kind: &str, id: Option<&str>) -> crate::http::UrlBuilder {
+fn activity_url(ctx: &Ctx, kind: &str, id: Option<&str>) -> crate::codec::http::UrlBuilder {
     let url = ctx.url().path("/api/v1/activity/").path(kind);
     match id {
         Some(id) => url.seg(id).path("/"),
@@ -225,11 +225,11 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
 fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
     let mut url = activity_url(ctx, kind, None)
         .query("_limit", eng::page_size(ctx, 100, 100).to_string())
-        .query("_skip", super::state_count(state, "skip", 0)?.to_string())
+        .query("_skip", crate::provider::state_count(state, "skip", 0)?.to_string())
         .queries(ctx.table_query());
     if let Some(v) = ctx.fields.get("created_at") {
         for (op, bound) in as_range("created_at", v) {
-            url = url.query(&format!("date_created__{op}"), bound.as_str().and_then(crate::convert::iso_from_str).unwrap_or_default());
+            url = url.query(&format!("date_created__{op}"), bound.as_str().and_then(crate::codec::convert::iso_from_str).unwrap_or_default());
         }
     }
     ctx.request(Method::Get, url.build())
@@ -241,7 +241,7 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
         _ => return Err(Error::protocol("close", "list response has no data array")),
     };
     let next = if body.get("has_more") == Some(&Value::Bool(true)) {
-        Some(json!({ "skip": super::next_count(super::state_count(state, "skip", 0)?, items.len() as u64)? }))
+        Some(json!({ "skip": crate::provider::next_count(crate::provider::state_count(state, "skip", 0)?, items.len() as u64)? }))
     } else {
         None
     };
@@ -269,11 +269,11 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         "call" | "note" => text("note"),
         _ => Value::Null,
     });
-    r.insert("owner".into(), crate::convert::id_ref(a.get("user_id")));
+    r.insert("owner".into(), crate::codec::convert::id_ref(a.get("user_id")));
     r.insert("contacts".into(), eng::ref_list([a.get("contact_id")]));
-    r.insert("account".into(), crate::convert::id_ref(a.get("lead_id")));
+    r.insert("account".into(), crate::codec::convert::id_ref(a.get("lead_id")));
     r.insert("start_time".into(), iso_or_null(a.get("activity_at")));
-    r.insert("duration".into(), if kind == "call" { crate::convert::provider_secs("duration", a.get("duration"), 1, w) } else { Value::Null });
+    r.insert("duration".into(), if kind == "call" { crate::codec::convert::provider_secs("duration", a.get("duration"), 1, w) } else { Value::Null });
     r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
     r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, get_str(a, "status"), w) } else { Value::Null });
     r.insert("phone_numbers".into(), eng::phone_list(a.get("phone").filter(|_| kind == "call")));

@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
-use crate::testing::{fixture, Script};
+use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
+use crate::tests::support::{fixture, Script};
 
 fn account() -> Value {
     json!({"id": "acc", "provider": "close", "credentials": {"api_key": "api_6xyzSECRET"}})
@@ -21,7 +21,7 @@ fn note_create_matches_recorded_exchange() {
     let (sent, out) = run(&account(), "create", None, body, json!({}), Script::ok(200, &resp));
     assert_eq!(sent[0].method.as_str(), "POST");
     assert_eq!(sent[0].url, "https://api.close.com/api/v1/activity/note/");
-    assert_eq!(sent[0].headers["authorization"], crate::account::basic("api_6xyzSECRET", ""));
+    assert_eq!(sent[0].headers["authorization"], crate::provider::account::basic("api_6xyzSECRET", ""));
     assert_eq!(sent[0].body_json().unwrap(), &fixture("close/recorded.note.post.request.json"));
     assert_eq!(
         out.unwrap(),

@@ -22,15 +22,15 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
-use crate::convert::{get, get_str, iso_from_epoch_secs};
+use crate::provider::account::Account;
+use crate::codec::convert::{get, get_str, iso_from_epoch_secs};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::chain::{Chain, ChainStep};
-use super::engagements::{self as eng, TypeRule};
-use super::{mapped_page, Ctx, Exchange, Next, OpDef, ProviderDef, RawPage};
+use crate::provider::chain::{Chain, ChainStep};
+use crate::providers::crm_engagements::{self as eng, TypeRule};
+use crate::provider::{mapped_page, Ctx, Exchange, Next, OpDef, ProviderDef, RawPage};
 
 const API: &str = "/developer_api/v1";
 
@@ -174,11 +174,11 @@ static CREATE_STEPS: &[ChainStep] = &[
             let type_id = done.first().and_then(|t| t.get("type_id")).and_then(Value::as_i64).unwrap_or(0);
             let f = ctx.fields;
             let parent = PARENT_TYPES.iter().find_map(|(field, t)| Some(json!({ "type": t, "id": eng::ref_json(f, field, true)? })));
-            let mut body = Value::Object(crate::mapping::apply(ctx.op.fields, f).body);
+            let mut body = Value::Object(crate::unified::mapping::apply(ctx.op.fields, f).body);
             body["parent"] = parent.unwrap_or(Value::Null);
             body["type"] = json!({ "category": "user", "id": type_id });
             if let Some(extra) = ctx.remote_data {
-                crate::convert::merge(&mut body, extra);
+                crate::codec::convert::merge(&mut body, extra);
             }
             Ok(Some(ctx.request(Method::Post, ctx.url().path(API).path("/activities").build())?.json(body)))
         },
@@ -240,7 +240,7 @@ impl Exchange for SearchList {
     }
     fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<Next> {
         let types = state_types(state).ok_or_else(|| Error::InvalidCursor { reason: "no Copper activity types in the cursor".into() })?;
-        self.search(ctx, super::state_count(state, "page", 1)?, types)
+        self.search(ctx, crate::provider::state_count(state, "page", 1)?, types)
     }
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         let body = resp.json("copper")?;
@@ -257,7 +257,7 @@ impl Exchange for SearchList {
         // No cursor from Copper: a full page may have a successor, a short one is the last.
         let full = items.len() >= eng::page_size(ctx, 100, 200) as usize;
         let types: Vec<Value> = self.types.iter().map(|(id, k)| json!([id, k])).collect();
-        let next = if full { Some(json!({ "page": super::next_count(self.page, 1)?, "types": types })) } else { None };
+        let next = if full { Some(json!({ "page": crate::provider::next_count(self.page, 1)?, "types": types })) } else { None };
         mapped_page(ctx, RawPage { items, next }, |raw, w| map_activity(raw, &self.types, w))
     }
 }
@@ -267,7 +267,7 @@ fn parent_field(t: &str) -> Option<&'static str> {
 }
 
 fn map_activity(a: &Value, types: &[(i64, Option<String>)], w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let id = crate::convert::id_string(a.get("id")).ok_or_else(|| Error::protocol("copper", "activity has no id"))?;
+    let id = crate::codec::convert::id_string(a.get("id")).ok_or_else(|| Error::protocol("copper", "activity has no id"))?;
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     let kind = type_id(a).and_then(|t| types.iter().find(|(id, _)| *id == t)).and_then(|(_, k)| k.clone());
@@ -277,7 +277,7 @@ fn map_activity(a: &Value, types: &[(i64, Option<String>)], w: &mut Vec<Warning>
     }
     r.insert("engagement_type".into(), json!(kind));
     r.insert("content".into(), a.get("details").cloned().unwrap_or(Value::Null));
-    r.insert("owner".into(), crate::convert::id_ref(a.get("user_id")));
+    r.insert("owner".into(), crate::codec::convert::id_ref(a.get("user_id")));
     for f in ["contacts", "lead"] {
         r.insert(f.into(), json!([]));
     }
@@ -285,7 +285,7 @@ fn map_activity(a: &Value, types: &[(i64, Option<String>)], w: &mut Vec<Warning>
         r.insert(f.into(), Value::Null);
     }
     if let Some(field) = get_str(a, "parent.type").and_then(parent_field) {
-        let parent = crate::convert::id_ref(get(a, "parent.id"));
+        let parent = crate::codec::convert::id_ref(get(a, "parent.id"));
         r.insert(field.into(), if matches!(field, "contacts" | "lead") { Value::Array(vec![parent]) } else { parent });
     }
     let secs = |k: &str| a.get(k).and_then(Value::as_i64).and_then(iso_from_epoch_secs).map(Value::String).unwrap_or(Value::Null);

@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request, supported_fields_reach_request_after};
-use crate::testing::{drive, fixture, input, Script};
+use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request, supported_fields_reach_request_after};
+use crate::tests::support::{drive, fixture, input, Script};
 
 const BASE: &str = "https://api.copper.com/developer_api/v1";
 

@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::http::HttpResponse;
-use crate::providers::engagements::test_support::{create, create_issues, supported_fields_reach_request};
-use crate::testing::{drive, drive_pages, fixture, input, Script};
+use crate::codec::http::HttpResponse;
+use crate::providers::crm_engagements::test_support::{create, create_issues, supported_fields_reach_request};
+use crate::tests::support::{drive, drive_pages, fixture, input, Script};
 
 const TOKEN: &str = "eyJ0eXAi.dyn-token";
 const ORG: &str = "https://contoso.crm.dynamics.com";
@@ -205,7 +205,7 @@ fn list_and_get_need_the_type() {
 
 #[test]
 fn every_supported_create_field_reaches_the_request() {
-    let op = super::PROVIDER.op("crm", "engagements", crate::schema::UnifiedMethod::Create).unwrap();
+    let op = super::PROVIDER.op("crm", "engagements", crate::unified::schema::UnifiedMethod::Create).unwrap();
     let samples = json!({
         "engagement_type": ["call", null], "subject": ["S", "subject"], "content": ["C", "description"],
         "start_time": ["2024-01-15T10:00:00Z", "scheduledstart"], "end_time": ["2024-01-15T11:00:00Z", "scheduledend"],

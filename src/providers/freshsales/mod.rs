@@ -22,14 +22,14 @@ mod tests;
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
-use crate::convert::{id_ref, id_string, iso_or_null, iso_utc, parse_datetime, to_iso};
+use crate::provider::account::Account;
+use crate::codec::convert::{id_ref, id_string, iso_or_null, iso_utc, parse_datetime, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::http::{host_label, HttpRequest, HttpResponse, Method};
-use crate::schema::{FieldMap, Rule, UnifiedMethod};
+use crate::codec::http::{host_label, HttpRequest, HttpResponse, Method};
+use crate::unified::schema::{FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng, TypeRule};
-use super::{mapped_page, Ctx, Exchange, Next, OpDef, ProviderDef, RawPage};
+use crate::providers::crm_engagements::{self as eng, TypeRule};
+use crate::provider::{mapped_page, Ctx, Exchange, Next, OpDef, ProviderDef, RawPage};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "freshsales",
@@ -255,7 +255,7 @@ fn strip_nulls(v: &mut Value) {
 
 fn with_remote(ctx: &Ctx, mut body: Value) -> Value {
     if let Some(extra) = ctx.remote_data {
-        crate::convert::merge(&mut body, extra);
+        crate::codec::convert::merge(&mut body, extra);
     }
     body
 }
@@ -266,7 +266,7 @@ impl Exchange for Typed {
     }
 
     fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<Next> {
-        let page = super::state_count(state, "page", 1)?;
+        let page = crate::provider::state_count(state, "page", 1)?;
         self.read = Read::List { page };
         self.next(ctx)
     }
@@ -285,7 +285,7 @@ impl Exchange for Typed {
                     return Err(Error::protocol("freshsales", "the list has no sales_activities array"));
                 };
                 let total = body.pointer("/meta/total_pages").and_then(Value::as_u64).unwrap_or(page);
-                let next = if page < total { Some(json!({ "page": super::next_count(page, 1)? })) } else { None };
+                let next = if page < total { Some(json!({ "page": crate::provider::next_count(page, 1)? })) } else { None };
                 mapped_page(ctx, RawPage { items: raw, next }, map)
             }
             _ => {
@@ -317,7 +317,7 @@ fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Optio
     r.insert("subject".into(), item.get("title").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), item.get(if is_note { "description" } else { "notes" }).cloned().unwrap_or(Value::Null));
     r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
-        (Some(s), Some(e)) => crate::convert::provider_int("duration", &"end_date − start_date", crate::convert::secs_between(s, e), w),
+        (Some(s), Some(e)) => crate::codec::convert::provider_int("duration", &"end_date − start_date", crate::codec::convert::secs_between(s, e), w),
         _ => Value::Null,
     });
     r.insert("start_time".into(), json!(start));

@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagements::test_support::{create, create_issues, supported_fields_reach_request, supported_fields_reach_request_after};
-use crate::testing::{drive, drive_pages, fixture, input, Script};
+use crate::providers::crm_engagements::test_support::{create, create_issues, supported_fields_reach_request, supported_fields_reach_request_after};
+use crate::tests::support::{drive, drive_pages, fixture, input, Script};
 
 const KEY: &str = "sfg999666t673t7t82";
 const BASE: &str = "https://widgetz.myfreshworks.com/crm/sales/api";
@@ -173,7 +173,7 @@ fn get_maps_the_type() {
 
 #[test]
 fn every_supported_create_field_reaches_the_request() {
-    let op = super::PROVIDER.op("crm", "engagements", crate::schema::UnifiedMethod::Create).unwrap();
+    let op = super::PROVIDER.op("crm", "engagements", crate::unified::schema::UnifiedMethod::Create).unwrap();
     let base = json!({"engagement_type": "call", "subject": "S", "start_time": "2022-08-30T10:00:00Z", "end_time": "2022-08-30T11:00:00Z", "owner": {"id": "1"}, "contacts": [{"id": "2"}]});
     let samples = json!({
         "engagement_type": [{}, "sales_activity_type_id", 70000612898u64], "subject": [{"subject": "T"}, "title", "T"], "content": [{"content": "C"}, "notes", "C"],
@@ -185,7 +185,7 @@ fn every_supported_create_field_reaches_the_request() {
     for row in op.fields {
         let s = samples[row.field].as_array().unwrap_or_else(|| panic!("no sample for {}", row.field));
         let mut body = base.clone();
-        crate::convert::merge(&mut body, &s[0]);
+        crate::codec::convert::merge(&mut body, &s[0]);
         body.as_object_mut().unwrap().retain(|_, v| !v.is_null());
         let (sent, out) = create(&account(), body, Script::ok(200, &types()).then(200, &activity()));
         out.unwrap_or_else(|e| panic!("{}: {}", row.field, e.to_json()));

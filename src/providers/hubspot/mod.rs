@@ -17,14 +17,14 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
-use crate::convert::{get, get_str, iso_from_epoch_ms, iso_from_str, iso_or_null};
+use crate::provider::account::Account;
+use crate::codec::convert::{get, get_str, iso_from_epoch_ms, iso_from_str, iso_or_null};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng, TypeRule, TypedPages};
-use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
+use crate::provider::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "hubspot",
@@ -71,7 +71,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     ],
 };
 
-const OBJECT_NAMES: &[(&str, crate::schema::Lit)] = &[("call", s("calls")), ("meeting", s("meetings")), ("email", s("emails")), ("note", s("notes")), ("task", s("tasks"))];
+const OBJECT_NAMES: &[(&str, crate::unified::schema::Lit)] = &[("call", s("calls")), ("meeting", s("meetings")), ("email", s("emails")), ("note", s("notes")), ("task", s("tasks"))];
 
 const CREATE: &[FieldMap] = &[
     FieldMap::custom("engagement_type", "object type: /crm/v3/objects/{calls|meetings|emails|notes|tasks}").required().conv(Conv::Map(OBJECT_NAMES)),
@@ -239,7 +239,7 @@ fn create_body(ctx: &Ctx, obj: &Object) -> Value {
         }
     }
     // Owner and meeting notes come from the table; remote_data goes on last.
-    let mut body = Value::Object(crate::mapping::apply(ctx.op.fields, f).body);
+    let mut body = Value::Object(crate::unified::mapping::apply(ctx.op.fields, f).body);
     let table_props = body.get_mut("properties").and_then(Value::as_object_mut).map(std::mem::take).unwrap_or_default();
     props.extend(table_props);
     body["properties"] = Value::Object(props);
@@ -247,7 +247,7 @@ fn create_body(ctx: &Ctx, obj: &Object) -> Value {
         body["associations"] = Value::Array(associations);
     }
     if let Some(extra) = ctx.remote_data {
-        crate::convert::merge(&mut body, extra);
+        crate::codec::convert::merge(&mut body, extra);
     }
     body
 }
@@ -272,7 +272,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     })
 }
 
-fn read_url(ctx: &Ctx, obj: &Object, id: Option<&str>) -> crate::http::UrlBuilder {
+fn read_url(ctx: &Ctx, obj: &Object, id: Option<&str>) -> crate::codec::http::UrlBuilder {
     let url = ctx.url().path("/crm/v3/objects/").path(obj.name);
     let url = match id {
         Some(id) => url.seg(id),
@@ -312,7 +312,7 @@ fn first_of_each_id(results: &[Value]) -> Vec<Option<&Value>> {
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for id in results.iter().map(|x| x.get("id")) {
-        match crate::convert::id_string(id) {
+        match crate::codec::convert::id_string(id) {
             Some(key) if seen.contains(&key) => continue,
             Some(key) => seen.push(key),
             None => {}
@@ -335,17 +335,17 @@ fn call_duration(v: Option<&Value>, w: &mut Vec<Warning>) -> Value {
     let ms = match text.parse::<i64>() {
         Ok(ms) => Some(ms),
         Err(_) => match text.parse::<f64>() {
-            Ok(f) if f.is_finite() && f.abs() <= crate::convert::MAX_SAFE_INT as f64 => Some(f.round() as i64),
+            Ok(f) if f.is_finite() && f.abs() <= crate::codec::convert::MAX_SAFE_INT as f64 => Some(f.round() as i64),
             Ok(_) => None,
             Err(_) => return Value::Null, // not a number at all (as before)
         },
     };
     let secs = ms.filter(|ms| *ms >= 0).and_then(|ms| ms.checked_add(500)).map(|ms| ms / 1000);
-    crate::convert::provider_int("duration", v, secs, w)
+    crate::codec::convert::provider_int("duration", v, secs, w)
 }
 
 fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let id = crate::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
+    let id = crate::codec::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
     let prop = |k: &str| get(rec, &format!("properties.{k}")).filter(|v| v.as_str() != Some(""));
     let text = |k: &str| prop(k).cloned().unwrap_or(Value::Null);
     let iso = |k: &str| iso_or_null(prop(k));
@@ -357,10 +357,10 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
     r.insert("engagement_type".into(), json!(obj.kind));
     r.insert("subject".into(), obj.subject.map(text).unwrap_or(Value::Null));
     r.insert("content".into(), text(obj.content));
-    r.insert("owner".into(), crate::convert::id_ref(prop("hubspot_owner_id")));
+    r.insert("owner".into(), crate::codec::convert::id_ref(prop("hubspot_owner_id")));
     r.insert("contacts".into(), eng::ref_list(assoc("contacts")));
-    r.insert("account".into(), assoc("companies").first().map_or(Value::Null, |v| crate::convert::id_ref(*v)));
-    r.insert("opportunity".into(), assoc("deals").first().map_or(Value::Null, |v| crate::convert::id_ref(*v)));
+    r.insert("account".into(), assoc("companies").first().map_or(Value::Null, |v| crate::codec::convert::id_ref(*v)));
+    r.insert("opportunity".into(), assoc("deals").first().map_or(Value::Null, |v| crate::codec::convert::id_ref(*v)));
     let direction = match obj.kind {
         "call" => eng::map_value(CALL_DIRECTION, prop("hs_call_direction").and_then(Value::as_str), "direction", w),
         "email" => eng::map_value(EMAIL_DIRECTION, prop("hs_email_direction").and_then(Value::as_str), "direction", w),

@@ -22,7 +22,7 @@
 //!   same key with `?ids={note}`. LinkedIn documents only "HTTP DELETE on
 //!   `/atsApplications/{JobApplicationIdentifier}/notes`"; the `ids` form is the
 //!   Rest.li batch-delete the research derives — UNCONFIRMED against a LinkedIn example.
-//! - Bulk: [`NOTES_SYNC`] (`client.sync('ats', 'activities', records)`, see `crate::sync`).
+//! - Bulk: [`NOTES_SYNC`] (`client.sync('ats', 'activities', records)`, see `crate::engine::sync`).
 //!
 //! LinkedIn answers a batch with HTTP 200 even when entities fail; every entity's
 //! status is read, and a failed entity is an error, never a success.
@@ -33,14 +33,13 @@ pub mod restli;
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
+use crate::provider::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::schema::{Conv, FieldMap, UnifiedMethod};
-use crate::sync::budget::Limits;
-use crate::sync::{EntityOutcome, SyncDef};
+use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::unified::schema::{Conv, FieldMap, UnifiedMethod};
+use crate::provider::sync::{EntityOutcome, Limits, SyncDef};
 
-use super::{Ctx, Exchange, Next, OpDef, ProviderDef};
+use crate::provider::{Ctx, Exchange, Next, OpDef, ProviderDef};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "linkedin",
@@ -127,12 +126,12 @@ fn notes_url(ctx: &Ctx, application_id: &str, ids: &[&str]) -> Result<String> {
 
 /// One note entity from validated unified fields (`remote_data` merged on top).
 pub fn entity(fields: &Map<String, Value>, remote_data: Option<&Value>) -> Value {
-    let mut e = Value::Object(crate::mapping::apply(NOTE_FIELDS, fields).body);
+    let mut e = Value::Object(crate::unified::mapping::apply(NOTE_FIELDS, fields).body);
     if let Some(author) = fields.get("author") {
         e["author"] = json!({ "firstName": author.get("first_name"), "lastName": author.get("last_name") });
     }
     if let Some(extra) = remote_data {
-        crate::convert::merge(&mut e, extra);
+        crate::codec::convert::merge(&mut e, extra);
     }
     e
 }
@@ -216,7 +215,7 @@ fn map_created(ctx: &Ctx, id: &str) -> Value {
         "activity_type": "note",
         "actor": actor,
         "body": ctx.fields.get("body"),
-        "created_at": ctx.field_str("created_at").and_then(crate::convert::iso_from_str),
+        "created_at": ctx.field_str("created_at").and_then(crate::codec::convert::iso_from_str),
     })
 }
 

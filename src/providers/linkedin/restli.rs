@@ -13,8 +13,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::sync::report::Failure;
-use crate::sync::EntityOutcome;
+use crate::provider::sync::{EntityOutcome, Failure};
 
 /// Everything but RFC 3986 unreserved characters is escaped. Java's `URLDecoder`
 /// (what Rest.li applies to each key value) decodes all of these back, and
@@ -69,7 +68,7 @@ pub fn read_batch(provider: &str, body: &Value, keys: &[&str]) -> Result<Vec<Ent
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fixture;
+    use crate::tests::support::fixture;
     use serde_json::json;
 
     #[test]

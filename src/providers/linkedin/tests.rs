@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::testing::{drive, fixture, input, run_create_with, Script};
+use crate::tests::support::{drive, fixture, input, run_create_with, Script};
 
 const TOKEN: &str = "AQV-secret-token-123";
 
@@ -53,23 +53,23 @@ fn optional_fields_offsets_and_remote_data() {
 
 #[test]
 fn create_validates_before_sending() {
-    let err = crate::testing::start_err_with(account(), json!({"body": "x", "visibility": "private", "candidate_id": "c"}));
+    let err = crate::tests::support::start_err_with(account(), json!({"body": "x", "visibility": "private", "candidate_id": "c"}));
     let fields: Vec<&str> = err["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
     for f in ["body.application_id", "body.id", "body.visibility", "body.candidate_id"] {
         assert!(fields.contains(&f), "{f} in {fields:?}");
     }
-    let err = crate::testing::start_err_with(account(), json!({"application_id": "A", "id": "N", "body": "x", "author": {"first_name": "Angela", "last_name": " "}}));
+    let err = crate::tests::support::start_err_with(account(), json!({"application_id": "A", "id": "N", "body": "x", "author": {"first_name": "Angela", "last_name": " "}}));
     assert_eq!(err["details"][0]["field"], "body.author.last_name");
     assert_eq!(err["details"][0]["code"], "required");
-    let err = crate::testing::start_err_with(account(), json!({"application_id": "A", "id": "N", "body": "x", "created_at": "2017-01-19T22:16:27"}));
+    let err = crate::tests::support::start_err_with(account(), json!({"application_id": "A", "id": "N", "body": "x", "created_at": "2017-01-19T22:16:27"}));
     assert_eq!(err["details"][0]["code"], "invalid_datetime");
     let mut bad = account();
     bad["context"]["organization_urn"] = json!("2414183");
-    let err = crate::testing::start_err_with(bad, documented_note());
+    let err = crate::tests::support::start_err_with(bad, documented_note());
     assert_eq!(err["details"][0]["field"], "account.context.organization_urn");
     let mut no_token = account();
     no_token["credentials"] = json!({});
-    assert_eq!(crate::testing::start_err_with(no_token, documented_note())["details"][0]["field"], "account.credentials.access_token");
+    assert_eq!(crate::tests::support::start_err_with(no_token, documented_note())["details"][0]["field"], "account.credentials.access_token");
 }
 
 #[test]

@@ -18,15 +18,15 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::account::{basic, Account};
-use crate::convert::{id_ref, iso_from_epoch_secs, iso_or_null, to_iso};
+use crate::provider::account::{basic, Account};
+use crate::codec::convert::{id_ref, iso_from_epoch_secs, iso_or_null, to_iso};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::filters::as_range;
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::schema::{FieldMap, Rule, UnifiedMethod};
+use crate::unified::filters::as_range;
+use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::unified::schema::{FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng, TypeRule, TypedPages};
-use super::{Ctx, OpDef, ProviderDef, RawPage, Single};
+use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
+use crate::provider::{Ctx, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "onepagecrm",
@@ -47,7 +47,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let kind = kind_of(eng::engagement_type(ctx.fields).unwrap_or_default());
                 let mut body = Value::Object(create_body(ctx, kind));
                 if let Some(extra) = ctx.remote_data {
-                    crate::convert::merge(&mut body, extra);
+                    crate::codec::convert::merge(&mut body, extra);
                 }
                 Single::boxed(ctx.request(Method::Post, ctx.url().path("/api/v3/").path(kind.plural).build())?.json(body), map_single)
             },
@@ -164,7 +164,7 @@ fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
     if let Some(t) = f.get("content") {
         b.insert("text".into(), t.clone());
     }
-    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::convert::parse_datetime);
+    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::codec::convert::parse_datetime);
     match kind.unified {
         "call" | "meeting" => {
             if let Some(dt) = start {
@@ -176,7 +176,7 @@ fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
         }
         "note" => {
             if let Some(dt) = start {
-                b.insert("date".into(), json!(crate::convert::date_only(dt)));
+                b.insert("date".into(), json!(crate::codec::convert::date_only(dt)));
             }
             if let Some(deal) = eng::ref_json(f, "opportunity", false) {
                 b.insert("linked_deal_id".into(), deal);
@@ -189,7 +189,7 @@ fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
             // A timed action: due on the date, at the exact instant.
             if let Some(dt) = start {
                 b.insert("status".into(), json!("date_time"));
-                b.insert("date".into(), json!(crate::convert::date_only(dt)));
+                b.insert("date".into(), json!(crate::codec::convert::date_only(dt)));
                 b.insert("exact_time".into(), json!(dt.unix_timestamp()));
             }
         }
@@ -214,7 +214,7 @@ fn epoch_secs(v: Option<&Value>) -> Option<String> {
 
 fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
     let mut r = Map::new();
-    r.insert("id".into(), json!(crate::convert::id_string(x.get("id")).map(|id| eng::typed_id(kind.unified, &id))));
+    r.insert("id".into(), json!(crate::codec::convert::id_string(x.get("id")).map(|id| eng::typed_id(kind.unified, &id))));
     r.insert("engagement_type".into(), json!(kind.unified));
     r.insert("content".into(), x.get("text").cloned().unwrap_or(Value::Null));
     let contact = id_ref(x.get("contact_id"));
@@ -235,12 +235,12 @@ fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
 }
 
 fn list_request(ctx: &Ctx, ty: &'static str, state: &Value) -> Result<HttpRequest> {
-    let page = super::state_count(state, "page", 1)?;
-    let mut url = ctx.url().path("/api/v3/").path(kind_of(ty).plural).queries(crate::mapping::apply(ctx.op.fields, ctx.fields).query);
+    let page = crate::provider::state_count(state, "page", 1)?;
+    let mut url = ctx.url().path("/api/v3/").path(kind_of(ty).plural).queries(crate::unified::mapping::apply(ctx.op.fields, ctx.fields).query);
     if let Some(range) = ctx.fields.get("created_at").map(|v| as_range("created_at", v)) {
         url = url.query("date_filter", "created_at");
         for (op, bound) in &range {
-            let Some(secs) = bound.as_str().and_then(crate::convert::parse_datetime).map(|d| d.unix_timestamp()) else { continue };
+            let Some(secs) = bound.as_str().and_then(crate::codec::convert::parse_datetime).map(|d| d.unix_timestamp()) else { continue };
             // The generic filter re-checks the exact bound on the mapped records.
             url = url.query(if op.starts_with('g') { "since" } else { "until" }, secs.to_string());
         }
@@ -262,7 +262,7 @@ fn list_parse(_ctx: &Ctx, ty: &'static str, _state: &Value, _resp: &HttpResponse
     };
     let page = data.get("page").and_then(Value::as_u64).unwrap_or(1);
     let max_page = data.get("max_page").and_then(Value::as_u64).unwrap_or(page);
-    let next = if page < max_page { Some(json!({ "page": super::next_count(page, 1)? })) } else { None };
+    let next = if page < max_page { Some(json!({ "page": crate::provider::next_count(page, 1)? })) } else { None };
     Ok(RawPage { items, next })
 }
 

@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::account::basic;
-use crate::providers::engagements::test_support::{create, create_error, supported_fields_reach_request};
-use crate::testing::{drive, drive_pages, fixture, input, Script};
+use crate::provider::account::basic;
+use crate::providers::crm_engagements::test_support::{create, create_error, supported_fields_reach_request};
+use crate::tests::support::{drive, drive_pages, fixture, input, Script};
 
 fn account() -> Value {
     // The user id is not a secret (it is every record's assignee id), so it sits in

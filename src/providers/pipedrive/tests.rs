@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
-use crate::testing::{fixture, Script};
+use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
+use crate::tests::support::{fixture, Script};
 
 fn account() -> Value {
     json!({"id": "acc", "provider": "pipedrive", "credentials": {"api_key": "pd-token-123"}})

@@ -23,16 +23,16 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
-use crate::convert::{get_str, iso_from_str, parse_datetime};
+use crate::provider::account::Account;
+use crate::codec::convert::{get_str, iso_from_str, parse_datetime};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::filters::as_range;
-use crate::http::{HttpRequest, HttpResponse, Method, Origin};
-use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+use crate::unified::filters::as_range;
+use crate::codec::http::{HttpRequest, HttpResponse, Method, Origin};
+use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::chain::{Chain, ChainStep};
-use super::engagements::{self as eng, TypeRule, TypedPages};
-use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+use crate::provider::chain::{Chain, ChainStep};
+use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
+use crate::provider::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 /// The REST API version every request uses.
 pub const API: &str = "/services/data/v60.0";
@@ -84,7 +84,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     ],
 };
 
-const SOBJECTS: &[(&str, crate::schema::Lit)] = &[("call", s("Task")), ("email", s("Task")), ("task", s("Task")), ("meeting", s("Event"))];
+const SOBJECTS: &[(&str, crate::unified::schema::Lit)] = &[("call", s("Task")), ("email", s("Task")), ("task", s("Task")), ("meeting", s("Event"))];
 const KINDS: &[&str] = &["call", "email", "task", "meeting"];
 
 const CREATE: &[FieldMap] = &[
@@ -139,7 +139,7 @@ fn instance_origin(account: &Account) -> Result<String> {
     let origin = Origin::parse(raw.trim_end_matches('/'), "account.context.instance_url")?;
     // The same patterns the Worker allows, on https's default port only.
     let default_port = origin.as_str().strip_prefix("https://").is_some_and(|rest| !rest.contains(':') || rest.ends_with(":443"));
-    let ok = default_port && PROVIDER.hosts.iter().any(|p| crate::http::host_matches(origin.host(), p));
+    let ok = default_port && PROVIDER.hosts.iter().any(|p| crate::codec::http::host_matches(origin.host(), p));
     if !ok {
         return Err(Error::one_issue(Some("salesforce"), Issue::new("account.context.instance_url", IssueCode::InvalidFormat, "must be the https://….my.salesforce.com instance URL from the token response")));
     }
@@ -159,7 +159,7 @@ fn check(fields: &Map<String, Value>) -> Vec<Issue> {
             if secs % 60 != 0 {
                 issues.push(Issue::new("body.duration", IssueCode::InvalidFormat, "Salesforce stores meeting durations in whole minutes (DurationInMinutes); give a multiple of 60 seconds"));
             } else if let (Some(start), Some(end)) = (at("start_time"), at("end_time")) {
-                if crate::convert::secs_between(start, end) != Some(secs) {
+                if crate::codec::convert::secs_between(start, end) != Some(secs) {
                     issues.push(Issue::new("body.duration", IssueCode::Conflict, "does not match end_time − start_time; Salesforce needs both to agree"));
                 }
             }
@@ -172,7 +172,7 @@ fn create_body(ctx: &Ctx) -> Value {
     let f = ctx.fields;
     let kind = eng::engagement_type(f).unwrap_or_default();
     let mut body = eng::custom_fields(f);
-    body.extend(crate::mapping::apply(ctx.op.fields, f).body);
+    body.extend(crate::unified::mapping::apply(ctx.op.fields, f).body);
     let who = eng::first_ref_id(f, "contacts").or_else(|| eng::first_ref_id(f, "lead"));
     let what = eng::first_ref_id(f, "opportunity").or_else(|| eng::first_ref_id(f, "account"));
     body.extend(who.map(|id| ("WhoId".to_string(), json!(id))));
@@ -180,7 +180,7 @@ fn create_body(ctx: &Ctx) -> Value {
     let start = f.get("start_time").and_then(Value::as_str).and_then(parse_datetime);
     let duration = f.get("duration").and_then(Value::as_i64);
     if kind == "meeting" {
-        body.extend(start.map(|t| ("StartDateTime".to_string(), json!(crate::convert::iso_utc(t)))));
+        body.extend(start.map(|t| ("StartDateTime".to_string(), json!(crate::codec::convert::iso_utc(t)))));
         body.extend(f.get("end_time").and_then(Value::as_str).and_then(iso_from_str).map(|t| ("EndDateTime".to_string(), json!(t))));
         body.extend(duration.map(|d| ("DurationInMinutes".to_string(), json!(d / 60))));
     } else {
@@ -203,7 +203,7 @@ fn create_body(ctx: &Ctx) -> Value {
     }
     let mut body = Value::Object(body);
     if let Some(extra) = ctx.remote_data {
-        crate::convert::merge(&mut body, extra);
+        crate::codec::convert::merge(&mut body, extra);
     }
     body
 }
@@ -237,7 +237,7 @@ static CREATE_STEPS: &[ChainStep] = &[
         },
         read: |ctx, _, body| {
             if body.get("success") == Some(&Value::Bool(false)) {
-                return Err(Error::Remote { provider: "salesforce".into(), status: 400, message: super::error_message(&body["errors"]), body });
+                return Err(Error::Remote { provider: "salesforce".into(), status: 400, message: crate::provider::error_message(&body["errors"]), body });
             }
             let id = get_str(&body, "id").ok_or_else(|| Error::protocol("salesforce", "create answered without an id"))?;
             Ok(json!({ "id": id, "sobject": sobject(eng::engagement_type(ctx.fields).unwrap_or_default()) }))
@@ -274,7 +274,7 @@ fn soql_datetime(v: &Value, round_up: bool) -> Option<String> {
     let t = v.as_str().and_then(parse_datetime)?.to_offset(time::UtcOffset::UTC);
     let whole = t.replace_nanosecond(0).ok()?;
     let t = if round_up && whole != t { whole.checked_add(time::Duration::SECOND)? } else { whole };
-    Some(format!("{}T{:02}:{:02}:{:02}Z", crate::convert::date_only(t), t.hour(), t.minute(), t.second()))
+    Some(format!("{}T{:02}:{:02}:{:02}Z", crate::codec::convert::date_only(t), t.hour(), t.minute(), t.second()))
 }
 
 fn list_soql(ctx: &Ctx, object: &str) -> String {
@@ -379,21 +379,21 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
             _ => "task",
         }
     };
-    let who = |t: &str| if get_str(rec, "Who.Type") == Some(t) { crate::convert::id_ref(rec.get("WhoId")) } else { Value::Null };
+    let who = |t: &str| if get_str(rec, "Who.Type") == Some(t) { crate::codec::convert::id_ref(rec.get("WhoId")) } else { Value::Null };
     let mut r = Map::new();
     r.insert("id".into(), json!(eng::typed_id(kind, id)));
     r.insert("engagement_type".into(), json!(kind));
     r.insert("subject".into(), rec.get("Subject").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), rec.get("Description").cloned().unwrap_or(Value::Null));
-    r.insert("owner".into(), crate::convert::id_ref(rec.get("OwnerId")));
+    r.insert("owner".into(), crate::codec::convert::id_ref(rec.get("OwnerId")));
     r.insert("contacts".into(), Value::Array(Some(who("Contact")).filter(|v| !v.is_null()).into_iter().collect()));
     r.insert("lead".into(), Value::Array(Some(who("Lead")).filter(|v| !v.is_null()).into_iter().collect()));
-    r.insert("account".into(), crate::convert::id_ref(rec.get("AccountId")));
-    r.insert("opportunity".into(), if get_str(rec, "What.Type") == Some("Opportunity") { crate::convert::id_ref(rec.get("WhatId")) } else { Value::Null });
+    r.insert("account".into(), crate::codec::convert::id_ref(rec.get("AccountId")));
+    r.insert("opportunity".into(), if get_str(rec, "What.Type") == Some("Opportunity") { crate::codec::convert::id_ref(rec.get("WhatId")) } else { Value::Null });
     if is_event {
         r.insert("start_time".into(), sf_time(rec.get("StartDateTime")));
         r.insert("end_time".into(), sf_time(rec.get("EndDateTime")));
-        r.insert("duration".into(), crate::convert::provider_secs("duration", rec.get("DurationInMinutes"), 60, w));
+        r.insert("duration".into(), crate::codec::convert::provider_secs("duration", rec.get("DurationInMinutes"), 60, w));
         r.insert("direction".into(), Value::Null);
         r.insert("status".into(), Value::Null);
     } else {
@@ -406,7 +406,7 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
             });
         }
         r.insert("end_time".into(), Value::Null);
-        r.insert("duration".into(), crate::convert::provider_secs("duration", rec.get("CallDurationInSeconds"), 1, w));
+        r.insert("duration".into(), crate::codec::convert::provider_secs("duration", rec.get("CallDurationInSeconds"), 1, w));
         r.insert("direction".into(), eng::map_value(CALL_TYPE, get_str(rec, "CallType"), "direction", w));
         r.insert("status".into(), map_status(TASK_STATUS, get_str(rec, "Status"), w));
     }

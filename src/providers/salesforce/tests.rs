@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
-use crate::testing::{fixture, Script};
+use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
+use crate::tests::support::{fixture, Script};
 
 const ORIGIN: &str = "https://acme.my.salesforce.com";
 
@@ -270,7 +270,7 @@ fn instance_url_must_be_a_my_domain_host() {
     let origin = |url: &str| {
         let mut acc = account();
         acc["context"]["instance_url"] = json!(url);
-        let acc = crate::account::Account::from_json(&acc).unwrap();
+        let acc = crate::provider::account::Account::from_json(&acc).unwrap();
         (super::PROVIDER.origin)(&acc).map_err(|e| e.to_json()["details"][0]["field"].clone())
     };
     for good in [

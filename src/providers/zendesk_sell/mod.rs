@@ -17,15 +17,15 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
-use crate::convert::{get_str, id_ref, iso_or_null, to_iso};
+use crate::provider::account::Account;
+use crate::codec::convert::{get_str, id_ref, iso_or_null, to_iso};
 use crate::error::{Error, Issue, Result, Warning};
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::models::DIRECTIONS;
-use crate::schema::{FieldMap, Rule, UnifiedMethod};
+use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::unified::models::DIRECTIONS;
+use crate::unified::schema::{FieldMap, Rule, UnifiedMethod};
 
-use super::engagements::{self as eng, TypeRule, TypedPages};
-use super::{Ctx, OpDef, ProviderDef, RawPage, Single};
+use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
+use crate::provider::{Ctx, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "zendesk_sell",
@@ -46,7 +46,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let ty = eng::engagement_type(ctx.fields).unwrap_or_default();
                 let mut body = json!({ "data": Value::Object(create_data(ctx, ty)) });
                 if let Some(extra) = ctx.remote_data {
-                    crate::convert::merge(&mut body, extra);
+                    crate::codec::convert::merge(&mut body, extra);
                 }
                 Single::boxed(ctx.request(Method::Post, ctx.url().path("/v2/").path(resource(ty)).build())?.json(body), map_single)
             },
@@ -162,7 +162,7 @@ fn create_data(ctx: &Ctx, ty: &str) -> Map<String, Value> {
         d.insert("resource_type".into(), json!(kind));
         d.insert("resource_id".into(), v);
     }
-    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::convert::iso_from_str);
+    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::codec::convert::iso_from_str);
     match ty {
         "call" => {
             if let Some(owner) = id("owner") {
@@ -210,7 +210,7 @@ fn map_single(ctx: &Ctx, mut body: Value, w: &mut Vec<Warning>) -> Result<(Map<S
 fn to_unified(ty: &str, d: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
     let mut r = Map::new();
     let id = |k: &str| id_ref(d.get(k));
-    r.insert("id".into(), json!(crate::convert::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
+    r.insert("id".into(), json!(crate::codec::convert::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
     r.insert("engagement_type".into(), json!(ty));
     r.insert("content".into(), d.get(if ty == "call" { "summary" } else { "content" }).cloned().unwrap_or(Value::Null));
     r.insert("owner".into(), id(match ty {
@@ -232,7 +232,7 @@ fn to_unified(ty: &str, d: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
         _ => Value::Null,
     };
     r.insert("direction".into(), direction);
-    r.insert("duration".into(), crate::convert::provider_secs("duration", d.get("duration"), 1, w));
+    r.insert("duration".into(), crate::codec::convert::provider_secs("duration", d.get("duration"), 1, w));
     let start = d.get(if ty == "task" { "due_date" } else { "made_at" }).and_then(to_iso);
     r.insert("start_time".into(), json!(start));
     r.insert("phone_numbers".into(), eng::phone_list(d.get("phone_number")));
@@ -242,7 +242,7 @@ fn to_unified(ty: &str, d: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
 }
 
 fn list_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
-    let page = super::state_count(state, "page", 1)?;
+    let page = crate::provider::state_count(state, "page", 1)?;
     let party = ctx.field_str("contact_id").or_else(|| ctx.field_str("account_id"));
     let url = ctx
         .url()
@@ -268,8 +268,8 @@ fn list_parse(ctx: &Ctx, _kind: &'static str, state: &Value, _resp: &HttpRespons
         Some(links) => links.get("next_page").is_some_and(|n| n.is_string()),
         None => items.len() as u32 >= eng::page_size(ctx, 25, 100),
     };
-    let page = super::state_count(state, "page", 1)?;
-    let next = if more { Some(json!({ "page": super::next_count(page, 1)? })) } else { None };
+    let page = crate::provider::state_count(state, "page", 1)?;
+    let next = if more { Some(json!({ "page": crate::provider::next_count(page, 1)? })) } else { None };
     Ok(RawPage { items, next })
 }
 

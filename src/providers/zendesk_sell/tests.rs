@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::providers::engagements::test_support::{create, create_error, supported_fields_reach_request};
-use crate::testing::{drive, drive_pages, fixture, input, Script};
+use crate::providers::crm_engagements::test_support::{create, create_error, supported_fields_reach_request};
+use crate::tests::support::{drive, drive_pages, fixture, input, Script};
 
 fn account() -> Value {
     json!({"id": "a1", "provider": "zendesk_sell", "credentials": {"access_token": "sell_tok_123"}})

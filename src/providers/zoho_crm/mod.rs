@@ -21,15 +21,15 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
-use crate::convert::{get, get_str, iso_or_null, parse_datetime};
+use crate::provider::account::Account;
+use crate::codec::convert::{get, get_str, iso_or_null, parse_datetime};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 
-use super::chain::{Chain, ChainStep};
-use super::engagements::{self as eng, TypeRule, TypedPages};
-use super::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
+use crate::provider::chain::{Chain, ChainStep};
+use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
+use crate::provider::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
 const DOMAINS: &[(&str, &str)] = &[
     ("us", "https://www.zohoapis.com"),
@@ -87,7 +87,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     ],
 };
 
-const MODULE_NAMES: &[(&str, crate::schema::Lit)] = &[("call", s("Calls")), ("meeting", s("Events")), ("task", s("Tasks")), ("note", s("Notes"))];
+const MODULE_NAMES: &[(&str, crate::unified::schema::Lit)] = &[("call", s("Calls")), ("meeting", s("Events")), ("task", s("Tasks")), ("note", s("Notes"))];
 const KINDS: &[&str] = &["call", "meeting", "task", "note"];
 const LINKS: &[&str] = &["contacts", "lead", "account", "opportunity"];
 
@@ -246,7 +246,7 @@ fn create_envelope(ctx: &Ctx) -> Value {
     let mut envelope = Map::new();
     if let Some(extra) = ctx.remote_data.and_then(Value::as_object) {
         let (outer, inner): (Map<String, Value>, Map<String, Value>) = extra.clone().into_iter().partition(|(k, _)| ENVELOPE_KEYS.contains(&k.as_str()));
-        crate::convert::merge(&mut record, &Value::Object(inner));
+        crate::codec::convert::merge(&mut record, &Value::Object(inner));
         envelope = outer;
     }
     envelope.insert("data".into(), json!([record]));
@@ -307,7 +307,7 @@ fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequ
     // Zoho takes either page or page_token, never both.
     let url = match state.get("page_token").and_then(Value::as_str) {
         Some(token) => url.query("page_token", token),
-        None => url.query("page", super::state_count(state, "page", 1)?.to_string()),
+        None => url.query("page", crate::provider::state_count(state, "page", 1)?.to_string()),
     };
     ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
 }
@@ -322,18 +322,18 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
     let more = get(&body, "info.more_records") == Some(&Value::Bool(true));
     let page = match get(&body, "info.page").and_then(Value::as_u64) {
         Some(p) => p,
-        None => super::state_count(state, "page", 1)?,
+        None => crate::provider::state_count(state, "page", 1)?,
     };
     let next = match (more, get_str(&body, "info.next_page_token")) {
         (true, Some(token)) => Some(json!({ "page_token": token })),
-        (true, None) => Some(json!({ "page": super::next_count(page, 1)? })),
+        (true, None) => Some(json!({ "page": crate::provider::next_count(page, 1)? })),
         (false, _) => None,
     };
     Ok(RawPage { items, next })
 }
 
 fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let id = crate::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("zoho_crm", "record has no id"))?;
+    let id = crate::codec::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("zoho_crm", "record has no id"))?;
     let text = |k: &str| rec.get(k).cloned().unwrap_or(Value::Null);
     let iso = |k: &str| iso_or_null(rec.get(k));
     let mut r = Map::new();
@@ -345,7 +345,7 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
     }
     let mut link = |module: Option<&str>, id: Option<&Value>| {
         let Some(field) = module.and_then(|m| LINK_MODULES.iter().find(|(p, _)| *p == m)).map(|(_, u)| *u) else { return };
-        let id = crate::convert::id_ref(id);
+        let id = crate::codec::convert::id_ref(id);
         if id.is_null() {
             return;
         }
@@ -378,7 +378,7 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
         _ => "Subject",
     }));
     r.insert("content".into(), text(if m.kind == "note" { "Note_Content" } else { "Description" }));
-    r.insert("owner".into(), crate::convert::id_ref(get(rec, "Owner.id")));
+    r.insert("owner".into(), crate::codec::convert::id_ref(get(rec, "Owner.id")));
     r.insert("start_time".into(), iso(match m.kind {
         "call" => "Call_Start_Time",
         "meeting" => "Start_DateTime",
@@ -388,8 +388,8 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
     r.insert("end_time".into(), if m.kind == "meeting" { iso("End_DateTime") } else { Value::Null });
     let seconds = match (rec.get("Call_Duration_in_seconds").filter(|v| v.is_number()), get_str(rec, "Call_Duration")) {
         _ if m.kind != "call" => Value::Null,
-        (Some(n), _) => crate::convert::provider_secs("duration", Some(n), 1, w),
-        (None, Some(mm_ss)) => crate::convert::provider_clock("duration", mm_ss, [60, 1], w),
+        (Some(n), _) => crate::codec::convert::provider_secs("duration", Some(n), 1, w),
+        (None, Some(mm_ss)) => crate::codec::convert::provider_clock("duration", mm_ss, [60, 1], w),
         (None, None) => Value::Null,
     };
     r.insert("duration".into(), seconds);

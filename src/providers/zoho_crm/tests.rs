@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::http::HttpResponse;
-use crate::providers::engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
-use crate::testing::{fixture, Script};
+use crate::codec::http::HttpResponse;
+use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
+use crate::tests::support::{fixture, Script};
 
 fn account() -> Value {
     json!({"id": "acc", "provider": "zoho_crm", "credentials": {"access_token": "1000.zoho-secret"}, "context": {"region": "eu"}})
@@ -246,7 +246,7 @@ fn every_call_type_and_status_row_maps_both_ways() {
     let base = json!({"engagement_type": "call", "start_time": "2026-05-14T10:00:00Z"});
     let sent_record = |extra: Value| {
         let mut body = base.clone();
-        crate::convert::merge(&mut body, &extra);
+        crate::codec::convert::merge(&mut body, &extra);
         let (sent, _) = run(&account(), "create", None, body, json!({}), Script::ok(400, &json!({})));
         sent[0].body_json().unwrap()["data"][0].clone()
     };

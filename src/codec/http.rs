@@ -1,0 +1,797 @@
+//! Plain HTTP data at the edges: what the core asks the driver to send, and what the
+//! driver hands back. Both serialize 1:1 to the JS driver.
+
+use std::collections::BTreeMap;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Issue, IssueCode, Result};
+
+/// Everything but RFC 3986 unreserved characters is escaped in a path segment, so an
+/// id like `../x?y#z` stays one segment and cannot change the path or host.
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b':').add(b';').add(b'<').add(b'=')
+    .add(b'>').add(b'?').add(b'@').add(b'[').add(b'\\').add(b']').add(b'^').add(b'`').add(b'{')
+    .add(b'|').add(b'}').add(b'&').add(b'+').add(b',').add(b'!').add(b'$').add(b'\'').add(b'(')
+    .add(b')').add(b'*');
+
+/// Percent-encodes one path segment.
+pub fn segment(value: &str) -> String {
+    utf8_percent_encode(value, PATH_SEGMENT).to_string()
+}
+
+/// `.` or `..`, also percent-encoded: URL parsers (WHATWG, so `fetch`) treat
+/// `%2e%2e` as `..` and collapse the segment, so no encoding makes it a plain id.
+pub fn is_dot_segment(value: &str) -> bool {
+    // At most two dots, each `.` or `%2e`: longer segments never qualify (and
+    // most path segments are rejected here without allocating).
+    if value.is_empty() || value.len() > 6 || !value.bytes().all(|b| matches!(b, b'.' | b'%' | b'2' | b'e' | b'E')) {
+        return false;
+    }
+    let v = value.to_ascii_lowercase().replace("%2e", ".");
+    v == "." || v == ".."
+}
+
+/// Whether the path of `url` has a dot segment a client would collapse.
+pub fn has_dot_segment(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    path.split('/').skip(1).any(is_dot_segment)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+    /// Safe to resend after a lost response (RFC 9110 idempotent methods).
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post | Method::Patch)
+    }
+}
+
+/// One part of a multipart body. Files never cross into wasm: the JS driver replaces
+/// a `Blob`/bytes value with `{ "$file": "<ref>", name, type, size }` and puts the
+/// bytes back when it builds the `FormData`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text { name: String, value: String },
+    File { name: String, file: String, filename: Option<String>, content_type: Option<String> },
+}
+
+impl Part {
+    /// `{ name, value }` or `{ name, file, filename, content_type }`.
+    pub fn to_json(&self) -> Value {
+        let text = |s: &str| Value::String(s.to_string());
+        let opt = |s: &Option<String>| s.as_deref().map_or(Value::Null, text);
+        let mut m = Map::new();
+        match self {
+            Part::Text { name, value } => {
+                m.insert("name".into(), text(name));
+                m.insert("value".into(), text(value));
+            }
+            Part::File { name, file, filename, content_type } => {
+                m.insert("name".into(), text(name));
+                m.insert("file".into(), text(file));
+                m.insert("filename".into(), opt(filename));
+                m.insert("content_type".into(), opt(content_type));
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Json(Value),
+    Form(Vec<(String, String)>),
+    Multipart(Vec<Part>),
+}
+
+/// A request for the driver to perform. Header names are lowercase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<Body>,
+    /// Header names and query parameter names whose values are credentials.
+    pub sensitive: Vec<String>,
+}
+
+impl HttpRequest {
+    pub fn new(method: Method, url: String) -> Self {
+        HttpRequest { method, url, headers: BTreeMap::new(), body: None, sensitive: Vec::new() }
+    }
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.insert(name.to_ascii_lowercase(), value.into());
+        self
+    }
+    pub fn secret_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.sensitive.push(name.to_ascii_lowercase());
+        self.header(name, value)
+    }
+    pub fn json(mut self, body: Value) -> Self {
+        self.headers.insert("content-type".into(), "application/json".into());
+        self.body = Some(Body::Json(body));
+        self
+    }
+    pub fn form(mut self, fields: Vec<(String, String)>) -> Self {
+        self.headers.insert("content-type".into(), "application/x-www-form-urlencoded".into());
+        self.body = Some(Body::Form(fields));
+        self
+    }
+    pub fn multipart(mut self, parts: Vec<Part>) -> Self {
+        // No content-type: the driver's FormData sets it with the boundary.
+        self.headers.remove("content-type");
+        self.body = Some(Body::Multipart(parts));
+        self
+    }
+    pub fn body_json(&self) -> Option<&Value> {
+        match &self.body {
+            Some(Body::Json(v)) => Some(v),
+            _ => None,
+        }
+    }
+    pub fn body_json_mut(&mut self) -> Option<&mut Value> {
+        match &mut self.body {
+            Some(Body::Json(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// A copy safe to show: sensitive headers and query values replaced, and any
+    /// literal secret replaced wherever it appears.
+    pub fn redacted(&self, redactor: &Redactor) -> HttpRequest {
+        let mut out = self.clone();
+        for (name, value) in out.headers.iter_mut() {
+            if self.sensitive.iter().any(|s| s == name) {
+                *value = REDACTED.to_string();
+            } else {
+                *value = redactor.text(value);
+            }
+        }
+        out.url = redact_query(&redactor.text(&out.url), &self.sensitive);
+        out.body = match out.body.take() {
+            Some(Body::Json(v)) => Some(Body::Json(redactor.value(v))),
+            Some(Body::Form(fields)) => Some(Body::Form(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = if self.sensitive.contains(&k) { REDACTED.to_string() } else { redactor.text(&v) };
+                        (k, v)
+                    })
+                    .collect(),
+            )),
+            other => other,
+        };
+        out
+    }
+
+    /// The URL with sensitive query values replaced, for error messages.
+    pub fn safe_url(&self, redactor: &Redactor) -> String {
+        redact_query(&redactor.text(&self.url), &self.sensitive)
+    }
+}
+
+fn redact_query(url: &str, sensitive: &[String]) -> String {
+    let Some((base, query)) = url.split_once('?') else { return url.to_string() };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if sensitive.iter().any(|s| s == k) => format!("{k}={REDACTED}"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", parts.join("&"))
+}
+
+pub const REDACTED: &str = "[REDACTED]";
+
+impl HttpRequest {
+    /// The wire shape the driver performs: `{ method, url, headers, body,
+    /// multipart? }` with `body` as text (JSON pre-serialized, so the driver hands it
+    /// to fetch byte for byte; forms encoded).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("method".into(), Value::String(self.method.as_str().into()));
+        m.insert("url".into(), Value::String(self.url.clone()));
+        let headers = self.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        m.insert("headers".into(), Value::Object(headers));
+        let body = match &self.body {
+            None => Value::Null,
+            Some(Body::Json(v)) => Value::String(v.to_string()),
+            Some(Body::Form(fields)) => Value::String(
+                form_urlencoded::Serializer::new(String::new()).extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))).finish(),
+            ),
+            Some(Body::Multipart(parts)) => {
+                m.insert("multipart".into(), Value::Array(parts.iter().map(Part::to_json).collect()));
+                Value::Null
+            }
+        };
+        m.insert("body".into(), body);
+        Value::Object(m)
+    }
+}
+
+/// Kept for callers that use `serde_json::to_value(&request)`; the shape is
+/// [`HttpRequest::to_json`]. Prefer `to_json` in new code: this instantiates
+/// `Value`'s serializer.
+impl Serialize for HttpRequest {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
+/// What the driver got back. `body` is the raw text; the core parses it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// Headers from the driver's JSON object of strings; anything else is no
+    /// headers (as before: a malformed header object was ignored as a whole).
+    pub fn headers_from_json(text: &str) -> BTreeMap<String, String> {
+        let Ok(Value::Object(m)) = serde_json::from_str::<Value>(text) else { return BTreeMap::new() };
+        let mut out = BTreeMap::new();
+        for (k, v) in m {
+            match v {
+                Value::String(s) => {
+                    out.insert(k, s);
+                }
+                _ => return BTreeMap::new(),
+            }
+        }
+        out
+    }
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        HttpResponse { status, headers: BTreeMap::new(), body: body.into() }
+    }
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.insert(name.to_ascii_lowercase(), value.to_string());
+        self
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+    /// The body as JSON; an empty body is `null`.
+    pub fn json(&self, provider: &str) -> Result<Value> {
+        if self.body.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&self.body).map_err(|e| {
+            Error::protocol(provider, format!("the body is not JSON ({e}) with HTTP {}", self.status))
+        })
+    }
+}
+
+/// Replaces credential values wherever they appear in text and JSON, in the
+/// forms a provider may echo them: any ASCII case, percent-encoded (partly or
+/// wholly, either hex case, `+` for a space), with whitespace (or a JSON
+/// whitespace escape, or `\/`) inserted, and — through [`Redactor::with_forms`] —
+/// base64 in either alphabet at any alignment (so `Basic base64(user:secret)` too).
+///
+/// One pass over the text: a table maps each first byte to the secrets starting
+/// with it (longest first), so most bytes cost one lookup whatever the number of
+/// secrets.
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    /// Lowercase (ASCII), grouped by first byte, longest first within a group.
+    secrets: Vec<Vec<u8>>,
+    /// `heads[b]` = the range of `secrets` whose first byte is `b`.
+    heads: Box<[(u16, u16); 256]>,
+    /// Bit `a << 8 | b` set when a secret starts with bytes `a b`: most positions
+    /// are ruled out by one lookup.
+    pairs: Box<[u64; 1024]>,
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        Redactor { secrets: Vec::new(), heads: Box::new([(0, 0); 256]), pairs: Box::new([0; 1024]) }
+    }
+}
+
+/// Shorter values would garble ordinary text; sensitive headers and query
+/// parameters are redacted by name regardless of length.
+const MIN_SECRET: usize = 4;
+/// A base64 fragment this short could occur by chance.
+const MIN_B64: usize = 8;
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut r = Redactor::default();
+        for s in secrets {
+            r.insert(s.as_bytes());
+        }
+        r.index();
+        r
+    }
+
+    /// The credential values plus every encoding of them a provider could echo:
+    /// the value after an auth scheme word (`Bearer x` stored as the secret),
+    /// and base64 of each value at each of the three byte alignments, so the
+    /// value inside any base64 text (`user:secret`, `secret:`, JSON…) is found.
+    // Positions and lengths within one text (at most the 8 MB input cap) and hex
+    // digits (< 16): bounded, never a number read from outside.
+    #[allow(clippy::arithmetic_side_effects)]
+    pub fn with_forms(secrets: &[String]) -> Self {
+        let mut r = Redactor::default();
+        for s in secrets {
+            r.insert(s.as_bytes());
+            if let Some((scheme, rest)) = s.split_once(' ') {
+                if ["bearer", "basic", "token"].iter().any(|w| scheme.eq_ignore_ascii_case(w)) {
+                    r.insert(rest.trim().as_bytes());
+                }
+            }
+            if s.len() < MIN_SECRET {
+                continue;
+            }
+            for shift in 0..3 {
+                let mut bytes = vec![0u8; shift];
+                bytes.extend_from_slice(s.as_bytes());
+                // Characters wholly made of the value's bits (the first ones mix in
+                // what precedes it, the last one what follows).
+                let from = (8 * shift).div_ceil(6);
+                let to = 8 * bytes.len() / 6;
+                for enc in [crate::codec::b64::encode_standard(&bytes), crate::codec::b64::encode_url_safe(&bytes)] {
+                    if let Some(core) = enc.get(from..to).filter(|c| c.len() >= MIN_B64) {
+                        r.insert(core.as_bytes());
+                    }
+                }
+            }
+            // Whole encodings of short values (`abcd:` → `YWJjZDo=`), padding included.
+            for text in [s.clone(), format!("{s}:"), format!(":{s}")] {
+                let enc = crate::codec::b64::encode_standard(text.as_bytes());
+                if enc.len() >= MIN_B64 {
+                    r.insert(enc.as_bytes());
+                }
+            }
+        }
+        r.index();
+        r
+    }
+
+    pub fn add(&mut self, secret: String) {
+        if self.insert(secret.as_bytes()) {
+            self.index();
+        }
+    }
+
+    /// Keeps `secrets` grouped by first byte, longest first within a group (so a
+    /// secret containing another is replaced whole), without the library sort
+    /// (~3 KB of wasm) for a list of a few strings.
+    fn insert(&mut self, secret: &[u8]) -> bool {
+        if secret.len() < MIN_SECRET {
+            return false;
+        }
+        let s = secret.to_ascii_lowercase();
+        if self.secrets.contains(&s) {
+            return false;
+        }
+        let at = self.secrets.iter().position(|x| x[0] > s[0] || (x[0] == s[0] && x.len() < s.len())).unwrap_or(self.secrets.len());
+        self.secrets.insert(at, s);
+        true
+    }
+
+    // Positions and lengths within one text (at most the 8 MB input cap) and hex
+    // digits (< 16): bounded, never a number read from outside.
+    #[allow(clippy::arithmetic_side_effects)]
+    fn index(&mut self) {
+        self.heads = Box::new([(0, 0); 256]);
+        self.pairs = Box::new([0; 1024]);
+        for s in &self.secrets {
+            let pair = usize::from(s[0]) << 8 | usize::from(s[1]);
+            self.pairs[pair / 64] |= 1 << (pair % 64);
+        }
+        let mut i = 0;
+        while i < self.secrets.len() {
+            let b = self.secrets[i][0];
+            let start = i;
+            while i < self.secrets.len() && self.secrets[i][0] == b {
+                i += 1;
+            }
+            self.heads[b as usize] = (start as u16, i as u16);
+        }
+    }
+
+    /// Learns the credential values a request actually carries: each sensitive
+    /// header as sent and its token part, when they hold or encode a known
+    /// credential (`Basic base64(user:key)` is not derivable from the key alone),
+    /// so a provider that echoes the header cannot leak it through `remote_data`
+    /// or an error. Values that hold no credential (the sandbox's default token)
+    /// are left alone.
+    pub fn learn(&mut self, req: &HttpRequest) {
+        for name in &req.sensitive {
+            let Some(value) = req.headers.get(name) else { continue };
+            let token = value.split_once(' ').map_or(value.as_str(), |(_, t)| t.trim());
+            let decoded = crate::codec::b64::decode_standard(token).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+            if self.contains_secret(value) || self.contains_secret(&decoded) {
+                self.add(value.clone());
+                self.add(token.to_string());
+            }
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+    pub fn contains_secret(&self, text: &str) -> bool {
+        self.find(text, 0).is_some()
+    }
+
+    /// The first secret at or after `from`, as a byte range of `text`.
+    // Positions and lengths within one text (at most the 8 MB input cap) and hex
+    // digits (< 16): bounded, never a number read from outside.
+    #[allow(clippy::arithmetic_side_effects)]
+    fn find(&self, text: &str, from: usize) -> Option<(usize, usize)> {
+        if self.secrets.is_empty() {
+            return None;
+        }
+        let bytes = text.as_bytes();
+        for i in from..bytes.len() {
+            let c = bytes[i].to_ascii_lowercase();
+            let next = bytes.get(i + 1).map_or(0, u8::to_ascii_lowercase);
+            if !matches!(c, b'%' | b'+') && !matches!(next, b'%' | b'+' | b'\\' | b' ' | b'\t' | b'\r' | b'\n') {
+                let pair = usize::from(c) << 8 | usize::from(next);
+                if self.pairs[pair / 64] & (1 << (pair % 64)) == 0 {
+                    continue;
+                }
+            }
+            // The byte itself, and what `%XY` or `+` may stand for.
+            let alt = match c {
+                b'%' => hex_at(bytes, i + 1).map_or(c, |d| d.to_ascii_lowercase()),
+                b'+' => b' ',
+                _ => c,
+            };
+            let heads = [c, alt];
+            for &head in &heads[..if alt == c { 1 } else { 2 }] {
+                let (a, b) = self.heads[head as usize];
+                for s in &self.secrets[a as usize..b as usize] {
+                    if let Some(end) = match_at(bytes, i, s).filter(|&e| text.is_char_boundary(e)) {
+                        return Some((i, end));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    pub fn text(&self, text: &str) -> String {
+        let Some(mut hit) = self.find(text, 0) else { return text.to_string() };
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        loop {
+            out.push_str(&text[last..hit.0]);
+            out.push_str(REDACTED);
+            last = hit.1;
+            match self.find(text, last) {
+                Some(h) => hit = h,
+                None => break,
+            }
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+    pub fn value(&self, v: Value) -> Value {
+        if self.secrets.is_empty() {
+            return v;
+        }
+        match v {
+            Value::String(s) => Value::String(self.text(&s)),
+            Value::Array(items) => Value::Array(items.into_iter().map(|x| self.value(x)).collect()),
+            Value::Object(map) => Value::Object(map.into_iter().map(|(k, x)| (self.text(&k), self.value(x))).collect()),
+            other => other,
+        }
+    }
+}
+
+/// The byte `%XY` at `at` (pointing after the `%`) stands for.
+// Positions and lengths within one text (at most the 8 MB input cap) and hex
+// digits (< 16): bounded, never a number read from outside.
+#[allow(clippy::arithmetic_side_effects)]
+fn hex_at(bytes: &[u8], at: usize) -> Option<u8> {
+    let h = |c: u8| (c as char).to_digit(16);
+    let (x, y) = (h(*bytes.get(at)?)?, h(*bytes.get(at + 1)?)?);
+    Some((x * 16 + y) as u8)
+}
+
+/// Where `secret` (lowercase) ends if it starts at `i`: bytes compared ignoring
+/// ASCII case, `%XY` standing for its byte, `+` for a space, and whitespace
+/// (raw or as a JSON `\n`/`\r`/`\t` escape) or the `\` of a JSON `\/` skipped
+/// between characters.
+// Positions and lengths within one text (at most the 8 MB input cap) and hex
+// digits (< 16): bounded, never a number read from outside.
+#[allow(clippy::arithmetic_side_effects)]
+fn match_at(text: &[u8], mut i: usize, secret: &[u8]) -> Option<usize> {
+    for (k, &want) in secret.iter().enumerate() {
+        loop {
+            let c = *text.get(i)?;
+            if c.to_ascii_lowercase() == want {
+                i += 1;
+            } else if c == b'%' && hex_at(text, i + 1).is_some_and(|d| d.to_ascii_lowercase() == want) {
+                i += 3;
+            } else if want == b' ' && matches!(c, b'+' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+            } else if k > 0 && matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+                continue;
+            } else if k > 0 && c == b'\\' && matches!(text.get(i + 1), Some(b'n' | b'r' | b't' | b'/')) {
+                // `\/` is skipped to its `/`, the others whole.
+                i += if text[i + 1] == b'/' { 1 } else { 2 };
+                continue;
+            } else {
+                return None;
+            }
+            break;
+        }
+    }
+    Some(i)
+}
+
+/// Scheme, host and port, validated. Provider hosts come from code; an account's
+/// `base_url` override goes through [`Origin::parse`] so it can only name an origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn parse(raw: &str, field: &str) -> Result<Origin> {
+        let bad = |why: &str| {
+            Error::one_issue(None, Issue::new(field, IssueCode::InvalidFormat, format!("must be an http(s) origin such as https://api.example.com: {why}")))
+        };
+        let raw = raw.trim_end_matches('/');
+        let (scheme, rest) = raw.split_once("://").ok_or_else(|| bad("no scheme"))?;
+        if scheme != "http" && scheme != "https" {
+            return Err(bad("scheme must be http or https"));
+        }
+        if rest.is_empty() || rest.contains(['/', '?', '#', '@', '\\']) || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("only scheme, host and port are allowed"));
+        }
+        let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
+            let (h, after) = v6.split_once(']').ok_or_else(|| bad("unclosed IPv6 bracket"))?;
+            if !h.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+                return Err(bad("bad IPv6 address"));
+            }
+            let port = if after.is_empty() { None } else { Some(after.strip_prefix(':').ok_or_else(|| bad("bad port"))?) };
+            (h, port)
+        } else {
+            match rest.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (rest, None),
+            }
+        };
+        // A colon belongs only inside an IPv6 bracket: `evil.com:80:443` is not a host.
+        let v6 = rest.starts_with('[');
+        if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || (v6 && c == ':')) {
+            return Err(bad("bad host"));
+        }
+        if let Some(p) = port {
+            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535) {
+                return Err(bad("bad port"));
+            }
+        }
+        Ok(Origin(format!("{scheme}://{rest}").to_ascii_lowercase()))
+    }
+    /// For origins written in provider code (already known good).
+    pub fn fixed(origin: &str) -> Origin {
+        Origin(origin.to_string())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The host without scheme and port, for allow-lists.
+    pub fn host(&self) -> &str {
+        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
+        if let Some(v6) = rest.strip_prefix('[') {
+            return v6.split(']').next().unwrap_or("");
+        }
+        rest.split(':').next().unwrap_or(rest)
+    }
+}
+
+/// Whether `host` (lowercase, as [`Origin::host`] gives it) is `pattern` or, for
+/// `*.suffix`, one or more whole labels followed by `.suffix` — the rule the
+/// Worker's allow-list applies to `providers()[].hosts`. A trailing dot, an empty
+/// label or a label with other characters never matches.
+pub fn host_matches(host: &str, pattern: &str) -> bool {
+    let label = |l: &str| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host.strip_suffix(suffix).and_then(|h| h.strip_suffix('.')).is_some_and(|sub| sub.split('.').all(label)),
+        None => host == pattern,
+    }
+}
+
+/// Checks one DNS label taken from an account (a subdomain, a company slug that
+/// becomes part of a host) so that it cannot change which host is called.
+pub fn host_label(value: &str, field: &str) -> Result<String> {
+    let ok = !value.is_empty()
+        && value.len() <= 63
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(Error::one_issue(None, Issue::new(field, IssueCode::InvalidFormat, "must be a single host label (letters, digits, '-')")))
+    }
+}
+
+/// A URL under construction: origin + encoded path + query pairs.
+#[derive(Debug, Clone)]
+pub struct UrlBuilder {
+    origin: Origin,
+    path: String,
+    query: Vec<(String, String)>,
+}
+
+impl UrlBuilder {
+    pub fn new(origin: &Origin) -> Self {
+        UrlBuilder { origin: origin.clone(), path: String::new(), query: Vec::new() }
+    }
+    /// Appends a literal path (written in provider code, e.g. `/v1/opportunities`).
+    pub fn path(mut self, literal: &str) -> Self {
+        self.path.push_str(literal);
+        self
+    }
+    /// Appends one encoded segment from user input (an id).
+    pub fn seg(mut self, value: &str) -> Self {
+        self.path.push('/');
+        self.path.push_str(&segment(value));
+        self
+    }
+    /// Appends pre-encoded path text (for schemes such as Rest.li keys that encode
+    /// themselves).
+    pub fn raw_path(mut self, encoded: &str) -> Self {
+        self.path.push_str(encoded);
+        self
+    }
+    pub fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.push((key.to_string(), value.into()));
+        self
+    }
+    pub fn query_opt(self, key: &str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+    pub fn queries(mut self, pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.query.extend(pairs);
+        self
+    }
+    pub fn build(self) -> String {
+        let mut url = format!("{}{}", self.origin.as_str(), self.path);
+        if !self.query.is_empty() {
+            url.push('?');
+            url.push_str(&encode_query(&self.query));
+        }
+        url
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs, but with `%20` for spaces so the
+/// same string is valid in any provider's query parser.
+pub fn encode_query(pairs: &[(String, String)]) -> String {
+    const QUERY: &AsciiSet = &CONTROLS
+        .add(b' ').add(b'"').add(b'#').add(b'%').add(b'&').add(b'+').add(b'<').add(b'=').add(b'>')
+        .add(b'?').add(b'`').add(b'{').add(b'}').add(b'|').add(b'\\').add(b'^').add(b'/').add(b':')
+        .add(b';').add(b'@').add(b',').add(b'$').add(b'\'');
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, QUERY), utf8_percent_encode(v, QUERY)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn segments_cannot_escape_the_path() {
+        assert_eq!(segment("../../admin?x=1#f"), "..%2F..%2Fadmin%3Fx%3D1%23f");
+        assert_eq!(segment("a\r\nb"), "a%0D%0Ab");
+        assert_eq!(segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn origin_accepts_only_scheme_host_port() {
+        assert_eq!(Origin::parse("http://127.0.0.1:9999/", "base_url").unwrap().as_str(), "http://127.0.0.1:9999");
+        assert_eq!(Origin::parse("https://[::1]:8080", "base_url").unwrap().host(), "::1");
+        for bad in ["ftp://x", "http://a/b", "http://user@evil.com", "http://a?x", "http://a:99999", "http://a b", "//x", "http://", "http://evil.com:80:443", "http://[::1]x"] {
+            assert!(Origin::parse(bad, "base_url").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_labels_are_single_labels() {
+        assert!(host_label("acme-1", "context.subdomain").is_ok());
+        for bad in ["evil.com", "a/b", "", "-x", "a@b", "x\r\n"] {
+            assert!(host_label(bad, "context.subdomain").is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn redaction_covers_headers_query_and_body() {
+        let req = HttpRequest::new(Method::Post, "https://x.test/a?api_token=s3cr3t-token&q=1".into())
+            .secret_header("Authorization", "Basic czNjcjN0LXRva2VuOg==")
+            .json(json!({"echo": "s3cr3t-token", "nested": ["s3cr3t-token"]}));
+        let mut req = req;
+        req.sensitive.push("api_token".into());
+        let r = Redactor::new(["s3cr3t-token".to_string()]);
+        let safe = req.redacted(&r);
+        let text = serde_json::to_string(&safe).unwrap();
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(!text.contains("czNjcjN0"), "{text}");
+        assert!(text.contains("q=1"));
+    }
+
+    #[test]
+    fn redaction_finds_transformed_forms() {
+        let secret = "Sx-key-q7Z9/v+P=";
+        let r = Redactor::with_forms(&[secret.to_string(), "Bearer tok-abc-123".to_string()]);
+        let b64 = |t: &str| crate::codec::b64::encode_standard(t.as_bytes());
+        let url = |t: &str| crate::codec::b64::encode_url_safe(t.as_bytes());
+        let echoes = [
+            secret.to_uppercase(),
+            secret.to_lowercase(),
+            segment(secret),
+            segment(secret).to_lowercase(),
+            "Sx-key-q7Z9%2fv%2BP=".to_string(),
+            "Sx-key- q7Z9/v+P=".to_string(),
+            "Sx-key-q7Z9\\/v+P=".to_string(),
+            "Sx-key\\n-q7Z9/v+P=".to_string(),
+            b64(secret),
+            b64(secret).trim_end_matches('=').to_string(),
+            url(secret),
+            b64(&format!("{secret}:")),
+            b64(&format!("user:{secret}")),
+            b64(&format!("ab:{secret}")),
+            url(&format!("abc:{secret}")),
+            b64(&format!("{{\"key\":\"{secret}\"}}")),
+            b64(&format!("user:{secret}")).to_uppercase(),
+            "tok-abc-123".to_string(),
+            "Bearer\ttok-abc-123".to_string(),
+        ];
+        for echo in echoes {
+            let text = format!("401: {echo} was refused");
+            let out = r.text(&text);
+            assert!(r.contains_secret(&text), "{echo}");
+            assert!(out.starts_with("401: ") && out.contains(REDACTED) && out.ends_with(" was refused"), "{echo} → {out}");
+            assert!(!out.contains("q7Z9") && !out.contains("abc-123"), "{echo} → {out}");
+        }
+        // Ordinary text is left alone, and a JSON value is redacted in keys and values.
+        assert_eq!(r.text("nothing secret here: Sx-key, q7Z, Bearer"), "nothing secret here: Sx-key, q7Z, Bearer");
+        let v = r.value(json!({"SX-KEY-Q7Z9/V+P=": [b64(&format!("u:{secret}"))]}));
+        assert!(!v.to_string().contains("q7Z9") && v.to_string().contains(REDACTED), "{v}");
+    }
+
+    #[test]
+    fn query_encoding_is_strict() {
+        assert_eq!(encode_query(&[("a b".into(), "x&y=z/é".into())]), "a%20b=x%26y%3Dz%2F%C3%A9");
+    }
+}

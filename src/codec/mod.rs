@@ -1,0 +1,8 @@
+//! Codecs: the bottom layer, no crosswalk types above it. Dates and numbers from
+//! outside, JSON helpers, input readers with limits, HTTP wire types, base64 and
+//! the secret redactor.
+
+pub mod b64;
+pub mod convert;
+pub mod http;
+pub mod input;

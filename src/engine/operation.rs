@@ -1,0 +1,1083 @@
+//! The sans-IO state machine that drives one unified operation.
+//!
+//! Call order (the driver owns all I/O and the clock):
+//! 1. [`Operation::start`] validates and plans; it returns the operation and the
+//!    first [`Step`], or an error before anything is sent.
+//! 2. On [`Step::Send`], perform the request and pass the result to
+//!    [`Operation::handle_response`] (or [`Operation::handle_transport_error`] when
+//!    no response arrived).
+//! 3. On [`Step::Wait`], sleep until `until_ms` (or stop and persist), then call
+//!    [`Operation::resume`].
+//! 4. On [`Step::Done`], the value is the unified result. For a page with a
+//!    `next_cursor`, [`Operation::next_page`] continues on the same operation, which
+//!    remembers every cursor it has seen, so a provider that repeats itself ends
+//!    in an error instead of a loop.
+//!
+//! Exactly one request is in flight at a time. Every input takes `now_ms` from the
+//! driver; the core never reads a clock.
+
+use serde_json::{Map, Value};
+
+use crate::provider::account::Account;
+use crate::error::{Error, Issue, IssueCode, Result, Warning};
+use crate::codec::http::{HttpRequest, HttpResponse, Origin, Redactor};
+use crate::unified::models;
+use crate::provider::{Ctx, Exchange, Next, OpDef, ProviderDef};
+use crate::providers;
+use crate::unified::query::{ResponseFormat, UnifiedQuery};
+use crate::engine::retry::RetryPolicy;
+use crate::unified::schema::UnifiedMethod;
+use crate::unified::validate::{check, Side};
+
+/// What the driver passes to start an operation.
+#[derive(Debug, Clone, Default)]
+pub struct StartInput {
+    pub account: Account,
+    pub model: String,
+    pub resource: String,
+    pub method: String,
+    pub id: Option<String>,
+    pub body: Value,
+    pub query: Value,
+    pub retry: RetryPolicy,
+    /// When the whole operation must have ended (driver clock, ms). No retry or
+    /// wait that would end later is started; the failure is returned instead.
+    pub deadline_ms: Option<u64>,
+    /// The driver's secret for signing list cursors (see `cursor::seal`); without
+    /// it cursors are not authenticated.
+    pub cursor_key: Option<String>,
+}
+
+impl StartInput {
+    /// Reads `{ account, model, resource, method, id?, body?, query?, retry? }`.
+    pub fn from_json(v: &Value) -> Result<StartInput> {
+        use crate::codec::input::*;
+        let m = object(v, "input")?;
+        Ok(StartInput {
+            account: Account::from_json(field(m, "account")?)?,
+            model: string(m, "model")?,
+            resource: string(m, "resource")?,
+            method: string(m, "method")?,
+            id: opt_string(m, "id")?,
+            body: m.get("body").cloned().unwrap_or(Value::Null),
+            query: m.get("query").cloned().unwrap_or(Value::Null),
+            retry: RetryPolicy::from_json(m.get("retry"))?,
+            deadline_ms: opt_u64(m, "deadline_ms")?,
+            cursor_key: opt_string(m, "cursor_key")?.filter(|k| !k.is_empty()),
+        })
+    }
+}
+
+/// What the driver must do next.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum Step {
+    Send(HttpRequest),
+    Wait { until_ms: u64, reason: String },
+    Done(Value),
+}
+
+/// Validated, resolved request: everything needed to build a provider exchange.
+pub(crate) struct Prepared {
+    pub provider: &'static ProviderDef,
+    pub op: &'static OpDef,
+    pub fields: Map<String, Value>,
+    pub remote_data: Option<Value>,
+    pub query: UnifiedQuery,
+    pub warnings: Vec<Warning>,
+}
+
+/// Validation shared by `start`, `plan` and `validate`: all problems at once.
+pub(crate) fn prepare(provider: &str, model: &str, resource: &str, method: &str, id: Option<&str>, body: &Value, query: &Value) -> Result<Prepared> {
+    crate::facade::api::check_value(body, "body")?;
+    crate::facade::api::check_value(query, "query")?;
+    let p = providers::find(provider).ok_or_else(|| Error::UnknownProvider { provider: provider.to_string() })?;
+    let unsupported = || Error::UnsupportedOperation {
+        provider: provider.to_string(),
+        model: model.to_string(),
+        resource: resource.to_string(),
+        method: method.to_string(),
+    };
+    let m = UnifiedMethod::parse(method).ok_or_else(unsupported)?;
+    let res = models::resource(model, resource).ok_or_else(unsupported)?;
+    let op = p.op(model, resource, m).ok_or_else(unsupported)?;
+    let mut issues = Vec::new();
+    let mut warnings = Vec::new();
+    let query = match UnifiedQuery::from_json(query) {
+        Ok(q) => q,
+        Err(Error::Validation { issues: qi, .. }) => {
+            issues.extend(qi);
+            UnifiedQuery { strict: true, ..Default::default() }
+        }
+        Err(e) => return Err(e),
+    };
+    if matches!(m, UnifiedMethod::Get | UnifiedMethod::Update | UnifiedMethod::Delete) && id.map_or(true, str::is_empty) {
+        issues.push(Issue::new("id", IssueCode::Required, format!("{method} needs the record id")));
+    }
+    if matches!(id, Some(".") | Some("..")) {
+        issues.push(Issue::new("id", IssueCode::InvalidFormat, "cannot be \".\" or \"..\": it would change the request path"));
+    }
+    let (fields, remote_data) = if m.has_body() {
+        let obj = match body {
+            Value::Object(o) => o.clone(),
+            Value::Null => Map::new(),
+            _ => {
+                issues.push(Issue::new("body", IssueCode::InvalidType, "must be an object"));
+                Map::new()
+            }
+        };
+        let checked = check(p.name, res.body, op.fields, &obj, Side::Body, query.strict);
+        issues.extend(checked.issues);
+        warnings.extend(checked.warnings);
+        let remote = obj.get("remote_data").filter(|v| v.is_object()).cloned();
+        // Unknown query keys on a write are mistakes, not filters.
+        for key in query.filters.keys() {
+            issues.push(Issue::new(format!("query.{key}"), IssueCode::UnknownField, "is not a query parameter of this operation"));
+        }
+        (checked.fields, remote)
+    } else {
+        if !body.is_null() && body.as_object().map_or(true, |o| !o.is_empty()) {
+            issues.push(Issue::new("body", IssueCode::InvalidType, format!("{method} takes no body")));
+        }
+        let checked = check(p.name, res.filters, op.fields, &query.filters, Side::Query, query.strict);
+        issues.extend(checked.issues);
+        warnings.extend(checked.warnings);
+        (checked.fields, None)
+    };
+    if let Some(extra) = op.check {
+        // Cross-field rules run even when other fields failed, so one request
+        // reports every problem. They see the accepted fields plus `remote_data`
+        // (providers validate their own fields passed through it); a field that
+        // already failed its own rules is not reported a second time.
+        let mut seen = fields.clone();
+        if let Some(r) = &remote_data {
+            seen.insert("remote_data".into(), r.clone());
+        }
+        for issue in extra(&seen) {
+            if !issues.iter().any(|i| i.field == issue.field) {
+                issues.push(issue);
+            }
+        }
+    }
+    if !issues.is_empty() {
+        return Err(Error::Validation { provider: Some(p.name.to_string()), issues });
+    }
+    Ok(Prepared { provider: p, op, fields, remote_data, query, warnings })
+}
+
+/// What the operation is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Pending {
+    Nothing,
+    Response,
+    RetryWait,
+    ExchangeWait,
+    NextPage,
+    Finished,
+}
+
+/// One unified operation in flight. See the module docs for the call order.
+pub struct Operation {
+    provider: &'static ProviderDef,
+    op: &'static OpDef,
+    account: Account,
+    origin: Origin,
+    fields: Map<String, Value>,
+    remote_data: Option<Value>,
+    query: UnifiedQuery,
+    id: Option<String>,
+    exchange: Box<dyn Exchange>,
+    redactor: Redactor,
+    retry: RetryPolicy,
+    in_flight: Option<HttpRequest>,
+    attempts: u32,
+    pending: Pending,
+    warnings: Vec<Warning>,
+    paging: Paging,
+    skip_mapping: bool,
+    /// Writes sent so far (numbers the idempotency keys of multi-step writes).
+    writes_sent: u32,
+    deadline_ms: Option<u64>,
+    cursor_key: Option<String>,
+}
+
+/// Paging memory: the provider state of the current and next page, hashes of every
+/// state seen (to stop cycles), and pages collected for `truto_ignore_limit`.
+#[derive(Default)]
+struct Paging {
+    next: Option<Value>,
+    seen: Vec<u64>,
+    pages: u32,
+    empty_run: u32,
+    collected: Vec<Value>,
+    collected_warnings: Vec<Warning>,
+    /// The state that fetched the page being read (`None`: the first page).
+    current: Option<Value>,
+    /// Provider items to drop from the next page read (a split page resumed).
+    skip: usize,
+    /// The rest of a provider page larger than `limit`, served before the next page.
+    split: Option<Split>,
+}
+
+/// A provider page split across crosswalk pages so `limit` holds and nothing is
+/// lost: the items not yet returned, and how to fetch the page again statelessly.
+struct Split {
+    leftover: Vec<(Map<String, Value>, Value)>,
+    /// Warnings about the leftover items, indexed from the first of them.
+    warnings: Vec<Warning>,
+    page_state: Option<Value>,
+    /// Items of the provider page already returned (the resume offset).
+    consumed: usize,
+    provider_next: Option<Value>,
+    /// History without `provider_next`: a resumed cursor reads this page again.
+    seen_before: Vec<u64>,
+}
+
+const EMPTY_PAGES_LIMIT: u32 = 10;
+const IGNORE_LIMIT_MAX_PAGES: u32 = 10_000;
+
+macro_rules! ctx {
+    ($s:expr) => {
+        Ctx {
+            provider: $s.provider,
+            op: $s.op,
+            account: &$s.account,
+            origin: &$s.origin,
+            fields: &$s.fields,
+            remote_data: $s.remote_data.as_ref(),
+            query: &$s.query,
+            id: $s.id.as_deref(),
+            skip_mapping: $s.skip_mapping,
+            now_ms: 0,
+        }
+    };
+    ($s:expr, $now:expr) => {
+        Ctx { now_ms: $now, ..ctx!($s) }
+    };
+}
+
+impl Operation {
+    /// Validates the request and returns the operation with its first step.
+    pub fn start(input: StartInput, now_ms: u64) -> Result<(Operation, Step)> {
+        let redactor = input.account.redactor();
+        Self::start_inner(input, redactor.clone(), now_ms).map_err(|e| redact_error(e, &redactor))
+    }
+
+    fn start_inner(input: StartInput, redactor: Redactor, now_ms: u64) -> Result<(Operation, Step)> {
+        input.account.check()?;
+        let prepared = prepare(&input.account.provider, &input.model, &input.resource, &input.method, input.id.as_deref(), &input.body, &input.query)?;
+        let Prepared { provider, op, fields, remote_data, query, warnings } = prepared;
+        let origin = input.account.origin(&(provider.origin)(&input.account)?)?;
+        let mut paging = Paging::default();
+        let start_state = match (&query.next_cursor, op.method) {
+            (Some(c), UnifiedMethod::List) => {
+                let opened = crate::engine::cursor::open(c, input.cursor_key.as_deref(), &input.account.id)?;
+                let cursor = crate::engine::cursor::decode(opened, provider.name, op.model, op.resource)?;
+                paging.seen = cursor.history;
+                // A split page's cursor reads the same page again (its state was
+                // seen already) and skips what was returned.
+                if cursor.skip == 0 {
+                    if let Some(state) = &cursor.state {
+                        paging.seen.push(crate::engine::cursor::state_hash(state));
+                    }
+                }
+                paging.skip = cursor.skip;
+                cursor.state
+            }
+            _ => None,
+        };
+        paging.current = start_state.clone();
+        let skip_mapping = query.format == ResponseFormat::Raw && crate::unified::filters::local_filters(op, &fields).is_empty();
+        let mut operation = {
+            let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms };
+            let exchange = (op.start)(&ctx)?;
+            // A filter this request could not send must be read from mapped records.
+            let skip_mapping = skip_mapping && exchange.locally_applied().is_empty();
+            Operation {
+                provider,
+                op,
+                account: input.account,
+                origin,
+                fields,
+                remote_data,
+                query,
+                id: input.id,
+                exchange,
+                redactor,
+                retry: input.retry,
+                in_flight: None,
+                attempts: 0,
+                pending: Pending::Nothing,
+                warnings,
+                paging,
+                skip_mapping,
+                writes_sent: 0,
+                deadline_ms: input.deadline_ms,
+                cursor_key: input.cursor_key,
+            }
+        };
+        let first = {
+            let ctx = ctx!(operation, now_ms);
+            match &start_state {
+                Some(state) => operation.exchange.page(&ctx, state),
+                None => operation.exchange.start(&ctx),
+            }
+        };
+        let step = operation.process(first, now_ms)?;
+        Ok((operation, step))
+    }
+
+    /// The provider this operation talks to.
+    pub fn provider(&self) -> &'static str {
+        self.provider.name
+    }
+
+    /// A copy of a request that is safe to show (credentials replaced).
+    pub fn redact(&self, req: &HttpRequest) -> HttpRequest {
+        req.redacted(&self.redactor)
+    }
+
+    /// Just the request URL, safe to show (no copy of the whole request).
+    pub fn safe_url(&self, req: &HttpRequest) -> String {
+        req.safe_url(&self.redactor)
+    }
+
+    pub fn handle_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
+        let out = self.handle_response_inner(resp, now_ms);
+        self.finish(out)
+    }
+
+    fn handle_response_inner(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
+        if self.pending != Pending::Response {
+            return Err(Error::Misuse { reason: "handle_response called with no request in flight".into() });
+        }
+        if !resp.is_success() {
+            if self.in_flight.is_some() {
+                let safe = self.resend_is_safe();
+                if let Some(until_ms) = self.retry.retry_at(resp.status, safe, self.attempts, resp.header("retry-after"), now_ms).filter(|&t| self.before_deadline(t)) {
+                    self.pending = Pending::RetryWait;
+                    return Ok(Step::Wait { until_ms, reason: format!("{} answered HTTP {}; retrying", self.provider.name, resp.status) });
+                }
+            }
+            let unknown = self.write_may_have_applied(resp.status);
+            let next = {
+                let ctx = ctx!(self, now_ms);
+                self.exchange.on_failure(&ctx, &resp)
+            };
+            return match self.process(next, now_ms) {
+                Err(cause) if unknown => Err(self.outcome_unknown(cause, format!("HTTP {}", resp.status))),
+                other => other,
+            };
+        }
+        let next = {
+            let ctx = ctx!(self, now_ms);
+            self.exchange.on_success(&ctx, &resp)
+        };
+        let secret_echo = !self.redactor.is_empty() && self.redactor.contains_secret(&resp.body);
+        let step = self.process(next, now_ms)?;
+        // A provider that echoes a credential must not leak it through remote_data.
+        Ok(match step {
+            Step::Done(v) if secret_echo => Step::Done(self.redactor.value(v)),
+            other => other,
+        })
+    }
+
+    /// No response arrived (DNS, connection reset, timeout). Retried only when
+    /// resending cannot apply a write twice.
+    pub fn handle_transport_error(&mut self, reason: &str, now_ms: u64) -> Result<Step> {
+        let out = (|| {
+            if self.pending != Pending::Response {
+                return Err(Error::Misuse { reason: "handle_transport_error called with no request in flight".into() });
+            }
+            if self.resend_is_safe() {
+                if let Some(until_ms) = self.retry.retry_at(0, true, self.attempts, None, now_ms).filter(|&t| self.before_deadline(t)) {
+                    self.pending = Pending::RetryWait;
+                    return Ok(Step::Wait { until_ms, reason: format!("could not reach {}; retrying", self.provider.name) });
+                }
+            }
+            let err = if self.before_deadline(now_ms) {
+                Error::Network { provider: self.provider.name.to_string(), reason: reason.chars().take(300).collect(), attempts: self.attempts }
+            } else {
+                Error::DeadlineExceeded { provider: self.provider.name.to_string(), attempts: self.attempts }
+            };
+            Err(if self.write_may_have_applied(0) { self.outcome_unknown(err, "no response".into()) } else { err })
+        })();
+        self.finish(out)
+    }
+
+    /// Continues after a [`Step::Wait`].
+    pub fn resume(&mut self, now_ms: u64) -> Result<Step> {
+        let out = match self.pending {
+            Pending::RetryWait => match self.in_flight.clone() {
+                Some(req) => {
+                    self.attempts = self.attempts.saturating_add(1);
+                    self.pending = Pending::Response;
+                    Ok(Step::Send(req))
+                }
+                None => Err(Error::Misuse { reason: "nothing to retry".into() }),
+            },
+            Pending::ExchangeWait => {
+                let next = {
+                    let ctx = ctx!(self, now_ms);
+                    self.exchange.resume(&ctx)
+                };
+                self.process(next, now_ms)
+            }
+            _ => Err(Error::Misuse { reason: "resume called while not waiting".into() }),
+        };
+        self.finish(out)
+    }
+
+    /// Fetches the page after the last one returned.
+    pub fn next_page(&mut self, now_ms: u64) -> Result<Step> {
+        if self.pending == Pending::NextPage {
+            if let Some(split) = self.paging.split.take() {
+                let out = self.next_chunk(split, now_ms);
+                return self.finish(out);
+            }
+        }
+        let out = match (self.pending, self.paging.next.take()) {
+            (Pending::NextPage, Some(state)) => {
+                self.paging.current = Some(state.clone());
+                let next = {
+                    let ctx = ctx!(self, now_ms);
+                    self.exchange.page(&ctx, &state)
+                };
+                self.process(next, now_ms)
+            }
+            _ => Err(Error::Misuse { reason: "there is no next page".into() }),
+        };
+        self.finish(out)
+    }
+
+    /// The next `limit` items of a split provider page (no request), then the
+    /// provider's own next page as usual.
+    fn next_chunk(&mut self, mut split: Split, now_ms: u64) -> Result<Step> {
+        let mut chunk = std::mem::take(&mut split.leftover);
+        let warnings = std::mem::take(&mut split.warnings);
+        let limit = self.page_limit().unwrap_or(usize::MAX);
+        if chunk.len() > limit {
+            split.leftover = chunk.split_off(limit);
+            let (now, later) = split_warnings(warnings, limit);
+            split.warnings = later;
+            split.consumed = split.consumed.saturating_add(limit);
+            return self.emit_chunk(chunk, split, now);
+        }
+        self.provider_page_done(chunk, split.provider_next, warnings, now_ms)
+    }
+
+    /// Replaces the deadline (the driver gives each page of a stream its own).
+    pub fn set_deadline(&mut self, deadline_ms: Option<u64>) {
+        self.deadline_ms = deadline_ms;
+    }
+
+    /// Whether `at_ms` is still inside the operation's deadline (if it has one).
+    fn before_deadline(&self, at_ms: u64) -> bool {
+        self.deadline_ms.map_or(true, |d| at_ms < d)
+    }
+
+    /// Whether sending the in-flight request again cannot apply a write twice: an
+    /// idempotent method, or a write carrying a key in the header the provider
+    /// de-duplicates by. A key alone proves nothing: most providers ignore it.
+    fn resend_is_safe(&self) -> bool {
+        self.in_flight.as_ref().is_some_and(|r| r.method.is_idempotent() || self.provider.idempotency_header.is_some_and(|h| r.headers.contains_key(h)))
+    }
+
+    /// A failed write the provider may have applied all the same (a 5xx or a
+    /// timeout can come after the work; a 4xx or 429 comes before it), and that
+    /// crosswalk will not send again.
+    fn write_may_have_applied(&self, status: u16) -> bool {
+        matches!(status, 0 | 408 | 500 | 502 | 503 | 504) && !self.resend_is_safe()
+    }
+
+    fn outcome_unknown(&self, cause: Error, what: String) -> Error {
+        Error::OutcomeUnknown { provider: self.provider.name.to_string(), what, cause: Box::new(cause) }
+    }
+
+    /// A write's copy of the caller's key, in the provider's header when it has one.
+    /// The n-th write of a multi-step operation gets `key:n`, so two different
+    /// writes are never de-duplicated as one (and a repeat of the whole operation
+    /// reuses the same keys).
+    fn add_idempotency_key(&mut self, req: &mut HttpRequest) {
+        let (Some(header), Some(key)) = (self.provider.idempotency_header, self.query.idempotency_key.as_deref()) else { return };
+        if req.method.is_idempotent() {
+            return;
+        }
+        self.writes_sent = self.writes_sent.saturating_add(1);
+        let value = if self.writes_sent == 1 { key.to_string() } else { format!("{key}:{}", self.writes_sent) };
+        req.headers.insert(header.to_string(), value);
+    }
+
+    /// Whether [`Operation::next_page`] can be called.
+    pub fn has_next_page(&self) -> bool {
+        self.pending == Pending::NextPage && (self.paging.next.is_some() || self.paging.split.is_some())
+    }
+
+    /// The most records one crosswalk page returns (`limit`; none when every page
+    /// is collected).
+    fn page_limit(&self) -> Option<usize> {
+        self.query.limit.filter(|_| !self.query.ignore_limit).map(|l| l as usize).filter(|&l| l > 0)
+    }
+
+    fn finish(&mut self, out: Result<Step>) -> Result<Step> {
+        match out {
+            Ok(step) => Ok(step),
+            Err(e) => {
+                self.pending = Pending::Finished;
+                Err(redact_error(e, &self.redactor))
+            }
+        }
+    }
+
+    fn process(&mut self, next: Result<Next>, now_ms: u64) -> Result<Step> {
+        match next? {
+            Next::Send(mut req) => {
+                self.add_idempotency_key(&mut req);
+                check_request(&req)?;
+                self.redactor.learn(&req);
+                self.in_flight = Some(req.clone());
+                self.attempts = 1;
+                self.pending = Pending::Response;
+                Ok(Step::Send(req))
+            }
+            Next::Wait { until_ms, reason } => {
+                if !self.before_deadline(until_ms) {
+                    return Err(Error::DeadlineExceeded { provider: self.provider.name.to_string(), attempts: self.attempts });
+                }
+                self.pending = Pending::ExchangeWait;
+                Ok(Step::Wait { until_ms, reason })
+            }
+            Next::Record { record, raw, warnings } => {
+                self.pending = Pending::Finished;
+                self.warnings.extend(warnings);
+                Ok(Step::Done(self.shape_record(record, raw)))
+            }
+            Next::Report(report) => {
+                self.pending = Pending::Finished;
+                Ok(Step::Done(report))
+            }
+            Next::Page { items, next, warnings } => self.on_page(items, next, warnings, now_ms),
+        }
+    }
+
+    fn on_page(&mut self, mut items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, now_ms: u64) -> Result<Step> {
+        self.paging.pages = self.paging.pages.saturating_add(1);
+        self.paging.empty_run = if items.is_empty() { self.paging.empty_run.saturating_add(1) } else { 0 };
+        let seen_before = self.paging.seen.clone();
+        if let Some(state) = &next {
+            let h = crate::engine::cursor::state_hash(state);
+            if self.paging.seen.contains(&h) {
+                return Err(Error::PaginationLoop { provider: self.provider.name.to_string(), pages: self.paging.pages });
+            }
+            if self.paging.empty_run >= EMPTY_PAGES_LIMIT {
+                return Err(Error::PaginationLoop { provider: self.provider.name.to_string(), pages: self.paging.pages });
+            }
+            self.paging.seen.push(h);
+        }
+        let skip = std::mem::take(&mut self.paging.skip);
+        items.drain(..skip.min(items.len()));
+        let warnings = if skip > 0 { split_warnings(warnings, skip).1 } else { warnings };
+        // A provider that returns more than `limit` (ignoring the page size we
+        // asked for) is split across crosswalk pages, so the caller's `limit`
+        // holds and no record is dropped.
+        if let Some(limit) = self.page_limit().filter(|&l| items.len() > l) {
+            let leftover = items.split_off(limit);
+            let (warnings, later) = split_warnings(warnings, limit);
+            let split = Split { leftover, warnings: later, page_state: self.paging.current.clone(), consumed: skip.saturating_add(limit), provider_next: next, seen_before };
+            return self.emit_chunk(items, split, warnings);
+        }
+        self.provider_page_done(items, next, warnings, now_ms)
+    }
+
+    /// Returns one chunk of a split page; the cursor reads the page again and skips
+    /// what has been returned.
+    fn emit_chunk(&mut self, items: Vec<(Map<String, Value>, Value)>, split: Split, warnings: Vec<Warning>) -> Result<Step> {
+        let cursor = crate::engine::cursor::encode_split(self.provider.name, self.op.model, self.op.resource, split.page_state.as_ref(), split.consumed, &split.seen_before);
+        let cursor = crate::engine::cursor::seal(cursor, self.cursor_key.as_deref(), &self.account.id);
+        let (records, page_warnings) = self.shape_items(items, warnings);
+        self.paging.next = None;
+        self.paging.split = Some(split);
+        self.pending = Pending::NextPage;
+        Ok(Step::Done(self.page_value(records, page_warnings, Value::String(cursor))))
+    }
+
+    /// The end of a provider page: its records, then its `next` (or everything,
+    /// with `truto_ignore_limit`).
+    fn provider_page_done(&mut self, items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, now_ms: u64) -> Result<Step> {
+        let (mut records, mut page_warnings) = self.shape_items(items, warnings);
+        let limit_pages = self.query.max_pages.unwrap_or(if self.query.ignore_limit { IGNORE_LIMIT_MAX_PAGES } else { u32::MAX });
+        let more = next.is_some() && self.paging.pages < limit_pages;
+        if self.query.ignore_limit && more {
+            // Keep going inside this operation: the caller asked for everything.
+            self.paging.collected.append(&mut records);
+            self.paging.collected_warnings.append(&mut page_warnings);
+            let state = next.unwrap_or(Value::Null);
+            self.paging.current = Some(state.clone());
+            let req = {
+                let ctx = ctx!(self, now_ms);
+                self.exchange.page(&ctx, &state)
+            };
+            return self.process(req, now_ms);
+        }
+        if self.query.ignore_limit {
+            let mut all = std::mem::take(&mut self.paging.collected);
+            all.append(&mut records);
+            records = all;
+            let mut w = std::mem::take(&mut self.paging.collected_warnings);
+            w.append(&mut page_warnings);
+            page_warnings = w;
+        }
+        if next.is_some() && !more {
+            page_warnings.push(Warning {
+                field: "query.max_pages".into(),
+                code: "max_pages_reached",
+                message: format!("stopped after {} page(s); next_cursor continues", self.paging.pages),
+            });
+        }
+        let next_cursor = match &next {
+            Some(state) => Value::String(crate::engine::cursor::seal(
+                crate::engine::cursor::encode(self.provider.name, self.op.model, self.op.resource, state, &self.paging.seen),
+                self.cursor_key.as_deref(),
+                &self.account.id,
+            )),
+            None => Value::Null,
+        };
+        // At max_pages the cursor is still returned (a later call may resume), but this
+        // operation ends: next_page() is refused and has_next_page() is false.
+        self.paging.next = if more { next } else { None };
+        self.pending = if self.paging.next.is_some() { Pending::NextPage } else { Pending::Finished };
+        Ok(Step::Done(self.page_value(records, page_warnings, next_cursor)))
+    }
+
+    /// `{ result, next_cursor, result_count, warnings? }`.
+    fn page_value(&mut self, records: Vec<Value>, mut page_warnings: Vec<Warning>, next_cursor: Value) -> Value {
+        let count = records.len();
+        let result = self.key_by(records, &mut page_warnings);
+        let mut page = crate::codec::convert::obj(vec![("result", result), ("next_cursor", next_cursor), ("result_count", count.into())]);
+        let mut all_warnings = std::mem::take(&mut self.warnings);
+        all_warnings.extend(page_warnings);
+        if !all_warnings.is_empty() {
+            page["warnings"] = crate::error::warnings_json(&all_warnings);
+        }
+        page
+    }
+
+    fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>) -> (Vec<Value>, Vec<Warning>) {
+        let mut active = crate::unified::filters::active(self.op, &self.fields);
+        let unsent = self.exchange.locally_applied();
+        for a in active.iter_mut() {
+            a.local_only |= unsent.contains(&a.name.as_str());
+        }
+        let local: Vec<&str> = active.iter().filter(|a| a.local_only).map(|a| a.name.as_str()).collect();
+        if !local.is_empty() && self.paging.pages == 1 {
+            warnings.push(Warning {
+                field: format!("query.{}", local.join(",")),
+                code: "filter_applied_locally",
+                message: format!("{} cannot filter on {}; crosswalk filtered the mapped records", self.provider.name, local.join(", ")),
+            });
+        }
+        let raw_format = self.query.format == ResponseFormat::Raw;
+        let mut out = Vec::with_capacity(items.len());
+        for (record, raw) in items {
+            // Raw lists skip mapping unless a filter must read unified fields.
+            if !active.is_empty() && !(raw_format && local.is_empty()) && !crate::unified::filters::matches_all(&active, &record) {
+                continue;
+            }
+            out.push(if raw_format { raw } else { self.attach(record, raw) });
+        }
+        (out, warnings)
+    }
+
+    fn shape_record(&mut self, record: Map<String, Value>, raw: Value) -> Value {
+        let mut v = if self.query.format == ResponseFormat::Raw { raw } else { self.attach(record, raw) };
+        if !self.warnings.is_empty() {
+            if let Value::Object(m) = &mut v {
+                m.insert("warnings".into(), crate::error::warnings_json(&self.warnings));
+            }
+        }
+        v
+    }
+
+    /// Adds `remote_data` and applies `truto_exclude_fields`.
+    fn attach(&self, mut record: Map<String, Value>, raw: Value) -> Value {
+        if !self.query.ignore_remote_data {
+            record.insert("remote_data".into(), raw);
+        }
+        let mut v = Value::Object(record);
+        for path in &self.query.exclude_fields {
+            remove_path(&mut v, path);
+        }
+        v
+    }
+
+    fn key_by(&self, records: Vec<Value>, warnings: &mut Vec<Warning>) -> Value {
+        let Some(key) = &self.query.key_by else { return Value::Array(records) };
+        let mut out = Map::new();
+        for (i, r) in records.into_iter().enumerate() {
+            match crate::codec::convert::get(&r, key).and_then(|v| crate::codec::convert::id_string(Some(v))) {
+                Some(k) => {
+                    if out.contains_key(&k) {
+                        warnings.push(Warning { field: format!("result[{i}].{key}"), code: "key_by_duplicate", message: format!("two records share {key} = {k}; the later one is kept") });
+                    }
+                    out.insert(k, r);
+                }
+                None => warnings.push(Warning { field: format!("result[{i}].{key}"), code: "key_by_missing", message: format!("record has no {key}; it is listed under \"\"") }),
+            }
+        }
+        Value::Object(out)
+    }
+}
+
+/// Splits per-record warnings (`result[i]…`) at item `at`: those before it, and
+/// the rest re-indexed from `at`. Page-wide warnings stay with the first part.
+fn split_warnings(warnings: Vec<Warning>, at: usize) -> (Vec<Warning>, Vec<Warning>) {
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    for w in warnings {
+        let index = w.field.strip_prefix("result[").and_then(|r| r.split_once(']')).and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.to_string())));
+        match index.and_then(|(i, rest)| Some((i.checked_sub(at)?, rest))) {
+            Some((j, rest)) => after.push(Warning { field: format!("result[{j}]{rest}"), ..w }),
+            None => before.push(w),
+        }
+    }
+    (before, after)
+}
+
+/// Removes a dotted path (`actor.id`, `remote_data`) from a record.
+fn remove_path(v: &mut Value, path: &str) {
+    match path.split_once('.') {
+        None => {
+            if let Value::Object(m) = v {
+                m.remove(path);
+            }
+        }
+        Some((head, rest)) => match v {
+            Value::Object(m) => {
+                if let Some(child) = m.get_mut(head) {
+                    remove_path(child, rest);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|x| remove_path(x, path)),
+            _ => {}
+        },
+    }
+}
+
+/// Header values must not carry line breaks (request smuggling), and the path must
+/// not hold a `.`/`..` segment (a client collapses it, so an id of `..` would reach
+/// another endpoint), wherever the values came from.
+pub(crate) fn check_request(req: &HttpRequest) -> Result<()> {
+    let mut issues: Vec<Issue> = req
+        .headers
+        .iter()
+        .filter(|(k, v)| k.contains(['\r', '\n', '\0', ':']) || v.contains(['\r', '\n', '\0']))
+        .map(|(k, _)| Issue::new(format!("header.{}", k.escape_debug()), IssueCode::InvalidFormat, "header values cannot contain line breaks"))
+        .collect();
+    if crate::codec::http::has_dot_segment(&req.url) {
+        issues.push(Issue::new("url", IssueCode::InvalidFormat, "an id or path value cannot be \".\" or \"..\": it would change the request path"));
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation { provider: None, issues })
+    }
+}
+
+/// Scrubs credentials out of anything an error carries.
+pub(crate) fn redact_error(err: Error, redactor: &Redactor) -> Error {
+    if redactor.is_empty() {
+        return err;
+    }
+    match err {
+        Error::Remote { provider, status, message, body } => Error::Remote { provider, status, message: message.map(|m| redactor.text(&m)), body: redactor.value(body) },
+        Error::Network { provider, reason, attempts } => Error::Network { provider, reason: redactor.text(&reason), attempts },
+        Error::Protocol { provider, reason } => Error::Protocol { provider, reason: redactor.text(&reason) },
+        Error::OutcomeUnknown { provider, what, cause } => Error::OutcomeUnknown { provider, what, cause: Box::new(redact_error(*cause, redactor)) },
+        Error::PartialFailure { provider, failed_step, completed, cause } => Error::PartialFailure {
+            provider,
+            failed_step,
+            completed: completed.into_iter().map(|v| redactor.value(v)).collect(),
+            cause: Box::new(redact_error(*cause, redactor)),
+        },
+        Error::Validation { provider, issues } => Error::Validation {
+            provider,
+            issues: issues.into_iter().map(|i| Issue { message: redactor.text(&i.message), field: redactor.text(&i.field), ..i }).collect(),
+        },
+        Error::InvalidInput { reason } => Error::InvalidInput { reason: redactor.text(&reason) },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Which failed writes are sent again: only those the provider can
+    //! de-duplicate (issue: a key alone re-sent Lever notes four times).
+    use serde_json::json;
+
+    use super::*;
+    use crate::tests::support::{fixture, input, run_create, run_sandbox, Script, MAX_STEPS, T0};
+
+    fn lever_note() -> Value {
+        fixture("lever/recorded.notes.create.response.json")
+    }
+
+    #[test]
+    fn a_keyed_write_to_a_provider_without_dedup_is_not_resent_after_a_5xx() {
+        for status in [500u16, 502, 503, 504, 408] {
+            let script = Script::ok(status, &json!({"message": "upstream"})).then(201, &lever_note());
+            let (sent, out) = run_create("lever", json!({"api_key": "k"}), json!({"candidate_id": "c1", "body": "b"}), json!({"idempotency_key": "k-1"}), script);
+            assert_eq!(sent.len(), 1, "HTTP {status}: a write Lever may have applied was sent {} times", sent.len());
+            assert!(!sent[0].headers.keys().any(|h| h.contains("idempotency")), "Lever has no idempotency header: {:?}", sent[0].headers);
+            let j = out.expect_err("the outcome is unknown").to_json();
+            assert_eq!(j["code"], "write_outcome_unknown", "{j}");
+            assert_eq!(j["statusCode"], status, "{j}");
+            assert_eq!(j["outcome"], "unknown");
+            assert_eq!(j["truto_is_remote_error"], true);
+            assert_eq!(j["remote"]["status"], status);
+            assert_eq!(j["details"][0]["field"], "outcome");
+            assert!(j["message"].as_str().unwrap().contains("not sent again"), "{j}");
+        }
+    }
+
+    #[test]
+    fn a_write_without_a_key_is_not_resent_either_and_says_the_outcome_is_unknown() {
+        let script = Script::ok(503, &json!({})).then(201, &lever_note());
+        let (sent, out) = run_create("lever", json!({"api_key": "k"}), json!({"candidate_id": "c1", "body": "b"}), json!({}), script);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(out.unwrap_err().code(), "write_outcome_unknown");
+    }
+
+    #[test]
+    fn a_lost_answer_to_a_write_is_not_resent_and_is_an_unknown_outcome() {
+        let start = input(json!({"id": "a", "provider": "lever", "credentials": {"api_key": "k"}}), "ats", "activities", "create", None, json!({"candidate_id": "c1", "body": "b"}), json!({"idempotency_key": "k-2"}));
+        let (mut op, step) = Operation::start(start, T0).unwrap();
+        assert!(matches!(step, Step::Send(_)));
+        let j = op.handle_transport_error("connection reset", T0 + 1).unwrap_err().to_json();
+        assert_eq!(j["code"], "write_outcome_unknown", "{j}");
+        assert_eq!(j["statusCode"], 502);
+        assert_eq!(j["cause"]["code"], "network_error");
+    }
+
+    #[test]
+    fn a_429_or_a_4xx_is_not_an_unknown_outcome() {
+        // 429 comes before any work: still retried, key or not.
+        let script = Script::ok(429, &json!({})).then(201, &lever_note());
+        let (sent, out) = run_create("lever", json!({"api_key": "k"}), json!({"candidate_id": "c1", "body": "b"}), json!({}), script);
+        assert_eq!(sent.len(), 2);
+        assert!(out.is_ok());
+        let (_, out) = run_create("lever", json!({"api_key": "k"}), json!({"candidate_id": "c1", "body": "b"}), json!({}), Script::ok(422, &json!({"message": "bad"})));
+        assert_eq!(out.unwrap_err().code(), "remote_error");
+    }
+
+    #[test]
+    fn reads_are_still_retried_after_a_5xx() {
+        let page = fixture("greenhouse/doc.scheduled_interviews.list.response.json");
+        let (sent, out) = crate::tests::support::drive(gh_input(json!({})), Script::ok(503, &json!({})).then(200, &page));
+        assert_eq!(sent.len(), 2);
+        assert!(out.is_ok(), "{:?}", out.err());
+    }
+
+    fn greenhouse_list(deadline_ms: u64) -> (Operation, Step) {
+        let mut start = gh_input(json!({}));
+        start.deadline_ms = Some(deadline_ms);
+        Operation::start(start, T0).unwrap()
+    }
+
+    #[test]
+    fn no_retry_is_started_that_would_end_past_the_deadline() {
+        // Backoff 500 ms, then 1,000 ms: the second retry would end after the deadline.
+        let (mut op, _) = greenhouse_list(T0 + 1_000);
+        let Step::Wait { until_ms, .. } = op.handle_transport_error("reset", T0 + 1).unwrap() else { panic!("first retry fits") };
+        assert_eq!(until_ms, T0 + 501);
+        assert!(matches!(op.resume(until_ms).unwrap(), Step::Send(_)));
+        let err = op.handle_transport_error("reset", T0 + 900).unwrap_err();
+        assert_eq!(err.code(), "network_error", "the retry that does not fit is not started: {}", err.to_json());
+        // An attempt the driver cut off at the deadline is a deadline error.
+        let (mut op, _) = greenhouse_list(T0 + 1_000);
+        let j = op.handle_transport_error("deadline", T0 + 1_000).unwrap_err().to_json();
+        assert_eq!((j["code"].as_str(), j["statusCode"].as_u64()), (Some("deadline_exceeded"), Some(504)), "{j}");
+    }
+
+    #[test]
+    fn a_retry_after_past_the_deadline_returns_the_429_at_once() {
+        let (mut op, _) = greenhouse_list(T0 + 5_000);
+        let resp = HttpResponse::new(429, "{}").with_header("retry-after", "10");
+        let err = op.handle_response(resp, T0 + 1).unwrap_err();
+        assert_eq!(err.status(), 429);
+        // Without a deadline the same answer is waited for.
+        let (mut op, _) = Operation::start(gh_input(json!({})), T0).unwrap();
+        assert!(matches!(op.handle_response(HttpResponse::new(429, "{}").with_header("retry-after", "10"), T0 + 1).unwrap(), Step::Wait { .. }));
+    }
+
+    #[test]
+    fn a_write_cut_off_by_the_deadline_is_an_unknown_outcome() {
+        let mut start = input(json!({"id": "a", "provider": "lever", "credentials": {"api_key": "k"}}), "ats", "activities", "create", None, json!({"candidate_id": "c1", "body": "b"}), json!({}));
+        start.deadline_ms = Some(T0 + 100);
+        let (mut op, _) = Operation::start(start, T0).unwrap();
+        let j = op.handle_transport_error("deadline", T0 + 100).unwrap_err().to_json();
+        assert_eq!(j["code"], "write_outcome_unknown");
+        assert_eq!(j["cause"]["code"], "deadline_exceeded");
+        assert_eq!(j["statusCode"], 504);
+    }
+
+    /// A Greenhouse page of `ids` (the provider ignores the page size asked for),
+    /// with a next link when `next` is set.
+    fn greenhouse_page(ids: &[u64], next: bool) -> HttpResponse {
+        let item = fixture("greenhouse/doc.scheduled_interviews.list.response.json")[0].clone();
+        let items: Vec<Value> = ids.iter().map(|id| { let mut i = item.clone(); i["id"] = json!(id); i }).collect();
+        let resp = HttpResponse::new(200, Value::Array(items).to_string());
+        if next { resp.with_header("link", "<https://harvest.greenhouse.io/v1/scheduled_interviews?page=2&per_page=2>; rel=\"next\"") } else { resp }
+    }
+
+    fn ids_of(page: &Value) -> Vec<u64> {
+        page["result"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().parse().unwrap()).collect()
+    }
+
+    fn gh_input(query: Value) -> StartInput {
+        input(json!({"id": "a", "provider": "greenhouse", "credentials": {"api_key": "k"}}), "ats", "interviews", "list", None, Value::Null, query)
+    }
+
+    #[test]
+    fn a_page_larger_than_limit_is_split_and_streamed_without_another_request() {
+        let script = Script::default().then_response(greenhouse_page(&[1, 2, 3, 4, 5], true)).then_response(greenhouse_page(&[6], false));
+        let (sent, pages) = crate::tests::support::drive_pages(gh_input(json!({"limit": 2})), script);
+        let pages = pages.unwrap();
+        assert_eq!(pages.iter().map(ids_of).collect::<Vec<_>>(), vec![vec![1, 2], vec![3, 4], vec![5], vec![6]]);
+        assert_eq!(sent.len(), 2, "the split page is served from memory");
+        assert!(pages.iter().all(|p| p["result_count"].as_u64().unwrap() <= 2));
+    }
+
+    #[test]
+    fn a_split_page_resumes_from_its_cursor_without_losing_or_repeating_records() {
+        let mut seen = Vec::new();
+        let mut query = json!({"limit": 2});
+        let mut requests = Vec::new();
+        for _ in 0..10 {
+            // Once the first provider page is used up, the cursor points at the second.
+            let provider_page2 = query.get("next_cursor").is_some() && seen.len() >= 5;
+            let script = Script::default().then_response(if provider_page2 { greenhouse_page(&[6], false) } else { greenhouse_page(&[1, 2, 3, 4, 5], true) });
+            let (sent, out) = crate::tests::support::drive(gh_input(query.clone()), script);
+            let page = out.unwrap();
+            requests.extend(sent.into_iter().map(|r| r.url));
+            seen.extend(ids_of(&page));
+            match page["next_cursor"].as_str() {
+                Some(c) => query["next_cursor"] = json!(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen, vec![1, 2, 3, 4, 5, 6], "every record once, in order");
+        // Three reads of the oversized page (offsets 0, 2, 4), then its next page.
+        assert_eq!(requests.len(), 4, "{requests:?}");
+        assert_eq!(requests[0], requests[1]);
+        assert_eq!(requests[1], requests[2]);
+        assert!(requests[3].contains("page=2"), "{requests:?}");
+    }
+
+    #[test]
+    fn a_forged_offset_is_refused_or_ends_the_page() {
+        let (_, out) = crate::tests::support::drive(gh_input(json!({"limit": 2})), Script::default().then_response(greenhouse_page(&[1, 2, 3], false)));
+        let c = out.unwrap()["next_cursor"].as_str().unwrap().to_string();
+        let mut cur: Value = serde_json::from_slice(&crate::codec::b64::decode_url_safe(&c).unwrap()).unwrap();
+        cur["k"] = json!(u64::MAX);
+        let forged = crate::codec::b64::encode_url_safe(cur.to_string().as_bytes());
+        let err = Operation::start(gh_input(json!({"limit": 2, "next_cursor": forged})), T0).err().unwrap();
+        assert_eq!(err.code(), "invalid_cursor");
+        cur["k"] = json!(50);
+        let past_end = crate::codec::b64::encode_url_safe(cur.to_string().as_bytes());
+        let (_, out) = crate::tests::support::drive(gh_input(json!({"limit": 2, "next_cursor": past_end})), Script::default().then_response(greenhouse_page(&[1, 2, 3], false)));
+        let page = out.unwrap();
+        assert_eq!(page["result_count"], 0);
+        assert!(page["next_cursor"].is_null());
+    }
+
+    #[test]
+    fn with_a_cursor_key_an_edited_cursor_never_reaches_the_provider() {
+        let keyed = |query: Value| {
+            let mut i = gh_input(query);
+            i.cursor_key = Some("cursor-secret-1".into());
+            i
+        };
+        let (_, out) = crate::tests::support::drive(keyed(json!({"limit": 2})), Script::default().then_response(greenhouse_page(&[1, 2], true)));
+        let sealed = out.unwrap()["next_cursor"].as_str().unwrap().to_string();
+        assert!(sealed.contains('.'), "sealed: {sealed}");
+        // The sealed cursor works, on the same account.
+        let (sent, out) = crate::tests::support::drive(keyed(json!({"limit": 2, "next_cursor": sealed})), Script::default().then_response(greenhouse_page(&[3], false)));
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0].url.contains("page=2"));
+        assert_eq!(ids_of(&out.unwrap()), vec![3]);
+        // The same state with a forged query, tag kept: refused before any request.
+        let (payload, tag) = sealed.rsplit_once('.').unwrap();
+        let mut cur: Value = serde_json::from_slice(&crate::codec::b64::decode_url_safe(payload).unwrap()).unwrap();
+        let url = cur["s"]["next"].as_str().map(str::to_string).or_else(|| cur["s"]["url"].as_str().map(str::to_string)).unwrap_or_default();
+        assert!(!url.is_empty(), "greenhouse keeps its next link in the state: {cur}");
+        let key = if cur["s"].get("next").is_some() { "next" } else { "url" };
+        cur["s"][key] = json!(url.replace("per_page=2", "per_page=1000000000&page=-1&foo=bar"));
+        let forged = format!("{}.{tag}", crate::codec::b64::encode_url_safe(cur.to_string().as_bytes()));
+        for c in [forged, payload.to_string(), format!("{payload}.AAAA")] {
+            let err = Operation::start(keyed(json!({"limit": 2, "next_cursor": c})), T0).err().expect("refused");
+            assert_eq!(err.code(), "invalid_cursor");
+        }
+        // Another account of the same provider cannot use it either.
+        let mut other = keyed(json!({"limit": 2, "next_cursor": sealed}));
+        other.account.id = "b".into();
+        assert_eq!(Operation::start(other, T0).err().unwrap().code(), "invalid_cursor");
+    }
+
+    /// Drives a sandbox create, answering from the embedded server, with one
+    /// transport failure or server answer in between as the server decides.
+    fn sandbox_create(candidate: &str, query: Value) -> (Vec<HttpRequest>, Result<Value>) {
+        let start = input(json!({"id": "sb", "provider": "sandbox"}), "ats", "activities", "create", None, json!({"candidate_id": candidate, "body": "Went well"}), query);
+        let (mut op, mut step) = Operation::start(start, T0).unwrap();
+        let mut sent = Vec::new();
+        let mut now = T0;
+        for _ in 0..MAX_STEPS {
+            step = match step {
+                Step::Done(v) => return (sent, Ok(v)),
+                Step::Wait { until_ms, .. } => {
+                    now = until_ms;
+                    match op.resume(now) {
+                        Ok(s) => s,
+                        Err(e) => return (sent, Err(e)),
+                    }
+                }
+                Step::Send(req) => {
+                    let resp = crate::tests::support::sandbox_answer(&req, now);
+                    sent.push(req);
+                    match op.handle_response(resp, now) {
+                        Ok(s) => s,
+                        Err(e) => return (sent, Err(e)),
+                    }
+                }
+            };
+        }
+        panic!("did not finish");
+    }
+
+    fn notes_of(candidate: &str) -> usize {
+        let page = run_sandbox("ats", "activities", "list", None, Value::Null, json!({"candidate_id": candidate})).unwrap();
+        page["result"].as_array().unwrap().len()
+    }
+
+    #[test]
+    fn a_provider_that_dedups_gets_the_key_and_the_resend_creates_nothing_new() {
+        crate::providers::sandbox::server::reset();
+        let (sent, out) = sandbox_create("flaky", json!({"idempotency_key": "note-42"}));
+        assert_eq!(sent.len(), 2, "the lost answer is re-sent once");
+        for r in &sent {
+            assert_eq!(r.headers.get("idempotency-key").map(String::as_str), Some("note-42"));
+        }
+        let note = out.expect("the replayed answer is the created note");
+        assert_eq!(note["candidate"]["id"], "flaky");
+        assert_eq!(notes_of("flaky"), 1, "exactly one note exists");
+    }
+
+    #[test]
+    fn without_a_key_the_dedup_provider_is_not_resent_either() {
+        crate::providers::sandbox::server::reset();
+        let (sent, out) = sandbox_create("flaky", json!({}));
+        assert_eq!(sent.len(), 1);
+        assert!(!sent[0].headers.contains_key("idempotency-key"));
+        assert_eq!(out.unwrap_err().code(), "write_outcome_unknown");
+        assert_eq!(notes_of("flaky"), 1, "the write was applied once, and the caller was told it may have been");
+    }
+}

@@ -1,0 +1,131 @@
+//! Lever — REST API under `https://api.lever.co/v1` (sandbox `api.sandbox.lever.co`).
+//! Docs: https://hire.lever.co/developer/documentation#notes
+//! Notes belong to opportunities: the unified `candidate_id` is the opportunity id
+//! (Lever's legacy candidate id is the same UID). `createdAt` is epoch milliseconds.
+//! Auth: HTTP Basic with the API key as user name (or an OAuth bearer token).
+//! Sources and recorded examples: tests/fixtures/lever/README.md.
+
+use serde_json::{json, Map, Value};
+
+use crate::provider::account::{basic, Account};
+use crate::codec::convert::{get_str, iso_or_null};
+use crate::error::{Error, Result, Warning};
+use crate::codec::http::{HttpRequest, Method};
+use crate::unified::schema::{Conv, FieldMap, Lit, UnifiedMethod};
+
+use crate::provider::{Ctx, Exchange, OpDef, ProviderDef, Single};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "lever",
+    label: "Lever",
+    docs: "https://hire.lever.co/developer/documentation",
+    hosts: &["api.lever.co", "api.sandbox.lever.co"],
+    origin: |account| {
+        Ok(if account.context_opt("environment").as_deref() == Some("sandbox") { "https://api.sandbox.lever.co" } else { "https://api.lever.co" }.into())
+    },
+    auth,
+    idempotency_header: None,
+    ops: &[OpDef {
+        model: "ats",
+        resource: "activities",
+        method: UnifiedMethod::Create,
+        fields: ACTIVITY_CREATE,
+        returns: &["id", "activity_type", "actor", "body", "candidate", "created_at", "visibility"],
+        start: start_create_note,
+        check: None,
+        notes: "POST /v1/opportunities/{opportunity}/notes; visibility private = secret: true, which Lever shows to the author, @-mentioned users, admins and super admins (admin_only is the closer match; see tests/fixtures/lever/README.md); public = secret: false; perform_as via remote_query",
+    }],
+};
+
+const ACTIVITY_CREATE: &[FieldMap] = &[
+    FieldMap::path("candidate_id", "opportunity").required(),
+    FieldMap::body("body", "value").required(),
+    FieldMap::body("created_at", "createdAt").conv(Conv::EpochMs),
+    FieldMap::body("visibility", "secret").conv(Conv::Map(&[("private", Lit::Bool(true)), ("public", Lit::Bool(false))])),
+];
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    if let Some(token) = account.credential_opt("access_token") {
+        return Ok(req.secret_header("authorization", format!("Bearer {token}")));
+    }
+    let key = account.credential("api_key")?;
+    Ok(req.secret_header("authorization", basic(key, "")))
+}
+
+fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let opportunity = ctx.field_str("candidate_id").unwrap_or_default();
+    let url = ctx.url().path("/v1/opportunities").seg(opportunity).path("/notes").queries(ctx.table_query()).build();
+    Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), map_note)
+}
+
+fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let note = body.get_mut("data").map(Value::take).ok_or_else(|| Error::protocol("lever", "response has no data"))?;
+    let id = get_str(&note, "id").or_else(|| get_str(&note, "noteId")).ok_or_else(|| Error::protocol("lever", "note has no id"))?;
+    // The note text is the field of type "note" (Lever notes are a list of fields).
+    let fields = note.get("fields").and_then(Value::as_array);
+    let text = fields
+        .and_then(|f| f.iter().find(|x| x.get("type").and_then(Value::as_str) == Some("note")).or_else(|| f.first()))
+        .and_then(|f| f.get("value"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut r = Map::new();
+    r.insert("id".into(), json!(id));
+    r.insert("activity_type".into(), json!("note"));
+    r.insert("actor".into(), match get_str(&note, "user") {
+        Some(user) => json!({ "id": user, "type": "user" }),
+        None => Value::Null,
+    });
+    r.insert("body".into(), text);
+    r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
+    r.insert("created_at".into(), iso_or_null(note.get("createdAt")));
+    r.insert("updated_at".into(), Value::Null);
+    r.insert("visibility".into(), match note.get("secret") {
+        Some(Value::Bool(true)) => json!("private"),
+        Some(Value::Bool(false)) => json!("public"),
+        _ => Value::Null,
+    });
+    Ok((r, note))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::support::{fixture, run_create, Script};
+    use serde_json::json;
+
+    #[test]
+    fn create_note_matches_recorded_exchange() {
+        let recorded = fixture("lever/recorded.notes.create.response.json");
+        let body = json!({"candidate_id": "6408dc54-4f5d-4d79-8d67-c7a0a7a4a7a1", "body": "Test note created by Nango action dryrun",
+            "visibility": "public", "created_at": "2026-07-02T06:36:29.118Z"});
+        let query = json!({"remote_query": {"perform_as": "be129d9b-50da-4485-9377-0d83e981f30b"}});
+        let (sent, out) = run_create("lever", json!({"api_key": "lever-key-1"}), body, query, Script::ok(201, &recorded));
+        let req = &sent[0];
+        assert_eq!(req.url, "https://api.lever.co/v1/opportunities/6408dc54-4f5d-4d79-8d67-c7a0a7a4a7a1/notes?perform_as=be129d9b-50da-4485-9377-0d83e981f30b");
+        assert_eq!(req.headers["authorization"], crate::provider::account::basic("lever-key-1", ""));
+        assert_eq!(req.body_json().unwrap(), &json!({"value": "Test note created by Nango action dryrun", "secret": false, "createdAt": 1782974189118i64}));
+        let out = out.unwrap();
+        assert_eq!(out["id"], "7f8004a4-e5db-466a-ae31-7a26346701ed");
+        assert_eq!(out["actor"], json!({"id": "be129d9b-50da-4485-9377-0d83e981f30b", "type": "user"}));
+        assert_eq!(out["body"], "Test note created by Nango action dryrun");
+        assert_eq!(out["created_at"], "2026-07-02T06:36:29.118Z");
+        assert_eq!(out["visibility"], "public");
+        assert_eq!(out["candidate"]["id"], "6408dc54-4f5d-4d79-8d67-c7a0a7a4a7a1");
+    }
+
+    #[test]
+    fn ids_stay_one_path_segment_and_oauth_tokens_work() {
+        let (sent, _) = run_create("lever", json!({"access_token": "tok-123456"}), json!({"candidate_id": "../../v1/users?x=1", "body": "b"}), json!({}),
+            Script::ok(201, &fixture("lever/recorded.notes.create.response.json")));
+        assert_eq!(sent[0].url, "https://api.lever.co/v1/opportunities/..%2F..%2Fv1%2Fusers%3Fx%3D1/notes");
+        assert_eq!(sent[0].headers["authorization"], "Bearer tok-123456");
+    }
+
+    #[test]
+    fn remote_404_is_a_remote_error() {
+        let (_, out) = run_create("lever", json!({"api_key": "lever-key-1"}), json!({"candidate_id": "x", "body": "b"}), json!({}),
+            Script::ok(404, &json!({"code": "ResourceNotFound", "message": "Opportunity not found"})));
+        let e = out.unwrap_err().to_json();
+        assert_eq!(e["statusCode"], 404);
+        assert_eq!(e["remote"]["message"], "Opportunity not found");
+    }
+}

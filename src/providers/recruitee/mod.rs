@@ -1,0 +1,115 @@
+//! Recruitee — REST API under `https://api.recruitee.com/c/{company_id}`; the company
+//! id comes from the account (`context.company_id`).
+//! Docs: https://docs.recruitee.com/reference/candidatesidnotes
+//! Auth: `Authorization: Bearer <personal API token>`.
+//! Notes are wrapped: `{"note": {"body", "visibility": {"level"}}}`, answered as
+//! `{"note": {...}}`. Only `public` and `private` levels are known, so `admin_only`
+//! is rejected rather than guessed. Sources: tests/fixtures/recruitee/README.md.
+
+use serde_json::{json, Map, Value};
+
+use crate::provider::account::Account;
+use crate::codec::convert::{id_string, iso_or_null};
+use crate::error::{Error, Result, Warning};
+use crate::codec::http::{HttpRequest, Method};
+use crate::unified::schema::{s, Conv, FieldMap, UnifiedMethod};
+
+use crate::provider::{Ctx, Exchange, OpDef, ProviderDef, Single};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "recruitee",
+    label: "Recruitee",
+    docs: "https://docs.recruitee.com/reference/candidatesidnotes",
+    hosts: &["api.recruitee.com"],
+    origin: |_| Ok("https://api.recruitee.com".into()),
+    auth,
+    idempotency_header: None,
+    ops: &[OpDef {
+        model: "ats",
+        resource: "activities",
+        method: UnifiedMethod::Create,
+        fields: ACTIVITY_CREATE,
+        returns: &["id", "activity_type", "body", "candidate", "visibility"],
+        start: start_create_note,
+        check: None,
+        notes: "POST /c/{company_id}/candidates/{candidate_id}/notes; company_id from account context",
+    }],
+};
+
+const ACTIVITY_CREATE: &[FieldMap] = &[
+    FieldMap::path("candidate_id", "candidate_id").required(),
+    FieldMap::body("body", "note.body").required(),
+    FieldMap::body("visibility", "note.visibility.level").conv(Conv::Map(&[("public", s("public")), ("private", s("private"))])),
+];
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    let token = account.any_credential(&["api_key", "access_token"])?.1;
+    Ok(req.secret_header("authorization", format!("Bearer {token}")))
+}
+
+fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
+    let company = ctx.account.context_str("company_id")?;
+    let candidate = ctx.field_str("candidate_id").unwrap_or_default();
+    let url = ctx.url().path("/c").seg(&company).path("/candidates").seg(candidate).path("/notes").queries(ctx.table_query()).build();
+    Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), map_note)
+}
+
+fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let note = body.get_mut("note").map(Value::take).ok_or_else(|| Error::protocol("recruitee", "response has no note"))?;
+    let id = id_string(note.get("id")).ok_or_else(|| Error::protocol("recruitee", "note has no id"))?;
+    let mut r = Map::new();
+    r.insert("id".into(), json!(id));
+    r.insert("activity_type".into(), json!("note"));
+    r.insert("actor".into(), match id_string(note.get("admin_id")) {
+        Some(admin) => json!({ "id": admin, "type": "user" }),
+        None => Value::Null,
+    });
+    // What Recruitee stored, falling back to what was sent when it does not echo.
+    let sent_body = ctx.fields.get("body").cloned().unwrap_or(Value::Null);
+    r.insert("body".into(), note.get("body").cloned().filter(Value::is_string).unwrap_or(sent_body));
+    r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
+    r.insert("created_at".into(), iso_or_null(note.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
+    let level = crate::codec::convert::get_str(&note, "visibility.level").or_else(|| ctx.field_str("visibility"));
+    r.insert("visibility".into(), match level {
+        Some(l @ ("public" | "private")) => json!(l),
+        _ => Value::Null,
+    });
+    Ok((r, note))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::support::{run_create_with, Script};
+    use serde_json::json;
+
+    fn account() -> serde_json::Value {
+        json!({"provider": "recruitee", "credentials": {"api_key": "rec-token-9"}, "context": {"company_id": 12345}})
+    }
+
+    #[test]
+    fn create_note_request_and_response() {
+        let resp = json!({"note": {"id": 987, "body": "Great call", "admin_id": 316973, "created_at": "2023-01-15T12:01:10.725552Z", "visibility": {"level": "private"}}});
+        let (sent, out) = run_create_with(account(), json!({"candidate_id": "46566917", "body": "Great call", "visibility": "private"}), json!({}), Script::ok(201, &resp));
+        let req = &sent[0];
+        assert_eq!(req.url, "https://api.recruitee.com/c/12345/candidates/46566917/notes");
+        assert_eq!(req.headers["authorization"], "Bearer rec-token-9");
+        assert_eq!(req.body_json().unwrap(), &json!({"note": {"body": "Great call", "visibility": {"level": "private"}}}));
+        let out = out.unwrap();
+        assert_eq!(out["id"], "987");
+        assert_eq!(out["actor"], json!({"id": "316973", "type": "user"}));
+        assert_eq!(out["created_at"], "2023-01-15T12:01:10.725Z");
+        assert_eq!(out["visibility"], "private");
+        assert_eq!(out["candidate"]["id"], "46566917");
+    }
+
+    #[test]
+    fn company_id_is_required_and_created_at_unsupported() {
+        let mut acc = account();
+        acc["context"] = json!({});
+        let err = crate::tests::support::start_err_with(acc, json!({"candidate_id": "1", "body": "x"}));
+        assert_eq!(err["details"][0]["field"], "account.context.company_id");
+        let err = crate::tests::support::start_err_with(account(), json!({"candidate_id": "1", "body": "x", "created_at": "2024-01-01T00:00:00Z"}));
+        assert_eq!(err["details"][0]["code"], "unsupported_field");
+    }
+}

@@ -1,0 +1,316 @@
+//! Sandbox — the embedded provider. Its API is served in-memory by
+//! [`crate::providers::sandbox::server`] at `https://sandbox.crosswalk.invalid` (a reserved TLD,
+//! so a mis-routed request can never reach a real host). It is mapped like any
+//! other provider: a field table, requests, and response mappers.
+
+pub mod server;
+
+use serde_json::{json, Map, Value};
+
+use crate::provider::account::Account;
+use crate::codec::convert::{get_str, id_ref, id_string, iso_or_null};
+use crate::error::{Error, Result, Warning};
+use crate::unified::filters::as_range;
+use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
+use crate::providers::sandbox::server::ORIGIN;
+
+use crate::provider::{map_status, Ctx, OpDef, Paged, ProviderDef, RawPage, Single};
+
+pub const PROVIDER: ProviderDef = ProviderDef {
+    name: "sandbox",
+    label: "Sandbox (embedded, no credentials)",
+    docs: "https://github.com/crosswalk/crosswalk#the-sandbox-provider",
+    hosts: &["sandbox.crosswalk.invalid"],
+    origin: |_| Ok(ORIGIN.into()),
+    auth,
+    // The embedded server honours Idempotency-Key (replays the first answer), so a
+    // keyed write may be re-sent after a lost answer.
+    idempotency_header: Some("idempotency-key"),
+    ops: &[
+        OpDef {
+            model: "ats",
+            resource: "activities",
+            method: UnifiedMethod::Create,
+            fields: NOTE_CREATE,
+            returns: &["id", "activity_type", "actor", "body", "candidate", "created_at", "updated_at", "visibility"],
+            start: |ctx| {
+                let url = ctx.url().path("/v1/candidates").seg(ctx.field_str("candidate_id").unwrap_or_default()).path("/notes").build();
+                Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), |ctx, body, w| {
+                    let note = data(body)?;
+                    Ok((map_note(ctx, &note, w)?, note))
+                })
+            },
+            check: None,
+            notes: "candidate `missing` answers 404; `rate-limited` answers 429 once",
+        },
+        OpDef {
+            model: "ats",
+            resource: "activities",
+            method: UnifiedMethod::List,
+            fields: NOTE_FILTERS,
+            returns: &["id", "activity_type", "actor", "body", "candidate", "created_at", "updated_at", "visibility"],
+            start: |_| Paged::boxed(note_page, token_page, map_note),
+            check: None,
+            notes: "candidate_id is required",
+        },
+        OpDef {
+            model: "ats",
+            resource: "interviews",
+            method: UnifiedMethod::List,
+            fields: INTERVIEW_FILTERS,
+            returns: INTERVIEW_RETURNS,
+            start: |_| Paged::boxed(interview_page, token_page, map_interview),
+            check: None,
+            notes: "start_at/end_at are applied by crosswalk",
+        },
+        OpDef {
+            model: "ats",
+            resource: "interviews",
+            method: UnifiedMethod::Get,
+            fields: &[],
+            returns: INTERVIEW_RETURNS,
+            start: |ctx| {
+                let url = ctx.url().path("/v1/interviews").seg(ctx.id()?).build();
+                Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
+                    let item = data(body)?;
+                    Ok((map_interview(ctx, &item, w)?, item))
+                })
+            },
+            check: None,
+            notes: "",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Create,
+            fields: ENGAGEMENT_CREATE,
+            returns: ENGAGEMENT_RETURNS,
+            start: |ctx| {
+                let url = ctx.url().path("/v1/engagements").build();
+                Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), |ctx, body, w| {
+                    let item = data(body)?;
+                    Ok((map_engagement(ctx, &item, w)?, item))
+                })
+            },
+            check: None,
+            notes: "",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::List,
+            fields: &[FieldMap::query("engagement_type", "type")],
+            returns: ENGAGEMENT_RETURNS,
+            start: |_| {
+                Paged::boxed(
+                    |ctx, state| paged_get(ctx, ctx.url().path("/v1/engagements").queries(ctx.table_query()), state),
+                    token_page,
+                    map_engagement,
+                )
+            },
+            check: None,
+            notes: "",
+        },
+        OpDef {
+            model: "crm",
+            resource: "engagements",
+            method: UnifiedMethod::Get,
+            fields: &[],
+            returns: ENGAGEMENT_RETURNS,
+            start: |ctx| {
+                let url = ctx.url().path("/v1/engagements").seg(ctx.id()?).build();
+                Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
+                    let item = data(body)?;
+                    Ok((map_engagement(ctx, &item, w)?, item))
+                })
+            },
+            check: None,
+            notes: "",
+        },
+    ],
+};
+
+const NOTE_CREATE: &[FieldMap] = &[
+    FieldMap::path("candidate_id", "candidate_id").required(),
+    FieldMap::body("body", "text").required().rules(&[Rule::MaxLen(10_000)]),
+    FieldMap::body("created_at", "created_at").conv(Conv::UtcIso),
+    FieldMap::body("visibility", "visibility"),
+];
+const NOTE_FILTERS: &[FieldMap] = &[FieldMap::path("candidate_id", "candidate_id").required()];
+const INTERVIEW_FILTERS: &[FieldMap] = &[
+    FieldMap::query("application_id", "application_id"),
+    FieldMap::query("candidate_id", "candidate_id"),
+    FieldMap::query("job_interview_stage_id", "stage_id"),
+    FieldMap::custom("created_at", "created_after / created_before"),
+    FieldMap::custom("updated_at", "updated_after / updated_before"),
+    FieldMap::local("start_at"),
+    FieldMap::local("end_at"),
+];
+const INTERVIEW_RETURNS: &[&str] = &[
+    "id", "application", "candidate", "created_at", "end_at", "interviewers", "job_interview_stage", "location", "organizer", "start_at", "status", "updated_at",
+];
+const ENGAGEMENT_CREATE: &[FieldMap] = &[
+    FieldMap::body("engagement_type", "type").required(),
+    FieldMap::body("subject", "subject").rules(&[Rule::MaxLen(255)]),
+    FieldMap::body("content", "body"),
+    FieldMap::body("direction", "direction"),
+    FieldMap::body("duration", "duration_seconds").rules(&[Rule::Range(0, 86_400)]),
+    FieldMap::body("start_time", "starts_at").conv(Conv::UtcIso),
+    FieldMap::body("end_time", "ends_at").conv(Conv::UtcIso),
+    FieldMap::body("owner", "owner_id").conv(Conv::Id),
+    FieldMap::body("contacts", "contact_ids").conv(Conv::Ids),
+    FieldMap::body("account", "account_id").conv(Conv::Id),
+    FieldMap::body("opportunity", "deal_id").conv(Conv::Id),
+    FieldMap::body("status", "status").conv(Conv::Map(&[("draft", s("draft")), ("scheduled", s("scheduled")), ("sent", s("sent"))])),
+    FieldMap::body("created_at", "created_at").conv(Conv::UtcIso),
+];
+const ENGAGEMENT_RETURNS: &[&str] = &[
+    "id", "engagement_type", "subject", "content", "direction", "duration", "start_time", "end_time", "owner", "contacts", "account", "opportunity", "status", "created_at", "updated_at",
+];
+
+/// Status table: sandbox status → unified. Anything else maps to `null` with a warning.
+pub const INTERVIEW_STATUS: &[(&str, &str)] = &[
+    ("DRAFT", "draft"),
+    ("SCHEDULED", "scheduled"),
+    ("CANCELED", "cancelled"),
+    ("NEEDS_FEEDBACK", "awaiting_feedback"),
+    ("DONE", "completed"),
+];
+
+fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
+    // No credentials needed; a given token is passed through (`invalid` shows a 401).
+    let token = account.credential_opt("api_key").unwrap_or("sandbox");
+    Ok(req.secret_header("authorization", format!("Bearer {token}")))
+}
+
+fn data(mut body: Value) -> Result<Value> {
+    body.get_mut("data").map(Value::take).ok_or_else(|| Error::protocol("sandbox", "response has no data"))
+}
+
+fn paged_get(ctx: &Ctx, url: crate::codec::http::UrlBuilder, state: &Value) -> Result<HttpRequest> {
+    let size = ctx.query.limit.unwrap_or(25).min(100);
+    let url = url.query("page_size", size.to_string()).query_opt("page_token", state.get("token").and_then(Value::as_str)).build();
+    ctx.request(Method::Get, url)
+}
+
+fn token_page(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPage> {
+    let items = match body.get_mut("data").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => return Err(Error::protocol("sandbox", "list response has no data array")),
+    };
+    let next = body.get("next_page_token").and_then(Value::as_str).map(|t| json!({ "token": t }));
+    Ok(RawPage { items, next })
+}
+
+fn note_page(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
+    let url = ctx.url().path("/v1/candidates").seg(ctx.field_str("candidate_id").unwrap_or_default()).path("/notes").queries(ctx.query.remote_query.iter().cloned());
+    paged_get(ctx, url, state)
+}
+
+fn interview_page(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
+    let mut url = ctx.url().path("/v1/interviews").queries(ctx.table_query());
+    for (filter, param) in [("created_at", "created"), ("updated_at", "updated")] {
+        if let Some(v) = ctx.fields.get(filter) {
+            for (op, bound) in as_range(filter, v) {
+                // The sandbox takes inclusive lower and exclusive upper bounds; the
+                // generic safety net re-checks gt/lte exactly.
+                let suffix = if op.starts_with('g') { "after" } else { "before" };
+                url = url.query(&format!("{param}_{suffix}"), bound.as_str().unwrap_or_default());
+            }
+        }
+    }
+    paged_get(ctx, url, state)
+}
+
+fn map_note(_ctx: &Ctx, note: &Value, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let mut r = Map::new();
+    r.insert("id".into(), json!(id_string(note.get("id"))));
+    r.insert("activity_type".into(), json!("note"));
+    r.insert("actor".into(), json!({"id": note.pointer("/author/id"), "type": "user", "name": note.pointer("/author/name"), "email": note.pointer("/author/email")}));
+    r.insert("body".into(), note.get("text").cloned().unwrap_or(Value::Null));
+    r.insert("candidate".into(), id_ref(note.get("candidate_id")));
+    r.insert("created_at".into(), iso_or_null(note.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
+    r.insert("visibility".into(), note.get("visibility").cloned().unwrap_or(Value::Null));
+    Ok(r)
+}
+
+fn map_interview(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let mut r = Map::new();
+    r.insert("id".into(), json!(id_string(item.get("id"))));
+    r.insert("application".into(), id_ref(item.get("application_id")));
+    r.insert("candidate".into(), id_ref(item.get("candidate_id")));
+    r.insert("created_at".into(), iso_or_null(item.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
+    r.insert("start_at".into(), iso_or_null(item.get("starts_at")));
+    r.insert("end_at".into(), iso_or_null(item.get("ends_at")));
+    r.insert("interviewers".into(), Value::Array(item.get("panel").and_then(Value::as_array).map(|p| p.iter().map(|x| json!({"id": x.get("id"), "name": x.get("name"), "email": x.get("email")})).collect()).unwrap_or_default()));
+    r.insert("job_interview_stage".into(), json!({"id": item.pointer("/stage/id"), "name": item.pointer("/stage/title")}));
+    r.insert("location".into(), item.get("location").cloned().unwrap_or(Value::Null));
+    r.insert("organizer".into(), item.get("organizer").map(|o| json!({"id": o.get("id"), "name": o.get("name"), "email": o.get("email")})).unwrap_or(Value::Null));
+    r.insert("status".into(), map_status(INTERVIEW_STATUS, get_str(item, "status"), w));
+    Ok(r)
+}
+
+fn map_engagement(_ctx: &Ctx, e: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let mut r = Map::new();
+    r.insert("id".into(), json!(id_string(e.get("id"))));
+    r.insert("engagement_type".into(), e.get("type").cloned().unwrap_or(Value::Null));
+    r.insert("subject".into(), e.get("subject").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), e.get("body").cloned().unwrap_or(Value::Null));
+    r.insert("direction".into(), e.get("direction").cloned().unwrap_or(Value::Null));
+    r.insert("duration".into(), crate::codec::convert::provider_secs("duration", e.get("duration_seconds"), 1, w));
+    r.insert("start_time".into(), iso_or_null(e.get("starts_at")));
+    r.insert("end_time".into(), iso_or_null(e.get("ends_at")));
+    r.insert("owner".into(), id_ref(e.get("owner_id")));
+    r.insert("contacts".into(), Value::Array(e.get("contact_ids").and_then(Value::as_array).map(|ids| ids.iter().map(|i| id_ref(Some(i))).collect()).unwrap_or_default()));
+    r.insert("account".into(), id_ref(e.get("account_id")));
+    r.insert("opportunity".into(), id_ref(e.get("deal_id")));
+    r.insert("status".into(), e.get("status").cloned().unwrap_or(Value::Null));
+    r.insert("created_at".into(), iso_or_null(e.get("created_at")));
+    r.insert("updated_at".into(), iso_or_null(e.get("updated_at")));
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tests::support::{drive_sandbox_pages, run_sandbox};
+
+    #[test]
+    fn note_round_trip_through_the_sandbox_server() {
+        crate::providers::sandbox::server::reset();
+        let out = run_sandbox("ats", "activities", "create", None, json!({"candidate_id": "cand_1", "body": "Great chat", "visibility": "private"}), json!({})).unwrap();
+        assert_eq!(out["body"], "Great chat");
+        assert_eq!(out["visibility"], "private");
+        assert_eq!(out["candidate"]["id"], "cand_1");
+        assert!(out["id"].as_str().unwrap().starts_with("note_"));
+    }
+
+    #[test]
+    fn all_interview_pages_in_order_exactly_once() {
+        crate::providers::sandbox::server::reset();
+        let pages = drive_sandbox_pages("ats", "interviews", json!({"limit": 25}), 20).unwrap();
+        assert_eq!(pages.len(), 5);
+        let ids: Vec<String> = pages.iter().flat_map(|p| p["result"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string())).collect();
+        let expected: Vec<String> = (1..=120).map(|i| format!("int_{i:03}")).collect();
+        assert_eq!(ids, expected);
+        assert!(pages[4]["next_cursor"].is_null());
+        // ON_HOLD is not in the status table: null + warning, original kept.
+        let first = &pages[0];
+        let on_hold = first["result"].as_array().unwrap().iter().find(|r| r["remote_data"]["status"] == "ON_HOLD").unwrap();
+        assert!(on_hold["status"].is_null());
+        assert!(first["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "unknown_status"));
+    }
+
+    #[test]
+    fn status_table_is_explicit() {
+        let mut w = Vec::new();
+        assert_eq!(map_status(INTERVIEW_STATUS, Some("DONE"), &mut w), json!("completed"));
+        assert_eq!(map_status(INTERVIEW_STATUS, Some("CANCELED"), &mut w), json!("cancelled"));
+        assert!(w.is_empty());
+        assert_eq!(map_status(INTERVIEW_STATUS, Some("done"), &mut w), Value::Null);
+        assert_eq!(w.len(), 1);
+    }
+}
