@@ -1,9 +1,7 @@
 //! One error type for the whole core, rendered to the unified JSON shape
 //! `{ statusCode, error, code, message, details }` exactly once (see [`Error::to_json`]).
 
-use serde_json::{Map, Value};
-
-use crate::codec::convert::{obj, opt_str};
+use serde_json::{json, Map, Value};
 
 /// Where a validation problem is and what kind it is. `field` is a path from the
 /// request root: `body.candidate_id`, `body.contacts[1].id`, `query.start_at`.
@@ -223,22 +221,11 @@ impl Error {
     /// by the operation before the error is built.
     pub fn to_json(&self) -> Value {
         let status = self.status();
-        let mut out = obj(vec![
-            ("statusCode", status.into()),
-            ("error", reason_phrase(status).into()),
-            ("code", self.code().into()),
-            ("message", self.to_string().into()),
-            ("details", self.details()),
-        ]);
+        let mut out = json!({ "statusCode": status, "error": reason_phrase(status), "code": self.code(), "message": self.to_string(), "details": self.details() });
         match self {
             Error::Remote { provider, status, message, body } => {
                 out["truto_is_remote_error"] = Value::Bool(true);
-                out["remote"] = obj(vec![
-                    ("provider", provider.as_str().into()),
-                    ("status", (*status).into()),
-                    ("message", opt_str(message.as_deref())),
-                    ("body", body.clone()),
-                ]);
+                out["remote"] = json!({ "provider": provider.as_str(), "status": (*status), "message": message.as_deref(), "body": body });
             }
             Error::PartialFailure { completed, cause, failed_step, .. } => {
                 out["completed"] = Value::Array(completed.clone());
@@ -271,21 +258,9 @@ impl Error {
     fn details(&self) -> Value {
         match self {
             Error::Validation { issues, .. } => issues_json(issues),
-            Error::InvalidCursor { reason } => Value::Array(vec![obj(vec![
-                ("field", "query.next_cursor".into()),
-                ("code", "invalid_cursor".into()),
-                ("message", reason.as_str().into()),
-            ])]),
-            Error::UnsupportedOperation { provider, model, resource, method } => Value::Array(vec![obj(vec![
-                ("code", "unsupported_operation".into()),
-                ("message", format!("{provider} has no {method} for {model}/{resource}").into()),
-                ("provider", provider.as_str().into()),
-            ])]),
-            Error::OutcomeUnknown { provider, .. } => Value::Array(vec![obj(vec![
-                ("field", "outcome".into()),
-                ("code", "write_outcome_unknown".into()),
-                ("message", format!("{provider} may or may not have applied this write").into()),
-            ])]),
+            Error::InvalidCursor { reason } => Value::Array(vec![json!({ "field": "query.next_cursor", "code": "invalid_cursor", "message": reason.as_str() })]),
+            Error::UnsupportedOperation { provider, model, resource, method } => Value::Array(vec![json!({ "code": "unsupported_operation", "message": format!("{provider} has no {method} for {model}/{resource}"), "provider": provider.as_str() })]),
+            Error::OutcomeUnknown { provider, .. } => Value::Array(vec![json!({ "field": "outcome", "code": "write_outcome_unknown", "message": format!("{provider} may or may not have applied this write") })]),
             _ => Value::Array(vec![]),
         }
     }

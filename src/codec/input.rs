@@ -90,6 +90,47 @@ pub fn deny_unknown(m: &Map<String, Value>, known: &[&str]) -> Result<()> {
     }
 }
 
+/// Inputs larger than this are refused before parsing further.
+pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+
+/// Nesting deeper than this is refused (serde_json's own parse limit, applied
+/// to values that never went through the parser).
+pub const MAX_DEPTH: usize = 128;
+
+/// Refuses a value built in memory (not parsed) that is larger or deeper than
+/// parsed input may be, so native callers get the same clean 413/400 as the wasm
+/// facade. Stops counting at the limit.
+pub fn check_value(v: &Value, field: &str) -> Result<()> {
+    fn too_deep(v: &Value, depth: usize) -> bool {
+        depth > MAX_DEPTH
+            || match v {
+                Value::Array(items) => items.iter().any(|x| too_deep(x, depth.saturating_add(1))),
+                Value::Object(m) => m.values().any(|x| too_deep(x, depth.saturating_add(1))),
+                _ => false,
+            }
+    }
+    if too_deep(v, 0) {
+        return Err(Error::invalid(format!("{field} is nested deeper than {MAX_DEPTH} levels")));
+    }
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 = self.0.saturating_add(buf.len());
+            if self.0 > MAX_INPUT_BYTES {
+                return Err(std::io::Error::other("too large"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    match serde_json::to_writer(Count(0), v) {
+        Err(_) => Err(Error::PayloadTooLarge { limit: MAX_INPUT_BYTES }),
+        Ok(()) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,4 +5,5 @@
 pub mod cursor;
 pub mod operation;
 pub mod retry;
+pub mod step;
 pub mod sync;

@@ -26,6 +26,7 @@ use crate::provider::{Ctx, Exchange, Next, OpDef, ProviderDef};
 use crate::providers;
 use crate::unified::query::{ResponseFormat, UnifiedQuery};
 use crate::engine::retry::RetryPolicy;
+use crate::engine::step::{Machine, Step};
 use crate::unified::schema::UnifiedMethod;
 use crate::unified::validate::{check, Side};
 
@@ -68,15 +69,6 @@ impl StartInput {
     }
 }
 
-/// What the driver must do next.
-#[derive(Debug, Clone, PartialEq)]
-#[must_use]
-pub enum Step {
-    Send(HttpRequest),
-    Wait { until_ms: u64, reason: String },
-    Done(Value),
-}
-
 /// Validated, resolved request: everything needed to build a provider exchange.
 pub(crate) struct Prepared {
     pub provider: &'static ProviderDef,
@@ -89,8 +81,8 @@ pub(crate) struct Prepared {
 
 /// Validation shared by `start`, `plan` and `validate`: all problems at once.
 pub(crate) fn prepare(provider: &str, model: &str, resource: &str, method: &str, id: Option<&str>, body: &Value, query: &Value) -> Result<Prepared> {
-    crate::facade::api::check_value(body, "body")?;
-    crate::facade::api::check_value(query, "query")?;
+    crate::codec::input::check_value(body, "body")?;
+    crate::codec::input::check_value(query, "query")?;
     let p = providers::find(provider).ok_or_else(|| Error::UnknownProvider { provider: provider.to_string() })?;
     let unsupported = || Error::UnsupportedOperation {
         provider: provider.to_string(),
@@ -171,7 +163,6 @@ enum Pending {
     Nothing,
     Response,
     RetryWait,
-    ExchangeWait,
     NextPage,
     Finished,
 }
@@ -287,7 +278,7 @@ impl Operation {
             _ => None,
         };
         paging.current = start_state.clone();
-        let skip_mapping = query.format == ResponseFormat::Raw && crate::unified::filters::local_filters(op, &fields).is_empty();
+        let skip_mapping = query.format == ResponseFormat::Raw && crate::unified::filters::local_filters(op.fields, &fields).is_empty();
         let mut operation = {
             let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms };
             let exchange = (op.start)(&ctx)?;
@@ -337,15 +328,7 @@ impl Operation {
         req.redacted(&self.redactor)
     }
 
-    /// Just the request URL, safe to show (no copy of the whole request).
-    pub fn safe_url(&self, req: &HttpRequest) -> String {
-        req.safe_url(&self.redactor)
-    }
 
-    pub fn handle_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
-        let out = self.handle_response_inner(resp, now_ms);
-        self.finish(out)
-    }
 
     fn handle_response_inner(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
         if self.pending != Pending::Response {
@@ -382,51 +365,7 @@ impl Operation {
         })
     }
 
-    /// No response arrived (DNS, connection reset, timeout). Retried only when
-    /// resending cannot apply a write twice.
-    pub fn handle_transport_error(&mut self, reason: &str, now_ms: u64) -> Result<Step> {
-        let out = (|| {
-            if self.pending != Pending::Response {
-                return Err(Error::Misuse { reason: "handle_transport_error called with no request in flight".into() });
-            }
-            if self.resend_is_safe() {
-                if let Some(until_ms) = self.retry.retry_at(0, true, self.attempts, None, now_ms).filter(|&t| self.before_deadline(t)) {
-                    self.pending = Pending::RetryWait;
-                    return Ok(Step::Wait { until_ms, reason: format!("could not reach {}; retrying", self.provider.name) });
-                }
-            }
-            let err = if self.before_deadline(now_ms) {
-                Error::Network { provider: self.provider.name.to_string(), reason: reason.chars().take(300).collect(), attempts: self.attempts }
-            } else {
-                Error::DeadlineExceeded { provider: self.provider.name.to_string(), attempts: self.attempts }
-            };
-            Err(if self.write_may_have_applied(0) { self.outcome_unknown(err, "no response".into()) } else { err })
-        })();
-        self.finish(out)
-    }
 
-    /// Continues after a [`Step::Wait`].
-    pub fn resume(&mut self, now_ms: u64) -> Result<Step> {
-        let out = match self.pending {
-            Pending::RetryWait => match self.in_flight.clone() {
-                Some(req) => {
-                    self.attempts = self.attempts.saturating_add(1);
-                    self.pending = Pending::Response;
-                    Ok(Step::Send(req))
-                }
-                None => Err(Error::Misuse { reason: "nothing to retry".into() }),
-            },
-            Pending::ExchangeWait => {
-                let next = {
-                    let ctx = ctx!(self, now_ms);
-                    self.exchange.resume(&ctx)
-                };
-                self.process(next, now_ms)
-            }
-            _ => Err(Error::Misuse { reason: "resume called while not waiting".into() }),
-        };
-        self.finish(out)
-    }
 
     /// Fetches the page after the last one returned.
     pub fn next_page(&mut self, now_ms: u64) -> Result<Step> {
@@ -540,21 +479,10 @@ impl Operation {
                 self.pending = Pending::Response;
                 Ok(Step::Send(req))
             }
-            Next::Wait { until_ms, reason } => {
-                if !self.before_deadline(until_ms) {
-                    return Err(Error::DeadlineExceeded { provider: self.provider.name.to_string(), attempts: self.attempts });
-                }
-                self.pending = Pending::ExchangeWait;
-                Ok(Step::Wait { until_ms, reason })
-            }
             Next::Record { record, raw, warnings } => {
                 self.pending = Pending::Finished;
                 self.warnings.extend(warnings);
                 Ok(Step::Done(self.shape_record(record, raw)))
-            }
-            Next::Report(report) => {
-                self.pending = Pending::Finished;
-                Ok(Step::Done(report))
             }
             Next::Page { items, next, warnings } => self.on_page(items, next, warnings, now_ms),
         }
@@ -663,7 +591,7 @@ impl Operation {
     }
 
     fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>) -> (Vec<Value>, Vec<Warning>) {
-        let mut active = crate::unified::filters::active(self.op, &self.fields);
+        let mut active = crate::unified::filters::active(self.op.fields, &self.fields);
         let unsent = self.exchange.locally_applied();
         for a in active.iter_mut() {
             a.local_only |= unsent.contains(&a.name.as_str());
@@ -725,6 +653,57 @@ impl Operation {
             }
         }
         Value::Object(out)
+    }
+}
+
+impl Machine for Operation {
+    fn handle_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
+        let out = self.handle_response_inner(resp, now_ms);
+        self.finish(out)
+    }
+
+    /// No response arrived (DNS, connection reset, timeout). Retried only when
+    /// resending cannot apply a write twice.
+    fn handle_transport_error(&mut self, reason: &str, now_ms: u64) -> Result<Step> {
+        let out = (|| {
+            if self.pending != Pending::Response {
+                return Err(Error::Misuse { reason: "handle_transport_error called with no request in flight".into() });
+            }
+            if self.resend_is_safe() {
+                if let Some(until_ms) = self.retry.retry_at(0, true, self.attempts, None, now_ms).filter(|&t| self.before_deadline(t)) {
+                    self.pending = Pending::RetryWait;
+                    return Ok(Step::Wait { until_ms, reason: format!("could not reach {}; retrying", self.provider.name) });
+                }
+            }
+            let err = if self.before_deadline(now_ms) {
+                Error::Network { provider: self.provider.name.to_string(), reason: reason.chars().take(300).collect(), attempts: self.attempts }
+            } else {
+                Error::DeadlineExceeded { provider: self.provider.name.to_string(), attempts: self.attempts }
+            };
+            Err(if self.write_may_have_applied(0) { self.outcome_unknown(err, "no response".into()) } else { err })
+        })();
+        self.finish(out)
+    }
+
+    /// Continues after a [`Step::Wait`].
+    fn resume(&mut self, _now_ms: u64) -> Result<Step> {
+        let out = match self.pending {
+            Pending::RetryWait => match self.in_flight.clone() {
+                Some(req) => {
+                    self.attempts = self.attempts.saturating_add(1);
+                    self.pending = Pending::Response;
+                    Ok(Step::Send(req))
+                }
+                None => Err(Error::Misuse { reason: "nothing to retry".into() }),
+            },
+            _ => Err(Error::Misuse { reason: "resume called while not waiting".into() }),
+        };
+        self.finish(out)
+    }
+
+    /// Just the request URL, safe to show (no copy of the whole request).
+    fn safe_url(&self, req: &HttpRequest) -> String {
+        req.safe_url(&self.redactor)
     }
 }
 

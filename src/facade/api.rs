@@ -6,48 +6,11 @@ use serde_json::Value;
 use crate::codec::convert::obj;
 
 use crate::error::Error;
-use crate::engine::operation::{prepare, Operation, StartInput, Step};
-
-/// Inputs larger than this are refused before parsing further.
-pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
-
-/// Nesting deeper than this is refused (serde_json's own parse limit, applied
-/// to values that never went through the parser).
-pub const MAX_DEPTH: usize = 128;
-
-/// Refuses a value built in memory (not parsed) that is larger or deeper than
-/// parsed input may be, so native callers get the same clean 413/400 as the wasm
-/// facade. Stops counting at the limit.
-pub fn check_value(v: &Value, field: &str) -> Result<(), Error> {
-    fn too_deep(v: &Value, depth: usize) -> bool {
-        depth > MAX_DEPTH
-            || match v {
-                Value::Array(items) => items.iter().any(|x| too_deep(x, depth.saturating_add(1))),
-                Value::Object(m) => m.values().any(|x| too_deep(x, depth.saturating_add(1))),
-                _ => false,
-            }
-    }
-    if too_deep(v, 0) {
-        return Err(Error::invalid(format!("{field} is nested deeper than {MAX_DEPTH} levels")));
-    }
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 = self.0.saturating_add(buf.len());
-            if self.0 > MAX_INPUT_BYTES {
-                return Err(std::io::Error::other("too large"));
-            }
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    match serde_json::to_writer(Count(0), v) {
-        Err(_) => Err(Error::PayloadTooLarge { limit: MAX_INPUT_BYTES }),
-        Ok(()) => Ok(()),
-    }
-}
+use crate::codec::input::MAX_INPUT_BYTES;
+use crate::engine::operation::{prepare, Operation, StartInput};
+use crate::engine::step::{Machine, Step};
+use crate::engine::sync::{SyncInput, SyncOperation};
+use crate::providers::SYNCS;
 
 pub fn parse_input(text: &str) -> Result<Value, Error> {
     if text.len() > MAX_INPUT_BYTES {
@@ -58,6 +21,28 @@ pub fn parse_input(text: &str) -> Result<Value, Error> {
 
 pub fn start_input(v: Value) -> Result<StartInput, Error> {
     StartInput::from_json(&v)
+}
+
+/// Starts a unified operation from its JSON input.
+pub fn start_operation(input: &str, now_ms: u64) -> Result<(Operation, Step), Error> {
+    parse_input(input).and_then(start_input).and_then(|i| Operation::start(i, now_ms))
+}
+
+/// Starts a bulk sync from its JSON input.
+pub fn start_sync(input: &str, now_ms: u64) -> Result<(SyncOperation, Step), Error> {
+    let v = parse_input(input)?;
+    // Checked before reading the input, so a build without syncs has none of that
+    // code either.
+    if SYNCS.is_empty() {
+        return Err(no_sync(&v));
+    }
+    SyncOperation::start(SyncInput::from_json(&v)?, now_ms)
+}
+
+/// The error for a sync in a build without any provider that offers one.
+fn no_sync(input: &Value) -> Error {
+    let s = |path: &str| input.pointer(path).and_then(Value::as_str).unwrap_or_default().to_string();
+    Error::UnsupportedOperation { provider: s("/account/provider"), model: s("/model"), resource: s("/resource"), method: "sync".into() }
 }
 
 /// The first provider request for a unified request, with secrets redacted.
@@ -101,10 +86,10 @@ pub fn validate(input: &Value) -> Value {
 }
 
 /// Account validation: `{ valid, errors: [{field, code, message}] }`, the rules
-/// of [`crate::provider::account::problems`] (what `POST /integrated-accounts` and
+/// of [`crate::facade::account_check::problems`] (what `POST /integrated-accounts` and
 /// `createClient` check before storing or using an account).
 pub fn validate_account(input: &Value) -> Value {
-    let issues = crate::provider::account::problems(input);
+    let issues = crate::facade::account_check::problems(input);
     obj(vec![("valid", issues.is_empty().into()), ("errors", crate::error::issues_json(&issues))])
 }
 
@@ -120,8 +105,14 @@ pub fn sandbox_respond(req: &Value, now_ms: u64) -> Value {
     obj(vec![("status", r.status.into()), ("headers", Value::Object(headers)), ("body", Value::String(r.body))])
 }
 
-/// Serializes a step for the driver: `{send}`, `{wait}`, `{done}` or `{error}`.
-pub fn step_json(op: Option<&Operation>, step: Result<Step, Error>) -> String {
+/// Puts the embedded sandbox backend back in its seeded state.
+pub fn sandbox_reset() {
+    crate::providers::sandbox::server::reset();
+}
+
+/// Serializes a step of either machine for the driver: `{send}`, `{wait}`,
+/// `{done}` or `{error}`.
+pub fn step_json<M: Machine>(op: Option<&M>, step: Result<Step, Error>) -> String {
     match step {
         Ok(Step::Send(req)) => {
             let safe = op.map(|o| o.safe_url(&req)).unwrap_or_default();

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use wasm_bindgen::prelude::*;
 
 use crate::facade::api;
-use crate::engine::operation::Operation;
+use crate::{Machine, Operation, Step, SyncOperation};
 
 // With the `talc` feature, Talc replaces the default dlmalloc: smaller in wasm,
 // somewhat slower (docs/SIZE.md). Single-threaded wasm only, which is all this
@@ -44,133 +44,108 @@ fn error_text(e: crate::Error) -> String {
     format!("{{\"error\":{}}}", e.to_json())
 }
 
-/// One unified operation in flight; every method returns step JSON:
-/// `{"send":{…}}`, `{"wait":{…}}`, `{"done":…}` or `{"error":{…}}`.
-#[wasm_bindgen]
-pub struct Handle {
-    op: Option<Operation>,
+/// A machine in flight behind a handle: the first step (returned once) and the
+/// machine, or only the error it failed to start with.
+struct Driven<M> {
+    machine: Option<M>,
     first: Option<String>,
 }
 
-#[wasm_bindgen]
-impl Handle {
-    #[wasm_bindgen(constructor)]
-    pub fn new(input: &str, now_ms: f64) -> Handle {
-        let started = api::parse_input(input).and_then(api::start_input).and_then(|i| Operation::start(i, now(now_ms)));
+impl<M: Machine> Driven<M> {
+    fn started(started: crate::Result<(M, Step)>) -> Self {
         match started {
-            Ok((op, step)) => {
-                let first = api::step_json(Some(&op), Ok(step));
-                Handle { op: Some(op), first: Some(first) }
+            Ok((machine, step)) => {
+                let first = api::step_json(Some(&machine), Ok(step));
+                Driven { machine: Some(machine), first: Some(first) }
             }
-            Err(e) => Handle { op: None, first: Some(error_text(e)) },
+            Err(e) => Driven { machine: None, first: Some(error_text(e)) },
         }
     }
 
-    /// The first step (once).
-    pub fn first(&mut self) -> String {
+    fn first(&mut self) -> String {
         self.first.take().unwrap_or_else(|| error_text(crate::Error::Misuse { reason: "first() called twice".into() }))
     }
 
-    pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
-        let headers = crate::HttpResponse::headers_from_json(headers_json);
-        let resp = crate::HttpResponse { status, headers, body: body.to_string() };
-        self.with_op(|op| op.handle_response(resp, now(now_ms)))
-    }
-
-    pub fn transport_error(&mut self, reason: &str, now_ms: f64) -> String {
-        self.with_op(|op| op.handle_transport_error(reason, now(now_ms)))
-    }
-
-    pub fn resume(&mut self, now_ms: f64) -> String {
-        self.with_op(|op| op.resume(now(now_ms)))
-    }
-
-    /// The next page, within a deadline of its own (`deadline_ms` < 0: none): a
-    /// stream of pages is bounded per page, not as a whole.
-    pub fn next_page(&mut self, now_ms: f64, deadline_ms: f64) -> String {
-        let deadline = (deadline_ms >= 0.0).then(|| now(deadline_ms));
-        self.with_op(|op| {
-            op.set_deadline(deadline);
-            op.next_page(now(now_ms))
-        })
-    }
-
-    /// Whether `next_page` may be called (false on the last page and at `max_pages`,
-    /// even when the page carries a `next_cursor` for a later call).
-    pub fn has_next_page(&self) -> bool {
-        self.op.as_ref().is_some_and(Operation::has_next_page)
-    }
-
-    fn with_op(&mut self, f: impl FnOnce(&mut Operation) -> crate::error::Result<crate::Step>) -> String {
+    fn step(&mut self, f: impl FnOnce(&mut M) -> crate::Result<Step>) -> String {
         test_trap();
-        match self.op.as_mut() {
-            Some(op) => {
-                let step = f(op);
-                api::step_json(Some(op), step)
+        // A machine this build has no provider for is never stepped; saying so
+        // lets the compiler drop its code from such a build.
+        match self.machine.as_mut().filter(|_| M::COMPILED_IN) {
+            Some(machine) => {
+                let step = f(machine);
+                api::step_json(Some(machine), step)
             }
             None => error_text(crate::Error::Misuse { reason: "the operation failed to start".into() }),
         }
     }
 }
 
-/// A bulk sync in flight (`crate::engine::sync`); same step JSON as [`Handle`], and
-/// `abort` ends it with a report.
-#[wasm_bindgen]
-pub struct SyncHandle {
-    op: Option<crate::engine::sync::SyncOperation>,
-    first: Option<String>,
+/// A wasm-bindgen handle class over [`Driven`]: the constructor and the step
+/// methods both machines share, plus the methods given.
+macro_rules! handle {
+    ($(#[$doc:meta])* $name:ident($machine:ty, $start:path) { $($extra:tt)* }) => {
+        $(#[$doc])*
+        #[wasm_bindgen]
+        pub struct $name(Driven<$machine>);
+
+        #[wasm_bindgen]
+        impl $name {
+            #[wasm_bindgen(constructor)]
+            pub fn new(input: &str, now_ms: f64) -> $name {
+                $name(Driven::started($start(input, now(now_ms))))
+            }
+
+            /// The first step (once).
+            pub fn first(&mut self) -> String {
+                self.0.first()
+            }
+
+            pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
+                let resp = crate::HttpResponse { status, headers: crate::HttpResponse::headers_from_json(headers_json), body: body.to_string() };
+                self.0.step(|m| m.handle_response(resp, now(now_ms)))
+            }
+
+            pub fn transport_error(&mut self, reason: &str, now_ms: f64) -> String {
+                self.0.step(|m| m.handle_transport_error(reason, now(now_ms)))
+            }
+
+            pub fn resume(&mut self, now_ms: f64) -> String {
+                self.0.step(|m| m.resume(now(now_ms)))
+            }
+
+            $($extra)*
+        }
+    };
 }
 
-#[wasm_bindgen]
-impl SyncHandle {
-    #[wasm_bindgen(constructor)]
-    pub fn new(input: &str, now_ms: f64) -> SyncHandle {
-        let started = api::parse_input(input)
-            // Checked before reading the input, so a build without syncs has none of
-            // that code either.
-            .and_then(|v| if crate::providers::SYNCS.is_empty() { Err(crate::engine::sync::no_sync(&v)) } else { crate::engine::sync::SyncInput::from_json(&v) })
-            .and_then(|i| crate::engine::sync::SyncOperation::start(i, now(now_ms)));
-        match started {
-            Ok((op, step)) => {
-                let first = crate::engine::sync::step_json(Some(&op), Ok(step));
-                SyncHandle { op: Some(op), first: Some(first) }
-            }
-            Err(e) => SyncHandle { op: None, first: Some(error_text(e)) },
+handle! {
+    /// One unified operation in flight; every method returns step JSON:
+    /// `{"send":{…}}`, `{"wait":{…}}`, `{"done":…}` or `{"error":{…}}`.
+    Handle(Operation, api::start_operation) {
+        /// The next page, within a deadline of its own (`deadline_ms` < 0: none): a
+        /// stream of pages is bounded per page, not as a whole.
+        pub fn next_page(&mut self, now_ms: f64, deadline_ms: f64) -> String {
+            let deadline = (deadline_ms >= 0.0).then(|| now(deadline_ms));
+            self.0.step(|op| {
+                op.set_deadline(deadline);
+                op.next_page(now(now_ms))
+            })
+        }
+
+        /// Whether `next_page` may be called (false on the last page and at `max_pages`,
+        /// even when the page carries a `next_cursor` for a later call).
+        pub fn has_next_page(&self) -> bool {
+            self.0.machine.as_ref().is_some_and(Operation::has_next_page)
         }
     }
+}
 
-    pub fn first(&mut self) -> String {
-        self.first.take().unwrap_or_else(|| error_text(crate::Error::Misuse { reason: "first() called twice".into() }))
-    }
-
-    pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
-        let headers = crate::HttpResponse::headers_from_json(headers_json);
-        let resp = crate::HttpResponse { status, headers, body: body.to_string() };
-        self.with_op(|op| op.handle_response(resp, now(now_ms)))
-    }
-
-    pub fn transport_error(&mut self, reason: &str, now_ms: f64) -> String {
-        self.with_op(|op| op.handle_transport_error(reason, now(now_ms)))
-    }
-
-    pub fn resume(&mut self, now_ms: f64) -> String {
-        self.with_op(|op| op.resume(now(now_ms)))
-    }
-
-    pub fn abort(&mut self, reason: &str) -> String {
-        self.with_op(|op| op.abort(reason))
-    }
-
-    fn with_op(&mut self, f: impl FnOnce(&mut crate::engine::sync::SyncOperation) -> crate::error::Result<crate::Step>) -> String {
-        test_trap();
-        // A build without a provider that has a bulk sync never starts one; saying
-        // so here lets the compiler drop the sync machinery from such a build.
-        match self.op.as_mut().filter(|_| !crate::providers::SYNCS.is_empty()) {
-            Some(op) => {
-                let step = f(op);
-                crate::engine::sync::step_json(Some(op), step)
-            }
-            None => error_text(crate::Error::Misuse { reason: "the sync failed to start".into() }),
+handle! {
+    /// A bulk sync in flight (see the engine's sync module); same step JSON as
+    /// [`Handle`], and `abort` ends it with a report.
+    SyncHandle(SyncOperation, api::start_sync) {
+        pub fn abort(&mut self, reason: &str) -> String {
+            self.0.step(|op| op.abort(reason))
         }
     }
 }
@@ -231,5 +206,5 @@ pub fn sandbox_respond(request: &str, now_ms: f64) -> String {
 
 #[wasm_bindgen]
 pub fn sandbox_reset() {
-    crate::providers::sandbox::server::reset();
+    api::sandbox_reset();
 }

@@ -35,9 +35,6 @@ impl Exchange for PartlyLocal {
     fn on_failure(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         self.inner.on_failure(ctx, resp)
     }
-    fn resume(&mut self, ctx: &Ctx) -> Result<Next> {
-        self.inner.resume(ctx)
-    }
     fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<Next> {
         self.inner.page(ctx, state)
     }

@@ -150,15 +150,11 @@ pub fn error_message(body: &Value) -> Option<String> {
 /// What a provider exchange wants next.
 pub enum Next {
     Send(HttpRequest),
-    /// Sleep until then, then call [`Exchange::resume`] (budgets).
-    Wait { until_ms: u64, reason: String },
     /// One unified record (without `remote_data`) and the provider's raw record.
     Record { record: Map<String, Value>, raw: Value, warnings: Vec<Warning> },
     /// A page: unified records with their raw records, and the provider's state
     /// for the next page (`None` on the last page).
     Page { items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning> },
-    /// A batch report, already in its final shape.
-    Report(Value),
 }
 
 /// A provider operation in flight. The generic [`Operation`](crate::Operation)
@@ -172,10 +168,6 @@ pub trait Exchange {
     /// this to report what was already done.
     fn on_failure(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         Err(ctx.remote_error(resp))
-    }
-    /// After a [`Next::Wait`] has passed.
-    fn resume(&mut self, _ctx: &Ctx) -> Result<Next> {
-        Err(Error::Misuse { reason: "this operation never waits".into() })
     }
     /// For list exchanges: the request for the page at `state`.
     fn page(&mut self, _ctx: &Ctx, _state: &Value) -> Result<Next> {

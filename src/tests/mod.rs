@@ -8,5 +8,6 @@ pub(crate) mod corpus;
 mod boundary;
 mod fixtures;
 pub(crate) mod properties;
+mod layers;
 mod security;
-mod typescript;
+pub(crate) mod snapshots;

@@ -16,11 +16,13 @@ use serde_json::{json, Value};
 
 use crate::error::Error;
 use crate::codec::http::{HttpRequest, HttpResponse};
-use crate::engine::operation::{Operation, StartInput, Step};
+use crate::engine::operation::{Operation, StartInput};
+use crate::engine::step::Step;
 use crate::providers::PROVIDERS;
 use crate::unified::schema::UnifiedMethod;
 use crate::tests::corpus::{seeds, Seed};
 use crate::tests::support::T0;
+use crate::engine::step::Machine;
 
 /// Ids and path values an attacker (or a confused caller) might send.
 pub const HOSTILE_IDS: &[&str] = &[

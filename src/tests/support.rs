@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 
 use crate::error::Error;
 use crate::codec::http::{HttpRequest, HttpResponse};
-use crate::engine::operation::{Operation, StartInput, Step};
+use crate::engine::operation::{Operation, StartInput};
+use crate::engine::step::Step;
+use crate::engine::step::Machine;
 
 pub const MAX_STEPS: usize = 500;
 pub const T0: u64 = 1_767_225_600_000;

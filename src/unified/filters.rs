@@ -5,8 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::codec::convert::{get, parse_datetime};
-use crate::provider::OpDef;
-use crate::unified::schema::Target;
+use crate::unified::schema::{FieldMap, Target};
 
 /// Which unified record path a filter reads.
 fn record_path(filter: &str) -> &str {
@@ -29,8 +28,8 @@ pub struct Active {
 }
 
 /// Filters the caller set for this list, in table order.
-pub fn active(op: &OpDef, fields: &Map<String, Value>) -> Vec<Active> {
-    op.fields
+pub fn active(table: &[FieldMap], fields: &Map<String, Value>) -> Vec<Active> {
+    table
         .iter()
         .filter_map(|row| {
             fields.get(row.field).map(|v| Active { name: row.field.to_string(), value: v.clone(), local_only: matches!(row.target, Target::Local) })
@@ -39,8 +38,8 @@ pub fn active(op: &OpDef, fields: &Map<String, Value>) -> Vec<Active> {
 }
 
 /// Filters only crosswalk applies (reported to the caller).
-pub fn local_filters(op: &OpDef, fields: &Map<String, Value>) -> Vec<(String, Value)> {
-    active(op, fields).into_iter().filter(|a| a.local_only).map(|a| (a.name, a.value)).collect()
+pub fn local_filters(table: &[FieldMap], fields: &Map<String, Value>) -> Vec<(String, Value)> {
+    active(table, fields).into_iter().filter(|a| a.local_only).map(|a| (a.name, a.value)).collect()
 }
 
 /// Whether a mapped record passes every filter.

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::codec::convert::{date_only, epoch_ms, id_string, iso_utc, parse_datetime, set};
+use crate::codec::convert::{epoch_ms, id_string, iso_utc, parse_datetime, set};
 use crate::unified::schema::{Conv, FieldMap, Target};
 
 /// The provider-side pieces produced from a table.
@@ -21,7 +21,6 @@ pub fn convert(conv: Conv, v: &Value) -> Value {
         Conv::Same => v.clone(),
         Conv::EpochMs => with_datetime(v, |dt| Value::from(epoch_ms(dt))),
         Conv::EpochSecs => with_datetime(v, |dt| Value::from(dt.unix_timestamp())),
-        Conv::DateOnly => with_datetime(v, |dt| Value::String(date_only(dt))),
         Conv::UtcIso => with_datetime(v, |dt| Value::String(iso_utc(dt))),
         Conv::Map(table) => match v.as_str().and_then(|s| table.iter().find(|(k, _)| *k == s)) {
             Some((_, lit)) => lit.to_json(),
@@ -33,10 +32,6 @@ pub fn convert(conv: Conv, v: &Value) -> Value {
                 .map(|items| items.iter().filter_map(|x| id_string(x.get("id"))).map(Value::String).collect())
                 .unwrap_or_default(),
         ),
-        Conv::Stringify => match v {
-            Value::String(_) => v.clone(),
-            other => Value::String(other.to_string()),
-        },
     }
 }
 

@@ -11,10 +11,8 @@ pub enum Kind {
     Text,
     /// ISO 8601 date-time with offset (`2024-06-15T10:00:00Z`).
     DateTime,
-    Bool,
     /// A whole number 0..=2^53−1 (exact as a JS number); see `convert::MAX_SAFE_INT`.
     Integer,
-    Number,
     Enum(&'static [&'static str]),
     /// `{ "id": "…" }`; only `id` is read on input.
     Ref,
@@ -26,8 +24,6 @@ pub enum Kind {
     StructList(&'static [UnifiedField]),
     /// Free-form object passed through (`custom_fields`, `remote_data`).
     Record,
-    /// A file (multipart upload) or a string.
-    FileOrString,
 }
 
 impl Kind {
@@ -35,14 +31,11 @@ impl Kind {
         match self {
             Kind::String | Kind::Text => "string",
             Kind::DateTime => "date-time",
-            Kind::Bool => "boolean",
             Kind::Integer => "integer",
-            Kind::Number => "number",
             Kind::Enum(_) => "enum",
             Kind::Ref | Kind::Struct(_) => "object",
             Kind::RefList | Kind::StructList(_) => "object[]",
             Kind::Record => "record",
-            Kind::FileOrString => "file | string",
         }
     }
 }
@@ -70,15 +63,6 @@ pub struct ResourceDef {
     pub filters: &'static [UnifiedField],
     /// Fields of a returned record.
     pub record: &'static [UnifiedField],
-}
-
-impl ResourceDef {
-    pub fn body_field(&self, name: &str) -> Option<&UnifiedField> {
-        self.body.iter().find(|f| f.name == name)
-    }
-    pub fn filter(&self, name: &str) -> Option<&UnifiedField> {
-        self.filters.iter().find(|f| f.name == name)
-    }
 }
 
 /// The unified methods, as the Truto-style API names them.
@@ -159,8 +143,6 @@ pub enum Conv {
     EpochMs,
     /// Date-time → integer epoch seconds.
     EpochSecs,
-    /// Date-time → `YYYY-MM-DD` (UTC).
-    DateOnly,
     /// Date-time → RFC 3339 in UTC with `Z` (normalises offsets).
     UtcIso,
     /// Enum value → provider literal. Values missing from the table are not
@@ -170,22 +152,18 @@ pub enum Conv {
     Id,
     /// `[{id}]` → `["id", …]`.
     Ids,
-    /// Any scalar → its string form.
-    Stringify,
 }
 
 /// Extra constraints a provider puts on a unified field.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Rule {
     MaxLen(usize),
-    MinLen(usize),
     /// Only these enum values are representable by this provider.
     OneOf(&'static [&'static str]),
     /// Inclusive numeric bounds.
     Range(i64, i64),
     /// At most this many items in a list field.
     MaxItems(usize),
-    Url,
 }
 
 /// One row of a provider field table.

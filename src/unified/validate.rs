@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use crate::codec::convert::{datetime_problem, parse_datetime};
 use crate::error::{Issue, IssueCode, Warning};
-use crate::unified::schema::{FieldMap, Kind, ResourceDef, Rule, Target, UnifiedField};
+use crate::unified::schema::{FieldMap, Kind, Rule, UnifiedField};
 
 /// Result of checking a unified body (or filter set) for one provider.
 #[derive(Debug, Default)]
@@ -145,11 +145,6 @@ pub fn check_kind(path: &str, kind: &Kind, value: &Value, issues: &mut Vec<Issue
             Some(s) => issues.push(Issue::new(path, IssueCode::InvalidDatetime, datetime_problem(s))),
             None => issues.push(wrong("an ISO 8601 date-time string")),
         },
-        Kind::Bool => {
-            if !value.is_boolean() {
-                issues.push(wrong("true or false"));
-            }
-        }
         Kind::Integer => {
             // Unified integers (durations in seconds) are 0..=2^53−1: exact in JS, and
             // provider conversions (× 1000 for milliseconds) still fit an i64.
@@ -158,11 +153,6 @@ pub fn check_kind(path: &str, kind: &Kind, value: &Value, issues: &mut Vec<Issue
                 issues.push(wrong("a whole number"));
             } else if !value.as_i64().is_some_and(|n| (0..=max).contains(&n)) {
                 issues.push(Issue::new(path, IssueCode::OutOfRange, format!("must be a whole number from 0 to {max}")).with_meta(json!({ "min": 0, "max": max })));
-            }
-        }
-        Kind::Number => {
-            if !value.is_number() {
-                issues.push(wrong("a number"));
             }
         }
         Kind::Enum(allowed) => match value.as_str() {
@@ -193,12 +183,6 @@ pub fn check_kind(path: &str, kind: &Kind, value: &Value, issues: &mut Vec<Issue
         Kind::Record => {
             if !value.is_object() {
                 issues.push(wrong("an object"));
-            }
-        }
-        Kind::FileOrString => {
-            let is_file = value.get("$file").is_some_and(Value::is_string);
-            if !value.is_string() && !is_file {
-                issues.push(wrong("a file (Blob, File or bytes) or a string"));
             }
         }
     }
@@ -252,14 +236,6 @@ fn check_rules(provider: &str, path: &str, row: &FieldMap, value: &Value, issues
                     );
                 }
             }
-            Rule::MinLen(min) => {
-                if let Some(n) = value.as_str().map(|s| s.chars().count()).filter(|n| *n < min) {
-                    issues.push(
-                        Issue::new(path, IssueCode::TooShort, format!("is {n} characters; {provider} needs at least {min}"))
-                            .with_meta(json!({ "min": min, "actual": n })),
-                    );
-                }
-            }
             Rule::Range(min, max) => {
                 if let Some(n) = value.as_i64().filter(|n| *n < min || *n > max) {
                     issues.push(
@@ -274,13 +250,6 @@ fn check_rules(provider: &str, path: &str, row: &FieldMap, value: &Value, issues
                         Issue::new(path, IssueCode::TooLong, format!("has {n} items; {provider} allows at most {max}"))
                             .with_meta(json!({ "max": max, "actual": n })),
                     );
-                }
-            }
-            Rule::Url => {
-                if let Some(s) = value.as_str() {
-                    if !is_http_url(s) {
-                        issues.push(Issue::new(path, IssueCode::InvalidFormat, "must be an http(s) URL"));
-                    }
                 }
             }
             Rule::OneOf(_) => {} // handled through allowed_values
@@ -300,19 +269,6 @@ pub fn is_http_url(s: &str) -> bool {
                 && !s.chars().any(|c| c.is_whitespace() || c.is_control())
         }
         None => false,
-    }
-}
-
-/// Whether the provider table maps the field somewhere other than "crosswalk
-/// applies it" (used for filter reporting).
-pub fn applied_by_provider(row: &FieldMap) -> bool {
-    !matches!(row.target, Target::Local)
-}
-
-pub fn resource_fields(res: &ResourceDef, side: Side) -> &'static [UnifiedField] {
-    match side {
-        Side::Body => res.body,
-        Side::Query => res.filters,
     }
 }
 

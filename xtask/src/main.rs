@@ -230,12 +230,14 @@ fn test(args: &[String]) -> Res {
 /// providers, callers, cursors and headers, so `src/lib.rs` denies
 /// `clippy::arithmetic_side_effects`; this runs clippy with only that lint (other
 /// clippy lints are not a gate), natively and for the wasm target (whose
-/// `src/wasm.rs` takes numbers from JS). Installs clippy when it is missing.
+/// `src/facade/wasm.rs` takes numbers from JS). The same runs deny `unused`: the
+/// modules are private, so an item nothing calls (dead code) fails the build.
+/// Installs clippy when it is missing.
 fn arithmetic_gate(root: &Path) -> Res {
     if output(Command::new("cargo").args(["clippy", "--version"])).is_none() {
         run(Command::new("rustup").args(["component", "add", "clippy"]))?;
     }
-    let lint = ["--", "-A", "clippy::all", "-D", "clippy::arithmetic_side_effects"];
+    let lint = ["--", "-A", "clippy::all", "-D", "clippy::arithmetic_side_effects", "-D", "unused"];
     run(Command::new("cargo").current_dir(root).args(["clippy", "-p", "crosswalk", "--lib", "--no-deps"]).args(lint))?;
     run(Command::new("cargo").current_dir(root).args(["clippy", "-p", "crosswalk", "--lib", "--no-deps", "--target", "wasm32-unknown-unknown"]).args(lint))
 }

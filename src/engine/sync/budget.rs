@@ -125,6 +125,7 @@ impl Budget {
         self.state.to_json()
     }
 
+    #[cfg(test)]
     pub fn state(&self) -> &BudgetState {
         &self.state
     }

@@ -39,7 +39,8 @@ use crate::codec::convert::{obj, opt_str};
 use crate::provider::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result};
 use crate::codec::http::{HttpRequest, HttpResponse, Origin, Redactor};
-use crate::engine::operation::{redact_error, Step};
+use crate::engine::operation::redact_error;
+use crate::engine::step::{Machine, Step};
 use crate::provider::Ctx;
 use crate::unified::query::UnifiedQuery;
 use crate::engine::retry::{parse_retry_after, RetryPolicy};
@@ -49,12 +50,6 @@ use crate::provider::sync::{EntityOutcome, Failure, Limits, SyncDef};
 use crate::providers::SYNCS;
 use budget::Budget;
 use report::{Outcome, Reason, Report};
-
-/// The error for a sync in a build without any provider that offers one.
-pub fn no_sync(input: &Value) -> Error {
-    let s = |path: &str| input.pointer(path).and_then(Value::as_str).unwrap_or_default().to_string();
-    Error::UnsupportedOperation { provider: s("/account/provider"), model: s("/model"), resource: s("/resource"), method: "sync".into() }
-}
 
 pub fn find(provider: &str, model: &str, resource: &str) -> Option<&'static SyncDef> {
     SYNCS.iter().copied().find(|s| s.provider.name == provider && s.op.model == model && s.op.resource == resource)
@@ -200,8 +195,8 @@ impl SyncOperation {
             resource: input.resource.clone(),
             method: "sync".into(),
         })?;
-        crate::facade::api::check_value(&input.records, "records")?;
-        crate::facade::api::check_value(&input.query, "query")?;
+        crate::codec::input::check_value(&input.records, "records")?;
+        crate::codec::input::check_value(&input.query, "query")?;
         let query = UnifiedQuery::from_json(&input.query)?;
         if let Some(key) = query.filters.keys().next() {
             return Err(Error::one_issue(Some(def.provider.name), Issue::new(format!("query.{key}"), IssueCode::UnknownField, "is not a query parameter of a sync")));
@@ -308,10 +303,6 @@ impl SyncOperation {
         Ok(Step::Send(req))
     }
 
-    pub fn handle_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
-        let out = self.on_response(resp, now_ms);
-        self.fail_safe(out)
-    }
 
     fn on_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
         let batch = self.take_in_flight()?;
@@ -382,33 +373,7 @@ impl SyncOperation {
         self.next(now_ms)
     }
 
-    /// No response arrived. The batch is resent after backoff (a PUT of the same
-    /// entities); after the last attempt its records fail and the sync stops,
-    /// since the provider is unreachable.
-    pub fn handle_transport_error(&mut self, reason: &str, now_ms: u64) -> Result<Step> {
-        let out = (|| {
-            let batch = self.take_in_flight()?;
-            if batch.attempts < self.retry.max_attempts.max(1) {
-                self.hold = Some(Hold::Backoff { until_ms: now_ms.saturating_add(self.backoff(batch.attempts)) });
-                self.queue.push_front(batch);
-                return self.next(now_ms);
-            }
-            let reason: String = self.redactor.text(reason).chars().take(300).collect();
-            self.fail_batch(&batch, &Failure::crosswalk("network_error", format!("no response from {}: {reason}", self.def.provider.name), true));
-            let err = Error::Network { provider: self.def.provider.name.to_string(), reason, attempts: batch.attempts };
-            Ok(self.abort_with(err))
-        })();
-        self.fail_safe(out)
-    }
 
-    /// Continues after a [`Step::Wait`].
-    pub fn resume(&mut self, now_ms: u64) -> Result<Step> {
-        let out = match self.pending {
-            Pending::Wait => self.next(now_ms),
-            _ => Err(Error::Misuse { reason: "resume called while not waiting".into() }),
-        };
-        self.fail_safe(out)
-    }
 
     /// Ends the sync now. A batch in flight has an unknown outcome: its records
     /// are `failed` (retryable, `aborted_in_flight`); the rest are `not_sent: aborted`.
@@ -499,6 +464,47 @@ impl SyncOperation {
 /// Validates every record against the create operation's table and check, then
 /// rejects every occurrence of a key repeated within a group (which version is
 /// current cannot be known, and a batch map cannot hold the key twice).
+impl Machine for SyncOperation {
+    const COMPILED_IN: bool = !crate::providers::SYNCS.is_empty();
+
+    fn safe_url(&self, req: &HttpRequest) -> String {
+        req.safe_url(&self.redactor)
+    }
+
+    fn handle_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
+        let out = self.on_response(resp, now_ms);
+        self.fail_safe(out)
+    }
+
+    /// No response arrived. The batch is resent after backoff (a PUT of the same
+    /// entities); after the last attempt its records fail and the sync stops,
+    /// since the provider is unreachable.
+    fn handle_transport_error(&mut self, reason: &str, now_ms: u64) -> Result<Step> {
+        let out = (|| {
+            let batch = self.take_in_flight()?;
+            if batch.attempts < self.retry.max_attempts.max(1) {
+                self.hold = Some(Hold::Backoff { until_ms: now_ms.saturating_add(self.backoff(batch.attempts)) });
+                self.queue.push_front(batch);
+                return self.next(now_ms);
+            }
+            let reason: String = self.redactor.text(reason).chars().take(300).collect();
+            self.fail_batch(&batch, &Failure::crosswalk("network_error", format!("no response from {}: {reason}", self.def.provider.name), true));
+            let err = Error::Network { provider: self.def.provider.name.to_string(), reason, attempts: batch.attempts };
+            Ok(self.abort_with(err))
+        })();
+        self.fail_safe(out)
+    }
+
+    /// Continues after a [`Step::Wait`].
+    fn resume(&mut self, now_ms: u64) -> Result<Step> {
+        let out = match self.pending {
+            Pending::Wait => self.next(now_ms),
+            _ => Err(Error::Misuse { reason: "resume called while not waiting".into() }),
+        };
+        self.fail_safe(out)
+    }
+}
+
 fn validate_all(def: &SyncDef, records: &[Value], query: &UnifiedQuery, report: &mut Report) -> Vec<Item> {
     let schema = crate::unified::models::resource(def.op.model, def.op.resource).map_or(&[][..], |r| r.body);
     let mut valid: Vec<(usize, Map<String, Value>, Option<Value>)> = Vec::new();
@@ -600,19 +606,6 @@ impl Lists {
     }
     fn in_order(&self) -> impl Iterator<Item = (&str, &[usize])> {
         self.lists.iter().map(|(k, list)| (k.as_str(), list.as_slice()))
-    }
-}
-
-/// Serializes a step for the JS driver, like [`crate::facade::api::step_json`].
-pub fn step_json(op: Option<&SyncOperation>, step: Result<Step>) -> String {
-    match step {
-        Ok(Step::Send(req)) => {
-            let safe = op.map(|o| o.redact(&req).url).unwrap_or_default();
-            let mut v = req.to_json();
-            v["safe_url"] = Value::String(safe);
-            format!("{{\"send\":{v}}}")
-        }
-        other => crate::facade::api::step_json(None, other),
     }
 }
 

@@ -49,7 +49,6 @@ pub fn present(fields: &Map<String, Value>, name: &str) -> bool {
 /// One `{id}` named by a ref field (`owner`) or an item of a ref-list field
 /// (`contacts`), with the request path it came from.
 pub struct Linked<'a> {
-    pub field: &'static str,
     pub path: String,
     pub id: &'a Value,
 }
@@ -60,9 +59,9 @@ pub fn linked<'a>(fields: &'a Map<String, Value>, names: &[&'static str]) -> Vec
     for &field in names {
         match fields.get(field) {
             Some(Value::Array(items)) => {
-                out.extend(items.iter().enumerate().filter_map(|(i, x)| Some(Linked { field, path: format!("body.{field}[{i}].id"), id: x.get("id")? })));
+                out.extend(items.iter().enumerate().filter_map(|(i, x)| Some(Linked { path: format!("body.{field}[{i}].id"), id: x.get("id")? })));
             }
-            Some(one) => out.extend(one.get("id").map(|id| Linked { field, path: format!("body.{field}.id"), id })),
+            Some(one) => out.extend(one.get("id").map(|id| Linked { path: format!("body.{field}.id"), id })),
             None => {}
         }
     }

@@ -61,7 +61,7 @@ fn samples(kind: &Kind, allowed: Option<&Vec<Value>>) -> Vec<(Value, Option<&'st
         Kind::Ref => vec![(json!({"id": "4242"}), Some("4242")), (json!({"id": "4343"}), Some("4343")), (json!({"id": GUID}), Some(GUID))],
         Kind::RefList => vec![(json!([{"id": "4242"}]), Some("4242")), (json!([{"id": "4343"}]), Some("4343")), (json!([{"id": GUID}]), Some(GUID))],
         Kind::DateTime => vec![(json!("2024-06-15T11:30:00Z"), None), (json!("2024-06-16T12:00:00Z"), None)],
-        Kind::Integer | Kind::Number => vec![(json!(1800), None), (json!(3600), None)],
+        Kind::Integer => vec![(json!(1800), None), (json!(3600), None)],
         Kind::StructList(_) => vec![(json!([{"number": "+15551234567"}]), Some("+15551234567")), (json!([{"number": "+15557654321"}]), Some("+15557654321"))],
         Kind::Record => vec![(json!({"walk_custom_field": "walk"}), Some("walk_custom_field")), (json!({"walk_custom_field": "other"}), Some("walk_custom_field"))],
         // No spaces: the marker must read the same in a query string.
@@ -80,7 +80,8 @@ fn refused(kind: &Kind, allowed: Option<&Vec<Value>>) -> Vec<Value> {
 /// Every request the operation sends while `canned` answers last, as text; `None`
 /// when the input is refused.
 fn plan(account: &Value, method: &str, fields: &Value, canned: &[Value]) -> Option<String> {
-    use crate::engine::operation::{Operation, Step};
+    use crate::engine::operation::Operation;
+    use crate::engine::step::{Machine, Step};
     let (body, query) = if method == "create" { (fields.clone(), json!({})) } else { (Value::Null, fields.clone()) };
     let (mut op, mut step) = Operation::start(input(account.clone(), "crm", "engagements", method, None, body, query), crate::tests::support::T0).ok()?;
     let mut sent = Vec::new();

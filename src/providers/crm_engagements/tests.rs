@@ -19,8 +19,8 @@ fn refs_and_ids() {
     assert_eq!(first_ref_id(&f, "contacts").unwrap(), "1");
     assert_eq!(first_ref_id(&f, "owner").unwrap(), "7");
     assert_eq!(first_ref_id(&f, "lead"), None);
-    let paths: Vec<String> = linked(&f, &["owner", "contacts"]).into_iter().map(|l| format!("{}@{}", l.field, l.path)).collect();
-    assert_eq!(paths, ["owner@body.owner.id", "contacts@body.contacts[0].id", "contacts@body.contacts[1].id"]);
+    let paths: Vec<String> = linked(&f, &["owner", "contacts"]).into_iter().map(|l| l.path).collect();
+    assert_eq!(paths, ["body.owner.id", "body.contacts[0].id", "body.contacts[1].id"]);
     assert_eq!(ref_list([Some(&json!(5)), None, Some(&json!("x"))]), json!([{"id": "5"}, {"id": "x"}]));
     assert_eq!(ref_list(items(Some(&json!([1, null, "b"])))), json!([{"id": "1"}, {"id": "b"}]));
     assert_eq!(ref_list(items(None)), json!([]));

@@ -8,6 +8,7 @@ use super::*;
 use crate::tests::security::{host_allowed, host_of, url_problems};
 use crate::tests::corpus::seeds;
 use crate::tests::support::T0;
+use crate::engine::step::Machine;
 
 fn mutated_seed() -> impl Strategy<Value = Value> {
     (any::<usize>(), prop::collection::vec((0u8..3, any::<usize>(), arb_json()), 0..3), arb_target(), any::<bool>()).prop_map(|(index, mutations, target, arbitrary)| {
@@ -68,7 +69,7 @@ fn plan_and_validate_keep_their_shape() {
 fn lookups_never_panic() {
     let tally = Tally::default();
     // Constant answers: computed once, must be JSON objects/arrays.
-    assert!(crate::facade::coverage::coverage().is_object() && crate::facade::coverage::providers().is_array() && !crate::facade::coverage::markdown().is_empty());
+    assert!(crate::facade::coverage::coverage().is_object() && crate::facade::coverage::providers().is_array() && !crate::tests::snapshots::coverage_markdown().is_empty());
     let names = || prop_oneof![2 => prop::sample::select(vec!["ats", "crm", "activities", "interviews", "engagements", "create", "list", "get", "hubspot", "sandbox"]).prop_map(str::to_string), 1 => arb_string()];
     check((names(), names(), names()), |(a, b, c)| {
         tally.hit("schema");

@@ -7,10 +7,11 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::codec::http::{HttpRequest, HttpResponse};
-use crate::engine::operation::Step;
+use crate::engine::step::Step;
 use crate::tests::security::{header_problem_of, host_allowed, host_of, url_problems};
 use crate::tests::corpus::seeds;
 use crate::tests::support::T0;
+use crate::engine::step::Machine;
 
 #[derive(Debug, Clone)]
 enum Body {

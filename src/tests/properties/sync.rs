@@ -10,6 +10,7 @@ use crate::codec::http::HttpResponse;
 use crate::tests::security::{header_problem_of, url_problems};
 use crate::engine::sync::{SyncInput, SyncOperation};
 use crate::tests::support::T0;
+use crate::engine::step::Machine;
 
 fn note(i: usize, app: usize) -> Value {
     json!({"application_id": format!("app-{app}"), "id": format!("n{i}"), "body": "Strong onsite", "created_at": "2017-01-19T22:16:27Z", "author": {"first_name": "Ada", "last_name": "Lovelace"}})
@@ -183,7 +184,7 @@ fn sync_never_panics_and_accounts_for_every_record() {
                 }
             };
             tally.hit("sync_step_json");
-            let text = crate::engine::sync::step_json(Some(&op), out.clone());
+            let text = crate::facade::api::step_json(Some(&op), out.clone());
             prop_assert!(serde_json::from_str::<Value>(&text).is_ok(), "{}", text);
             match out {
                 Ok(s) => {

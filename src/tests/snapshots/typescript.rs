@@ -16,15 +16,13 @@ fn pascal(s: &str) -> String {
 fn ts_type(kind: &Kind, input: bool) -> String {
     match kind {
         Kind::String | Kind::Text | Kind::DateTime => "string".into(),
-        Kind::Bool => "boolean".into(),
-        Kind::Integer | Kind::Number => "number".into(),
+        Kind::Integer => "number".into(),
         Kind::Enum(v) => v.iter().map(|x| format!("'{x}'")).collect::<Vec<_>>().join(" | "),
         Kind::Ref => "{ id: string }".into(),
         Kind::RefList => "Array<{ id: string }>".into(),
         Kind::Struct(fs) => object(fs, input, "  "),
         Kind::StructList(fs) => format!("Array<{}>", object(fs, input, "  ")),
         Kind::Record => "Record<string, unknown>".into(),
-        Kind::FileOrString => "Blob | ArrayBuffer | Uint8Array | string".into(),
     }
 }
 
