@@ -3,6 +3,10 @@
 //! the secret redactor.
 
 pub mod b64;
-pub mod convert;
+pub mod datetime;
+pub mod json;
+pub mod numbers;
+pub mod redact;
 pub mod http;
+pub mod http_date;
 pub mod input;

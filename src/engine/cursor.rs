@@ -26,7 +26,7 @@ fn encode_with(provider: &str, model: &str, resource: &str, state: Value, skip: 
     if skip > 0 {
         fields.push(("k", skip.into()));
     }
-    crate::codec::b64::encode_url_safe(crate::codec::convert::obj(fields).to_string().as_bytes())
+    crate::codec::b64::encode_url_safe(crate::codec::json::obj(fields).to_string().as_bytes())
 }
 
 /// Bytes of HMAC-SHA256 kept in a sealed cursor's tag (128 bits).

@@ -20,7 +20,8 @@ use serde_json::{Map, Value};
 
 use crate::provider::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
-use crate::codec::http::{HttpRequest, HttpResponse, Origin, Redactor};
+use crate::codec::http::{HttpRequest, HttpResponse, Origin};
+use crate::codec::redact::Redactor;
 use crate::unified::models;
 use crate::provider::{Ctx, Exchange, Next, OpDef, ProviderDef};
 use crate::providers;
@@ -581,7 +582,7 @@ impl Operation {
     fn page_value(&mut self, records: Vec<Value>, mut page_warnings: Vec<Warning>, next_cursor: Value) -> Value {
         let count = records.len();
         let result = self.key_by(records, &mut page_warnings);
-        let mut page = crate::codec::convert::obj(vec![("result", result), ("next_cursor", next_cursor), ("result_count", count.into())]);
+        let mut page = crate::codec::json::obj(vec![("result", result), ("next_cursor", next_cursor), ("result_count", count.into())]);
         let mut all_warnings = std::mem::take(&mut self.warnings);
         all_warnings.extend(page_warnings);
         if !all_warnings.is_empty() {
@@ -642,7 +643,7 @@ impl Operation {
         let Some(key) = &self.query.key_by else { return Value::Array(records) };
         let mut out = Map::new();
         for (i, r) in records.into_iter().enumerate() {
-            match crate::codec::convert::get(&r, key).and_then(|v| crate::codec::convert::id_string(Some(v))) {
+            match crate::codec::json::get(&r, key).and_then(|v| crate::codec::json::id_string(Some(v))) {
                 Some(k) => {
                     if out.contains_key(&k) {
                         warnings.push(Warning { field: format!("result[{i}].{key}"), code: "key_by_duplicate", message: format!("two records share {key} = {k}; the later one is kept") });

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::codec::convert::obj;
+use crate::codec::json::obj;
 
 use crate::error::Error;
 use crate::codec::input::MAX_INPUT_BYTES;

@@ -18,7 +18,7 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 fn now(ms: f64) -> u64 {
     // The driver's clock; clamped (explicitly) to what a JS number holds exactly.
-    if ms.is_finite() && ms > 0.0 { ms.min(crate::codec::convert::MAX_SAFE_INT as f64) as u64 } else { 0 }
+    if ms.is_finite() && ms > 0.0 { ms.min(crate::codec::numbers::MAX_SAFE_INT as f64) as u64 } else { 0 }
 }
 
 /// Test hook, not an input path: `__crosswalk_test_trap()` makes the next handle

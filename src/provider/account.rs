@@ -5,7 +5,8 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Issue, IssueCode, Result};
-use crate::codec::http::{Origin, Redactor};
+use crate::codec::http::Origin;
+use crate::codec::redact::Redactor;
 
 #[derive(Debug, Clone, Default)]
 pub struct Account {

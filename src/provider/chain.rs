@@ -75,7 +75,7 @@ impl Chain {
             .iter()
             .zip(self.results.iter().zip(&self.wrote))
             .filter(|(_, (r, wrote))| **wrote && !r.is_null())
-            .map(|(s, (r, _))| crate::codec::convert::obj(vec![("step", s.name.into()), ("result", r.clone())]))
+            .map(|(s, (r, _))| crate::codec::json::obj(vec![("step", s.name.into()), ("result", r.clone())]))
             .collect();
         if done.is_empty() {
             return cause;

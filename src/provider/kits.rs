@@ -154,13 +154,13 @@ pub fn map_status(table: &[(&str, &str)], raw: Option<&str>, w: &mut Vec<Warning
 pub fn state_count(state: &Value, key: &str, default: u64) -> Result<u64> {
     match state.get(key) {
         None | Some(Value::Null) => Ok(default),
-        Some(v) => v.as_u64().filter(|n| *n <= crate::codec::convert::MAX_SAFE_INT.unsigned_abs()).ok_or_else(|| Error::InvalidCursor { reason: format!("{key} is not a whole number from 0 to 2^53-1") }),
+        Some(v) => v.as_u64().filter(|n| *n <= crate::codec::numbers::MAX_SAFE_INT.unsigned_abs()).ok_or_else(|| Error::InvalidCursor { reason: format!("{key} is not a whole number from 0 to 2^53-1") }),
     }
 }
 
 /// `n + step` for the next page's state; past 2^53−1 the listing cannot go on.
 pub fn next_count(n: u64, step: u64) -> Result<u64> {
-    n.checked_add(step).filter(|n| *n <= crate::codec::convert::MAX_SAFE_INT.unsigned_abs()).ok_or_else(|| Error::InvalidCursor { reason: "the next page number or offset would pass 2^53-1".into() })
+    n.checked_add(step).filter(|n| *n <= crate::codec::numbers::MAX_SAFE_INT.unsigned_abs()).ok_or_else(|| Error::InvalidCursor { reason: "the next page number or offset would pass 2^53-1".into() })
 }
 
 /// Reads the `rel="next"` URL from an RFC 8288 `Link` header.

@@ -102,7 +102,7 @@ impl Ctx<'_> {
     pub fn table_body(&self) -> Value {
         let mut body = Value::Object(crate::unified::mapping::apply(self.op.fields, self.fields).body);
         if let Some(extra) = self.remote_data {
-            crate::codec::convert::merge(&mut body, extra);
+            crate::codec::json::merge(&mut body, extra);
         }
         body
     }
@@ -144,7 +144,7 @@ pub fn error_message(body: &Value) -> Option<String> {
         // Salesforce answers with a bare array; Zoho wraps per-record errors in `data`.
         "0.message", "data.0.message",
     ];
-    candidates.iter().find_map(|p| crate::codec::convert::get(body, p).and_then(Value::as_str).map(|s| s.chars().take(500).collect()))
+    candidates.iter().find_map(|p| crate::codec::json::get(body, p).and_then(Value::as_str).map(|s| s.chars().take(500).collect()))
 }
 
 /// What a provider exchange wants next.

@@ -12,7 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use serde_json::{json, Value};
 
-use crate::codec::convert::MAX_SAFE_INT;
+use crate::codec::numbers::MAX_SAFE_INT;
 use crate::error::Error;
 use crate::codec::http::HttpResponse;
 use crate::tests::security::{responses_of, run};

@@ -86,11 +86,11 @@ fn engagement_bodies(id: &str) -> Vec<Value> {
         for link in links {
             for timed in [false, true] {
                 let mut b = base.clone();
-                crate::codec::convert::merge(&mut b, &link);
+                crate::codec::json::merge(&mut b, &link);
                 if timed {
-                    crate::codec::convert::merge(&mut b, &json!({"start_time": START, "end_time": END, "owner": {"id": id}}));
+                    crate::codec::json::merge(&mut b, &json!({"start_time": START, "end_time": END, "owner": {"id": id}}));
                     if ty == "call" {
-                        crate::codec::convert::merge(&mut b, &json!({"direction": "outbound", "duration": 1800}));
+                        crate::codec::json::merge(&mut b, &json!({"direction": "outbound", "duration": 1800}));
                     }
                 }
                 out.push(b);

@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::codec::convert::{get, parse_datetime};
+use crate::codec::datetime::parse_datetime;
+use crate::codec::json::get;
 use crate::unified::schema::{FieldMap, Target};
 
 /// Which unified record path a filter reads.

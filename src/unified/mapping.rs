@@ -5,7 +5,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::codec::convert::{epoch_ms, id_string, iso_utc, parse_datetime, set};
+use crate::codec::datetime::{epoch_ms, iso_utc, parse_datetime};
+use crate::codec::json::{id_string, set};
 use crate::unified::schema::{Conv, FieldMap, Target};
 
 /// The provider-side pieces produced from a table.

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::codec::convert::{datetime_problem, parse_datetime};
+use crate::codec::datetime::{datetime_problem, parse_datetime};
 use crate::error::{Issue, IssueCode, Warning};
 use crate::unified::schema::{FieldMap, Kind, Rule, UnifiedField};
 
@@ -148,7 +148,7 @@ pub fn check_kind(path: &str, kind: &Kind, value: &Value, issues: &mut Vec<Issue
         Kind::Integer => {
             // Unified integers (durations in seconds) are 0..=2^53−1: exact in JS, and
             // provider conversions (× 1000 for milliseconds) still fit an i64.
-            let max = crate::codec::convert::MAX_SAFE_INT;
+            let max = crate::codec::numbers::MAX_SAFE_INT;
             if !(value.is_i64() || value.is_u64()) {
                 issues.push(wrong("a whole number"));
             } else if !value.as_i64().is_some_and(|n| (0..=max).contains(&n)) {

@@ -104,7 +104,7 @@ impl Budget {
         // Saved state comes back from outside: every number must survive a JSON
         // round trip through JS (≤ 2^53−1), and the window's records must add up
         // without overflow, or the limit could be bypassed by wrapping.
-        let max = crate::codec::convert::MAX_SAFE_INT.unsigned_abs();
+        let max = crate::codec::numbers::MAX_SAFE_INT.unsigned_abs();
         let numbers = [state.day_start_ms, state.requests_today].into_iter().chain(state.minute.iter().flat_map(|&(t, n)| [t, n]));
         let total = state.minute.iter().try_fold(0u64, |acc, &(_, n)| acc.checked_add(n)).filter(|t| *t <= max);
         if numbers.into_iter().any(|n| n > max) || total.is_none() {

@@ -34,11 +34,12 @@ use std::collections::VecDeque;
 
 use serde_json::{Map, Value};
 
-use crate::codec::convert::{obj, opt_str};
+use crate::codec::json::{obj, opt_str};
 
 use crate::provider::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result};
-use crate::codec::http::{HttpRequest, HttpResponse, Origin, Redactor};
+use crate::codec::http::{HttpRequest, HttpResponse, Origin};
+use crate::codec::redact::Redactor;
 use crate::engine::operation::redact_error;
 use crate::engine::step::{Machine, Step};
 use crate::provider::Ctx;
@@ -419,7 +420,7 @@ impl SyncOperation {
             ("reason", "budget_exhausted".into()),
             ("window", window.into()),
             ("retry_at_ms", until.into()),
-            ("retry_at", opt_str(crate::codec::convert::iso_from_epoch_ms(i64::try_from(until).unwrap_or(i64::MAX)).as_deref())),
+            ("retry_at", opt_str(crate::codec::datetime::iso_from_epoch_ms(i64::try_from(until).unwrap_or(i64::MAX)).as_deref())),
         ]));
         self.finish()
     }

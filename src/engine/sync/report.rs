@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::codec::convert::obj;
+use crate::codec::json::obj;
 
 use crate::error::{Issue, Warning};
 
@@ -106,7 +106,7 @@ impl Report {
                             line.insert("reason".into(), "budget_exhausted".into());
                             line.insert("window".into(), window.as_str().into());
                             line.insert("retry_at_ms".into(), (*retry_at_ms).into());
-                            line.insert("retry_at".into(), crate::codec::convert::opt_str(crate::codec::convert::iso_from_epoch_ms(i64::try_from(*retry_at_ms).unwrap_or(i64::MAX)).as_deref()));
+                            line.insert("retry_at".into(), crate::codec::json::opt_str(crate::codec::datetime::iso_from_epoch_ms(i64::try_from(*retry_at_ms).unwrap_or(i64::MAX)).as_deref()));
                         }
                         Reason::Aborted => {
                             line.insert("reason".into(), "aborted".into());

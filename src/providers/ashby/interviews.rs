@@ -9,7 +9,8 @@
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use crate::codec::convert::{epoch_ms, get_str, id_ref, id_string, iso_or_null, parse_datetime, to_iso};
+use crate::codec::datetime::{epoch_ms, iso_or_null, parse_datetime, to_iso};
+use crate::codec::json::{get_str, id_ref, id_string};
 use crate::error::{Error, Result, Warning};
 use crate::unified::filters::window;
 use crate::codec::http::{HttpRequest, HttpResponse};
@@ -130,8 +131,8 @@ fn map_schedule(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<St
     r.insert("candidate".into(), Value::Null);
     r.insert("created_at".into(), iso_or_null(item.get("createdAt")));
     r.insert("updated_at".into(), iso_or_null(item.get("updatedAt")));
-    r.insert("start_at".into(), json!(start.map(crate::codec::convert::iso_utc)));
-    r.insert("end_at".into(), json!(end.map(crate::codec::convert::iso_utc)));
+    r.insert("start_at".into(), json!(start.map(crate::codec::datetime::iso_utc)));
+    r.insert("end_at".into(), json!(end.map(crate::codec::datetime::iso_utc)));
     r.insert("interviewers".into(), Value::Array(interviewers));
     r.insert("job_interview_stage".into(), match id_string(item.get("interviewStageId")) {
         Some(stage) => json!({ "id": stage, "name": null }),

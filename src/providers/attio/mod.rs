@@ -21,7 +21,8 @@ mod tests;
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::convert::{get_str, id_ref, id_string, iso_or_null};
+use crate::codec::datetime::iso_or_null;
+use crate::codec::json::{get_str, id_ref, id_string};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{Conv, FieldMap, Rule, UnifiedMethod};
@@ -157,12 +158,12 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let inner = if kind(ctx) == "note" {
         let (object, id) = links(f).into_iter().next().unwrap_or(("people", String::new()));
         let mut note = json!({ "parent_object": object, "parent_record_id": id, "title": f.get("subject"), "format": "plaintext", "content": content });
-        if let Some(dt) = f.get("created_at").and_then(Value::as_str).and_then(crate::codec::convert::parse_datetime) {
-            note["created_at"] = json!(crate::codec::convert::iso_utc(dt));
+        if let Some(dt) = f.get("created_at").and_then(Value::as_str).and_then(crate::codec::datetime::parse_datetime) {
+            note["created_at"] = json!(crate::codec::datetime::iso_utc(dt));
         }
         note
     } else {
-        let deadline = f.get("end_time").and_then(Value::as_str).and_then(crate::codec::convert::parse_datetime).map(crate::codec::convert::iso_utc);
+        let deadline = f.get("end_time").and_then(Value::as_str).and_then(crate::codec::datetime::parse_datetime).map(crate::codec::datetime::iso_utc);
         let linked: Vec<Value> = links(f).into_iter().map(|(o, id)| json!({ "target_object": o, "target_record_id": id })).collect();
         let assignees: Vec<Value> = id_string(f.get("owner").and_then(|o| o.get("id")))
             .map(|id| json!({ "referenced_actor_type": "workspace-member", "referenced_actor_id": id }))
@@ -173,7 +174,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     };
     let mut body = json!({ "data": inner });
     if let Some(extra) = ctx.remote_data {
-        crate::codec::convert::merge(&mut body, extra);
+        crate::codec::json::merge(&mut body, extra);
     }
     let req = ctx.request(Method::Post, ctx.url().path(path(kind(ctx))).build())?.json(body);
     Single::boxed(req, |ctx, body, w| {

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::codec::convert::{get_str, id_ref, id_string, iso_from_date_and_time, iso_or_null, parse_datetime};
+use crate::codec::datetime::{iso_from_date_and_time, iso_or_null, parse_datetime};
+use crate::codec::json::{get_str, id_ref, id_string};
 use crate::error::{Error, Result, Warning};
 
 use super::rules::BUILT_IN_TYPES;
@@ -17,7 +18,7 @@ pub fn to_unified(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>>
     r.insert("subject".into(), a.get("title").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), a.get("description").cloned().unwrap_or(Value::Null));
     r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
-        (Some(s), Some(e)) => crate::codec::convert::provider_int("duration", &"end_time − start_time", crate::codec::convert::secs_between(s, e), w),
+        (Some(s), Some(e)) => crate::codec::numbers::provider_int("duration", &"end_time − start_time", crate::codec::datetime::secs_between(s, e), w),
         _ => Value::Null,
     });
     r.insert("start_time".into(), json!(start));
@@ -73,9 +74,9 @@ fn times(a: &Value, w: &mut Vec<Warning>) -> (Option<String>, Option<String>) {
     let end = get_str(a, "end_time").and_then(|t| iso_from_date_and_time(date, t));
     let end = match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
         (Some(s), Some(e)) if e < s => {
-            let next = crate::codec::convert::iso_after(e, 86_400);
+            let next = crate::codec::datetime::iso_after(e, 86_400);
             if next.is_none() {
-                crate::codec::convert::out_of_range("end_time", &json!(get_str(a, "end_time")), "the next day after 9999-12-31", w);
+                crate::codec::numbers::out_of_range("end_time", &json!(get_str(a, "end_time")), "the next day after 9999-12-31", w);
             }
             next
         }

@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 use time::Duration;
 
-use crate::codec::convert::{iso_utc, parse_datetime};
+use crate::codec::datetime::{iso_utc, parse_datetime};
 use crate::error::{Issue, IssueCode};
 use crate::unified::validate::is_http_url;
 
@@ -202,7 +202,7 @@ fn datetime(p: &mut Planned, key: &str, s: &Src) -> Option<(time::OffsetDateTime
             Some((dt, s.path.clone()))
         }
         Some((v, None)) => {
-            p.issue(&s.path, IssueCode::InvalidDatetime, crate::codec::convert::datetime_problem(v));
+            p.issue(&s.path, IssueCode::InvalidDatetime, crate::codec::datetime::datetime_problem(v));
             None
         }
         None => {
@@ -244,7 +244,7 @@ fn related(p: &mut Planned, rd: Option<&Map<String, Value>>, fields: &Map<String
         return;
     }
     if let Some((entity, Some(id), path)) = opportunity.or(account).or(first_contact) {
-        let id = crate::codec::convert::id_string(Some(id)).map(Value::String).unwrap_or(Value::Null);
+        let id = crate::codec::json::id_string(Some(id)).map(Value::String).unwrap_or(Value::Null);
         if text(p, "related_to", &Src { value: &id, path: path.into() }, Some(50), true) {
             p.body.insert("related_to_entity".into(), json!(entity));
         }
@@ -256,7 +256,7 @@ fn contact_slugs(p: &mut Planned, contacts: Option<&Value>) {
     let Some(items) = contacts.and_then(Value::as_array).filter(|a| !a.is_empty()) else { return };
     let mut slugs = Vec::new();
     for (i, c) in items.iter().enumerate() {
-        let slug = crate::codec::convert::id_string(c.get("id")).unwrap_or_default();
+        let slug = crate::codec::json::id_string(c.get("id")).unwrap_or_default();
         if slug.trim().is_empty() || slug.contains(',') || slug.chars().any(char::is_whitespace) {
             p.issue(&format!("body.contacts[{i}].id"), IssueCode::InvalidFormat, "an ATZ contact slug cannot be empty or contain commas or spaces");
         } else {

@@ -22,7 +22,7 @@ fn valid() -> Value {
 }
 
 fn with(mut base: Value, patch: Value) -> Value {
-    crate::codec::convert::merge(&mut base, &patch);
+    crate::codec::json::merge(&mut base, &patch);
     base
 }
 

@@ -24,7 +24,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::convert::{get_str, id_ref, iso_or_null};
+use crate::codec::datetime::iso_or_null;
+use crate::codec::json::{get_str, id_ref};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{FieldMap, Rule, UnifiedMethod};
@@ -161,14 +162,14 @@ fn create_request(ctx: &Ctx, activity_type: Option<Value>) -> Result<HttpRequest
     if let Some((key, link)) = parent(ctx) {
         obj.insert(key.into(), link);
     }
-    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::codec::convert::parse_datetime);
+    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::codec::datetime::parse_datetime);
     if is_task {
         obj.insert("description".into(), f.get("subject").cloned().unwrap_or(Value::Null));
         if let Some(c) = f.get("content") {
             obj.insert("detail".into(), c.clone());
         }
         if let Some(dt) = start {
-            obj.insert("dueOn".into(), json!(crate::codec::convert::date_only(dt)));
+            obj.insert("dueOn".into(), json!(crate::codec::datetime::date_only(dt)));
         }
         if let Some(owner) = eng::ref_json(f, "owner", true) {
             obj.insert("owner".into(), json!({ "id": owner }));
@@ -177,7 +178,7 @@ fn create_request(ctx: &Ctx, activity_type: Option<Value>) -> Result<HttpRequest
         obj.insert("type".into(), json!("note"));
         obj.insert("content".into(), f.get("content").cloned().unwrap_or(Value::Null));
         if let Some(dt) = start {
-            obj.insert("entryAt".into(), json!(crate::codec::convert::iso_utc(dt)));
+            obj.insert("entryAt".into(), json!(crate::codec::datetime::iso_utc(dt)));
         }
         if let Some(id) = activity_type {
             obj.insert("activityType".into(), json!({ "id": id }));
@@ -187,7 +188,7 @@ fn create_request(ctx: &Ctx, activity_type: Option<Value>) -> Result<HttpRequest
     wrapper.insert(if is_task { "task" } else { "entry" }.into(), Value::Object(obj));
     let mut body = Value::Object(wrapper);
     if let Some(extra) = ctx.remote_data {
-        crate::codec::convert::merge(&mut body, extra);
+        crate::codec::json::merge(&mut body, extra);
     }
     let path = if is_task { "/api/v2/tasks" } else { "/api/v2/entries" };
     Ok(ctx.request(Method::Post, ctx.url().path(path).build())?.json(body))
@@ -302,7 +303,7 @@ fn unified_id(kind: &str, engagement_type: Option<&str>, x: &Value) -> Value {
         Some(t) if ENTRY_TYPES.contains(&t) => t,
         _ => "entry",
     };
-    json!(crate::codec::convert::id_string(x.get("id")).map(|id| eng::typed_id(prefix, &id)))
+    json!(crate::codec::json::id_string(x.get("id")).map(|id| eng::typed_id(prefix, &id)))
 }
 
 fn to_unified(kind: &str, x: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {

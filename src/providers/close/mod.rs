@@ -22,7 +22,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
-use crate::codec::convert::{get_str, iso_or_null};
+use crate::codec::datetime::iso_or_null;
+use crate::codec::json::get_str;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::unified::filters::as_range;
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
@@ -197,7 +198,7 @@ fn create_body(ctx: &Ctx, kind: &str) -> Value {
     }
     let mut body = Value::Object(b);
     if let Some(extra) = ctx.remote_data {
-        crate::codec::convert::merge(&mut body, extra);
+        crate::codec::json::merge(&mut body, extra);
     }
     body
 }
@@ -229,7 +230,7 @@ fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequ
         .queries(ctx.table_query());
     if let Some(v) = ctx.fields.get("created_at") {
         for (op, bound) in as_range("created_at", v) {
-            url = url.query(&format!("date_created__{op}"), bound.as_str().and_then(crate::codec::convert::iso_from_str).unwrap_or_default());
+            url = url.query(&format!("date_created__{op}"), bound.as_str().and_then(crate::codec::datetime::iso_from_str).unwrap_or_default());
         }
     }
     ctx.request(Method::Get, url.build())
@@ -269,11 +270,11 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         "call" | "note" => text("note"),
         _ => Value::Null,
     });
-    r.insert("owner".into(), crate::codec::convert::id_ref(a.get("user_id")));
+    r.insert("owner".into(), crate::codec::json::id_ref(a.get("user_id")));
     r.insert("contacts".into(), eng::ref_list([a.get("contact_id")]));
-    r.insert("account".into(), crate::codec::convert::id_ref(a.get("lead_id")));
+    r.insert("account".into(), crate::codec::json::id_ref(a.get("lead_id")));
     r.insert("start_time".into(), iso_or_null(a.get("activity_at")));
-    r.insert("duration".into(), if kind == "call" { crate::codec::convert::provider_secs("duration", a.get("duration"), 1, w) } else { Value::Null });
+    r.insert("duration".into(), if kind == "call" { crate::codec::numbers::provider_secs("duration", a.get("duration"), 1, w) } else { Value::Null });
     r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
     r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, get_str(a, "status"), w) } else { Value::Null });
     r.insert("phone_numbers".into(), eng::phone_list(a.get("phone").filter(|_| kind == "call")));

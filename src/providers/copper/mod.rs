@@ -23,7 +23,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::convert::{get, get_str, iso_from_epoch_secs};
+use crate::codec::datetime::iso_from_epoch_secs;
+use crate::codec::json::{get, get_str};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -178,7 +179,7 @@ static CREATE_STEPS: &[ChainStep] = &[
             body["parent"] = parent.unwrap_or(Value::Null);
             body["type"] = json!({ "category": "user", "id": type_id });
             if let Some(extra) = ctx.remote_data {
-                crate::codec::convert::merge(&mut body, extra);
+                crate::codec::json::merge(&mut body, extra);
             }
             Ok(Some(ctx.request(Method::Post, ctx.url().path(API).path("/activities").build())?.json(body)))
         },
@@ -267,7 +268,7 @@ fn parent_field(t: &str) -> Option<&'static str> {
 }
 
 fn map_activity(a: &Value, types: &[(i64, Option<String>)], w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let id = crate::codec::convert::id_string(a.get("id")).ok_or_else(|| Error::protocol("copper", "activity has no id"))?;
+    let id = crate::codec::json::id_string(a.get("id")).ok_or_else(|| Error::protocol("copper", "activity has no id"))?;
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     let kind = type_id(a).and_then(|t| types.iter().find(|(id, _)| *id == t)).and_then(|(_, k)| k.clone());
@@ -277,7 +278,7 @@ fn map_activity(a: &Value, types: &[(i64, Option<String>)], w: &mut Vec<Warning>
     }
     r.insert("engagement_type".into(), json!(kind));
     r.insert("content".into(), a.get("details").cloned().unwrap_or(Value::Null));
-    r.insert("owner".into(), crate::codec::convert::id_ref(a.get("user_id")));
+    r.insert("owner".into(), crate::codec::json::id_ref(a.get("user_id")));
     for f in ["contacts", "lead"] {
         r.insert(f.into(), json!([]));
     }
@@ -285,7 +286,7 @@ fn map_activity(a: &Value, types: &[(i64, Option<String>)], w: &mut Vec<Warning>
         r.insert(f.into(), Value::Null);
     }
     if let Some(field) = get_str(a, "parent.type").and_then(parent_field) {
-        let parent = crate::codec::convert::id_ref(get(a, "parent.id"));
+        let parent = crate::codec::json::id_ref(get(a, "parent.id"));
         r.insert(field.into(), if matches!(field, "contacts" | "lead") { Value::Array(vec![parent]) } else { parent });
     }
     let secs = |k: &str| a.get(k).and_then(Value::as_i64).and_then(iso_from_epoch_secs).map(Value::String).unwrap_or(Value::Null);

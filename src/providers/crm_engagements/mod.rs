@@ -70,7 +70,7 @@ pub fn linked<'a>(fields: &'a Map<String, Value>, names: &[&'static str]) -> Vec
 
 /// The ids of a ref or ref-list field, as strings.
 pub fn ref_ids(fields: &Map<String, Value>, name: &'static str) -> Vec<String> {
-    linked(fields, &[name]).into_iter().filter_map(|l| crate::codec::convert::id_string(Some(l.id))).collect()
+    linked(fields, &[name]).into_iter().filter_map(|l| crate::codec::json::id_string(Some(l.id))).collect()
 }
 
 /// The id of a ref field, or of the first item of a ref-list field.
@@ -86,7 +86,7 @@ pub fn ref_json(fields: &Map<String, Value>, name: &'static str, integers: bool)
 
 /// `[{id}]` from provider ids (missing ones skipped).
 pub fn ref_list<'a>(ids: impl IntoIterator<Item = Option<&'a Value>>) -> Value {
-    Value::Array(ids.into_iter().map(crate::codec::convert::id_ref).filter(|v| !v.is_null()).collect())
+    Value::Array(ids.into_iter().map(crate::codec::json::id_ref).filter(|v| !v.is_null()).collect())
 }
 
 /// The items of a provider array (none when it is missing), for [`ref_list`].
@@ -141,7 +141,7 @@ pub fn page_size(ctx: &Ctx, default: u32, max: u32) -> u32 {
 /// `end_time` against `start_time` when both are given: it must come after the
 /// start, or with `equal_ok` not before it.
 pub fn end_after_start(fields: &Map<String, Value>, equal_ok: bool) -> Option<Issue> {
-    let at = |k: &str| fields.get(k).and_then(Value::as_str).and_then(crate::codec::convert::parse_datetime);
+    let at = |k: &str| fields.get(k).and_then(Value::as_str).and_then(crate::codec::datetime::parse_datetime);
     let (start, end) = (at("start_time")?, at("end_time")?);
     match (equal_ok, end.cmp(&start)) {
         (true, std::cmp::Ordering::Less) => Some(Issue::new("body.end_time", IssueCode::InvalidOrder, "must not be before start_time")),

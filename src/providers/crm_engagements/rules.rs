@@ -41,7 +41,7 @@ pub fn check_types(provider: &str, fields: &Map<String, Value>, rules: &[TypeRul
 pub fn check_kind(provider: &str, kind: &str, fields: &Map<String, Value>, rules: &[TypeRule]) -> Vec<Issue> {
     let meta = |extra: Value| {
         let mut m = json!({ "provider": provider, "engagement_type": kind });
-        crate::codec::convert::merge(&mut m, &extra);
+        crate::codec::json::merge(&mut m, &extra);
         m
     };
     let mut issues = Vec::new();

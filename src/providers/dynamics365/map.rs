@@ -2,7 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::codec::convert::{id_ref, iso_or_null};
+use crate::codec::datetime::iso_or_null;
+use crate::codec::json::id_ref;
 use crate::error::{Error, Result};
 
 use super::Kind;
@@ -17,7 +18,7 @@ fn lookup<'a>(row: &'a Value, column: &str) -> Option<(&'a Value, Option<&'a str
 }
 
 pub fn to_unified(kind: &Kind, row: &Value, w: &mut Vec<crate::error::Warning>) -> Result<Map<String, Value>> {
-    let id = crate::codec::convert::id_string(row.get(kind.key)).ok_or_else(|| Error::protocol("dynamics365", format!("the {} row has no {}", kind.logical, kind.key)))?;
+    let id = crate::codec::json::id_string(row.get(kind.key)).ok_or_else(|| Error::protocol("dynamics365", format!("the {} row has no {}", kind.logical, kind.key)))?;
     let mut r = Map::new();
     r.insert("id".into(), json!(crate::providers::crm_engagements::typed_id(kind.unified, &id)));
     r.insert("engagement_type".into(), json!(kind.unified));
@@ -25,7 +26,7 @@ pub fn to_unified(kind: &Kind, row: &Value, w: &mut Vec<crate::error::Warning>) 
     r.insert("content".into(), row.get(kind.text).cloned().unwrap_or(Value::Null));
     r.insert("start_time".into(), iso_or_null(row.get("scheduledstart")));
     r.insert("end_time".into(), iso_or_null(row.get("scheduledend")));
-    r.insert("duration".into(), crate::codec::convert::provider_secs("duration", row.get("actualdurationminutes"), 60, w));
+    r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", row.get("actualdurationminutes"), 60, w));
     r.insert("direction".into(), match row.get("directioncode") {
         Some(Value::Bool(true)) => json!("outbound"),
         Some(Value::Bool(false)) => json!("inbound"),

@@ -208,7 +208,7 @@ const TYPE_RULES: &[TypeRule] = &[
 ];
 
 fn check_create(f: &Map<String, Value>) -> Vec<Issue> {
-    let guid = |id: &Value| crate::codec::convert::id_string(Some(id)).is_some_and(|id| is_guid(&id));
+    let guid = |id: &Value| crate::codec::json::id_string(Some(id)).is_some_and(|id| is_guid(&id));
     let mut issues = eng::id_format_issues("dynamics365", f, &["opportunity", "account", "lead", "contacts", "owner"], guid, "Dataverse ids are GUIDs");
     let t = f.get("engagement_type").and_then(Value::as_str).unwrap_or_default();
     let mut bad = |path: &str, code: IssueCode, msg: String| issues.push(Issue::new(path, code, msg).with_meta(json!({ "provider": "dynamics365" })));
@@ -249,8 +249,8 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
         put(kind.text, c.clone());
     }
     for (field, column) in [("start_time", "scheduledstart"), ("end_time", "scheduledend")] {
-        if let Some(dt) = f.get(field).and_then(Value::as_str).and_then(crate::codec::convert::parse_datetime) {
-            put(column, json!(crate::codec::convert::iso_utc(dt)));
+        if let Some(dt) = f.get(field).and_then(Value::as_str).and_then(crate::codec::datetime::parse_datetime) {
+            put(column, json!(crate::codec::datetime::iso_utc(dt)));
         }
     }
     if let Some(secs) = f.get("duration").and_then(Value::as_i64) {
@@ -284,7 +284,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     }
     let mut body = Value::Object(body);
     if let Some(extra) = ctx.remote_data {
-        crate::codec::convert::merge(&mut body, extra);
+        crate::codec::json::merge(&mut body, extra);
     }
     let url = odata_url(ctx, kind.set, &expand(kind));
     let req = headers(ctx.request(Method::Post, url)?.json(body), format!("return=representation,{PREFER_ANNOTATIONS}")).header("content-type", "application/json; charset=utf-8");
@@ -323,8 +323,8 @@ fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     for (field, column) in [("created_at", "createdon"), ("updated_at", "modifiedon")] {
         if let Some(v) = ctx.fields.get(field) {
             for (op, bound) in crate::unified::filters::as_range(field, v) {
-                if let Some(dt) = bound.as_str().and_then(crate::codec::convert::parse_datetime) {
-                    filters.push(format!("{column} {} {}", op.replace("gte", "ge").replace("lte", "le"), crate::codec::convert::iso_utc(dt)));
+                if let Some(dt) = bound.as_str().and_then(crate::codec::datetime::parse_datetime) {
+                    filters.push(format!("{column} {} {}", op.replace("gte", "ge").replace("lte", "le"), crate::codec::datetime::iso_utc(dt)));
                 }
             }
         }

@@ -23,7 +23,8 @@ mod tests;
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::convert::{id_ref, id_string, iso_or_null, iso_utc, parse_datetime, to_iso};
+use crate::codec::datetime::{iso_or_null, iso_utc, parse_datetime, to_iso};
+use crate::codec::json::{id_ref, id_string};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{host_label, HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{FieldMap, Rule, UnifiedMethod};
@@ -255,7 +256,7 @@ fn strip_nulls(v: &mut Value) {
 
 fn with_remote(ctx: &Ctx, mut body: Value) -> Value {
     if let Some(extra) = ctx.remote_data {
-        crate::codec::convert::merge(&mut body, extra);
+        crate::codec::json::merge(&mut body, extra);
     }
     body
 }
@@ -317,7 +318,7 @@ fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Optio
     r.insert("subject".into(), item.get("title").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), item.get(if is_note { "description" } else { "notes" }).cloned().unwrap_or(Value::Null));
     r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
-        (Some(s), Some(e)) => crate::codec::convert::provider_int("duration", &"end_date − start_date", crate::codec::convert::secs_between(s, e), w),
+        (Some(s), Some(e)) => crate::codec::numbers::provider_int("duration", &"end_date − start_date", crate::codec::datetime::secs_between(s, e), w),
         _ => Value::Null,
     });
     r.insert("start_time".into(), json!(start));

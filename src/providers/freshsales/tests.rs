@@ -185,7 +185,7 @@ fn every_supported_create_field_reaches_the_request() {
     for row in op.fields {
         let s = samples[row.field].as_array().unwrap_or_else(|| panic!("no sample for {}", row.field));
         let mut body = base.clone();
-        crate::codec::convert::merge(&mut body, &s[0]);
+        crate::codec::json::merge(&mut body, &s[0]);
         body.as_object_mut().unwrap().retain(|_, v| !v.is_null());
         let (sent, out) = create(&account(), body, Script::ok(200, &types()).then(200, &activity()));
         out.unwrap_or_else(|e| panic!("{}: {}", row.field, e.to_json()));

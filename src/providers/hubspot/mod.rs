@@ -18,7 +18,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::convert::{get, get_str, iso_from_epoch_ms, iso_from_str, iso_or_null};
+use crate::codec::datetime::{iso_from_epoch_ms, iso_from_str, iso_or_null};
+use crate::codec::json::{get, get_str};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -247,7 +248,7 @@ fn create_body(ctx: &Ctx, obj: &Object) -> Value {
         body["associations"] = Value::Array(associations);
     }
     if let Some(extra) = ctx.remote_data {
-        crate::codec::convert::merge(&mut body, extra);
+        crate::codec::json::merge(&mut body, extra);
     }
     body
 }
@@ -312,7 +313,7 @@ fn first_of_each_id(results: &[Value]) -> Vec<Option<&Value>> {
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for id in results.iter().map(|x| x.get("id")) {
-        match crate::codec::convert::id_string(id) {
+        match crate::codec::json::id_string(id) {
             Some(key) if seen.contains(&key) => continue,
             Some(key) => seen.push(key),
             None => {}
@@ -335,17 +336,17 @@ fn call_duration(v: Option<&Value>, w: &mut Vec<Warning>) -> Value {
     let ms = match text.parse::<i64>() {
         Ok(ms) => Some(ms),
         Err(_) => match text.parse::<f64>() {
-            Ok(f) if f.is_finite() && f.abs() <= crate::codec::convert::MAX_SAFE_INT as f64 => Some(f.round() as i64),
+            Ok(f) if f.is_finite() && f.abs() <= crate::codec::numbers::MAX_SAFE_INT as f64 => Some(f.round() as i64),
             Ok(_) => None,
             Err(_) => return Value::Null, // not a number at all (as before)
         },
     };
     let secs = ms.filter(|ms| *ms >= 0).and_then(|ms| ms.checked_add(500)).map(|ms| ms / 1000);
-    crate::codec::convert::provider_int("duration", v, secs, w)
+    crate::codec::numbers::provider_int("duration", v, secs, w)
 }
 
 fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let id = crate::codec::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
+    let id = crate::codec::json::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
     let prop = |k: &str| get(rec, &format!("properties.{k}")).filter(|v| v.as_str() != Some(""));
     let text = |k: &str| prop(k).cloned().unwrap_or(Value::Null);
     let iso = |k: &str| iso_or_null(prop(k));
@@ -357,10 +358,10 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
     r.insert("engagement_type".into(), json!(obj.kind));
     r.insert("subject".into(), obj.subject.map(text).unwrap_or(Value::Null));
     r.insert("content".into(), text(obj.content));
-    r.insert("owner".into(), crate::codec::convert::id_ref(prop("hubspot_owner_id")));
+    r.insert("owner".into(), crate::codec::json::id_ref(prop("hubspot_owner_id")));
     r.insert("contacts".into(), eng::ref_list(assoc("contacts")));
-    r.insert("account".into(), assoc("companies").first().map_or(Value::Null, |v| crate::codec::convert::id_ref(*v)));
-    r.insert("opportunity".into(), assoc("deals").first().map_or(Value::Null, |v| crate::codec::convert::id_ref(*v)));
+    r.insert("account".into(), assoc("companies").first().map_or(Value::Null, |v| crate::codec::json::id_ref(*v)));
+    r.insert("opportunity".into(), assoc("deals").first().map_or(Value::Null, |v| crate::codec::json::id_ref(*v)));
     let direction = match obj.kind {
         "call" => eng::map_value(CALL_DIRECTION, prop("hs_call_direction").and_then(Value::as_str), "direction", w),
         "email" => eng::map_value(EMAIL_DIRECTION, prop("hs_email_direction").and_then(Value::as_str), "direction", w),

@@ -131,7 +131,7 @@ pub fn entity(fields: &Map<String, Value>, remote_data: Option<&Value>) -> Value
         e["author"] = json!({ "firstName": author.get("first_name"), "lastName": author.get("last_name") });
     }
     if let Some(extra) = remote_data {
-        crate::codec::convert::merge(&mut e, extra);
+        crate::codec::json::merge(&mut e, extra);
     }
     e
 }
@@ -215,7 +215,7 @@ fn map_created(ctx: &Ctx, id: &str) -> Value {
         "activity_type": "note",
         "actor": actor,
         "body": ctx.fields.get("body"),
-        "created_at": ctx.field_str("created_at").and_then(crate::codec::convert::iso_from_str),
+        "created_at": ctx.field_str("created_at").and_then(crate::codec::datetime::iso_from_str),
     })
 }
 

@@ -19,7 +19,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
-use crate::codec::convert::{id_ref, iso_from_epoch_secs, iso_or_null, to_iso};
+use crate::codec::datetime::{iso_from_epoch_secs, iso_or_null, to_iso};
+use crate::codec::json::id_ref;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::unified::filters::as_range;
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
@@ -47,7 +48,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let kind = kind_of(eng::engagement_type(ctx.fields).unwrap_or_default());
                 let mut body = Value::Object(create_body(ctx, kind));
                 if let Some(extra) = ctx.remote_data {
-                    crate::codec::convert::merge(&mut body, extra);
+                    crate::codec::json::merge(&mut body, extra);
                 }
                 Single::boxed(ctx.request(Method::Post, ctx.url().path("/api/v3/").path(kind.plural).build())?.json(body), map_single)
             },
@@ -164,7 +165,7 @@ fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
     if let Some(t) = f.get("content") {
         b.insert("text".into(), t.clone());
     }
-    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::codec::convert::parse_datetime);
+    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::codec::datetime::parse_datetime);
     match kind.unified {
         "call" | "meeting" => {
             if let Some(dt) = start {
@@ -176,7 +177,7 @@ fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
         }
         "note" => {
             if let Some(dt) = start {
-                b.insert("date".into(), json!(crate::codec::convert::date_only(dt)));
+                b.insert("date".into(), json!(crate::codec::datetime::date_only(dt)));
             }
             if let Some(deal) = eng::ref_json(f, "opportunity", false) {
                 b.insert("linked_deal_id".into(), deal);
@@ -189,7 +190,7 @@ fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
             // A timed action: due on the date, at the exact instant.
             if let Some(dt) = start {
                 b.insert("status".into(), json!("date_time"));
-                b.insert("date".into(), json!(crate::codec::convert::date_only(dt)));
+                b.insert("date".into(), json!(crate::codec::datetime::date_only(dt)));
                 b.insert("exact_time".into(), json!(dt.unix_timestamp()));
             }
         }
@@ -214,7 +215,7 @@ fn epoch_secs(v: Option<&Value>) -> Option<String> {
 
 fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
     let mut r = Map::new();
-    r.insert("id".into(), json!(crate::codec::convert::id_string(x.get("id")).map(|id| eng::typed_id(kind.unified, &id))));
+    r.insert("id".into(), json!(crate::codec::json::id_string(x.get("id")).map(|id| eng::typed_id(kind.unified, &id))));
     r.insert("engagement_type".into(), json!(kind.unified));
     r.insert("content".into(), x.get("text").cloned().unwrap_or(Value::Null));
     let contact = id_ref(x.get("contact_id"));
@@ -240,7 +241,7 @@ fn list_request(ctx: &Ctx, ty: &'static str, state: &Value) -> Result<HttpReques
     if let Some(range) = ctx.fields.get("created_at").map(|v| as_range("created_at", v)) {
         url = url.query("date_filter", "created_at");
         for (op, bound) in &range {
-            let Some(secs) = bound.as_str().and_then(crate::codec::convert::parse_datetime).map(|d| d.unix_timestamp()) else { continue };
+            let Some(secs) = bound.as_str().and_then(crate::codec::datetime::parse_datetime).map(|d| d.unix_timestamp()) else { continue };
             // The generic filter re-checks the exact bound on the mapped records.
             url = url.query(if op.starts_with('g') { "since" } else { "until" }, secs.to_string());
         }

@@ -19,7 +19,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::convert::{get, get_str, iso_from_date_and_time, iso_or_null, parse_datetime, to_iso};
+use crate::codec::datetime::{iso_from_date_and_time, iso_or_null, parse_datetime, to_iso};
+use crate::codec::json::{get, get_str};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::unified::filters::as_range;
 use crate::codec::http::{HttpRequest, HttpResponse, Method, Origin};
@@ -165,7 +166,7 @@ fn check(fields: &Map<String, Value>) -> Vec<Issue> {
 /// end_time − start_time in seconds.
 fn span(fields: &Map<String, Value>) -> Option<i64> {
     let at = |k: &str| fields.get(k).and_then(Value::as_str).and_then(parse_datetime);
-    crate::codec::convert::secs_between(at("start_time")?, at("end_time")?)
+    crate::codec::datetime::secs_between(at("start_time")?, at("end_time")?)
 }
 
 fn num(fields: &Map<String, Value>, name: &'static str) -> Option<Value> {
@@ -190,15 +191,15 @@ fn body_for(ctx: &Ctx, kind: &str) -> Value {
         put("person_id", contacts.first().cloned());
         put("user_id", num(f, "owner"));
         let at = f.get("created_at").and_then(Value::as_str).and_then(parse_datetime).map(|t| t.to_offset(time::UtcOffset::UTC));
-        put("add_time", at.map(|t| json!(format!("{} {:02}:{:02}:{:02}", crate::codec::convert::date_only(t), t.hour(), t.minute(), t.second()))));
+        put("add_time", at.map(|t| json!(format!("{} {:02}:{:02}:{:02}", crate::codec::datetime::date_only(t), t.hour(), t.minute(), t.second()))));
     } else {
         put("subject", f.get("subject").cloned());
         put("type", Some(json!(kind)));
         put("owner_id", num(f, "owner"));
         put("note", f.get("content").cloned());
         let start = f.get("start_time").and_then(Value::as_str).and_then(parse_datetime);
-        put("due_date", start.map(|t| json!(crate::codec::convert::date_only(t))));
-        put("due_time", start.map(|t| json!(crate::codec::convert::time_hm(t))));
+        put("due_date", start.map(|t| json!(crate::codec::datetime::date_only(t))));
+        put("due_time", start.map(|t| json!(crate::codec::datetime::time_hm(t))));
         let secs = f.get("duration").and_then(Value::as_i64).or_else(|| span(f));
         put("duration", secs.map(|s| json!(format!("{:02}:{:02}", s / 3600, (s % 3600) / 60))));
         put("done", f.get("status").and_then(Value::as_str).map(|s| json!(s == "sent")));
@@ -209,7 +210,7 @@ fn body_for(ctx: &Ctx, kind: &str) -> Value {
     }
     let mut body = Value::Object(b);
     if let Some(extra) = ctx.remote_data {
-        crate::codec::convert::merge(&mut body, extra);
+        crate::codec::json::merge(&mut body, extra);
     }
     body
 }
@@ -271,7 +272,7 @@ fn page_request(ctx: &Ctx, object: &'static str, state: &Value) -> Result<HttpRe
     let limit = eng::page_size(ctx, 100, 500).to_string();
     let f = ctx.fields;
     let range = f.get("updated_at").map(|v| as_range("updated_at", v)).unwrap_or_default();
-    let bound = |ops: [&str; 2]| ops.iter().find_map(|op| range.get(*op)).and_then(Value::as_str).and_then(crate::codec::convert::iso_from_str);
+    let bound = |ops: [&str; 2]| ops.iter().find_map(|op| range.get(*op)).and_then(Value::as_str).and_then(crate::codec::datetime::iso_from_str);
     let url = if object == "notes" {
         let start = crate::provider::state_count(state, "start", 0)?;
         ctx.url().path(v1(ctx)).path("/notes").query("start", start.to_string()).query("limit", limit)
@@ -294,9 +295,9 @@ fn page_request(ctx: &Ctx, object: &'static str, state: &Value) -> Result<HttpRe
 /// seconds, so `lte X` is sent as X+1s and `lt X` as is; the tighter one wins. A bound
 /// past the last representable second sends none (crosswalk re-checks the range).
 fn updated_until(range: &Map<String, Value>) -> Option<String> {
-    let at = |op: &str| range.get(op).and_then(Value::as_str).and_then(crate::codec::convert::iso_from_str).and_then(|s| parse_datetime(&s));
+    let at = |op: &str| range.get(op).and_then(Value::as_str).and_then(crate::codec::datetime::iso_from_str).and_then(|s| parse_datetime(&s));
     let lte = at("lte").and_then(|t| t.checked_add(time::Duration::SECOND));
-    [at("lt"), lte].into_iter().flatten().min().map(crate::codec::convert::iso_utc).filter(|s| !s.is_empty())
+    [at("lt"), lte].into_iter().flatten().min().map(crate::codec::datetime::iso_utc).filter(|s| !s.is_empty())
 }
 
 fn parse_page(_: &Ctx, object: &'static str, _: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
@@ -319,7 +320,7 @@ fn parse_page(_: &Ctx, object: &'static str, _: &Value, _: &HttpResponse, mut bo
 }
 
 fn id_of(v: &Value) -> Result<String> {
-    crate::codec::convert::id_string(v.get("id")).ok_or_else(|| Error::protocol("pipedrive", "record has no id"))
+    crate::codec::json::id_string(v.get("id")).ok_or_else(|| Error::protocol("pipedrive", "record has no id"))
 }
 
 
@@ -336,16 +337,16 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     });
     r.insert("subject".into(), a.get("subject").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), a.get("note").cloned().unwrap_or(Value::Null));
-    r.insert("owner".into(), crate::codec::convert::id_ref(a.get("owner_id").or_else(|| a.get("user_id"))));
+    r.insert("owner".into(), crate::codec::json::id_ref(a.get("owner_id").or_else(|| a.get("user_id"))));
     let people = a.get("participants").and_then(Value::as_array).map(|p| p.iter().map(|x| x.get("person_id")).collect::<Vec<_>>());
     r.insert("contacts".into(), match people {
         Some(p) => eng::ref_list(p),
         None => eng::ref_list([a.get("person_id")]),
     });
-    r.insert("account".into(), crate::codec::convert::id_ref(a.get("org_id")));
-    r.insert("opportunity".into(), crate::codec::convert::id_ref(a.get("deal_id")));
+    r.insert("account".into(), crate::codec::json::id_ref(a.get("org_id")));
+    r.insert("opportunity".into(), crate::codec::json::id_ref(a.get("deal_id")));
     r.insert("lead".into(), eng::ref_list([a.get("lead_id")]));
-    r.insert("project".into(), crate::codec::convert::id_ref(a.get("project_id")));
+    r.insert("project".into(), crate::codec::json::id_ref(a.get("project_id")));
     let date = get_str(a, "due_date").filter(|d| !d.is_empty());
     let time = get_str(a, "due_time").filter(|t| !t.is_empty());
     let start = match (date, time) {
@@ -353,9 +354,9 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         (Some(d), None) => to_iso(&json!(d)),
         _ => None,
     };
-    let duration = get_str(a, "duration").map_or(Value::Null, |d| crate::codec::convert::provider_clock("duration", d, [3600, 60], w));
+    let duration = get_str(a, "duration").map_or(Value::Null, |d| crate::codec::numbers::provider_clock("duration", d, [3600, 60], w));
     let end = match (start.as_deref().and_then(parse_datetime), duration.as_i64(), time) {
-        (Some(s), Some(d), Some(_)) => crate::codec::convert::iso_after(s, d).map_or_else(|| crate::codec::convert::out_of_range("end_time", &json!(format!("{} + {d} s", s)), "past year 9999", w), Value::String),
+        (Some(s), Some(d), Some(_)) => crate::codec::datetime::iso_after(s, d).map_or_else(|| crate::codec::numbers::out_of_range("end_time", &json!(format!("{} + {d} s", s)), "past year 9999", w), Value::String),
         _ => Value::Null,
     };
     r.insert("start_time".into(), json!(start));
@@ -376,12 +377,12 @@ fn map_note(n: &Value) -> Result<Map<String, Value>> {
     r.insert("id".into(), json!(eng::typed_id("note", &id_of(n)?)));
     r.insert("engagement_type".into(), json!("note"));
     r.insert("content".into(), n.get("content").cloned().unwrap_or(Value::Null));
-    r.insert("owner".into(), crate::codec::convert::id_ref(n.get("user_id")));
+    r.insert("owner".into(), crate::codec::json::id_ref(n.get("user_id")));
     r.insert("contacts".into(), eng::ref_list([n.get("person_id")]));
-    r.insert("account".into(), crate::codec::convert::id_ref(n.get("org_id")));
-    r.insert("opportunity".into(), crate::codec::convert::id_ref(n.get("deal_id")));
+    r.insert("account".into(), crate::codec::json::id_ref(n.get("org_id")));
+    r.insert("opportunity".into(), crate::codec::json::id_ref(n.get("deal_id")));
     r.insert("lead".into(), eng::ref_list([n.get("lead_id")]));
-    r.insert("project".into(), crate::codec::convert::id_ref(n.get("project_id")));
+    r.insert("project".into(), crate::codec::json::id_ref(n.get("project_id")));
     r.insert("created_at".into(), iso_or_null(n.get("add_time")));
     r.insert("updated_at".into(), iso_or_null(n.get("update_time")));
     Ok(r)

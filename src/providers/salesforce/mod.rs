@@ -24,7 +24,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::convert::{get_str, iso_from_str, parse_datetime};
+use crate::codec::datetime::{iso_from_str, parse_datetime};
+use crate::codec::json::get_str;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::unified::filters::as_range;
 use crate::codec::http::{HttpRequest, HttpResponse, Method, Origin};
@@ -159,7 +160,7 @@ fn check(fields: &Map<String, Value>) -> Vec<Issue> {
             if secs % 60 != 0 {
                 issues.push(Issue::new("body.duration", IssueCode::InvalidFormat, "Salesforce stores meeting durations in whole minutes (DurationInMinutes); give a multiple of 60 seconds"));
             } else if let (Some(start), Some(end)) = (at("start_time"), at("end_time")) {
-                if crate::codec::convert::secs_between(start, end) != Some(secs) {
+                if crate::codec::datetime::secs_between(start, end) != Some(secs) {
                     issues.push(Issue::new("body.duration", IssueCode::Conflict, "does not match end_time − start_time; Salesforce needs both to agree"));
                 }
             }
@@ -180,7 +181,7 @@ fn create_body(ctx: &Ctx) -> Value {
     let start = f.get("start_time").and_then(Value::as_str).and_then(parse_datetime);
     let duration = f.get("duration").and_then(Value::as_i64);
     if kind == "meeting" {
-        body.extend(start.map(|t| ("StartDateTime".to_string(), json!(crate::codec::convert::iso_utc(t)))));
+        body.extend(start.map(|t| ("StartDateTime".to_string(), json!(crate::codec::datetime::iso_utc(t)))));
         body.extend(f.get("end_time").and_then(Value::as_str).and_then(iso_from_str).map(|t| ("EndDateTime".to_string(), json!(t))));
         body.extend(duration.map(|d| ("DurationInMinutes".to_string(), json!(d / 60))));
     } else {
@@ -203,7 +204,7 @@ fn create_body(ctx: &Ctx) -> Value {
     }
     let mut body = Value::Object(body);
     if let Some(extra) = ctx.remote_data {
-        crate::codec::convert::merge(&mut body, extra);
+        crate::codec::json::merge(&mut body, extra);
     }
     body
 }
@@ -274,7 +275,7 @@ fn soql_datetime(v: &Value, round_up: bool) -> Option<String> {
     let t = v.as_str().and_then(parse_datetime)?.to_offset(time::UtcOffset::UTC);
     let whole = t.replace_nanosecond(0).ok()?;
     let t = if round_up && whole != t { whole.checked_add(time::Duration::SECOND)? } else { whole };
-    Some(format!("{}T{:02}:{:02}:{:02}Z", crate::codec::convert::date_only(t), t.hour(), t.minute(), t.second()))
+    Some(format!("{}T{:02}:{:02}:{:02}Z", crate::codec::datetime::date_only(t), t.hour(), t.minute(), t.second()))
 }
 
 fn list_soql(ctx: &Ctx, object: &str) -> String {
@@ -379,21 +380,21 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
             _ => "task",
         }
     };
-    let who = |t: &str| if get_str(rec, "Who.Type") == Some(t) { crate::codec::convert::id_ref(rec.get("WhoId")) } else { Value::Null };
+    let who = |t: &str| if get_str(rec, "Who.Type") == Some(t) { crate::codec::json::id_ref(rec.get("WhoId")) } else { Value::Null };
     let mut r = Map::new();
     r.insert("id".into(), json!(eng::typed_id(kind, id)));
     r.insert("engagement_type".into(), json!(kind));
     r.insert("subject".into(), rec.get("Subject").cloned().unwrap_or(Value::Null));
     r.insert("content".into(), rec.get("Description").cloned().unwrap_or(Value::Null));
-    r.insert("owner".into(), crate::codec::convert::id_ref(rec.get("OwnerId")));
+    r.insert("owner".into(), crate::codec::json::id_ref(rec.get("OwnerId")));
     r.insert("contacts".into(), Value::Array(Some(who("Contact")).filter(|v| !v.is_null()).into_iter().collect()));
     r.insert("lead".into(), Value::Array(Some(who("Lead")).filter(|v| !v.is_null()).into_iter().collect()));
-    r.insert("account".into(), crate::codec::convert::id_ref(rec.get("AccountId")));
-    r.insert("opportunity".into(), if get_str(rec, "What.Type") == Some("Opportunity") { crate::codec::convert::id_ref(rec.get("WhatId")) } else { Value::Null });
+    r.insert("account".into(), crate::codec::json::id_ref(rec.get("AccountId")));
+    r.insert("opportunity".into(), if get_str(rec, "What.Type") == Some("Opportunity") { crate::codec::json::id_ref(rec.get("WhatId")) } else { Value::Null });
     if is_event {
         r.insert("start_time".into(), sf_time(rec.get("StartDateTime")));
         r.insert("end_time".into(), sf_time(rec.get("EndDateTime")));
-        r.insert("duration".into(), crate::codec::convert::provider_secs("duration", rec.get("DurationInMinutes"), 60, w));
+        r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", rec.get("DurationInMinutes"), 60, w));
         r.insert("direction".into(), Value::Null);
         r.insert("status".into(), Value::Null);
     } else {
@@ -406,7 +407,7 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
             });
         }
         r.insert("end_time".into(), Value::Null);
-        r.insert("duration".into(), crate::codec::convert::provider_secs("duration", rec.get("CallDurationInSeconds"), 1, w));
+        r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", rec.get("CallDurationInSeconds"), 1, w));
         r.insert("direction".into(), eng::map_value(CALL_TYPE, get_str(rec, "CallType"), "direction", w));
         r.insert("status".into(), map_status(TASK_STATUS, get_str(rec, "Status"), w));
     }

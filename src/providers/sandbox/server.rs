@@ -20,7 +20,7 @@ use std::cell::RefCell;
 
 use serde_json::{Map, Value};
 
-use crate::codec::convert::{iso_from_epoch_ms, parse_datetime};
+use crate::codec::datetime::{iso_from_epoch_ms, parse_datetime};
 use crate::codec::http::HttpResponse;
 
 pub const ORIGIN: &str = "https://sandbox.crosswalk.invalid";
@@ -241,7 +241,7 @@ fn create_engagement(store: &mut Store, body: &Value, now_ms: u64) -> HttpRespon
 }
 
 fn interview_matches(item: &Value, q: &Map<String, Value>) -> bool {
-    let eq = |param: &str, field: &str| q.get(param).map_or(true, |v| crate::codec::convert::get(item, field) == Some(v));
+    let eq = |param: &str, field: &str| q.get(param).map_or(true, |v| crate::codec::json::get(item, field) == Some(v));
     let after = |param: &str, field: &str, later: bool| {
         q.get(param).and_then(Value::as_str).and_then(parse_datetime).map_or(true, |bound| {
             item.get(field).and_then(Value::as_str).and_then(parse_datetime).is_some_and(|at| if later { at >= bound } else { at < bound })

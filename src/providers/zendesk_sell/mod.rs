@@ -18,7 +18,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::convert::{get_str, id_ref, iso_or_null, to_iso};
+use crate::codec::datetime::{iso_or_null, to_iso};
+use crate::codec::json::{get_str, id_ref};
 use crate::error::{Error, Issue, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::models::DIRECTIONS;
@@ -46,7 +47,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let ty = eng::engagement_type(ctx.fields).unwrap_or_default();
                 let mut body = json!({ "data": Value::Object(create_data(ctx, ty)) });
                 if let Some(extra) = ctx.remote_data {
-                    crate::codec::convert::merge(&mut body, extra);
+                    crate::codec::json::merge(&mut body, extra);
                 }
                 Single::boxed(ctx.request(Method::Post, ctx.url().path("/v2/").path(resource(ty)).build())?.json(body), map_single)
             },
@@ -162,7 +163,7 @@ fn create_data(ctx: &Ctx, ty: &str) -> Map<String, Value> {
         d.insert("resource_type".into(), json!(kind));
         d.insert("resource_id".into(), v);
     }
-    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::codec::convert::iso_from_str);
+    let start = f.get("start_time").and_then(Value::as_str).and_then(crate::codec::datetime::iso_from_str);
     match ty {
         "call" => {
             if let Some(owner) = id("owner") {
@@ -210,7 +211,7 @@ fn map_single(ctx: &Ctx, mut body: Value, w: &mut Vec<Warning>) -> Result<(Map<S
 fn to_unified(ty: &str, d: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
     let mut r = Map::new();
     let id = |k: &str| id_ref(d.get(k));
-    r.insert("id".into(), json!(crate::codec::convert::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
+    r.insert("id".into(), json!(crate::codec::json::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
     r.insert("engagement_type".into(), json!(ty));
     r.insert("content".into(), d.get(if ty == "call" { "summary" } else { "content" }).cloned().unwrap_or(Value::Null));
     r.insert("owner".into(), id(match ty {
@@ -232,7 +233,7 @@ fn to_unified(ty: &str, d: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
         _ => Value::Null,
     };
     r.insert("direction".into(), direction);
-    r.insert("duration".into(), crate::codec::convert::provider_secs("duration", d.get("duration"), 1, w));
+    r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", d.get("duration"), 1, w));
     let start = d.get(if ty == "task" { "due_date" } else { "made_at" }).and_then(to_iso);
     r.insert("start_time".into(), json!(start));
     r.insert("phone_numbers".into(), eng::phone_list(d.get("phone_number")));

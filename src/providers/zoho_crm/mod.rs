@@ -22,7 +22,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::convert::{get, get_str, iso_or_null, parse_datetime};
+use crate::codec::datetime::{iso_or_null, parse_datetime};
+use crate::codec::json::{get, get_str};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -246,7 +247,7 @@ fn create_envelope(ctx: &Ctx) -> Value {
     let mut envelope = Map::new();
     if let Some(extra) = ctx.remote_data.and_then(Value::as_object) {
         let (outer, inner): (Map<String, Value>, Map<String, Value>) = extra.clone().into_iter().partition(|(k, _)| ENVELOPE_KEYS.contains(&k.as_str()));
-        crate::codec::convert::merge(&mut record, &Value::Object(inner));
+        crate::codec::json::merge(&mut record, &Value::Object(inner));
         envelope = outer;
     }
     envelope.insert("data".into(), json!([record]));
@@ -333,7 +334,7 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
 }
 
 fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let id = crate::codec::convert::id_string(rec.get("id")).ok_or_else(|| Error::protocol("zoho_crm", "record has no id"))?;
+    let id = crate::codec::json::id_string(rec.get("id")).ok_or_else(|| Error::protocol("zoho_crm", "record has no id"))?;
     let text = |k: &str| rec.get(k).cloned().unwrap_or(Value::Null);
     let iso = |k: &str| iso_or_null(rec.get(k));
     let mut r = Map::new();
@@ -345,7 +346,7 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
     }
     let mut link = |module: Option<&str>, id: Option<&Value>| {
         let Some(field) = module.and_then(|m| LINK_MODULES.iter().find(|(p, _)| *p == m)).map(|(_, u)| *u) else { return };
-        let id = crate::codec::convert::id_ref(id);
+        let id = crate::codec::json::id_ref(id);
         if id.is_null() {
             return;
         }
@@ -378,7 +379,7 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
         _ => "Subject",
     }));
     r.insert("content".into(), text(if m.kind == "note" { "Note_Content" } else { "Description" }));
-    r.insert("owner".into(), crate::codec::convert::id_ref(get(rec, "Owner.id")));
+    r.insert("owner".into(), crate::codec::json::id_ref(get(rec, "Owner.id")));
     r.insert("start_time".into(), iso(match m.kind {
         "call" => "Call_Start_Time",
         "meeting" => "Start_DateTime",
@@ -388,8 +389,8 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
     r.insert("end_time".into(), if m.kind == "meeting" { iso("End_DateTime") } else { Value::Null });
     let seconds = match (rec.get("Call_Duration_in_seconds").filter(|v| v.is_number()), get_str(rec, "Call_Duration")) {
         _ if m.kind != "call" => Value::Null,
-        (Some(n), _) => crate::codec::convert::provider_secs("duration", Some(n), 1, w),
-        (None, Some(mm_ss)) => crate::codec::convert::provider_clock("duration", mm_ss, [60, 1], w),
+        (Some(n), _) => crate::codec::numbers::provider_secs("duration", Some(n), 1, w),
+        (None, Some(mm_ss)) => crate::codec::numbers::provider_clock("duration", mm_ss, [60, 1], w),
         (None, None) => Value::Null,
     };
     r.insert("duration".into(), seconds);

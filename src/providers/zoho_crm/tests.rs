@@ -246,7 +246,7 @@ fn every_call_type_and_status_row_maps_both_ways() {
     let base = json!({"engagement_type": "call", "start_time": "2026-05-14T10:00:00Z"});
     let sent_record = |extra: Value| {
         let mut body = base.clone();
-        crate::codec::convert::merge(&mut body, &extra);
+        crate::codec::json::merge(&mut body, &extra);
         let (sent, _) = run(&account(), "create", None, body, json!({}), Script::ok(400, &json!({})));
         sent[0].body_json().unwrap()["data"][0].clone()
     };

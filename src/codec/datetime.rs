@@ -1,7 +1,10 @@
-//! Date-time parsing and formatting, and small JSON helpers shared by mappers.
+//! Date-times from outside: a hand-written RFC 3339 parser (checked against
+//! `time`'s in the tests), provider timestamp shapes, and one RFC 3339 UTC output
+//! shape everywhere.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
 
 /// Parses an ISO 8601 / RFC 3339 date-time that carries an offset (`Z` or `±hh:mm`).
 ///
@@ -92,72 +95,9 @@ pub fn epoch_ms(dt: OffsetDateTime) -> i64 {
     i64::try_from(dt.unix_timestamp_nanos() / 1_000_000).unwrap_or(if dt.year() < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// The largest unified integer. JS reads JSON numbers as doubles, exact only to
-/// 2^53 − 1, so a unified integer (a duration in seconds) is 0..=MAX_SAFE_INT:
-/// a caller's value outside it is `out_of_range`, a provider's is `null` plus a
-/// `value_out_of_range` warning (the raw value stays in `remote_data`).
-pub const MAX_SAFE_INT: i64 = 9_007_199_254_740_991;
-
-/// The integer a JSON number stands for exactly: an i64, or a whole double within
-/// ±MAX_SAFE_INT (`-0`, `60.0`). `None` for fractions and anything wider.
-pub fn exact_i64(n: &serde_json::Number) -> Option<i64> {
-    n.as_i64().or_else(|| {
-        let f = n.as_f64()?;
-        // Checked bounds make the cast exact (no saturation).
-        (f.fract() == 0.0 && f.abs() <= MAX_SAFE_INT as f64).then_some(f as i64)
-    })
-}
-
-/// A unified integer computed from a provider value: `n` when it was computed
-/// (no overflow) and is within 0..=MAX_SAFE_INT; otherwise `null` plus a
-/// `value_out_of_range` warning naming `field`.
-pub fn provider_int(field: &str, raw: &dyn std::fmt::Display, n: Option<i64>, w: &mut Vec<crate::error::Warning>) -> Value {
-    match n.filter(|n| (0..=MAX_SAFE_INT).contains(n)) {
-        Some(n) => Value::from(n),
-        None => out_of_range(field, raw, &format!("outside 0 to {MAX_SAFE_INT} as a unified integer"), w),
-    }
-}
-
-/// `null` plus a `value_out_of_range` warning for a provider value that has no
-/// unified equivalent in range (`why` says which range).
-pub fn out_of_range(field: &str, raw: &dyn std::fmt::Display, why: &str, w: &mut Vec<crate::error::Warning>) -> Value {
-    w.push(crate::error::Warning {
-        field: field.into(),
-        code: "value_out_of_range",
-        message: format!("provider value {raw} is {why}; {field} is null, the original is in remote_data"),
-    });
-    Value::Null
-}
-
-/// A provider `a:b` clock string (Zoho `mm:ss`, Pipedrive `HH:MM`) as seconds,
-/// `units` seconds per part. Not that shape → `null` as before; numeric but
-/// negative or too large → `null` + warning ([`provider_int`]).
-pub fn provider_clock(field: &str, raw: &str, units: [i64; 2], w: &mut Vec<crate::error::Warning>) -> Value {
-    let Some((a, b)) = raw.split_once(':') else { return Value::Null };
-    let numeric = |p: &str| {
-        let d = p.strip_prefix(['+', '-']).unwrap_or(p);
-        !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())
-    };
-    if !(numeric(a) && numeric(b)) {
-        return Value::Null;
-    }
-    let part = |p: &str, unit: i64| p.parse::<i64>().ok()?.checked_mul(unit);
-    let secs = part(a, units[0]).and_then(|x| x.checked_add(part(b, units[1])?));
-    provider_int(field, &Value::from(raw), secs, w)
-}
-
 /// `start` plus `secs` as RFC 3339 UTC; `None` past year 9999 (or before 0000).
 pub fn iso_after(start: OffsetDateTime, secs: i64) -> Option<String> {
     Some(iso_utc(start.checked_add(time::Duration::seconds(secs))?)).filter(|s| !s.is_empty())
-}
-
-/// A provider JSON number counting `unit` seconds as a unified duration (see
-/// [`provider_int`]); absent or not a number → `null`.
-pub fn provider_secs(field: &str, raw: Option<&Value>, unit: i64, w: &mut Vec<crate::error::Warning>) -> Value {
-    match raw {
-        Some(v @ Value::Number(n)) => provider_int(field, v, exact_i64(n).and_then(|x| x.checked_mul(unit)), w),
-        _ => Value::Null,
-    }
 }
 
 /// Whole seconds from `start` to `end`, truncated toward zero, without overflow.
@@ -331,97 +271,6 @@ fn parse_hms(s: &str) -> Option<Time> {
     Time::from_hms(h, m, sec).ok()
 }
 
-/// Reads a dotted path (`results.author.id`) from a JSON value.
-pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut cur = v;
-    for key in path.split('.') {
-        cur = match cur {
-            Value::Object(m) => m.get(key)?,
-            Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    if cur.is_null() {
-        None
-    } else {
-        Some(cur)
-    }
-}
-
-pub fn get_str<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
-    get(v, path).and_then(Value::as_str)
-}
-
-/// An id as a string, whether the provider sends a string or a number.
-pub fn id_string(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// `{ "id": … }` from an id value, or `null`.
-pub fn id_ref(v: Option<&Value>) -> Value {
-    match id_string(v) {
-        Some(id) => obj(vec![("id", Value::String(id))]),
-        None => Value::Null,
-    }
-}
-
-/// A JSON object from `(key, value)` pairs. The values are moved in, where
-/// `json!` re-serializes each one (a deep copy of a `Value`) and costs more wasm
-/// per use; shared code builds its output with this.
-pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
-    let mut m = Map::new();
-    for (k, v) in pairs {
-        m.insert(k.to_string(), v);
-    }
-    Value::Object(m)
-}
-
-/// A JSON string, or `null`.
-pub fn opt_str(s: Option<&str>) -> Value {
-    s.map_or(Value::Null, Value::from)
-}
-
-/// Sets a dotted path, creating objects on the way. Fails (returns false) when a
-/// non-object is in the way.
-pub fn set(target: &mut Map<String, Value>, path: &str, value: Value) -> bool {
-    let mut parts = path.split('.').peekable();
-    let mut cur = target;
-    while let Some(key) = parts.next() {
-        if parts.peek().is_none() {
-            cur.insert(key.to_string(), value);
-            return true;
-        }
-        let next = cur.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new()));
-        match next {
-            Value::Object(m) => cur = m,
-            _ => return false,
-        }
-    }
-    false
-}
-
-/// Deep-merges `extra` into `base` (objects merge key by key; anything else in
-/// `extra` replaces). Used for `remote_data` in request bodies.
-pub fn merge(base: &mut Value, extra: &Value) {
-    match (base, extra) {
-        (Value::Object(b), Value::Object(e)) => {
-            for (k, v) in e {
-                match b.get_mut(k) {
-                    Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
-                    _ => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (b, e) => *b = e.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,17 +369,5 @@ mod tests {
         assert!(datetime_problem("2024-06-15T10:00:00").contains("no offset"));
         // Found by the property test: a multi-byte character near the end must not panic.
         assert!(!datetime_problem("T ééééé").is_empty());
-    }
-
-    #[test]
-    fn paths_get_and_set() {
-        let v = json!({"a": {"b": [{"c": 1}]}});
-        assert_eq!(get(&v, "a.b.0.c"), Some(&json!(1)));
-        let mut m = Map::new();
-        assert!(set(&mut m, "properties.hs_timestamp", json!(1)));
-        assert_eq!(Value::Object(m), json!({"properties": {"hs_timestamp": 1}}));
-        let mut base = json!({"a": {"x": 1}, "b": 2});
-        merge(&mut base, &json!({"a": {"y": 2}, "b": {"z": 3}}));
-        assert_eq!(base, json!({"a": {"x": 1, "y": 2}, "b": {"z": 3}}));
     }
 }

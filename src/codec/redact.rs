@@ -1,0 +1,380 @@
+//! Keeping secrets out of what is shown: a request made safe to print, and the
+//! [`Redactor`] that finds credential values in text and JSON in the forms a
+//! provider may echo them.
+
+use serde_json::Value;
+
+use super::http::{Body, HttpRequest};
+
+impl HttpRequest {
+    /// A copy safe to show: sensitive headers and query values replaced, and any
+    /// literal secret replaced wherever it appears.
+    pub fn redacted(&self, redactor: &Redactor) -> HttpRequest {
+        let mut out = self.clone();
+        for (name, value) in out.headers.iter_mut() {
+            if self.sensitive.iter().any(|s| s == name) {
+                *value = REDACTED.to_string();
+            } else {
+                *value = redactor.text(value);
+            }
+        }
+        out.url = redact_query(&redactor.text(&out.url), &self.sensitive);
+        out.body = match out.body.take() {
+            Some(Body::Json(v)) => Some(Body::Json(redactor.value(v))),
+            Some(Body::Form(fields)) => Some(Body::Form(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = if self.sensitive.contains(&k) { REDACTED.to_string() } else { redactor.text(&v) };
+                        (k, v)
+                    })
+                    .collect(),
+            )),
+            other => other,
+        };
+        out
+    }
+
+    /// The URL with sensitive query values replaced, for error messages.
+    pub fn safe_url(&self, redactor: &Redactor) -> String {
+        redact_query(&redactor.text(&self.url), &self.sensitive)
+    }
+}
+
+fn redact_query(url: &str, sensitive: &[String]) -> String {
+    let Some((base, query)) = url.split_once('?') else { return url.to_string() };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if sensitive.iter().any(|s| s == k) => format!("{k}={REDACTED}"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", parts.join("&"))
+}
+
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Replaces credential values wherever they appear in text and JSON, in the
+/// forms a provider may echo them: any ASCII case, percent-encoded (partly or
+/// wholly, either hex case, `+` for a space), with whitespace (or a JSON
+/// whitespace escape, or `\/`) inserted, and — through [`Redactor::with_forms`] —
+/// base64 in either alphabet at any alignment (so `Basic base64(user:secret)` too).
+///
+/// One pass over the text: a table maps each first byte to the secrets starting
+/// with it (longest first), so most bytes cost one lookup whatever the number of
+/// secrets.
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    /// Lowercase (ASCII), grouped by first byte, longest first within a group.
+    secrets: Vec<Vec<u8>>,
+    /// `heads[b]` = the range of `secrets` whose first byte is `b`.
+    heads: Box<[(u16, u16); 256]>,
+    /// Bit `a << 8 | b` set when a secret starts with bytes `a b`: most positions
+    /// are ruled out by one lookup.
+    pairs: Box<[u64; 1024]>,
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        Redactor { secrets: Vec::new(), heads: Box::new([(0, 0); 256]), pairs: Box::new([0; 1024]) }
+    }
+}
+
+/// Shorter values would garble ordinary text; sensitive headers and query
+/// parameters are redacted by name regardless of length.
+const MIN_SECRET: usize = 4;
+/// A base64 fragment this short could occur by chance.
+const MIN_B64: usize = 8;
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut r = Redactor::default();
+        for s in secrets {
+            r.insert(s.as_bytes());
+        }
+        r.index();
+        r
+    }
+
+    /// The credential values plus every encoding of them a provider could echo:
+    /// the value after an auth scheme word (`Bearer x` stored as the secret),
+    /// and base64 of each value at each of the three byte alignments, so the
+    /// value inside any base64 text (`user:secret`, `secret:`, JSON…) is found.
+    // Positions and lengths within one text (at most the 8 MB input cap) and hex
+    // digits (< 16): bounded, never a number read from outside.
+    #[allow(clippy::arithmetic_side_effects)]
+    pub fn with_forms(secrets: &[String]) -> Self {
+        let mut r = Redactor::default();
+        for s in secrets {
+            r.insert(s.as_bytes());
+            if let Some((scheme, rest)) = s.split_once(' ') {
+                if ["bearer", "basic", "token"].iter().any(|w| scheme.eq_ignore_ascii_case(w)) {
+                    r.insert(rest.trim().as_bytes());
+                }
+            }
+            if s.len() < MIN_SECRET {
+                continue;
+            }
+            for shift in 0..3 {
+                let mut bytes = vec![0u8; shift];
+                bytes.extend_from_slice(s.as_bytes());
+                // Characters wholly made of the value's bits (the first ones mix in
+                // what precedes it, the last one what follows).
+                let from = (8 * shift).div_ceil(6);
+                let to = 8 * bytes.len() / 6;
+                for enc in [crate::codec::b64::encode_standard(&bytes), crate::codec::b64::encode_url_safe(&bytes)] {
+                    if let Some(core) = enc.get(from..to).filter(|c| c.len() >= MIN_B64) {
+                        r.insert(core.as_bytes());
+                    }
+                }
+            }
+            // Whole encodings of short values (`abcd:` → `YWJjZDo=`), padding included.
+            for text in [s.clone(), format!("{s}:"), format!(":{s}")] {
+                let enc = crate::codec::b64::encode_standard(text.as_bytes());
+                if enc.len() >= MIN_B64 {
+                    r.insert(enc.as_bytes());
+                }
+            }
+        }
+        r.index();
+        r
+    }
+
+    pub fn add(&mut self, secret: String) {
+        if self.insert(secret.as_bytes()) {
+            self.index();
+        }
+    }
+
+    /// Keeps `secrets` grouped by first byte, longest first within a group (so a
+    /// secret containing another is replaced whole), without the library sort
+    /// (~3 KB of wasm) for a list of a few strings.
+    fn insert(&mut self, secret: &[u8]) -> bool {
+        if secret.len() < MIN_SECRET {
+            return false;
+        }
+        let s = secret.to_ascii_lowercase();
+        if self.secrets.contains(&s) {
+            return false;
+        }
+        let at = self.secrets.iter().position(|x| x[0] > s[0] || (x[0] == s[0] && x.len() < s.len())).unwrap_or(self.secrets.len());
+        self.secrets.insert(at, s);
+        true
+    }
+
+    // Positions and lengths within one text (at most the 8 MB input cap) and hex
+    // digits (< 16): bounded, never a number read from outside.
+    #[allow(clippy::arithmetic_side_effects)]
+    fn index(&mut self) {
+        self.heads = Box::new([(0, 0); 256]);
+        self.pairs = Box::new([0; 1024]);
+        for s in &self.secrets {
+            let pair = usize::from(s[0]) << 8 | usize::from(s[1]);
+            self.pairs[pair / 64] |= 1 << (pair % 64);
+        }
+        let mut i = 0;
+        while i < self.secrets.len() {
+            let b = self.secrets[i][0];
+            let start = i;
+            while i < self.secrets.len() && self.secrets[i][0] == b {
+                i += 1;
+            }
+            self.heads[b as usize] = (start as u16, i as u16);
+        }
+    }
+
+    /// Learns the credential values a request actually carries: each sensitive
+    /// header as sent and its token part, when they hold or encode a known
+    /// credential (`Basic base64(user:key)` is not derivable from the key alone),
+    /// so a provider that echoes the header cannot leak it through `remote_data`
+    /// or an error. Values that hold no credential (the sandbox's default token)
+    /// are left alone.
+    pub fn learn(&mut self, req: &HttpRequest) {
+        for name in &req.sensitive {
+            let Some(value) = req.headers.get(name) else { continue };
+            let token = value.split_once(' ').map_or(value.as_str(), |(_, t)| t.trim());
+            let decoded = crate::codec::b64::decode_standard(token).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+            if self.contains_secret(value) || self.contains_secret(&decoded) {
+                self.add(value.clone());
+                self.add(token.to_string());
+            }
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+    pub fn contains_secret(&self, text: &str) -> bool {
+        self.find(text, 0).is_some()
+    }
+
+    /// The first secret at or after `from`, as a byte range of `text`.
+    // Positions and lengths within one text (at most the 8 MB input cap) and hex
+    // digits (< 16): bounded, never a number read from outside.
+    #[allow(clippy::arithmetic_side_effects)]
+    fn find(&self, text: &str, from: usize) -> Option<(usize, usize)> {
+        if self.secrets.is_empty() {
+            return None;
+        }
+        let bytes = text.as_bytes();
+        for i in from..bytes.len() {
+            let c = bytes[i].to_ascii_lowercase();
+            let next = bytes.get(i + 1).map_or(0, u8::to_ascii_lowercase);
+            if !matches!(c, b'%' | b'+') && !matches!(next, b'%' | b'+' | b'\\' | b' ' | b'\t' | b'\r' | b'\n') {
+                let pair = usize::from(c) << 8 | usize::from(next);
+                if self.pairs[pair / 64] & (1 << (pair % 64)) == 0 {
+                    continue;
+                }
+            }
+            // The byte itself, and what `%XY` or `+` may stand for.
+            let alt = match c {
+                b'%' => hex_at(bytes, i + 1).map_or(c, |d| d.to_ascii_lowercase()),
+                b'+' => b' ',
+                _ => c,
+            };
+            let heads = [c, alt];
+            for &head in &heads[..if alt == c { 1 } else { 2 }] {
+                let (a, b) = self.heads[head as usize];
+                for s in &self.secrets[a as usize..b as usize] {
+                    if let Some(end) = match_at(bytes, i, s).filter(|&e| text.is_char_boundary(e)) {
+                        return Some((i, end));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    pub fn text(&self, text: &str) -> String {
+        let Some(mut hit) = self.find(text, 0) else { return text.to_string() };
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        loop {
+            out.push_str(&text[last..hit.0]);
+            out.push_str(REDACTED);
+            last = hit.1;
+            match self.find(text, last) {
+                Some(h) => hit = h,
+                None => break,
+            }
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+    pub fn value(&self, v: Value) -> Value {
+        if self.secrets.is_empty() {
+            return v;
+        }
+        match v {
+            Value::String(s) => Value::String(self.text(&s)),
+            Value::Array(items) => Value::Array(items.into_iter().map(|x| self.value(x)).collect()),
+            Value::Object(map) => Value::Object(map.into_iter().map(|(k, x)| (self.text(&k), self.value(x))).collect()),
+            other => other,
+        }
+    }
+}
+
+/// The byte `%XY` at `at` (pointing after the `%`) stands for.
+// Positions and lengths within one text (at most the 8 MB input cap) and hex
+// digits (< 16): bounded, never a number read from outside.
+#[allow(clippy::arithmetic_side_effects)]
+fn hex_at(bytes: &[u8], at: usize) -> Option<u8> {
+    let h = |c: u8| (c as char).to_digit(16);
+    let (x, y) = (h(*bytes.get(at)?)?, h(*bytes.get(at + 1)?)?);
+    Some((x * 16 + y) as u8)
+}
+
+/// Where `secret` (lowercase) ends if it starts at `i`: bytes compared ignoring
+/// ASCII case, `%XY` standing for its byte, `+` for a space, and whitespace
+/// (raw or as a JSON `\n`/`\r`/`\t` escape) or the `\` of a JSON `\/` skipped
+/// between characters.
+// Positions and lengths within one text (at most the 8 MB input cap) and hex
+// digits (< 16): bounded, never a number read from outside.
+#[allow(clippy::arithmetic_side_effects)]
+fn match_at(text: &[u8], mut i: usize, secret: &[u8]) -> Option<usize> {
+    for (k, &want) in secret.iter().enumerate() {
+        loop {
+            let c = *text.get(i)?;
+            if c.to_ascii_lowercase() == want {
+                i += 1;
+            } else if c == b'%' && hex_at(text, i + 1).is_some_and(|d| d.to_ascii_lowercase() == want) {
+                i += 3;
+            } else if want == b' ' && matches!(c, b'+' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+            } else if k > 0 && matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+                continue;
+            } else if k > 0 && c == b'\\' && matches!(text.get(i + 1), Some(b'n' | b'r' | b't' | b'/')) {
+                // `\/` is skipped to its `/`, the others whole.
+                i += if text[i + 1] == b'/' { 1 } else { 2 };
+                continue;
+            } else {
+                return None;
+            }
+            break;
+        }
+    }
+    Some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::http::{segment, Method};
+    use serde_json::json;
+
+    #[test]
+    fn redaction_covers_headers_query_and_body() {
+        let req = HttpRequest::new(Method::Post, "https://x.test/a?api_token=s3cr3t-token&q=1".into())
+            .secret_header("Authorization", "Basic czNjcjN0LXRva2VuOg==")
+            .json(json!({"echo": "s3cr3t-token", "nested": ["s3cr3t-token"]}));
+        let mut req = req;
+        req.sensitive.push("api_token".into());
+        let r = Redactor::new(["s3cr3t-token".to_string()]);
+        let safe = req.redacted(&r);
+        let text = serde_json::to_string(&safe).unwrap();
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(!text.contains("czNjcjN0"), "{text}");
+        assert!(text.contains("q=1"));
+    }
+
+    #[test]
+    fn redaction_finds_transformed_forms() {
+        let secret = "Sx-key-q7Z9/v+P=";
+        let r = Redactor::with_forms(&[secret.to_string(), "Bearer tok-abc-123".to_string()]);
+        let b64 = |t: &str| crate::codec::b64::encode_standard(t.as_bytes());
+        let url = |t: &str| crate::codec::b64::encode_url_safe(t.as_bytes());
+        let echoes = [
+            secret.to_uppercase(),
+            secret.to_lowercase(),
+            segment(secret),
+            segment(secret).to_lowercase(),
+            "Sx-key-q7Z9%2fv%2BP=".to_string(),
+            "Sx-key- q7Z9/v+P=".to_string(),
+            "Sx-key-q7Z9\\/v+P=".to_string(),
+            "Sx-key\\n-q7Z9/v+P=".to_string(),
+            b64(secret),
+            b64(secret).trim_end_matches('=').to_string(),
+            url(secret),
+            b64(&format!("{secret}:")),
+            b64(&format!("user:{secret}")),
+            b64(&format!("ab:{secret}")),
+            url(&format!("abc:{secret}")),
+            b64(&format!("{{\"key\":\"{secret}\"}}")),
+            b64(&format!("user:{secret}")).to_uppercase(),
+            "tok-abc-123".to_string(),
+            "Bearer\ttok-abc-123".to_string(),
+        ];
+        for echo in echoes {
+            let text = format!("401: {echo} was refused");
+            let out = r.text(&text);
+            assert!(r.contains_secret(&text), "{echo}");
+            assert!(out.starts_with("401: ") && out.contains(REDACTED) && out.ends_with(" was refused"), "{echo} → {out}");
+            assert!(!out.contains("q7Z9") && !out.contains("abc-123"), "{echo} → {out}");
+        }
+        // Ordinary text is left alone, and a JSON value is redacted in keys and values.
+        assert_eq!(r.text("nothing secret here: Sx-key, q7Z, Bearer"), "nothing secret here: Sx-key, q7Z, Bearer");
+        let v = r.value(json!({"SX-KEY-Q7Z9/V+P=": [b64(&format!("u:{secret}"))]}));
+        assert!(!v.to_string().contains("q7Z9") && v.to_string().contains(REDACTED), "{v}");
+    }
+}
