@@ -333,56 +333,47 @@ class Driver {
     return step;
   }
 
-  /** Runs steps until `done`; returns the done value. The handle stays usable. */
-  async drive(handle, firstText, files, signal, deadline) {
+  /**
+   * Runs steps until `done`; returns the done value. The handle stays usable.
+   * With `onAbort` (bulk syncs), an abort (signal) becomes the step `onAbort`
+   * returns (the core's report) instead of an exception, so every record is
+   * still accounted for.
+   */
+  async drive(handle, firstText, files, signal, deadline, onAbort) {
     let step = JSON.parse(firstText);
     for (;;) {
-      if (signal?.aborted) throw fail(499, 'aborted', 'the operation was aborted');
+      if (signal?.aborted && !onAbort) throw fail(499, 'aborted', 'the operation was aborted');
       if (step.error) throw stepError(step);
       if ('done' in step) return step.done;
-      if (step.wait) {
-        await this.sleep(step.wait.until_ms - this.now(), signal);
-        step = JSON.parse(handle.resume(this.now()));
+      if (signal?.aborted) {
+        step = onAbort();
         continue;
       }
-      if (step.send) {
-        step = await this.send(handle, step.send, files, signal, deadline);
-        continue;
+      try {
+        step = await this.perform(handle, step, files, signal, deadline);
+      } catch (err) {
+        if (!onAbort || !signal?.aborted) throw err;
+        step = onAbort();
       }
-      throw fail(500, 'misuse', 'unknown step from the core');
     }
   }
 
-  /**
-   * A bulk sync: like `drive`, but an abort (signal) ends it with the core's
-   * report instead of an exception, so every record is still accounted for.
-   */
+  /** Performs one `wait` or `send` step; returns the next step. */
+  async perform(handle, step, files, signal, deadline) {
+    if (step.wait) {
+      await this.sleep(step.wait.until_ms - this.now(), signal);
+      return JSON.parse(handle.resume(this.now()));
+    }
+    if (step.send) return this.send(handle, step.send, files, signal, deadline);
+    throw fail(500, 'misuse', 'unknown step from the core');
+  }
+
+  /** A bulk sync: `drive` with an abort that ends in the core's report. */
   async runSync(input, signal) {
     const handle = new CoreHandle(core.SyncHandle, opOf(input, 'sync'), toJson(input), this.now());
     const reason = () => String(signal?.reason?.message ?? signal?.reason ?? 'aborted');
     try {
-      let step = JSON.parse(handle.first());
-      for (;;) {
-        if (step.error) throw new CrosswalkError(step.error);
-        if ('done' in step) return step.done;
-        if (signal?.aborted) {
-          step = JSON.parse(handle.abort(reason()));
-          continue;
-        }
-        try {
-          if (step.wait) {
-            await this.sleep(step.wait.until_ms - this.now(), signal);
-            step = JSON.parse(handle.resume(this.now()));
-          } else if (step.send) {
-            step = await this.send(handle, step.send, new Map(), signal);
-          } else {
-            throw fail(500, 'misuse', 'unknown step from the core');
-          }
-        } catch (err) {
-          if (!signal?.aborted) throw err;
-          step = JSON.parse(handle.abort(reason()));
-        }
-      }
+      return await this.drive(handle, handle.first(), new Map(), signal, undefined, () => JSON.parse(handle.abort(reason())));
     } finally {
       handle.free();
     }

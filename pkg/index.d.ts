@@ -1,6 +1,6 @@
 // Public API of the crosswalk npm package (hand-written; the unified model types in
 // ./models.d.ts are generated from the Rust core and checked by its tests).
-import type { ErrorCode, IssueCode, ProviderName, UnifiedModels } from './models.js';
+import type { ErrorCode, IssueCode, ProviderName, UnifiedModels, WarningCode } from './models.js';
 export * from './models.js';
 
 export type Model = keyof UnifiedModels;
@@ -88,7 +88,7 @@ export interface CallOptions {
 
 export interface Warning {
   field: string;
-  code: string;
+  code: WarningCode;
   message: string;
 }
 

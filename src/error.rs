@@ -83,12 +83,86 @@ pub fn issues_json(issues: &[Issue]) -> Value {
     Value::Array(issues.iter().map(Issue::to_json).collect())
 }
 
+/// Every warning a result can carry (`pkg/models.d.ts` lists them as
+/// `WarningCode`, generated from [`WarningCode::ALL`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningCode {
+    /// a provider number outside the unified range: the field is null, the raw value is in remote_data.
+    ValueOutOfRange,
+    /// a provider status with no unified equivalent: status is null.
+    UnknownStatus,
+    /// a provider enum value with no unified equivalent: the field is null.
+    UnknownValue,
+    /// a CRM activity of a type crosswalk does not map.
+    UnknownEngagementType,
+    /// the provider keeps only the date of this date-time.
+    DateOnly,
+    /// the provider cannot list exactly what was asked; the page is a subset.
+    PartialListing,
+    /// only the first links are unified; the rest are in remote_data.
+    MoreLinksInRemoteData,
+    /// the listing stopped at max_pages; next_cursor continues it.
+    MaxPagesReached,
+    /// crosswalk applied this filter to the records the provider returned.
+    FilterAppliedLocally,
+    /// two records share the key_by value; the later one is kept.
+    KeyByDuplicate,
+    /// a record has no key_by value and is left out of the keyed result.
+    KeyByMissing,
+    /// strict: false dropped a field the unified model does not have.
+    UnknownFieldDropped,
+    /// strict: false dropped a field this provider does not support.
+    UnsupportedFieldDropped,
+}
+
+impl WarningCode {
+    pub const ALL: &'static [WarningCode] = &[
+        WarningCode::ValueOutOfRange,
+        WarningCode::UnknownStatus,
+        WarningCode::UnknownValue,
+        WarningCode::UnknownEngagementType,
+        WarningCode::DateOnly,
+        WarningCode::PartialListing,
+        WarningCode::MoreLinksInRemoteData,
+        WarningCode::MaxPagesReached,
+        WarningCode::FilterAppliedLocally,
+        WarningCode::KeyByDuplicate,
+        WarningCode::KeyByMissing,
+        WarningCode::UnknownFieldDropped,
+        WarningCode::UnsupportedFieldDropped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::ValueOutOfRange => "value_out_of_range",
+            WarningCode::UnknownStatus => "unknown_status",
+            WarningCode::UnknownValue => "unknown_value",
+            WarningCode::UnknownEngagementType => "unknown_engagement_type",
+            WarningCode::DateOnly => "date_only",
+            WarningCode::PartialListing => "partial_listing",
+            WarningCode::MoreLinksInRemoteData => "more_links_in_remote_data",
+            WarningCode::MaxPagesReached => "max_pages_reached",
+            WarningCode::FilterAppliedLocally => "filter_applied_locally",
+            WarningCode::KeyByDuplicate => "key_by_duplicate",
+            WarningCode::KeyByMissing => "key_by_missing",
+            WarningCode::UnknownFieldDropped => "unknown_field_dropped",
+            WarningCode::UnsupportedFieldDropped => "unsupported_field_dropped",
+        }
+    }
+}
+
+impl PartialEq<&str> for WarningCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// A non-fatal observation attached to a result (e.g. an unsupported field dropped
 /// under `strict: false`, an unknown provider status mapped to `null`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Warning {
     pub field: String,
-    pub code: &'static str,
+    pub code: WarningCode,
     pub message: String,
 }
 
@@ -97,7 +171,7 @@ impl Warning {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("field".into(), Value::String(self.field.clone()));
-        m.insert("code".into(), Value::String(self.code.into()));
+        m.insert("code".into(), Value::String(self.code.as_str().into()));
         m.insert("message".into(), Value::String(self.message.clone()));
         Value::Object(m)
     }

@@ -36,7 +36,7 @@ pub fn provider_int(field: &str, raw: &dyn std::fmt::Display, n: Option<i64>, w:
 pub fn out_of_range(field: &str, raw: &dyn std::fmt::Display, why: &str, w: &mut Vec<Warning>) -> Value {
     w.push(Warning {
         field: field.into(),
-        code: "value_out_of_range",
+        code: crate::error::WarningCode::ValueOutOfRange,
         message: format!("provider value {raw} is {why}; {field} is null, the original is in remote_data"),
     });
     Value::Null

@@ -559,7 +559,7 @@ impl Operation {
         if next.is_some() && !more {
             page_warnings.push(Warning {
                 field: "query.max_pages".into(),
-                code: "max_pages_reached",
+                code: crate::error::WarningCode::MaxPagesReached,
                 message: format!("stopped after {} page(s); next_cursor continues", self.paging.pages),
             });
         }
@@ -601,7 +601,7 @@ impl Operation {
         if !local.is_empty() && self.paging.pages == 1 {
             warnings.push(Warning {
                 field: format!("query.{}", local.join(",")),
-                code: "filter_applied_locally",
+                code: crate::error::WarningCode::FilterAppliedLocally,
                 message: format!("{} cannot filter on {}; crosswalk filtered the mapped records", self.provider.name, local.join(", ")),
             });
         }
@@ -646,11 +646,11 @@ impl Operation {
             match crate::codec::json::get(&r, key).and_then(|v| crate::codec::json::id_string(Some(v))) {
                 Some(k) => {
                     if out.contains_key(&k) {
-                        warnings.push(Warning { field: format!("result[{i}].{key}"), code: "key_by_duplicate", message: format!("two records share {key} = {k}; the later one is kept") });
+                        warnings.push(Warning { field: format!("result[{i}].{key}"), code: crate::error::WarningCode::KeyByDuplicate, message: format!("two records share {key} = {k}; the later one is kept") });
                     }
                     out.insert(k, r);
                 }
-                None => warnings.push(Warning { field: format!("result[{i}].{key}"), code: "key_by_missing", message: format!("record has no {key}; it is listed under \"\"") }),
+                None => warnings.push(Warning { field: format!("result[{i}].{key}"), code: crate::error::WarningCode::KeyByMissing, message: format!("record has no {key}; it is listed under \"\"") }),
             }
         }
         Value::Object(out)

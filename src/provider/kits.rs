@@ -140,7 +140,7 @@ pub fn map_status(table: &[(&str, &str)], raw: Option<&str>, w: &mut Vec<Warning
         Some(s) => match table.iter().find(|(p, _)| *p == s) {
             Some((_, u)) => json!(u),
             None => {
-                w.push(Warning { field: "status".into(), code: "unknown_status", message: format!("provider status {s:?} has no unified equivalent; status is null, the original is in remote_data") });
+                w.push(Warning { field: "status".into(), code: crate::error::WarningCode::UnknownStatus, message: format!("provider status {s:?} has no unified equivalent; status is null, the original is in remote_data") });
                 Value::Null
             }
         },

@@ -103,8 +103,8 @@ fn drop_or_fail(out: &mut Checked, strict: bool, issue: Issue) {
         out.warnings.push(Warning {
             field: issue.field,
             code: match issue.code {
-                IssueCode::UnknownField => "unknown_field_dropped",
-                _ => "unsupported_field_dropped",
+                IssueCode::UnknownField => crate::error::WarningCode::UnknownFieldDropped,
+                _ => crate::error::WarningCode::UnsupportedFieldDropped,
             },
             message: format!("{}; it was not sent (strict: false)", issue.message),
         });

@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, plan, validate, validateAccount, CrosswalkError } from 'crosswalk';
 // The glue the package loads (same module instance): its test-only trap trigger
-// (`__crosswalk_test_trap`, src/wasm.rs) makes the core's next step panic.
+// (`__crosswalk_test_trap`, src/facade/wasm.rs) makes the core's next step panic.
 import { __crosswalk_test_trap as armTrap } from '../../pkg/wasm/crosswalk_core.js';
 
 const SECRET = 'TOK-sandbox-9f2c41';

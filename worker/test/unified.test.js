@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { providers, coverage } from 'crosswalk';
 import { call, callWith, putAccount, fakeUpstream, basic, LEVER_NOTE } from './helpers.js';
-// The package's wasm glue, for its test-only trap trigger (see src/wasm.rs).
+// The package's wasm glue, for its test-only trap trigger (see src/facade/wasm.rs).
 import { __crosswalk_test_trap } from '../../pkg/wasm/crosswalk_core.js';
 
 const Q = 'integrated_account_id=sbx';

@@ -135,7 +135,7 @@ fn first_of(note: &Value, key: &str, field: &str, w: &mut Vec<Warning>) -> Value
     if ids.len() > 1 {
         w.push(Warning {
             field: field.into(),
-            code: "more_links_in_remote_data",
+            code: crate::error::WarningCode::MoreLinksInRemoteData,
             message: format!("the note is linked to {} {key}; {field} shows the first, all are in remote_data.{key}", ids.len()),
         });
     }

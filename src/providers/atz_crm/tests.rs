@@ -446,5 +446,5 @@ fn an_end_rolling_past_year_9999_is_null_with_a_warning() {
     let mut w = Vec::new();
     let r = super::map::to_unified(&resp, &mut w).unwrap();
     assert_eq!((r["end_time"].clone(), r["duration"].clone()), (Value::Null, Value::Null));
-    assert_eq!(w.iter().map(|w| (w.field.as_str(), w.code)).collect::<Vec<_>>(), [("end_time", "value_out_of_range")]);
+    assert_eq!(w.iter().map(|w| (w.field.as_str(), w.code.as_str())).collect::<Vec<_>>(), [("end_time", "value_out_of_range")]);
 }

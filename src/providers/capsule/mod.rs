@@ -337,7 +337,7 @@ fn start_list(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
         (None, false) => (vec!["entries", "open_tasks"], None),
         (None, true) => (
             vec!["entries"],
-            Some(Warning { field: "query.contact_id".into(), code: "partial_listing", message: "capsule cannot list tasks by party: open tasks are not included (completed ones are entries)".into() }),
+            Some(Warning { field: "query.contact_id".into(), code: crate::error::WarningCode::PartialListing, message: "capsule cannot list tasks by party: open tasks are not included (completed ones are entries)".into() }),
         ),
     };
     TypedPages::with_notice(kinds, list_request, list_parse, |_, kind, item, w| Ok(to_unified(kind, item, w)), notice)

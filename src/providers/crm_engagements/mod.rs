@@ -112,7 +112,7 @@ pub fn map_value(table: &[(&str, &str)], raw: Option<&str>, field: &str, w: &mut
     match table.iter().find(|(p, _)| *p == raw) {
         Some((_, u)) => json!(u),
         None => {
-            w.push(Warning { field: field.into(), code: "unknown_value", message: format!("provider value {raw:?} has no unified equivalent; {field} is null, the original is in remote_data") });
+            w.push(Warning { field: field.into(), code: crate::error::WarningCode::UnknownValue, message: format!("provider value {raw:?} has no unified equivalent; {field} is null, the original is in remote_data") });
             Value::Null
         }
     }
@@ -122,7 +122,7 @@ pub fn map_value(table: &[(&str, &str)], raw: Option<&str>, field: &str, w: &mut
 pub fn unknown_type_warning(w: &mut Vec<Warning>, raw: &str) {
     w.push(Warning {
         field: "engagement_type".into(),
-        code: "unknown_engagement_type",
+        code: crate::error::WarningCode::UnknownEngagementType,
         message: format!("provider type {raw:?} has no unified engagement type; engagement_type is null, the original is in remote_data"),
     });
 }

@@ -62,5 +62,5 @@ fn values_map_through_tables_or_warn() {
     assert_eq!(map_value(&[("IN", "inbound")], Some(""), "direction", &mut w), Value::Null);
     assert!(w.is_empty());
     assert_eq!(map_value(&[("IN", "inbound")], Some("SIDEWAYS"), "direction", &mut w), Value::Null);
-    assert_eq!((w[0].field.as_str(), w[0].code), ("direction", "unknown_value"));
+    assert_eq!((w[0].field.as_str(), w[0].code.as_str()), ("direction", "unknown_value"));
 }

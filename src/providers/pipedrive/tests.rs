@@ -242,7 +242,7 @@ fn durations_and_ends_are_exact_or_null_with_a_warning() {
     let read = |date: &str, time: &str, d: &str| {
         let mut w = Vec::new();
         let r = super::map_activity(&json!({"id": 1, "type": "call", "due_date": date, "due_time": time, "duration": d}), &mut w).unwrap();
-        (r["duration"].clone(), r["end_time"].clone(), w.iter().map(|w| (w.field.clone(), w.code)).collect::<Vec<_>>())
+        (r["duration"].clone(), r["end_time"].clone(), w.iter().map(|w| (w.field.clone(), w.code.as_str())).collect::<Vec<_>>())
     };
     assert_eq!(read("2026-01-01", "10:00", "01:30"), (json!(5400), json!("2026-01-01T11:30:00Z"), vec![]));
     let bad = vec![("duration".to_string(), "value_out_of_range")];

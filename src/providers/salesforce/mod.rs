@@ -402,7 +402,7 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         if let Some(day) = get_str(rec, "ActivityDate").filter(|d| !d.is_empty()) {
             w.push(Warning {
                 field: "start_time".into(),
-                code: "date_only",
+                code: crate::error::WarningCode::DateOnly,
                 message: format!("Salesforce gives this Task only a date ({day}), no time; start_time is null, the date is remote_data.ActivityDate"),
             });
         }

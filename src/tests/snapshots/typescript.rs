@@ -1,7 +1,7 @@
 //! TypeScript declarations generated from the unified models and error codes, so
 //! `pkg/models.d.ts` cannot drift from the Rust types (a test compares them).
 
-use crate::error::{Error, IssueCode};
+use crate::error::{Error, IssueCode, WarningCode};
 use crate::unified::models::RESOURCES;
 use crate::providers::PROVIDERS;
 use crate::unified::schema::{Kind, UnifiedField};
@@ -39,13 +39,15 @@ fn object(fields: &[UnifiedField], input: bool, indent: &str) -> String {
 }
 
 pub fn declarations() -> String {
-    let mut out = String::from("// Generated from the Rust unified models (src/models.rs); do not edit.\n// Regenerate: CROSSWALK_UPDATE_SNAPSHOTS=1 cargo test\n\n");
+    let mut out = String::from("// Generated from the Rust unified models (src/unified/models.rs); do not edit.\n// Regenerate: CROSSWALK_UPDATE_SNAPSHOTS=1 cargo test\n\n");
     let names: Vec<String> = PROVIDERS.iter().map(|p| format!("'{}'", p.name)).collect();
     out.push_str(&format!("export type ProviderName = {};\n\n", names.join(" | ")));
     let issue: Vec<String> = IssueCode::ALL.iter().map(|c| format!("'{}'", c.as_str())).collect();
     out.push_str(&format!("export type IssueCode = {};\n\n", issue.join(" | ")));
     let codes: Vec<String> = Error::ALL_CODES.iter().chain(["unknown_account", "aborted", "no_fetch", "response_too_large"].iter()).map(|c| format!("'{c}'")).collect();
     out.push_str(&format!("export type ErrorCode = {};\n\n", codes.join(" | ")));
+    let warnings: Vec<String> = WarningCode::ALL.iter().map(|c| format!("'{}'", c.as_str())).collect();
+    out.push_str(&format!("export type WarningCode = {};\n\n", warnings.join(" | ")));
     let mut index = String::from("export interface UnifiedModels {\n");
     let mut models: Vec<&str> = RESOURCES.iter().map(|r| r.model).collect();
     models.dedup();
