@@ -1,6 +1,7 @@
 // Worker tests run inside workerd through @cloudflare/vitest-pool-workers, with the
 // bindings from wrangler.jsonc (KV namespaces, Durable Objects, vars) plus test API
-// tokens: two bare ones (tenant `default`) and two of tenant `beta`.
+// tokens: two bare ones (tenant `default`) and two of tenant `beta`, and a
+// credentials key.
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 
@@ -13,7 +14,9 @@ export default defineConfig({
       wrangler: { configPath: here('./wrangler.jsonc') },
       miniflare: {
         // Every var set here, so a developer's worker/.dev.vars cannot change the tests.
-        bindings: { API_TOKENS: 'test-token-1, test-token-2, beta:test-token-b1,beta:test-token-b2', MAX_BODY_BYTES: '4096', ALLOW_BASE_URL_OVERRIDE: 'false', CORS_ALLOW_ORIGIN: '*' },
+        bindings: { API_TOKENS: 'test-token-1, test-token-2, beta:test-token-b1,beta:test-token-b2', MAX_BODY_BYTES: '4096', ALLOW_BASE_URL_OVERRIDE: 'false', CORS_ALLOW_ORIGIN: '*',
+          // A fixed test key: credentials are sealed at rest (worker/src/credentials.js).
+          CREDENTIALS_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=' },
       },
     }),
   ],

@@ -6,6 +6,8 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, fixture } from '../node/helpers/server.mjs';
 import { startWorker } from '../helpers/wrangler.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const TOKEN = 'e2e-token-5b1f0c'; // a bare token: tenant `default`
 const OTHER_TENANT = 'e2e-other-9d2e'; // tenant `other`
@@ -65,6 +67,25 @@ test('accounts are stored in KV and never show their credentials', async () => {
   for (const r of [list, one]) {
     assert.ok(!r.text.includes(LEVER_KEY) && !r.text.includes(ASHBY_KEY), 'a credential value leaked');
   }
+});
+
+test('credentials are sealed at rest: the raw local KV files hold no credential value', async () => {
+  const files = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.push(p);
+    }
+  };
+  walk(worker.persist);
+  const raw = Buffer.concat(files.map((f) => readFileSync(f)));
+  assert.ok(raw.includes('credentials_sealed'), 'the accounts are in these files');
+  for (const secret of [LEVER_KEY, ASHBY_KEY]) {
+    assert.ok(!raw.includes(secret), `${secret} is stored in plaintext`);
+    assert.ok(!raw.includes(Buffer.from(secret).toString('base64')), `${secret} is stored base64-encoded`);
+  }
+  // …and the Worker still opens them for the provider call (the Lever test below).
 });
 
 test('Lever: the exact provider request and the unified record', async () => {

@@ -23,10 +23,14 @@ export function freePort() {
 }
 
 /**
- * startWorker({ vars }) → { origin, logs(), close() }. `vars` become `--var K:V`
+ * startWorker({ vars }) → { origin, persist, logs(), close() }. `vars` become `--var K:V`
  * (they override wrangler.jsonc and any .dev.vars).
  */
+// A fixed key for the tests' Workers: credentials are sealed at rest (worker/src/credentials.js).
+const TEST_CREDENTIALS_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+
 export async function startWorker({ vars = {}, timeoutMs = 90_000 } = {}) {
+  vars = { CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, ...vars };
   const port = await freePort();
   const inspector = await freePort();
   const persist = mkdtempSync(join(tmpdir(), 'crosswalk-kv-'));
@@ -83,5 +87,6 @@ export async function startWorker({ vars = {}, timeoutMs = 90_000 } = {}) {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { origin, logs: () => output, close };
+  // `persist`: the local KV/Durable Object files, for tests that read what is at rest.
+  return { origin, persist, logs: () => output, close };
 }

@@ -2,12 +2,13 @@
 // `tenant:<tenant>:account:<id>` (a tenant name has no `:`, so the prefix is
 // unambiguous). Every lookup goes through the caller's tenant: another tenant's
 // account is the same 404 as one that does not exist, never a hint that it does.
-// Credentials are write-only: they are stored, handed to the client for the
-// provider's auth header, and never returned — responses list only which
-// credential names are set.
+// Credentials are write-only: they are stored sealed (AES-256-GCM, see
+// credentials.js), opened only to hand them to the client for the provider's auth
+// header, and never returned — responses list only which credential names are set.
 import { providers, validateAccount } from 'crosswalk';
 import { HttpError, json } from './http.js';
 import { baseUrlAllowed } from './hosts.js';
+import { canSeal, openCredentials, sealCredentials, sealedWithCurrentKey } from './credentials.js';
 
 const prefixOf = (tenant) => `tenant:${tenant}:account:`;
 export const accountKey = (tenant, id) => prefixOf(tenant) + id;
@@ -24,7 +25,7 @@ export function publicView(record) {
     id: record.id,
     provider: record.provider,
     context: record.context ?? {},
-    credentials_set: Object.keys(record.credentials ?? {}).sort(),
+    credentials_set: record.credentials_set ?? Object.keys(record.credentials ?? {}).sort(),
     created_at: record.created_at,
   };
   if (record.base_url) out.base_url = record.base_url;
@@ -90,10 +91,38 @@ function parseNew(body, env) {
   };
 }
 
+/**
+ * The record as stored: credential names in the clear, their values sealed for
+ * this tenant and id (an account without credentials has nothing to seal).
+ */
+async function toStored(env, tenant, record) {
+  const { credentials = {}, ...rest } = record;
+  const names = Object.keys(credentials).sort();
+  const stored = { ...rest, credentials_set: names };
+  if (names.length) stored.credentials_sealed = await sealCredentials(env, tenant, record.id, credentials);
+  return stored;
+}
+
+async function putRecord(env, tenant, record) {
+  const stored = await toStored(env, tenant, record);
+  await env.ACCOUNTS.put(accountKey(tenant, record.id), JSON.stringify(stored), { metadata: { provider: record.provider } });
+}
+
+/** The account with its credentials opened, or undefined. */
 export async function loadAccount(env, tenant, id) {
   if (typeof id !== 'string' || !ID_RE.test(id) || typeof tenant !== 'string') return undefined;
-  const record = await env.ACCOUNTS.get(accountKey(tenant, id), 'json');
-  return record ?? undefined;
+  const stored = await env.ACCOUNTS.get(accountKey(tenant, id), 'json');
+  if (!stored) return undefined;
+  const { credentials_sealed: sealed, credentials_set: _names, ...record } = stored;
+  if (sealed) {
+    record.credentials = await openCredentials(env, tenant, id, sealed);
+    // Sealed with the previous key: re-seal with the current one (key rotation).
+    if (!(await sealedWithCurrentKey(env, sealed))) await putRecord(env, tenant, record);
+  } else if (Object.keys(record.credentials ?? {}).length && canSeal(env)) {
+    // Stored before credentials were sealed: seal them now.
+    await putRecord(env, tenant, record);
+  }
+  return record;
 }
 
 export async function createAccount(env, tenant, body) {
@@ -101,9 +130,7 @@ export async function createAccount(env, tenant, body) {
   if (await env.ACCOUNTS.get(accountKey(tenant, record.id))) {
     throw new HttpError(409, 'account_exists', `integrated account ${JSON.stringify(record.id)} already exists; delete it first`);
   }
-  await env.ACCOUNTS.put(accountKey(tenant, record.id), JSON.stringify(record), {
-    metadata: { provider: record.provider },
-  });
+  await putRecord(env, tenant, record);
   return json(publicView(record), 201);
 }
 

@@ -15,9 +15,14 @@ describe('integrated accounts', () => {
     expect(created.status).toBe(201);
     expect(created.json).toEqual({ id: 'lever-1', provider: 'lever', context: { note: 'team A' }, credentials_set: ['api_key'], created_at: expect.any(String) });
 
-    // Stored with the credentials (the client needs them)…
-    const stored = await env.ACCOUNTS.get(accountKey('lever-1'), 'json');
-    expect(stored.credentials).toEqual({ api_key: SECRET });
+    // Stored sealed (the client needs them, nobody reading KV does)…
+    const raw = await env.ACCOUNTS.get(accountKey('lever-1'));
+    expect(raw).not.toContain(SECRET);
+    expect(raw).not.toContain(btoa(SECRET));
+    const stored = JSON.parse(raw);
+    expect(stored.credentials).toBeUndefined();
+    expect(stored.credentials_set).toEqual(['api_key']);
+    expect(Object.keys(stored.credentials_sealed).sort()).toEqual(['data', 'iv', 'kid', 'v']);
 
     // …but no response ever contains them.
     const one = await call('/integrated-accounts/lever-1', {});

@@ -50,6 +50,7 @@ export async function callWith(vars, path, options) {
 export const accountKey = (id, tenant = 'default') => `tenant:${tenant}:account:${id}`;
 export const budgetKey = (id, tenant = 'default') => `tenant:${tenant}:budget:${id}`;
 
+/** Writes a record straight into KV, as stored before credentials were sealed (the Worker seals it on first use). */
 export async function putAccount(account, tenant = 'default') {
   await env.ACCOUNTS.put(accountKey(account.id, tenant), JSON.stringify({ created_at: '2026-01-01T00:00:00.000Z', context: {}, credentials: {}, ...account }), {
     metadata: { provider: account.provider },

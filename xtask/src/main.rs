@@ -249,13 +249,47 @@ fn print_times(times: &[(&str, Duration, bool)]) {
     }
 }
 
-/// A random API token for local development (hex from the OS RNG).
-fn new_token() -> Result<String, String> {
-    let mut bytes = [0u8; 24];
+/// `N` bytes from the OS RNG.
+fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
+    let mut bytes = [0u8; N];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
         .map_err(|e| format!("reading /dev/urandom: {e}"))?;
-    Ok(format!("cw_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    Ok(bytes)
+}
+
+/// A random API token for local development (hex from the OS RNG).
+fn new_token() -> Result<String, String> {
+    Ok(format!("cw_{}", random_bytes::<24>()?.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+/// Standard base64 with padding (the Worker reads CREDENTIALS_KEY with `atob`).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+/// The local Worker's CREDENTIALS_KEY (AES-256-GCM for credentials at rest): added
+/// to worker/.dev.vars on the first start, kept afterwards (a new key would leave
+/// the stored accounts unreadable).
+fn dev_credentials_key(root: &Path) -> Res {
+    let vars = root.join("worker/.dev.vars");
+    let mut text = std::fs::read_to_string(&vars).unwrap_or_default();
+    if text.lines().any(|l| l.trim().starts_with("CREDENTIALS_KEY=")) {
+        return Ok(());
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!("# Written by `cargo xtask start`: seals integrated-account credentials in the local KV (git-ignored).\nCREDENTIALS_KEY={}\n", base64(&random_bytes::<32>()?)));
+    std::fs::write(&vars, text).map_err(|e| format!("writing {}: {e}", vars.display()))
 }
 
 /// The tenant and token in worker/.dev.vars: created on the first start as
@@ -337,6 +371,7 @@ fn start(args: &[String]) -> Res {
         _ => return Err("usage: cargo xtask start [--port N]".into()),
     };
     let (tenant, token) = dev_token(&root)?;
+    dev_credentials_key(&root)?;
     let persist = root.join("worker/.wrangler/state");
     seed_accounts(&root, &persist, &tenant)?;
     let mut child = Command::new(root.join("node_modules/.bin/wrangler"))
@@ -382,4 +417,16 @@ fn start(args: &[String]) -> Res {
 fn bench() -> Res {
     let root = root();
     run(Command::new("node").current_dir(&root).args(["--expose-gc", "bench/run.mjs"]))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_the_standard_alphabet_with_padding() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(&[0xff; 32]), "//////////////////////////////////////////8=");
+    }
 }
