@@ -26,6 +26,7 @@ use crate::unified::models;
 use crate::provider::{Ctx, Exchange, Next, OpDef, ProviderDef};
 use crate::providers;
 use crate::unified::query::{ResponseFormat, UnifiedQuery};
+use crate::engine::passthrough::{Passthrough, PassthroughInput, PASSTHROUGH_OP};
 use crate::engine::retry::RetryPolicy;
 use crate::engine::step::{Machine, Step};
 use crate::unified::schema::UnifiedMethod;
@@ -314,6 +315,50 @@ impl Operation {
                 Some(state) => operation.exchange.page(&ctx, state),
                 None => operation.exchange.start(&ctx),
             }
+        };
+        let step = operation.process(first, now_ms)?;
+        Ok((operation, step))
+    }
+
+    /// A passthrough request (see [`crate::engine::passthrough`]) as an operation:
+    /// the same sending, retries, deadline and redaction, answered as
+    /// `{ status, headers, body }`.
+    pub fn passthrough(input: PassthroughInput, now_ms: u64) -> Result<(Operation, Step)> {
+        let redactor = input.account.redactor();
+        Self::passthrough_inner(input, redactor.clone(), now_ms).map_err(|e| redact_error(e, &redactor))
+    }
+
+    fn passthrough_inner(input: PassthroughInput, redactor: Redactor, now_ms: u64) -> Result<(Operation, Step)> {
+        input.account.check()?;
+        let provider = providers::find(&input.account.provider).ok_or_else(|| Error::UnknownProvider { provider: input.account.provider.clone() })?;
+        let origin = input.account.origin(&(provider.origin)(&input.account)?)?;
+        let request = input.request(origin.as_str(), |req| (provider.auth)(&input.account, req))?;
+        let mut operation = Operation {
+            provider,
+            op: &PASSTHROUGH_OP,
+            account: input.account,
+            origin,
+            fields: Map::new(),
+            remote_data: None,
+            // Raw: the answer is returned as the provider sent it, nothing mapped.
+            query: UnifiedQuery { format: ResponseFormat::Raw, ..UnifiedQuery::default() },
+            id: None,
+            exchange: Box::new(Passthrough { request: Some(request) }),
+            redactor,
+            retry: input.retry,
+            in_flight: None,
+            attempts: 0,
+            pending: Pending::Nothing,
+            warnings: Vec::new(),
+            paging: Paging::default(),
+            skip_mapping: true,
+            writes_sent: 0,
+            deadline_ms: input.deadline_ms,
+            cursor_key: None,
+        };
+        let first = {
+            let ctx = ctx!(operation, now_ms);
+            operation.exchange.start(&ctx)
         };
         let step = operation.process(first, now_ms)?;
         Ok((operation, step))

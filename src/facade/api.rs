@@ -8,6 +8,7 @@ use crate::codec::json::obj;
 use crate::error::Error;
 use crate::codec::input::MAX_INPUT_BYTES;
 use crate::engine::operation::{prepare, Operation, StartInput};
+use crate::engine::passthrough::PassthroughInput;
 use crate::engine::step::{Machine, Step};
 use crate::engine::sync::{SyncInput, SyncOperation};
 use crate::providers::SYNCS;
@@ -23,9 +24,18 @@ pub fn start_input(v: Value) -> Result<StartInput, Error> {
     StartInput::from_json(&v)
 }
 
-/// Starts a unified operation from its JSON input.
+/// Starts a unified operation, or a passthrough (an input with `passthrough`),
+/// from its JSON input.
 pub fn start_operation(input: &str, now_ms: u64) -> Result<(Operation, Step), Error> {
-    parse_input(input).and_then(start_input).and_then(|i| Operation::start(i, now_ms))
+    parse_input(input).and_then(|v| start_value(v, now_ms))
+}
+
+fn start_value(v: Value, now_ms: u64) -> Result<(Operation, Step), Error> {
+    if v.get("passthrough").is_some() {
+        Operation::passthrough(PassthroughInput::from_json(&v)?, now_ms)
+    } else {
+        Operation::start(start_input(v)?, now_ms)
+    }
 }
 
 /// Starts a bulk sync from its JSON input.
@@ -47,8 +57,7 @@ fn no_sync(input: &Value) -> Error {
 
 /// The first provider request for a unified request, with secrets redacted.
 pub fn plan(input: Value, now_ms: u64) -> Result<Value, Error> {
-    let input = start_input(input)?;
-    let (op, step) = Operation::start(input, now_ms)?;
+    let (op, step) = start_value(input, now_ms)?;
     let mut requests = Vec::new();
     let extra = match step {
         Step::Send(req) => {

@@ -42,10 +42,15 @@ impl Script {
 
 /// Drives one operation to its first `Done` (or error), answering each `Send`
 /// from the script, sleeping on the fake clock for each `Wait`.
-pub fn drive(input: StartInput, mut script: Script) -> (Vec<HttpRequest>, Result<Value, Error>) {
+pub fn drive(input: StartInput, script: Script) -> (Vec<HttpRequest>, Result<Value, Error>) {
+    drive_started(Operation::start(input, T0), script)
+}
+
+/// [`drive`] for an operation already started at `T0` (a passthrough).
+pub fn drive_started(started: Result<(Operation, Step), Error>, mut script: Script) -> (Vec<HttpRequest>, Result<Value, Error>) {
     let mut sent = Vec::new();
     let mut now = T0;
-    let (mut op, mut step) = match Operation::start(input, now) {
+    let (mut op, mut step) = match started {
         Ok(x) => x,
         Err(e) => return (sent, Err(e)),
     };
