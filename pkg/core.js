@@ -144,7 +144,7 @@ class CoreHandle {
   }
 }
 
-const opOf = (input, method) => ({ provider: input?.account?.provider, model: input?.model, resource: input?.resource, method: method ?? input?.method });
+const opOf = (input, method) => ({ provider: input?.account?.provider, model: input?.model, resource: input?.resource, method: method ?? (input?.passthrough ? 'passthrough' : input?.method) });
 
 // ---------- files: Blob / File / bytes never cross into wasm ----------
 
@@ -382,8 +382,10 @@ class Driver {
   /** One whole operation: start, drive, free — within `deadline` (ms, driver clock). */
   async run(input, signal, deadline) {
     const files = new Map();
-    const body = extractFiles(input.body ?? null, files);
-    const handle = new CoreHandle(core.Handle, opOf(input), toJson({ ...input, body, deadline_ms: deadline }), this.now());
+    const payload = { ...input, deadline_ms: deadline };
+    // A passthrough's body is plain JSON (no files) and sits inside `passthrough`.
+    if (!('passthrough' in input)) payload.body = extractFiles(input.body ?? null, files);
+    const handle = new CoreHandle(core.Handle, opOf(input), toJson(payload), this.now());
     try {
       return await this.drive(handle, handle.first(), files, signal, deadline);
     } finally {
@@ -561,13 +563,29 @@ export function createClient(options = {}) {
     return driver.runSync(input, opts?.signal);
   }
 
-  return { unifiedApi, sync, driver };
+  /**
+   * The provider's own API through the account (what the unified model does not
+   * cover): `request` is `{ method, path, query?, headers?, body? }` with `path` on
+   * the provider's API. Same auth, hosts, retries and deadline as unified calls.
+   * Resolves with `{ status, headers, body }` for any provider status; rejects with
+   * a CrosswalkError only when crosswalk refuses the request or gets no answer.
+   */
+  async function passthrough(request, opts) {
+    const acc = await account({ integrated_account_id: opts?.integrated_account_id ?? opts?.integratedAccountId });
+    return driver.run({ account: acc, passthrough: request ?? null, retry }, opts?.signal, driver.deadline(opts));
+  }
+
+  return { unifiedApi, sync, passthrough, driver };
 }
 
 // ---------- stateless helpers ----------
 
 /** The provider request(s) a unified request becomes, secrets redacted. */
-export function plan({ account, model, resource, method, id, body, query, cursorKey }) {
+export function plan({ account, model, resource, method, id, body, query, cursorKey, passthrough }) {
+  if (passthrough !== undefined) {
+    const input = { account, passthrough };
+    return parseOrThrow(guarded(opOf(input), () => core.plan(toJson(input), Date.now())));
+  }
   const files = new Map();
   const input = { account, model, resource, method, id: idText(id), body: extractFiles(body ?? null, files), query: query ?? {}, cursor_key: cursorKey };
   return parseOrThrow(guarded(opOf(input), () => core.plan(toJson(input), Date.now())));

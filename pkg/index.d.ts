@@ -197,6 +197,36 @@ export interface Client {
    * (application notes; each record needs `application_id`, `id`, `body`).
    */
   sync<M extends Model, R extends ResourceOf<M>>(model: M, resource: R, records: Iterable<Part<M, R, 'body'>>, query: UnifiedQuery, options?: SyncOptions): Promise<SyncReport>;
+  /**
+   * The provider's own API through the account's origin, auth, retries and
+   * deadline. Resolves with the provider's answer for any status; rejects with a
+   * CrosswalkError when crosswalk refuses the request (validation_failed, with
+   * `passthrough.*` paths) or gets no answer.
+   */
+  passthrough(request: PassthroughRequest, options: PassthroughOptions): Promise<PassthroughResponse>;
+}
+
+export interface PassthroughRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** A path on the provider's API (`/crm/v3/objects/contacts`): no scheme or host, no `.`/`..` segments. */
+  path: string;
+  /** Sent sorted by name; an array repeats the name in its order. */
+  query?: Record<string, string | number | boolean | Array<string | number | boolean>>;
+  /** Extra headers; auth, cookies and hop-by-hop headers are refused. */
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+}
+
+export interface PassthroughOptions extends Omit<CallOptions, 'idempotencyKey'> {
+  integrated_account_id: string;
+}
+
+export interface PassthroughResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON, or the text when the body is not JSON (null when empty). */
+  body: unknown;
 }
 
 export function createClient(options: ClientOptions): Client;
@@ -250,7 +280,7 @@ export interface PlanInput {
   query?: Partial<UnifiedQuery>;
 }
 
-export function plan(input: PlanInput): { requests: PlannedRequest[]; wait?: { until_ms: number; reason: string }; result?: unknown };
+export function plan(input: PlanInput | { account: Account; passthrough: PassthroughRequest }): { requests: PlannedRequest[]; wait?: { until_ms: number; reason: string }; result?: unknown };
 
 export function validate(input: Omit<PlanInput, 'account'> & { provider: string }): { valid: boolean; errors: ErrorDetail[]; warnings: Warning[] };
 

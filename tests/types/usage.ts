@@ -37,3 +37,15 @@ async function syncNotes() {
   await client.sync('ats', 'activities', [{ application_id: 'a', id: 'n', body: 'b', author: { first_name: 1 } }], { integrated_account_id: 'acc1' });
 }
 void syncNotes;
+
+async function passthroughCalls() {
+  const r = await client.passthrough({ method: 'GET', path: '/crm/v3/objects/contacts', query: { limit: 10, properties: ['email', 'firstname'] } }, { integrated_account_id: 'acc1' });
+  const status: number = r.status;
+  console.log(status, r.headers['content-type'], r.body);
+  await client.passthrough({ method: 'POST', path: '/crm/v3/objects/contacts', body: { properties: { email: 'a@b.example' } } }, { integrated_account_id: 'acc1', deadlineMs: 5000 });
+  // @ts-expect-error TRACE is not a passthrough method
+  await client.passthrough({ method: 'TRACE', path: '/x' }, { integrated_account_id: 'acc1' });
+  // @ts-expect-error the account is required
+  await client.passthrough({ method: 'GET', path: '/x' }, {});
+}
+void passthroughCalls;
