@@ -13,7 +13,7 @@ import { idempotencyKeyOf, idempotent } from './idempotency.js';
 
 // Durable Object classes must be exported from the main module.
 export { IdempotencyKeys } from './idempotency.js';
-import { runUnified, runSync, unifiedMethod, meta } from './unified.js';
+import { runUnified, runSync, runPassthrough, unifiedMethod, meta } from './unified.js';
 
 function methodNotAllowed(allow) {
   return new HttpError(405, 'method_not_allowed', `allowed methods: ${allow}`, [], { allow });
@@ -34,6 +34,14 @@ async function unifiedCall({ request, env, tenant, url, params: { model, resourc
   const { text, value } = method === 'create' || method === 'update' ? await readJson(request, env) : { text: '', value: undefined };
   const key = idempotencyKeyOf(request);
   const call = () => runUnified({ env, tenant, method, path: { model, resource, id }, search: url.search, body: value, idempotencyKey: key ?? undefined }).catch(errorResponse);
+  return key ? idempotent({ env, tenant, request, url, key, bodyText: text }, call) : call();
+}
+
+/** A passthrough; with an Idempotency-Key, a repeat replays the first answer. */
+async function passthroughCall({ request, env, tenant, url }) {
+  const { text, value } = await readJson(request, env);
+  const key = idempotencyKeyOf(request);
+  const call = () => runPassthrough({ env, tenant, search: url.search, body: value }).catch(errorResponse);
   return key ? idempotent({ env, tenant, request, url, key, bodyText: text }, call) : call();
 }
 
@@ -61,6 +69,7 @@ export const ROUTES = [
       DELETE: ({ env, tenant, params }) => deleteAccount(env, tenant, params.id),
     },
   },
+  { path: ['passthrough'], methods: { POST: passthroughCall } },
   { path: ['unified', ':model', ':resource', 'meta', ':method'], methods: { GET: ({ env, tenant, params, url }) => meta(env, tenant, params, url) } },
   {
     path: ['unified', ':model', ':resource', 'sync'],
