@@ -4,18 +4,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, CrosswalkError } from 'crosswalk';
-import { startServer, script, fixture, recordingSleep } from './helpers/server.mjs';
+import { withServer, script, fixture, recordingSleep } from './helpers/server.mjs';
 
 const never = () => new Promise(() => {});
-
-async function withServer(handler, fn) {
-  const server = await startServer(handler);
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
 
 const greenhouse = (origin, extra = {}) => ({ accounts: [{ id: 'gh', provider: 'greenhouse', base_url: origin, credentials: { api_key: 'gh-key' } }], ...extra });
 

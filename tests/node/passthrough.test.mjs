@@ -3,18 +3,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, plan, CrosswalkError } from 'crosswalk';
-import { startServer, script, recordingSleep } from './helpers/server.mjs';
+import { withServer, script, recordingSleep } from './helpers/server.mjs';
 
 const basic = (key) => 'Basic ' + Buffer.from(`${key}:`).toString('base64');
-
-async function withServer(handler, fn) {
-  const server = await startServer(handler);
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
 
 test('GET with a query and POST with a body reach each provider with its own auth', async () => {
   await withServer(script({ status: 200, body: { data: [{ id: 'opp-1' }] } }), async (server) => {

@@ -53,6 +53,16 @@ export async function startServer(handler) {
   };
 }
 
+/** Runs `fn(server)` against a server answering with `handler`, closing it after. */
+export async function withServer(handler, fn) {
+  const server = await startServer(handler);
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
 /** Answers the i-th request with the i-th scripted reply (the last one repeats). */
 export function script(...replies) {
   return (_req, i) => replies[Math.min(i, replies.length - 1)];
