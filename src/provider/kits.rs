@@ -133,6 +133,16 @@ pub fn mapped_page(ctx: &Ctx, page: RawPage, map: impl Fn(&Value, &mut Vec<Warni
     Ok(Next::Page { items, next: page.next, warnings })
 }
 
+/// Unified `visibility` from a provider's "private" boolean (Lever `secret`,
+/// Ashby `isPrivate`): true → `private`, false → `public`, anything else `null`.
+pub fn visibility_of_private_flag(flag: Option<&Value>) -> Value {
+    match flag {
+        Some(Value::Bool(true)) => json!("private"),
+        Some(Value::Bool(false)) => json!("public"),
+        _ => Value::Null,
+    }
+}
+
 /// Maps a provider status through a status table; unknown → `null` + warning.
 pub fn map_status(table: &[(&str, &str)], raw: Option<&str>, w: &mut Vec<Warning>) -> Value {
     match raw {

@@ -20,9 +20,8 @@ function init({ method = 'GET', token = TOKEN, body, headers = {} } = {}) {
   return { method, headers: h, body: payload, ...(payload instanceof ReadableStream ? { duplex: 'half' } : {}) };
 }
 
-/** A request through the Worker as deployed (SELF, bindings from wrangler.jsonc). */
-export async function call(path, options) {
-  const res = await SELF.fetch(ORIGIN + path, init(options));
+/** `{ status, headers, text, json }` of a response (json undefined when it is not JSON). */
+async function answer(res) {
   const text = await res.text();
   let json;
   try {
@@ -33,17 +32,14 @@ export async function call(path, options) {
   return { status: res.status, headers: res.headers, text, json };
 }
 
+/** A request through the Worker as deployed (SELF, bindings from wrangler.jsonc). */
+export async function call(path, options) {
+  return answer(await SELF.fetch(ORIGIN + path, init(options)));
+}
+
 /** The same Worker called directly with some vars overridden (ALLOW_BASE_URL_OVERRIDE…). */
 export async function callWith(vars, path, options) {
-  const res = await worker.fetch(new Request(ORIGIN + path, init(options)), { ...env, ...vars });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return answer(await worker.fetch(new Request(ORIGIN + path, init(options)), { ...env, ...vars }));
 }
 
 /** KV keys as the Worker writes them (tenant `default` = the bare tokens in vitest.config.js). */

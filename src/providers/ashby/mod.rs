@@ -101,11 +101,7 @@ fn map_note(ctx: &Ctx, body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String
     r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
     r.insert("created_at".into(), iso_or_null(note.get("createdAt")));
     r.insert("updated_at".into(), Value::Null);
-    r.insert("visibility".into(), match note.get("isPrivate") {
-        Some(Value::Bool(true)) => json!("private"),
-        Some(Value::Bool(false)) => json!("public"),
-        _ => Value::Null,
-    });
+    r.insert("visibility".into(), crate::provider::visibility_of_private_flag(note.get("isPrivate")));
     Ok((r, note))
 }
 
