@@ -106,21 +106,32 @@ async function toStored(env, tenant, record) {
 async function putRecord(env, tenant, record) {
   const stored = await toStored(env, tenant, record);
   await env.ACCOUNTS.put(accountKey(tenant, record.id), JSON.stringify(stored), { metadata: { provider: record.provider } });
+  return stored;
 }
 
-/** The account with its credentials opened, or undefined. */
-export async function loadAccount(env, tenant, id) {
+/**
+ * The record as stored (credential values sealed), or undefined. A record from
+ * before sealing gets its credentials sealed here (that needs only the current key).
+ */
+async function loadStored(env, tenant, id) {
   if (typeof id !== 'string' || !ID_RE.test(id) || typeof tenant !== 'string') return undefined;
   const stored = await env.ACCOUNTS.get(accountKey(tenant, id), 'json');
+  if (!stored) return undefined;
+  if (!stored.credentials_sealed && Object.keys(stored.credentials ?? {}).length && canSeal(env)) {
+    return putRecord(env, tenant, stored);
+  }
+  return stored;
+}
+
+/** The account with its credentials opened, for a provider call; or undefined. */
+export async function loadAccount(env, tenant, id) {
+  const stored = await loadStored(env, tenant, id);
   if (!stored) return undefined;
   const { credentials_sealed: sealed, credentials_set: _names, ...record } = stored;
   if (sealed) {
     record.credentials = await openCredentials(env, tenant, id, sealed);
     // Sealed with the previous key: re-seal with the current one (key rotation).
     if (!(await sealedWithCurrentKey(env, sealed))) await putRecord(env, tenant, record);
-  } else if (Object.keys(record.credentials ?? {}).length && canSeal(env)) {
-    // Stored before credentials were sealed: seal them now.
-    await putRecord(env, tenant, record);
   }
   return record;
 }
@@ -138,14 +149,16 @@ function notFound(id) {
   return new HttpError(404, 'unknown_account', `no integrated account ${JSON.stringify(String(id))}`);
 }
 
+// Reading and deleting need no key: only names are shown, so an account sealed with a
+// key that is gone can still be seen and removed.
 export async function getAccount(env, tenant, id) {
-  const record = await loadAccount(env, tenant, id);
+  const record = await loadStored(env, tenant, id);
   if (!record) throw notFound(id);
   return json(publicView(record));
 }
 
 export async function deleteAccount(env, tenant, id) {
-  const record = await loadAccount(env, tenant, id);
+  const record = await loadStored(env, tenant, id);
   if (!record) throw notFound(id);
   await env.ACCOUNTS.delete(accountKey(tenant, id));
   // Its sync budget (worker/src/unified.js) goes with it.

@@ -44,6 +44,18 @@ describe('sealed credentials', () => {
     expect(JSON.parse(raw).credentials_sealed.kid).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('an account sealed with a key that is gone can still be read and deleted, but not used', async () => {
+    await call('/integrated-accounts', { method: 'POST', body: { id: 'lost-key-1', provider: 'lever', credentials: { api_key: 'lost-key-secret' } } });
+    const other = { CREDENTIALS_KEY: NEW };
+    const used = await callWith(other, '/unified/ats/activities?integrated_account_id=lost-key-1', { method: 'POST', body: { candidate_id: 'c', body: 'x' } });
+    expect(used.status).toBe(500);
+    expect(used.json.code).toBe('credentials_key_unknown');
+    expect(used.text).not.toContain('lost-key-secret');
+    expect((await callWith(other, '/integrated-accounts/lost-key-1', {})).json.credentials_set).toEqual(['api_key']);
+    expect((await callWith(other, '/integrated-accounts/lost-key-1', { method: 'DELETE' })).status).toBe(200);
+    expect(await env.ACCOUNTS.get(accountKey('lost-key-1'))).toBeNull();
+  });
+
   it('a deployment without CREDENTIALS_KEY refuses to store credentials (structured 500), not stores them in plaintext', async () => {
     const r = await callWith({ CREDENTIALS_KEY: undefined }, '/integrated-accounts', {
       method: 'POST',
