@@ -11,7 +11,7 @@ pub enum Kind {
     Text,
     /// ISO 8601 date-time with offset (`2024-06-15T10:00:00Z`).
     DateTime,
-    /// A whole number 0..=2^53−1 (exact as a JS number); see `convert::MAX_SAFE_INT`.
+    /// A whole number 0..=2^53−1 (exact as a JS number); see `codec::numbers::MAX_SAFE_INT`.
     Integer,
     Enum(&'static [&'static str]),
     /// `{ "id": "…" }`; only `id` is read on input.

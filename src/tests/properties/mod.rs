@@ -12,7 +12,7 @@
 //!   from arbitrary input), and `api::step_json` (what the wasm facade returns);
 //! - `inputs`: `api::plan`, `api::validate`, coverage/schema/provider lookups,
 //!   `query::parse_query_string`, `cursor::decode` (and resuming lists from
-//!   forged cursors), `sandbox_server::respond`;
+//!   forged cursors), `providers::sandbox::server::respond`;
 //! - `sync`: the LinkedIn bulk sync (`SyncOperation::start`, `handle_response`,
 //!   `handle_transport_error`, `resume`, `abort`).
 
