@@ -46,7 +46,35 @@ async function passthroughCall({ request, env, tenant, url }) {
 }
 
 /**
- * Every route, in match order: path segments (`:name` binds one), and a handler
+ * Truto-style `ANY /proxy/{path}?integrated_account_id=…`: the same passthrough
+ * with the request's own method, path (as sent, still percent-encoded), query and
+ * JSON body, answered with the provider's status and body.
+ */
+async function proxyCall({ request, env, tenant, url }) {
+  const { text, value } = ['GET', 'DELETE'].includes(request.method) ? { text: '', value: undefined } : await readJson(request, env);
+  const query = {};
+  for (const [k, v] of url.searchParams) if (k !== 'integrated_account_id') (query[k] ??= []).push(v);
+  const passthrough = { method: request.method, path: url.pathname.slice('/proxy'.length) || '/', query, ...(value === undefined ? {} : { body: value }) };
+  const search = `?integrated_account_id=${encodeURIComponent(url.searchParams.get('integrated_account_id') ?? '')}`;
+  const call = async () => {
+    try {
+      const answer = await (await runPassthrough({ env, tenant, search, body: passthrough })).json();
+      const body = answer.body === null ? null : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+      const type = typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+      return new Response(body, { status: answer.status, headers: { 'content-type': type } });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+  const key = idempotencyKeyOf(request);
+  return key ? idempotent({ env, tenant, request, url, key, bodyText: text }, call) : call();
+}
+
+const PROXY = { GET: proxyCall, POST: proxyCall, PUT: proxyCall, PATCH: proxyCall, DELETE: proxyCall };
+
+/**
+ * Every route, in match order: path segments (`:name` binds one; `prefix` matches
+ * any longer path too), and a handler
  * per HTTP method. A path that matches with another method is a 405 listing the
  * methods, unless `fallthrough` lets a later route take it (`GET …/sync` reads
  * the record with id "sync").
@@ -70,6 +98,7 @@ export const ROUTES = [
     },
   },
   { path: ['passthrough'], methods: { POST: passthroughCall } },
+  { path: ['proxy'], prefix: true, methods: PROXY },
   { path: ['unified', ':model', ':resource', 'meta', ':method'], methods: { GET: ({ env, tenant, params, url }) => meta(env, tenant, params, url) } },
   {
     path: ['unified', ':model', ':resource', 'sync'],
@@ -83,9 +112,9 @@ export const ROUTES = [
   { path: ['unified', ':model', ':resource', ':id'], methods: { GET: unifiedCall, PATCH: unifiedCall, DELETE: unifiedCall } },
 ];
 
-/** The route's bound `:params` when `parts` matches its path, else null. */
-function match(path, parts) {
-  if (path.length !== parts.length) return null;
+/** The route's bound `:params` when `parts` matches its path, else null (`prefix`: any rest). */
+function match(path, parts, prefix) {
+  if (prefix ? parts.length < path.length : path.length !== parts.length) return null;
   const params = {};
   for (const [i, seg] of path.entries()) {
     if (seg.startsWith(':')) params[seg.slice(1)] = parts[i];
@@ -103,7 +132,7 @@ async function route(request, env) {
   if (family.length === 0) throw notFound();
   const tenant = family.every((r) => r.public) ? undefined : await authenticate(request, env);
   for (const r of family) {
-    const params = match(r.path, parts);
+    const params = match(r.path, parts, r.prefix);
     if (!params) continue;
     const handler = Object.hasOwn(r.methods, request.method) ? r.methods[request.method] : undefined;
     if (handler) return handler({ request, env, tenant, url, params });

@@ -48,4 +48,22 @@ describe('passthrough', () => {
     expect(r.status).toBe(403);
     expect(upstream.requests).toHaveLength(0);
   });
+
+  it('ANY /proxy/{path}: the provider status and body as the answer, on the same code path', async () => {
+    upstream = fakeUpstream({ status: 404, body: { code: 'ResourceNotFound' } }, { status: 201, body: { id: 'n1' } });
+    const got = await call('/proxy/v1/opportunities/x?integrated_account_id=pt-lever&expand=owner&expand=stage', {});
+    expect(got.status).toBe(404);
+    expect(got.json).toEqual({ code: 'ResourceNotFound' });
+    expect(upstream.requests[0].url).toBe('https://api.lever.co/v1/opportunities/x?expand=owner&expand=stage');
+    expect(upstream.requests[0].method).toBe('GET');
+    expect(upstream.requests[0].headers.authorization).toBe(basic('pt-lever-key'));
+    const posted = await call('/proxy/v1/opportunities/x/notes?integrated_account_id=pt-lever', { method: 'POST', body: { value: 'hi' } });
+    expect(posted.status).toBe(201);
+    expect(posted.json).toEqual({ id: 'n1' });
+    expect(JSON.parse(upstream.requests[1].body)).toEqual({ value: 'hi' });
+    const noAccount = await call('/proxy/v1/x', {});
+    expect(noAccount.status).toBe(400);
+    expect(noAccount.json.code).toBe('validation_failed');
+    expect(upstream.requests).toHaveLength(2);
+  });
 });
