@@ -2,12 +2,14 @@
 // (./pkg/entry.browser.js, copied here by `cargo xtask build`) and uses it for the
 // coverage matrix, validation as you type, and the request preview; "send" goes
 // through the Worker's Truto-compatible API. Plain DOM, no framework.
-// This module boots the page; the parts live in state, matrix, editor, preview and worker-client.
+// This module boots the page; the parts live in state, matrix, editor, preview,
+// worker-client and passthrough.
 import { refreshPickers, setBodyMode } from './editor.js';
 import { renderMatrix } from './matrix.js';
 import { copy, updateSoon } from './preview.js';
 import { $, S, cw, setCore } from './state.js';
 import { loadAccounts, pickAccount, send } from './worker-client.js';
+import { initPassthrough } from './passthrough.js';
 
 // ---------------------------------------------------------------- start
 
@@ -40,6 +42,7 @@ async function main() {
   $('copy-worker-curl').addEventListener('click', () => copy($('worker-curl-out').value, 'the Worker call'));
 
   refreshPickers('model');
+  initPassthrough();
   $('boot').textContent = `WebAssembly core loaded: ${S.providers.length} providers.`;
   $('boot').dataset.ready = 'true';
   if ($('api-token').value && $('worker-url').value) loadAccounts();

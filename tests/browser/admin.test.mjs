@@ -237,6 +237,21 @@ test('the page also works as plain static files from another origin (CORS to the
   }
 });
 
+test('passthrough: the preview comes from the core (refusals shown with their field), send returns the provider answer', async () => {
+  await page.selectOption('#account', 'sandbox-browser');
+  await page.fill('#pt-path', 'https://evil.example/x');
+  await page.waitForFunction(() => document.querySelector('#pt-preview').textContent.includes('passthrough.path'));
+  await page.fill('#pt-path', '/v1/interviews/int_002');
+  await page.fill('#pt-query', '{}');
+  await page.waitForFunction(() => document.querySelector('#pt-preview').textContent.includes('https://sandbox.crosswalk.invalid/v1/interviews/int_002'));
+  await page.click('#pt-send');
+  await page.waitForFunction(() => /provider answered 200/.test(document.querySelector('#pt-status').textContent), null, { timeout: 10_000 });
+  const answer = JSON.parse(await page.textContent('#pt-out'));
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body.data.id, 'int_002');
+  await page.locator('#passthrough').screenshot({ path: join(ARTIFACTS, 'admin-passthrough.png') });
+});
+
 test('no script errors on the page', () => {
   assert.deepEqual(pageErrors, []);
 });
