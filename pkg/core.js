@@ -582,12 +582,10 @@ export function createClient(options = {}) {
 
 /** The provider request(s) a unified request becomes, secrets redacted. */
 export function plan({ account, model, resource, method, id, body, query, cursorKey, passthrough }) {
-  if (passthrough !== undefined) {
-    const input = { account, passthrough };
-    return parseOrThrow(guarded(opOf(input), () => core.plan(toJson(input), Date.now())));
-  }
-  const files = new Map();
-  const input = { account, model, resource, method, id: idText(id), body: extractFiles(body ?? null, files), query: query ?? {}, cursor_key: cursorKey };
+  const input =
+    passthrough !== undefined
+      ? { account, passthrough }
+      : { account, model, resource, method, id: idText(id), body: extractFiles(body ?? null, new Map()), query: query ?? {}, cursor_key: cursorKey };
   return parseOrThrow(guarded(opOf(input), () => core.plan(toJson(input), Date.now())));
 }
 

@@ -281,43 +281,65 @@ impl Operation {
         };
         paging.current = start_state.clone();
         let skip_mapping = query.format == ResponseFormat::Raw && crate::unified::filters::local_filters(op.fields, &fields).is_empty();
-        let mut operation = {
+        let operation = {
             let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms };
             let exchange = (op.start)(&ctx)?;
             // A filter this request could not send must be read from mapped records.
             let skip_mapping = skip_mapping && exchange.locally_applied().is_empty();
             Operation {
-                provider,
-                op,
-                account: input.account,
-                origin,
                 fields,
                 remote_data,
-                query,
                 id: input.id,
-                exchange,
-                redactor,
-                retry: input.retry,
-                in_flight: None,
-                attempts: 0,
-                pending: Pending::Nothing,
                 warnings,
                 paging,
                 skip_mapping,
-                writes_sent: 0,
-                deadline_ms: input.deadline_ms,
                 cursor_key: input.cursor_key,
+                ..Operation::fresh(provider, op, input.account, origin, query, exchange, redactor, input.retry, input.deadline_ms)
             }
         };
+        operation.begin(start_state.as_ref(), now_ms)
+    }
+
+    /// An operation that has sent nothing yet, with no fields, paging or warnings;
+    /// [`Operation::start`] fills in what its request has.
+    #[allow(clippy::too_many_arguments)]
+    fn fresh(provider: &'static ProviderDef, op: &'static OpDef, account: Account, origin: Origin, query: UnifiedQuery, exchange: Box<dyn Exchange>, redactor: Redactor, retry: RetryPolicy, deadline_ms: Option<u64>) -> Operation {
+        Operation {
+            provider,
+            op,
+            account,
+            origin,
+            fields: Map::new(),
+            remote_data: None,
+            query,
+            id: None,
+            exchange,
+            redactor,
+            retry,
+            in_flight: None,
+            attempts: 0,
+            pending: Pending::Nothing,
+            warnings: Vec::new(),
+            paging: Paging::default(),
+            skip_mapping: true,
+            writes_sent: 0,
+            deadline_ms,
+            cursor_key: None,
+        }
+    }
+
+    /// Asks the exchange for its first request (or the page at `state`, resuming a
+    /// cursor) and returns the operation with its first step.
+    fn begin(mut self, state: Option<&Value>, now_ms: u64) -> Result<(Operation, Step)> {
         let first = {
-            let ctx = ctx!(operation, now_ms);
-            match &start_state {
-                Some(state) => operation.exchange.page(&ctx, state),
-                None => operation.exchange.start(&ctx),
+            let ctx = ctx!(self, now_ms);
+            match state {
+                Some(state) => self.exchange.page(&ctx, state),
+                None => self.exchange.start(&ctx),
             }
         };
-        let step = operation.process(first, now_ms)?;
-        Ok((operation, step))
+        let step = self.process(first, now_ms)?;
+        Ok((self, step))
     }
 
     /// A passthrough request (see [`crate::engine::passthrough`]) as an operation:
@@ -333,35 +355,10 @@ impl Operation {
         let provider = providers::find(&input.account.provider).ok_or_else(|| Error::UnknownProvider { provider: input.account.provider.clone() })?;
         let origin = input.account.origin(&(provider.origin)(&input.account)?)?;
         let request = input.request(origin.as_str(), |req| (provider.auth)(&input.account, req))?;
-        let mut operation = Operation {
-            provider,
-            op: &PASSTHROUGH_OP,
-            account: input.account,
-            origin,
-            fields: Map::new(),
-            remote_data: None,
-            // Raw: the answer is returned as the provider sent it, nothing mapped.
-            query: UnifiedQuery { format: ResponseFormat::Raw, ..UnifiedQuery::default() },
-            id: None,
-            exchange: Box::new(Passthrough { request: Some(request) }),
-            redactor,
-            retry: input.retry,
-            in_flight: None,
-            attempts: 0,
-            pending: Pending::Nothing,
-            warnings: Vec::new(),
-            paging: Paging::default(),
-            skip_mapping: true,
-            writes_sent: 0,
-            deadline_ms: input.deadline_ms,
-            cursor_key: None,
-        };
-        let first = {
-            let ctx = ctx!(operation, now_ms);
-            operation.exchange.start(&ctx)
-        };
-        let step = operation.process(first, now_ms)?;
-        Ok((operation, step))
+        // Raw: the answer is returned as the provider sent it, nothing mapped.
+        let query = UnifiedQuery { format: ResponseFormat::Raw, ..UnifiedQuery::default() };
+        let exchange = Box::new(Passthrough { request: Some(request) });
+        Operation::fresh(provider, &PASSTHROUGH_OP, input.account, origin, query, exchange, redactor, input.retry, input.deadline_ms).begin(None, now_ms)
     }
 
     /// The provider this operation talks to.
@@ -373,8 +370,6 @@ impl Operation {
     pub fn redact(&self, req: &HttpRequest) -> HttpRequest {
         req.redacted(&self.redactor)
     }
-
-
 
     fn handle_response_inner(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
         if self.pending != Pending::Response {
@@ -410,8 +405,6 @@ impl Operation {
             other => other,
         })
     }
-
-
 
     /// Fetches the page after the last one returned.
     pub fn next_page(&mut self, now_ms: u64) -> Result<Step> {

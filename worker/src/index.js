@@ -13,7 +13,7 @@ import { idempotencyKeyOf, idempotent } from './idempotency.js';
 
 // Durable Object classes must be exported from the main module.
 export { IdempotencyKeys } from './idempotency.js';
-import { runUnified, runSync, runPassthrough, unifiedMethod, meta } from './unified.js';
+import { runUnified, runSync, passthrough, unifiedMethod, meta } from './unified.js';
 
 function methodNotAllowed(allow) {
   return new HttpError(405, 'method_not_allowed', `allowed methods: ${allow}`, [], { allow });
@@ -28,21 +28,31 @@ function segments(pathname) {
   }
 }
 
-/** CRUD on one unified resource; writes go through the Idempotency-Key store. */
-async function unifiedCall({ request, env, tenant, url, params: { model, resource, id } }) {
-  const method = unifiedMethod(request.method, id !== undefined);
-  const { text, value } = method === 'create' || method === 'update' ? await readJson(request, env) : { text: '', value: undefined };
+/** `call()`, or with an Idempotency-Key its first answer replayed to every repeat. */
+function oncePerKey({ request, env, tenant, url }, bodyText, call) {
   const key = idempotencyKeyOf(request);
-  const call = () => runUnified({ env, tenant, method, path: { model, resource, id }, search: url.search, body: value, idempotencyKey: key ?? undefined }).catch(errorResponse);
-  return key ? idempotent({ env, tenant, request, url, key, bodyText: text }, call) : call();
+  return key ? idempotent({ env, tenant, request, url, key, bodyText }, call) : call();
 }
 
-/** A passthrough; with an Idempotency-Key, a repeat replays the first answer. */
-async function passthroughCall({ request, env, tenant, url }) {
+/** CRUD on one unified resource; writes go through the Idempotency-Key store. */
+async function unifiedCall(ctx) {
+  const { request, env, tenant, url, params: { model, resource, id } } = ctx;
+  const method = unifiedMethod(request.method, id !== undefined);
+  const { text, value } = method === 'create' || method === 'update' ? await readJson(request, env) : { text: '', value: undefined };
+  const idempotencyKey = idempotencyKeyOf(request) ?? undefined;
+  return oncePerKey(ctx, text, () => runUnified({ env, tenant, method, path: { model, resource, id }, search: url.search, body: value, idempotencyKey }).catch(errorResponse));
+}
+
+/**
+ * `POST /passthrough?integrated_account_id=…` with `{ method, path, query?,
+ * headers?, body? }`, answered 200 as `{ status, headers, body }`: the provider's
+ * status is in the answer, as in Merge's passthrough.
+ */
+async function passthroughCall(ctx) {
+  const { request, env, tenant, url } = ctx;
   const { text, value } = await readJson(request, env);
-  const key = idempotencyKeyOf(request);
-  const call = () => runPassthrough({ env, tenant, search: url.search, body: value }).catch(errorResponse);
-  return key ? idempotent({ env, tenant, request, url, key, bodyText: text }, call) : call();
+  const accountId = url.searchParams.get('integrated_account_id') ?? undefined;
+  return oncePerKey(ctx, text, () => passthrough({ env, tenant, accountId, request: value }).then(json, errorResponse));
 }
 
 /**
@@ -50,34 +60,28 @@ async function passthroughCall({ request, env, tenant, url }) {
  * with the request's own method, path (as sent, still percent-encoded), query and
  * JSON body, answered with the provider's status and body.
  */
-async function proxyCall({ request, env, tenant, url }) {
+async function proxyCall(ctx) {
+  const { request, env, tenant, url } = ctx;
   const { text, value } = ['GET', 'DELETE'].includes(request.method) ? { text: '', value: undefined } : await readJson(request, env);
   const query = {};
   for (const [k, v] of url.searchParams) if (k !== 'integrated_account_id') (query[k] ??= []).push(v);
-  const passthrough = { method: request.method, path: url.pathname.slice('/proxy'.length) || '/', query, ...(value === undefined ? {} : { body: value }) };
-  const search = `?integrated_account_id=${encodeURIComponent(url.searchParams.get('integrated_account_id') ?? '')}`;
-  const call = async () => {
-    try {
-      const answer = await (await runPassthrough({ env, tenant, search, body: passthrough })).json();
-      const body = answer.body === null ? null : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-      const type = typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
-      return new Response(body, { status: answer.status, headers: { 'content-type': type } });
-    } catch (err) {
-      return errorResponse(err);
-    }
+  const forwarded = { method: request.method, path: url.pathname.slice('/proxy'.length) || '/', query, ...(value === undefined ? {} : { body: value }) };
+  const accountId = url.searchParams.get('integrated_account_id') ?? undefined;
+  const asProviderAnswer = (answer) => {
+    const text = typeof answer.body === 'string';
+    const body = answer.body === null ? null : text ? answer.body : JSON.stringify(answer.body);
+    return new Response(body, { status: answer.status, headers: { 'content-type': text ? 'text/plain; charset=utf-8' : 'application/json' } });
   };
-  const key = idempotencyKeyOf(request);
-  return key ? idempotent({ env, tenant, request, url, key, bodyText: text }, call) : call();
+  return oncePerKey(ctx, text, () => passthrough({ env, tenant, accountId, request: forwarded }).then(asProviderAnswer, errorResponse));
 }
 
 const PROXY = { GET: proxyCall, POST: proxyCall, PUT: proxyCall, PATCH: proxyCall, DELETE: proxyCall };
 
 /**
  * Every route, in match order: path segments (`:name` binds one; `prefix` matches
- * any longer path too), and a handler
- * per HTTP method. A path that matches with another method is a 405 listing the
- * methods, unless `fallthrough` lets a later route take it (`GET …/sync` reads
- * the record with id "sync").
+ * any longer path too), and a handler per HTTP method. A path that matches with
+ * another method is a 405 listing the methods, unless `fallthrough` lets a later
+ * route take it (`GET …/sync` reads the record with id "sync").
  */
 export const ROUTES = [
   { path: ['health'], public: true, methods: { GET: () => json({ ok: true }) } },

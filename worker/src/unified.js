@@ -175,14 +175,11 @@ export async function meta(env, tenant, { model, resource, method }, url) {
 }
 
 /**
- * `POST /passthrough?integrated_account_id=…` with `{ method, path, query?,
- * headers?, body? }`: the provider's own API through the account (same auth,
- * host allow-list, retries and deadline as the unified routes), answered 200 as
- * `{ status, headers, body }` — the provider's status is in the answer, as in
- * Merge's passthrough. Refusals are crosswalk errors (400 with `passthrough.*`).
+ * A passthrough on the tenant's account `accountId`: `request` is `{ method, path,
+ * query?, headers?, body? }`, the result the provider's `{ status, headers, body }`
+ * (any status), with the same auth, host allow-list, retries and deadline as the
+ * unified routes. Refusals are crosswalk errors (400 with `passthrough.*`).
  */
-export async function runPassthrough({ env, tenant, search, body }) {
-  const query = parseQuery(search);
-  const id = typeof query.integrated_account_id === 'string' ? query.integrated_account_id : undefined;
-  return json(await fullClientFor(env, tenant).passthrough(body, { integrated_account_id: id }));
+export function passthrough({ env, tenant, accountId, request }) {
+  return fullClientFor(env, tenant).passthrough(request, { integrated_account_id: accountId });
 }

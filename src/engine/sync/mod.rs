@@ -304,7 +304,6 @@ impl SyncOperation {
         Ok(Step::Send(req))
     }
 
-
     fn on_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
         let batch = self.take_in_flight()?;
         if resp.is_success() {
@@ -373,8 +372,6 @@ impl SyncOperation {
         }
         self.next(now_ms)
     }
-
-
 
     /// Ends the sync now. A batch in flight has an unknown outcome: its records
     /// are `failed` (retryable, `aborted_in_flight`); the rest are `not_sent: aborted`.
