@@ -217,6 +217,11 @@ pub enum Error {
     /// crosswalk did not send it again. The caller must check before retrying.
     #[error("{provider} may have applied this write ({what}); it was not sent again because {provider} cannot de-duplicate a re-send — check the record exists before retrying")]
     OutcomeUnknown { provider: String, what: String, cause: Box<Error> },
+    /// The account's tokens cannot be renewed (the provider refused the refresh
+    /// token, refused a token it had just issued, or there is no way to get one):
+    /// someone has to connect the account again.
+    #[error("the {provider} account must be connected again: {reason}")]
+    ReauthRequired { provider: String, reason: String },
     #[error("the input is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("operation misuse: {reason}")]
@@ -248,7 +253,7 @@ impl Error {
     /// Every value [`Error::code`] can return (plus the codes the JS driver adds).
     pub const ALL_CODES: &'static [&'static str] = &[
         "validation_failed", "invalid_input", "unknown_provider", "unsupported_operation", "remote_error", "protocol_error",
-        "invalid_cursor", "pagination_loop", "network_error", "deadline_exceeded", "budget_exhausted", "partial_failure", "write_outcome_unknown", "payload_too_large", "misuse",
+        "invalid_cursor", "pagination_loop", "network_error", "deadline_exceeded", "budget_exhausted", "partial_failure", "write_outcome_unknown", "reauth_required", "payload_too_large", "misuse",
     ];
 
     /// Stable machine code of this failure.
@@ -267,6 +272,7 @@ impl Error {
             Error::BudgetExhausted { .. } => "budget_exhausted",
             Error::PartialFailure { .. } => "partial_failure",
             Error::OutcomeUnknown { .. } => "write_outcome_unknown",
+            Error::ReauthRequired { .. } => "reauth_required",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::Misuse { .. } => "misuse",
         }
@@ -287,6 +293,7 @@ impl Error {
             Error::BudgetExhausted { .. } => 429,
             Error::PartialFailure { cause, .. } | Error::OutcomeUnknown { cause, .. } => cause.status(),
             Error::PayloadTooLarge { .. } => 413,
+            Error::ReauthRequired { .. } => 401,
             Error::Misuse { .. } => 500,
         }
     }
@@ -335,6 +342,7 @@ impl Error {
             Error::InvalidCursor { reason } => Value::Array(vec![json!({ "field": "query.next_cursor", "code": "invalid_cursor", "message": reason.as_str() })]),
             Error::UnsupportedOperation { provider, model, resource, method } => Value::Array(vec![json!({ "code": "unsupported_operation", "message": format!("{provider} has no {method} for {model}/{resource}"), "provider": provider.as_str() })]),
             Error::OutcomeUnknown { provider, .. } => Value::Array(vec![json!({ "field": "outcome", "code": "write_outcome_unknown", "message": format!("{provider} may or may not have applied this write") })]),
+            Error::ReauthRequired { reason, .. } => Value::Array(vec![json!({ "field": "account.credentials", "code": "reauth_required", "message": reason.as_str() })]),
             _ => Value::Array(vec![]),
         }
     }
@@ -409,6 +417,7 @@ mod tests {
             Error::BudgetExhausted { until_ms: 0, window: "minute" },
             Error::PartialFailure { provider: "p".into(), failed_step: "s".into(), completed: vec![], cause: Box::new(Error::invalid("x")) },
             Error::OutcomeUnknown { provider: "p".into(), what: "HTTP 503".into(), cause: Box::new(Error::invalid("x")) },
+            Error::ReauthRequired { provider: "p".into(), reason: "x".into() },
             Error::PayloadTooLarge { limit: 1 },
             Error::Misuse { reason: "x".into() },
         ];

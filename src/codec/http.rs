@@ -316,6 +316,18 @@ pub fn host_matches(host: &str, pattern: &str) -> bool {
     }
 }
 
+/// Checks a value that fills one path segment of a sign-in URL (a Microsoft
+/// tenant id or domain such as `contoso.onmicrosoft.com`): letters, digits, `.`,
+/// `-`, `_`, and never a dot segment.
+pub fn host_label_dotted(value: &str, field: &str) -> Result<String> {
+    let ok = !value.is_empty() && value.len() <= 253 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b)) && !is_dot_segment(value);
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(Error::one_issue(None, Issue::new(field, IssueCode::InvalidFormat, "must be a single name (letters, digits, '.', '-', '_')")))
+    }
+}
+
 /// Checks one DNS label taken from an account (a subdomain, a company slug that
 /// becomes part of a host) so that it cannot change which host is called.
 pub fn host_label(value: &str, field: &str) -> Result<String> {

@@ -7,4 +7,5 @@ pub mod operation;
 pub mod passthrough;
 pub mod retry;
 pub mod step;
+pub mod token;
 pub mod sync;

@@ -29,6 +29,7 @@ use crate::unified::query::{ResponseFormat, UnifiedQuery};
 use crate::engine::passthrough::{Passthrough, PassthroughInput, PASSTHROUGH_OP};
 use crate::engine::retry::RetryPolicy;
 use crate::engine::step::{Machine, Step};
+use crate::engine::token::{self, Need, TokenOperation};
 use crate::unified::schema::UnifiedMethod;
 use crate::unified::validate::{check, Side};
 
@@ -166,7 +167,37 @@ enum Pending {
     Response,
     RetryWait,
     NextPage,
+    /// A token request (in [`Operation::token`]) is in flight or waiting to retry.
+    Token,
+    /// New credentials were handed to the driver; `resume` goes on.
+    CredentialsSaved,
     Finished,
+}
+
+/// A token request the operation runs before it can go on, and what comes after.
+struct TokenRun {
+    machine: TokenOperation,
+    after: AfterToken,
+}
+
+enum AfterToken {
+    /// Build the exchange (it was deferred: the old token could not build it) and
+    /// send its first request (or the page at this state).
+    Begin { state: Option<Value>, build: bool },
+    /// Send the request that got a 401 again, with the new token.
+    Resend,
+}
+
+/// The exchange of an operation whose first request needs a token it does not have yet.
+struct Deferred;
+
+impl Exchange for Deferred {
+    fn start(&mut self, _ctx: &Ctx) -> Result<Next> {
+        Err(Error::Misuse { reason: "the exchange is built after the token request".into() })
+    }
+    fn on_success(&mut self, _ctx: &Ctx, _resp: &HttpResponse) -> Result<Next> {
+        Err(Error::Misuse { reason: "the exchange is built after the token request".into() })
+    }
 }
 
 /// One unified operation in flight. See the module docs for the call order.
@@ -192,6 +223,10 @@ pub struct Operation {
     writes_sent: u32,
     deadline_ms: Option<u64>,
     cursor_key: Option<String>,
+    token: Option<TokenRun>,
+    /// The account's token was renewed during this operation: a 401 now means the
+    /// provider refuses even a fresh token.
+    renewed: bool,
 }
 
 /// Paging memory: the provider state of the current and next page, hashes of every
@@ -281,9 +316,13 @@ impl Operation {
         };
         paging.current = start_state.clone();
         let skip_mapping = query.format == ResponseFormat::Raw && crate::unified::filters::local_filters(op.fields, &fields).is_empty();
-        let operation = {
+        let need = token::need(provider, &input.account, now_ms)?;
+        let mut operation = {
             let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms };
-            let exchange = (op.start)(&ctx)?;
+            let exchange: Box<dyn Exchange> = match need {
+                Need::Nothing => (op.start)(&ctx)?,
+                Need::Token(_) => Box::new(Deferred),
+            };
             // A filter this request could not send must be read from mapped records.
             let skip_mapping = skip_mapping && exchange.locally_applied().is_empty();
             Operation {
@@ -297,7 +336,11 @@ impl Operation {
                 ..Operation::fresh(provider, op, input.account, origin, query, exchange, redactor, input.retry, input.deadline_ms)
             }
         };
-        operation.begin(start_state.as_ref(), now_ms)
+        let step = match need {
+            Need::Nothing => operation.first_step(start_state.as_ref(), now_ms)?,
+            Need::Token(req) => operation.run_token(req, AfterToken::Begin { state: start_state, build: true })?,
+        };
+        Ok((operation, step))
     }
 
     /// An operation that has sent nothing yet, with no fields, paging or warnings;
@@ -325,12 +368,14 @@ impl Operation {
             writes_sent: 0,
             deadline_ms,
             cursor_key: None,
+            token: None,
+            renewed: false,
         }
     }
 
     /// Asks the exchange for its first request (or the page at `state`, resuming a
-    /// cursor) and returns the operation with its first step.
-    fn begin(mut self, state: Option<&Value>, now_ms: u64) -> Result<(Operation, Step)> {
+    /// cursor).
+    fn first_step(&mut self, state: Option<&Value>, now_ms: u64) -> Result<Step> {
         let first = {
             let ctx = ctx!(self, now_ms);
             match state {
@@ -338,8 +383,90 @@ impl Operation {
                 None => self.exchange.start(&ctx),
             }
         };
-        let step = self.process(first, now_ms)?;
-        Ok((self, step))
+        self.process(first, now_ms)
+    }
+
+    /// Sends a token request first; [`Operation::after_token`] goes on.
+    fn run_token(&mut self, req: HttpRequest, after: AfterToken) -> Result<Step> {
+        let (machine, step) = TokenOperation::for_request(self.provider, self.account.clone(), self.redactor.clone(), self.retry, req);
+        self.token = Some(TokenRun { machine, after });
+        self.pending = Pending::Token;
+        Ok(step)
+    }
+
+    /// A step of the token request: its retries pass through; its result updates
+    /// the account and is handed to the driver to persist.
+    fn token_step(&mut self, step: Result<Step>) -> Result<Step> {
+        match step? {
+            Step::Done(credentials) => {
+                if let Some(run) = &self.token {
+                    self.account = run.machine.account().clone();
+                    self.redactor = run.machine.redactor().clone();
+                }
+                self.renewed = true;
+                self.pending = Pending::CredentialsSaved;
+                Ok(Step::Credentials(credentials))
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// Goes on after the account got new credentials.
+    fn after_token(&mut self, now_ms: u64) -> Result<Step> {
+        let run = self.token.take().ok_or_else(|| Error::Misuse { reason: "no token request to go on from".into() })?;
+        match run.after {
+            AfterToken::Begin { state, build } => {
+                if build {
+                    // Where the account lives may come with the token (instance_url).
+                    self.origin = self.account.origin(&(self.provider.origin)(&self.account)?)?;
+                    let ctx = ctx!(self, now_ms);
+                    self.exchange = (self.op.start)(&ctx)?;
+                    self.skip_mapping = self.skip_mapping && self.exchange.locally_applied().is_empty();
+                }
+                self.first_step(state.as_ref(), now_ms)
+            }
+            AfterToken::Resend => {
+                let req = self.in_flight.take().ok_or_else(|| Error::Misuse { reason: "nothing to send again".into() })?;
+                let req = (self.provider.auth)(&self.account, req)?;
+                self.redactor.learn(&req);
+                self.in_flight = Some(req.clone());
+                self.pending = Pending::Response;
+                Ok(Step::Send(req))
+            }
+        }
+    }
+
+    /// A 401 on an account with OAuth tokens: one renewal and one resend (`None`:
+    /// no renewal — after one already, or with no way to renew; the failure is then
+    /// reported through [`Operation::reauth_cause`]).
+    fn on_unauthorized(&mut self) -> Result<Option<Step>> {
+        let Some(oauth) = self.provider.oauth.filter(|o| token::uses_tokens(o, &self.account)) else { return Ok(None) };
+        if self.renewed {
+            return Ok(None);
+        }
+        match token::refresh_request(self.provider, oauth, &self.account)? {
+            Some(req) => self.run_token(req, AfterToken::Resend).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The provider's 401 on a token account that could not be renewed becomes
+    /// [`Error::ReauthRequired`] (inside a partial failure, its cause), with the
+    /// provider's message.
+    fn reauth_cause(&self, err: Error) -> Error {
+        if !self.provider.oauth.is_some_and(|o| token::uses_tokens(o, &self.account)) {
+            return err;
+        }
+        let provider = self.provider.name;
+        let why = if self.renewed { "to a token it had just issued" } else { "and the account has no refresh token" };
+        match err {
+            Error::Remote { status: 401, message, .. } => {
+                let said = message.map(|m| format!(" ({m})")).unwrap_or_default();
+                Error::ReauthRequired { provider: provider.into(), reason: format!("{provider} answered 401 {why}{said}") }
+            }
+            Error::PartialFailure { provider: p, failed_step, completed, cause } => Error::PartialFailure { provider: p, failed_step, completed, cause: Box::new(self.reauth_cause(*cause)) },
+            other => other,
+        }
     }
 
     /// A passthrough request (see [`crate::engine::passthrough`]) as an operation:
@@ -354,11 +481,22 @@ impl Operation {
         input.account.check()?;
         let provider = providers::find(&input.account.provider).ok_or_else(|| Error::UnknownProvider { provider: input.account.provider.clone() })?;
         let origin = input.account.origin(&(provider.origin)(&input.account)?)?;
-        let request = input.request(origin.as_str(), |req| (provider.auth)(&input.account, req))?;
+        let need = token::need(provider, &input.account, now_ms)?;
+        if let Need::Nothing = need {
+            // Refusals (a caller header the auth sets) before anything is sent.
+            input.request(origin.as_str(), |req| (provider.auth)(&input.account, req))?;
+        }
         // Raw: the answer is returned as the provider sent it, nothing mapped.
         let query = UnifiedQuery { format: ResponseFormat::Raw, ..UnifiedQuery::default() };
-        let exchange = Box::new(Passthrough { request: Some(request) });
-        Operation::fresh(provider, &PASSTHROUGH_OP, input.account, origin, query, exchange, redactor, input.retry, input.deadline_ms).begin(None, now_ms)
+        let (account, retry, deadline_ms) = (input.account.clone(), input.retry, input.deadline_ms);
+        let exchange = Box::new(Passthrough { input: Some(input) });
+        let mut op = Operation::fresh(provider, &PASSTHROUGH_OP, account, origin, query, exchange, redactor, retry, deadline_ms);
+        let step = match need {
+            Need::Nothing => op.first_step(None, now_ms)?,
+            // The passthrough builds its request when it starts: nothing to rebuild.
+            Need::Token(req) => op.run_token(req, AfterToken::Begin { state: None, build: false })?,
+        };
+        Ok((op, step))
     }
 
     /// The provider this operation talks to.
@@ -372,8 +510,17 @@ impl Operation {
     }
 
     fn handle_response_inner(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
+        if self.pending == Pending::Token {
+            let step = self.token.as_mut().map(|t| t.machine.handle_response(resp, now_ms));
+            return self.token_step(step.unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() })));
+        }
         if self.pending != Pending::Response {
             return Err(Error::Misuse { reason: "handle_response called with no request in flight".into() });
+        }
+        if resp.status == 401 {
+            if let Some(step) = self.on_unauthorized()? {
+                return Ok(step);
+            }
         }
         if !resp.is_success() {
             if self.in_flight.is_some() {
@@ -390,6 +537,7 @@ impl Operation {
             };
             return match self.process(next, now_ms) {
                 Err(cause) if unknown => Err(self.outcome_unknown(cause, format!("HTTP {}", resp.status))),
+                Err(err) if resp.status == 401 => Err(self.reauth_cause(err)),
                 other => other,
             };
         }
@@ -705,6 +853,10 @@ impl Machine for Operation {
     /// resending cannot apply a write twice.
     fn handle_transport_error(&mut self, reason: &str, now_ms: u64) -> Result<Step> {
         let out = (|| {
+            if self.pending == Pending::Token {
+                let step = self.token.as_mut().map(|t| t.machine.handle_transport_error(reason, now_ms));
+                return self.token_step(step.unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() })));
+            }
             if self.pending != Pending::Response {
                 return Err(Error::Misuse { reason: "handle_transport_error called with no request in flight".into() });
             }
@@ -725,8 +877,13 @@ impl Machine for Operation {
     }
 
     /// Continues after a [`Step::Wait`].
-    fn resume(&mut self, _now_ms: u64) -> Result<Step> {
+    fn resume(&mut self, now_ms: u64) -> Result<Step> {
         let out = match self.pending {
+            Pending::Token => {
+                let step = self.token.as_mut().map(|t| t.machine.resume(now_ms));
+                self.token_step(step.unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() })))
+            }
+            Pending::CredentialsSaved => self.after_token(now_ms),
             Pending::RetryWait => match self.in_flight.clone() {
                 Some(req) => {
                     self.attempts = self.attempts.saturating_add(1);
@@ -743,6 +900,28 @@ impl Machine for Operation {
     /// Just the request URL, safe to show (no copy of the whole request).
     fn safe_url(&self, req: &HttpRequest) -> String {
         req.safe_url(&self.redactor)
+    }
+
+    fn sending_token_request(&self) -> bool {
+        self.pending == Pending::Token
+    }
+
+    /// The driver's token authority (or another operation on the same account)
+    /// renewed the token: use it instead of sending this operation's request.
+    fn handle_credentials(&mut self, credentials: &Value, now_ms: u64) -> Result<Step> {
+        let out = (|| {
+            if self.pending != Pending::Token {
+                return Err(Error::Misuse { reason: "handle_credentials called with no token request pending".into() });
+            }
+            let update = token::supplied_update(credentials)?;
+            update.apply(&mut self.account);
+            for v in update.credentials.values().filter_map(Value::as_str) {
+                self.redactor.add(v.to_string());
+            }
+            self.renewed = true;
+            self.after_token(now_ms)
+        })();
+        self.finish(out)
     }
 }
 
@@ -822,6 +1001,7 @@ pub(crate) fn redact_error(err: Error, redactor: &Redactor) -> Error {
             issues: issues.into_iter().map(|i| Issue { message: redactor.text(&i.message), field: redactor.text(&i.field), ..i }).collect(),
         },
         Error::InvalidInput { reason } => Error::InvalidInput { reason: redactor.text(&reason) },
+        Error::ReauthRequired { provider, reason } => Error::ReauthRequired { provider, reason: redactor.text(&reason) },
         other => other,
     }
 }
@@ -1051,6 +1231,7 @@ mod tests {
         for _ in 0..MAX_STEPS {
             step = match step {
                 Step::Done(v) => return (sent, Ok(v)),
+                Step::Credentials(_) => match op.resume(now) { Ok(s) => s, Err(e) => return (sent, Err(e)) },
                 Step::Wait { until_ms, .. } => {
                     now = until_ms;
                     match op.resume(now) {

@@ -212,8 +212,10 @@ fn pairs(v: Option<&Value>, at: &str, issues: &mut Vec<Issue>) -> Vec<(String, S
 }
 
 /// The one exchange of a passthrough: send the request, answer with what came back.
+/// The request is built when it starts, from the account as it is then (after a
+/// token renewal, with the new token).
 pub(crate) struct Passthrough {
-    pub request: Option<HttpRequest>,
+    pub input: Option<PassthroughInput>,
 }
 
 impl Passthrough {
@@ -230,8 +232,9 @@ impl Passthrough {
 }
 
 impl Exchange for Passthrough {
-    fn start(&mut self, _ctx: &Ctx) -> Result<Next> {
-        self.request.take().map(Next::Send).ok_or_else(|| Error::Misuse { reason: "started twice".into() })
+    fn start(&mut self, ctx: &Ctx) -> Result<Next> {
+        let input = self.input.take().ok_or_else(|| Error::Misuse { reason: "started twice".into() })?;
+        input.request(ctx.origin.as_str(), |req| (ctx.provider.auth)(ctx.account, req)).map(Next::Send)
     }
     fn on_success(&mut self, _ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         Ok(Self::answer(resp))

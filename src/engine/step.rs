@@ -13,6 +13,10 @@ use crate::error::Result;
 pub enum Step {
     Send(HttpRequest),
     Wait { until_ms: u64, reason: String },
+    /// The account's tokens were renewed: the driver persists these credentials
+    /// (`{ account_id, credentials, context }`) before calling `resume`, so a
+    /// rotated refresh token is never lost.
+    Credentials(Value),
     Done(Value),
 }
 
@@ -29,4 +33,15 @@ pub trait Machine {
     fn resume(&mut self, now_ms: u64) -> Result<Step>;
     /// A request's URL as safe to show (credentials replaced).
     fn safe_url(&self, req: &HttpRequest) -> String;
+    /// Whether the request in flight is a token request: a driver may share one
+    /// among the operations of one account, or answer it with
+    /// [`Machine::handle_credentials`] from its token authority instead.
+    fn sending_token_request(&self) -> bool {
+        false
+    }
+    /// Answers a pending token request with credentials the driver got elsewhere
+    /// (`{ credentials, context? }`), without sending it.
+    fn handle_credentials(&mut self, _credentials: &Value, _now_ms: u64) -> Result<Step> {
+        Err(crate::error::Error::Misuse { reason: "this machine is not waiting for credentials".into() })
+    }
 }

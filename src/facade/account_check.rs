@@ -18,7 +18,7 @@ pub fn problems(v: &Value) -> Vec<Issue> {
         return vec![Issue::new("", IssueCode::InvalidType, "an account must be an object")];
     };
     let mut issues = Vec::new();
-    for (key, object) in [("id", false), ("provider", false), ("base_url", false), ("credentials", true), ("context", true)] {
+    for (key, object) in [("id", false), ("provider", false), ("base_url", false), ("auth_base_url", false), ("credentials", true), ("context", true), ("oauth_app", true)] {
         // As `Account::from_json` reads them: objects may be absent, strings also null.
         match m.get(key) {
             None | Some(Value::Null) if key == "provider" => issues.push(Issue::new(key, IssueCode::Required, "is required")),

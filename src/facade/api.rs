@@ -11,6 +11,7 @@ use crate::engine::operation::{prepare, Operation, StartInput};
 use crate::engine::passthrough::PassthroughInput;
 use crate::engine::step::{Machine, Step};
 use crate::engine::sync::{SyncInput, SyncOperation};
+use crate::engine::token::{token_input, TokenOperation};
 use crate::providers::SYNCS;
 
 pub fn parse_input(text: &str) -> Result<Value, Error> {
@@ -38,6 +39,28 @@ fn start_value(v: Value, now_ms: u64) -> Result<(Operation, Step), Error> {
     }
 }
 
+/// Starts a token request (renewal, or the code exchange of the connect flow)
+/// from its JSON input (see [`token_input`]).
+pub fn start_token(input: &str, now_ms: u64) -> Result<(TokenOperation, Step), Error> {
+    let v = parse_input(input)?;
+    let (account, grant, force, retry) = token_input(&v)?;
+    TokenOperation::start(account, grant, force, retry, now_ms)
+}
+
+/// The URL that starts the connect flow: `{ account, redirect_uri, state,
+/// code_challenge? }` → `{ url }`. The account carries the provider, its
+/// `oauth_app.client_id` and the context the sign-in host depends on.
+pub fn authorize_url(input: &Value) -> Result<Value, Error> {
+    use crate::codec::input::*;
+    let m = object(input, "input")?;
+    deny_unknown(m, &["account", "redirect_uri", "state", "code_challenge"])?;
+    let account = crate::provider::account::Account::from_json(field(m, "account")?)?;
+    account.check()?;
+    let provider = crate::providers::find(&account.provider).ok_or_else(|| Error::UnknownProvider { provider: account.provider.clone() })?;
+    let url = crate::engine::token::authorize_url(provider, &account, &string(m, "redirect_uri")?, &string(m, "state")?, opt_string(m, "code_challenge")?.as_deref())?;
+    Ok(obj(vec![("url", Value::String(url))]))
+}
+
 /// Starts a bulk sync from its JSON input.
 pub fn start_sync(input: &str, now_ms: u64) -> Result<(SyncOperation, Step), Error> {
     let v = parse_input(input)?;
@@ -61,9 +84,15 @@ pub fn plan(input: Value, now_ms: u64) -> Result<Value, Error> {
     let mut requests = Vec::new();
     let extra = match step {
         Step::Send(req) => {
-            requests.push(op.redact(&req).to_json());
+            let mut shown = op.redact(&req).to_json();
+            if op.sending_token_request() {
+                // The account's token is renewed first; the unified request follows.
+                shown["token_request"] = Value::Bool(true);
+            }
+            requests.push(shown);
             None
         }
+        Step::Credentials(_) => None,
         Step::Wait { until_ms, reason } => Some(("wait", wait_json(until_ms, reason))),
         Step::Done(v) => Some(("result", v)),
     };
@@ -127,6 +156,9 @@ pub fn step_json<M: Machine>(op: Option<&M>, step: Result<Step, Error>) -> Strin
             let safe = op.map(|o| o.safe_url(&req)).unwrap_or_default();
             let mut v = req.to_json();
             v["safe_url"] = Value::String(safe);
+            if op.is_some_and(Machine::sending_token_request) {
+                v["token_request"] = Value::Bool(true);
+            }
             let mut out = String::with_capacity(256);
             out.push_str("{\"send\":");
             out.push_str(&v.to_string());
@@ -134,6 +166,7 @@ pub fn step_json<M: Machine>(op: Option<&M>, step: Result<Step, Error>) -> Strin
             out
         }
         Ok(Step::Wait { until_ms, reason }) => format!("{{\"wait\":{}}}", wait_json(until_ms, reason)),
+        Ok(Step::Credentials(v)) => format!("{{\"credentials\":{v}}}"),
         Ok(Step::Done(v)) => {
             // Written straight into one buffer: a page can be megabytes.
             let mut out = Vec::with_capacity(4096);

@@ -140,10 +140,24 @@ pub fn providers() -> Value {
                         resources.push(json!({ "model": res.model, "resource": res.resource, "methods": methods }));
                     }
                 }
-                json!({ "name": p.name, "label": p.label, "docs": p.docs, "hosts": p.hosts, "idempotency_header": p.idempotency_header, "resources": resources })
+                json!({ "name": p.name, "label": p.label, "docs": p.docs, "hosts": p.hosts, "idempotency_header": p.idempotency_header, "oauth": p.oauth.map(oauth_json), "resources": resources })
             })
             .collect(),
     )
+}
+
+/// A provider's OAuth declaration as `providers()` publishes it (no secret is part
+/// of a declaration).
+fn oauth_json(o: &crate::provider::auth::OAuthDef) -> Value {
+    let grants: Vec<&str> = o.grants.iter().map(|g| g.as_str()).collect();
+    let client_auth = match o.client_auth {
+        crate::provider::auth::ClientAuth::Basic => "basic",
+        crate::provider::auth::ClientAuth::Body => "body",
+    };
+    json!({
+        "authorize_url": o.authorize_url, "token_url": o.token_url, "hosts": o.hosts, "grants": grants, "client_auth": client_auth,
+        "pkce": o.pkce, "scopes": o.scopes, "scope_separator": o.scope_separator, "notes": o.notes,
+    })
 }
 
 #[cfg(test)]

@@ -113,6 +113,11 @@ macro_rules! handle {
                 self.0.step(|m| m.resume(now(now_ms)))
             }
 
+            /// Answers a pending token request with credentials obtained elsewhere.
+            pub fn credentials(&mut self, credentials_json: &str, now_ms: f64) -> String {
+                self.0.step(|m| api::parse_input(credentials_json).and_then(|v| m.handle_credentials(&v, now(now_ms))))
+            }
+
             $($extra)*
         }
     };
@@ -147,6 +152,20 @@ handle! {
         pub fn abort(&mut self, reason: &str) -> String {
             self.0.step(|op| op.abort(reason))
         }
+    }
+}
+
+handle! {
+    /// A token request in flight (renewal or the connect flow's code exchange);
+    /// `done` is `{ account_id, credentials, context }`.
+    TokenHandle(crate::engine::token::TokenOperation, api::start_token) {}
+}
+
+#[wasm_bindgen]
+pub fn authorize_url(input: &str) -> String {
+    match api::parse_input(input).and_then(|v| api::authorize_url(&v)) {
+        Ok(v) => v.to_string(),
+        Err(e) => error_text(e),
     }
 }
 

@@ -15,10 +15,16 @@ pub struct Account {
     pub credentials: Map<String, Value>,
     pub base_url: Option<String>,
     pub context: Map<String, Value>,
+    /// Replaces the origin of the provider's OAuth endpoints (tests, self-hosted
+    /// identity servers), with the rules of `base_url`.
+    pub auth_base_url: Option<String>,
+    /// The OAuth client (`client_id`, `client_secret`) that refreshes this
+    /// account's tokens; usually the integrator's app for the provider.
+    pub oauth_app: Map<String, Value>,
 }
 
 impl Account {
-    /// Reads `{ provider, id?, credentials?, base_url?, context? }`.
+    /// Reads `{ provider, id?, credentials?, base_url?, context?, auth_base_url?, oauth_app? }`.
     pub fn from_json(v: &Value) -> Result<Account> {
         use crate::codec::input::*;
         let m = object(v, "account")?;
@@ -28,6 +34,8 @@ impl Account {
             credentials: opt_object(m, "credentials")?,
             base_url: opt_string(m, "base_url")?,
             context: opt_object(m, "context")?,
+            auth_base_url: opt_string(m, "auth_base_url")?,
+            oauth_app: opt_object(m, "oauth_app")?,
         })
     }
     /// A required credential, as a non-empty string.
@@ -47,6 +55,12 @@ impl Account {
             }
         }
         Err(missing(&format!("account.credentials.{}", names.join("|")), &self.provider))
+    }
+    /// An OAuth client value (`client_id`, `client_secret`): the account's
+    /// `oauth_app` first, then its own credentials (a client-credentials account
+    /// holds its client in its credentials).
+    pub fn oauth_client(&self, name: &str) -> Option<&str> {
+        self.oauth_app.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).or_else(|| self.credential_opt(name))
     }
     /// A required context value as a string (numbers are accepted and printed).
     pub fn context_str(&self, name: &str) -> Result<String> {
@@ -72,7 +86,7 @@ impl Account {
     /// refused before any request is built, whatever encoding a provider applies.
     pub fn check(&self) -> Result<()> {
         let mut issues = Vec::new();
-        for (section, map) in [("credentials", &self.credentials), ("context", &self.context)] {
+        for (section, map) in [("credentials", &self.credentials), ("context", &self.context), ("oauth_app", &self.oauth_app)] {
             for (key, value) in map {
                 let mut strings = Vec::new();
                 collect_strings(value, &mut strings);
@@ -92,6 +106,10 @@ impl Account {
     pub fn redactor(&self) -> Redactor {
         let mut secrets = Vec::new();
         collect_strings(&Value::Object(self.credentials.clone()), &mut secrets);
+        // The client id is public by design (it is in every authorize URL).
+        if let Some(secret) = self.oauth_app.get("client_secret") {
+            collect_strings(secret, &mut secrets);
+        }
         Redactor::with_forms(&secrets)
     }
 }

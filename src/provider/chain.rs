@@ -143,7 +143,7 @@ mod tests {
         },
     ];
     static OP: OpDef = OpDef { model: "crm", resource: "engagements", method: UnifiedMethod::Create, fields: &[], returns: &[], start: |_| Chain::boxed(STEPS, map), check: None, notes: "" };
-    static P: ProviderDef = ProviderDef { name: "fake", label: "Fake", docs: "", hosts: &["x.test"], origin: |_| Ok("https://x.test".into()), auth: |_, r| Ok(r), idempotency_header: None, ops: &[] };
+    static P: ProviderDef = ProviderDef { name: "fake", label: "Fake", docs: "", hosts: &["x.test"], origin: |_| Ok("https://x.test".into()), auth: |_, r| Ok(r), idempotency_header: None, oauth: None, ops: &[] };
 
     fn map(_: &Ctx, results: &[Value], _: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
         let mut m = Map::new();

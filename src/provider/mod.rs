@@ -6,6 +6,7 @@
 //! fill this contract, so neither layer imports the other's internals.
 
 pub mod account;
+pub mod auth;
 #[cfg(feature = "_chain")]
 pub mod chain;
 mod kits;
@@ -38,6 +39,8 @@ pub struct ProviderDef {
     /// then is a write that may have been applied (5xx, timeout, reset) sent
     /// again; `None` (most providers): never, key or not.
     pub idempotency_header: Option<&'static str>,
+    /// How accounts get and renew OAuth tokens (`None`: static credentials only).
+    pub oauth: Option<&'static auth::OAuthDef>,
     pub ops: &'static [OpDef],
 }
 

@@ -49,6 +49,7 @@ pub fn run(input: StartInput, responses: &[HttpResponse]) -> Run {
     for _ in 0..200 {
         let next = match step {
             Step::Done(v) => return Run { sent, out: Some(Ok(v)) },
+            Step::Credentials(_) => op.resume(now),
             Step::Wait { until_ms, .. } => {
                 now = now.max(until_ms);
                 op.resume(now)

@@ -57,6 +57,7 @@ pub fn drive_started(started: Result<(Operation, Step), Error>, mut script: Scri
     for _ in 0..MAX_STEPS {
         let next = match step {
             Step::Done(v) => return (sent, Ok(v)),
+            Step::Credentials(_) => op.resume(now),
             Step::Wait { until_ms, .. } => {
                 assert!(until_ms >= now, "wait goes back in time");
                 now = until_ms;
@@ -118,6 +119,7 @@ pub fn run_sandbox(model: &str, resource: &str, method: &str, id: Option<&str>, 
     for _ in 0..MAX_STEPS {
         step = match step {
             Step::Done(v) => return Ok(v),
+            Step::Credentials(_) => op.resume(now)?,
             Step::Wait { until_ms, .. } => {
                 now = until_ms;
                 op.resume(now)?
@@ -142,6 +144,7 @@ pub fn drive_sandbox_pages(model: &str, resource: &str, query: Value, max_pages:
                 }
                 op.next_page(T0)?
             }
+            Step::Credentials(_) => op.resume(T0)?,
             Step::Wait { until_ms, .. } => op.resume(until_ms)?,
             Step::Send(req) => op.handle_response(sandbox_answer(&req, T0), T0)?,
         };
@@ -166,6 +169,7 @@ pub fn drive_pages(input: StartInput, mut script: Script) -> (Vec<HttpRequest>, 
                 }
                 op.next_page(T0)
             }
+            Step::Credentials(_) => op.resume(T0),
             Step::Wait { until_ms, .. } => op.resume(until_ms),
             Step::Send(req) => {
                 sent.push(req);

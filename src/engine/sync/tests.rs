@@ -41,6 +41,7 @@ fn run(input: SyncInput, start: u64, mut answer: impl FnMut(&Seen, usize) -> Opt
     for _ in 0..2000 {
         step = match step {
             Step::Done(report) => return (seen, report),
+            Step::Credentials(_) => panic!("a sync renews no token"),
             Step::Wait { until_ms, .. } => {
                 assert!(until_ms > now, "waits must move forward");
                 now = until_ms;

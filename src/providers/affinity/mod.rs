@@ -30,6 +30,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://api.affinity.co".into()),
     auth,
     idempotency_header: None,
+    oauth: None,
     ops: &[
         OpDef {
             model: "crm",

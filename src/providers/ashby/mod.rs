@@ -27,6 +27,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://api.ashbyhq.com".into()),
     auth,
     idempotency_header: None,
+    oauth: None,
     ops: &[
         OpDef {
             model: "ats",

@@ -18,6 +18,7 @@
 #[cfg(test)]
 mod tests;
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -30,6 +31,24 @@ use crate::unified::schema::{Conv, FieldMap, Rule, UnifiedMethod};
 use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
 use crate::provider::{Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
+/// OAuth: https://docs.attio.com/docs/oauth/token — the code exchange answers only
+/// `access_token` and `token_type`: tokens do not expire and there is no refresh
+/// token. No scope parameter (scopes are set on the app).
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("https://app.attio.com/authorize"),
+    token_url: "https://app.attio.com/oauth/token",
+    hosts: &["app.attio.com"],
+    grants: &[Grant::AuthorizationCode],
+    client_auth: ClientAuth::Body,
+    pkce: false,
+    scopes: &[],
+    scope_separator: " ",
+    authorize_params: &[],
+    response_context: &[],
+    defaults: &[],
+    notes: "tokens do not expire and there is no refresh token: a revoked token needs a new connection",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "attio",
     label: "Attio",
@@ -38,6 +57,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://api.attio.com".into()),
     auth,
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "crm",

@@ -21,6 +21,7 @@
 //! id is taken with the `engagement_type` query (task → `/tasks`, others → `/entries`).
 //! Sources: tests/fixtures/capsule/README.md.
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -33,6 +34,25 @@ use crate::unified::schema::{FieldMap, Rule, UnifiedMethod};
 use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
 use crate::provider::{link_next, rebase_on_origin, Ctx, Exchange, Next, OpDef, ProviderDef, RawPage, Single};
 
+/// OAuth: https://developer.capsulecrm.com/v2/overview/authentication (Bearer tokens
+/// from the OAuth 2 flow or personal tokens); endpoints api.capsulecrm.com
+/// /oauth/authorise and /oauth/token, scopes `read write`, and a token answer with
+/// `expires_in` and a refresh token (Capsule's basic-auth migration page).
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("https://api.capsulecrm.com/oauth/authorise"),
+    token_url: "https://api.capsulecrm.com/oauth/token",
+    hosts: &["api.capsulecrm.com"],
+    grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
+    client_auth: ClientAuth::Body,
+    pkce: false,
+    scopes: &["read", "write"],
+    scope_separator: " ",
+    authorize_params: &[],
+    response_context: &[],
+    defaults: &[],
+    notes: "personal tokens or OAuth; the token answer carries expires_in and a refresh token",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "capsule",
     label: "Capsule CRM",
@@ -41,6 +61,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://api.capsulecrm.com".into()),
     auth,
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "crm",

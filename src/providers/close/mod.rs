@@ -19,6 +19,7 @@
 //! meetings read back with the fields every activity has.
 //! Sources and examples: tests/fixtures/close/README.md.
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
@@ -32,6 +33,24 @@ use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
 use crate::provider::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
+/// OAuth: https://developer.close.com/api/overview/oauth-authentication (code
+/// exchange at api.close.com/oauth2/token/ with the client in the body); every app
+/// is granted `all.full_access offline_access`, so no scope is sent.
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("https://app.close.com/oauth2/authorize/"),
+    token_url: "https://api.close.com/oauth2/token/",
+    hosts: &["app.close.com", "api.close.com"],
+    grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
+    client_auth: ClientAuth::Body,
+    pkce: false,
+    scopes: &[],
+    scope_separator: " ",
+    authorize_params: &[],
+    response_context: &[],
+    defaults: &[],
+    notes: "API keys (Basic) or OAuth; apps get all.full_access offline_access; refresh lifetimes not documented on the pages read",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "close",
     label: "Close",
@@ -40,6 +59,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://api.close.com".into()),
     auth,
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "crm",

@@ -22,6 +22,7 @@ mod map;
 #[cfg(test)]
 mod tests;
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{json, Map, Value};
 
@@ -33,6 +34,26 @@ use crate::unified::schema::{FieldMap, Rule, UnifiedMethod};
 use crate::providers::crm_engagements::{self as eng, TypeRule};
 use crate::provider::{rebase_on_origin, Ctx, Exchange, OpDef, Paged, ProviderDef, RawPage, Single};
 
+/// OAuth: the Microsoft identity platform v2.0 endpoints
+/// (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow),
+/// tenant from `context.tenant` (default `organizations`). The scope names the
+/// environment (`{instance_url}/user_impersonation`) plus `offline_access` for a
+/// refresh token. Refresh tokens rotate: the new one replaces the old.
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
+    token_url: "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+    hosts: &["login.microsoftonline.com"],
+    grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
+    client_auth: ClientAuth::Body,
+    pkce: true,
+    scopes: &["{instance_url}/user_impersonation", "offline_access"],
+    scope_separator: " ",
+    authorize_params: &[("response_mode", "query")],
+    response_context: &[],
+    defaults: &[("tenant", "organizations")],
+    notes: "access tokens expire after 60-90 minutes; refresh tokens rotate and expire after 90 days unused (AADSTS700082 invalid_grant)",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "dynamics365",
     label: "Microsoft Dynamics 365",
@@ -41,6 +62,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin,
     auth,
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "crm",

@@ -33,6 +33,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     },
     auth,
     idempotency_header: None,
+    oauth: None,
     ops: &[OpDef {
         model: "ats",
         resource: "interviews",

@@ -40,6 +40,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin,
     auth,
     idempotency_header: None,
+    oauth: None,
     ops: &[
         OpDef {
             model: "crm",

@@ -31,6 +31,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://harvest.greenhouse.io".into()),
     auth,
     idempotency_header: None,
+    oauth: None,
     ops: &[
         OpDef {
             model: "ats",

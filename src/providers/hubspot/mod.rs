@@ -15,6 +15,7 @@
 //! list maximum is from public client code, not HubSpot's spec (UNCONFIRMED).
 //! Sources and examples: tests/fixtures/hubspot/README.md.
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -27,6 +28,25 @@ use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
 use crate::provider::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Single};
 
+/// OAuth: https://developers.hubspot.com/docs/api-reference/auth-oauth-v3/guide (v3 token
+/// endpoint, parameters in the form body; v1 is deprecated on 2027-02-16). Access
+/// tokens live 30 minutes. Scopes for engagement objects are UNCONFIRMED from
+/// HubSpot's pages; an app sets its own with `oauth_app.scopes`.
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("https://app.hubspot.com/oauth/authorize"),
+    token_url: "https://api.hubapi.com/oauth/v3/token",
+    hosts: &["app.hubspot.com", "api.hubapi.com"],
+    grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
+    client_auth: ClientAuth::Body,
+    pkce: true,
+    scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write"],
+    scope_separator: " ",
+    authorize_params: &[],
+    response_context: &[],
+    defaults: &[],
+    notes: "access tokens expire after 30 minutes (expires_in); the refresh token is kept",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "hubspot",
     label: "HubSpot",
@@ -35,6 +55,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://api.hubapi.com".into()),
     auth,
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "crm",

@@ -5,6 +5,7 @@
 //! Auth: HTTP Basic with the API key as user name (or an OAuth bearer token).
 //! Sources and recorded examples: tests/fixtures/lever/README.md.
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
@@ -16,6 +17,25 @@ use crate::unified::schema::{Conv, FieldMap, Lit, UnifiedMethod};
 
 use crate::provider::{Ctx, Exchange, OpDef, ProviderDef, Single};
 
+/// OAuth (partner apps): https://hire.lever.co/developer/oauth — authorize on
+/// auth.lever.co with `audience=https://api.lever.co/v1/`; `offline_access` for a
+/// refresh token. Lifetimes and the client authentication method are not stated
+/// on the pages read (body parameters, the Auth0 default, are sent).
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("https://auth.lever.co/authorize"),
+    token_url: "https://auth.lever.co/oauth/token",
+    hosts: &["auth.lever.co", "sandbox-lever.auth0.com"],
+    grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
+    client_auth: ClientAuth::Body,
+    pkce: false,
+    scopes: &["offline_access", "notes:write:admin", "notes:read:admin", "interviews:read:admin", "opportunities:read:admin"],
+    scope_separator: " ",
+    authorize_params: &[("audience", "https://api.lever.co/v1/")],
+    response_context: &[],
+    defaults: &[],
+    notes: "API keys (Basic) or OAuth for partner apps; lifetimes not documented on the pages read",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "lever",
     label: "Lever",
@@ -26,6 +46,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     },
     auth,
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[OpDef {
         model: "ats",
         resource: "activities",

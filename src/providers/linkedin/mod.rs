@@ -31,6 +31,7 @@
 
 pub mod restli;
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -41,6 +42,25 @@ use crate::provider::sync::{EntityOutcome, Limits, SyncDef};
 
 use crate::provider::{Ctx, Exchange, Next, OpDef, ProviderDef};
 
+/// The 2-legged token: https://learn.microsoft.com/linkedin/shared/authentication/client-credentials-flow
+/// — `grant_type=client_credentials` with the client in the form body, a 30-minute
+/// token (`expires_in` may be a string) and no refresh token: a new token is
+/// requested when it expires.
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: None,
+    token_url: "https://www.linkedin.com/oauth/v2/accessToken",
+    hosts: &["www.linkedin.com"],
+    grants: &[Grant::ClientCredentials],
+    client_auth: ClientAuth::Body,
+    pkce: false,
+    scopes: &[],
+    scope_separator: " ",
+    authorize_params: &[],
+    response_context: &[],
+    defaults: &[],
+    notes: "client credentials (2-legged); tokens expire after 30 minutes and are requested again",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "linkedin",
     label: "LinkedIn Talent (Recruiter System Connect)",
@@ -49,6 +69,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://api.linkedin.com".into()),
     auth,
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[CREATE_NOTE, DELETE_NOTE],
 };
 

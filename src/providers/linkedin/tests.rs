@@ -92,10 +92,16 @@ fn a_failed_entity_in_a_200_batch_is_an_error_in_every_format() {
 fn whole_request_errors_are_remote_errors_without_the_token() {
     let mut doc = fixture("linkedin/doc.error.response.json");
     doc["message"] = json!(format!("bad token {TOKEN}"));
-    let (_, out) = run_create_with(account(), documented_note(), json!({}), Script::ok(401, &doc));
+    let (_, out) = run_create_with(account(), documented_note(), json!({}), Script::ok(403, &doc));
     let err = out.unwrap_err().to_json();
-    assert_eq!(err["statusCode"], 401);
+    assert_eq!(err["statusCode"], 403);
     assert_eq!(err["remote"]["body"]["serviceErrorCode"], 401);
+    assert!(!err.to_string().contains(TOKEN), "{err}");
+    // A 401 on a token with no client credentials to get another: reconnect.
+    let (sent, out) = run_create_with(account(), documented_note(), json!({}), Script::ok(401, &doc));
+    let err = out.unwrap_err().to_json();
+    assert_eq!((err["statusCode"].as_u64(), err["code"].as_str()), (Some(401), Some("reauth_required")));
+    assert_eq!(sent.len(), 1);
     assert!(!err.to_string().contains(TOKEN), "{err}");
 }
 

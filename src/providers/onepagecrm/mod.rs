@@ -37,6 +37,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://app.onepagecrm.com".into()),
     auth,
     idempotency_header: None,
+    oauth: None,
     ops: &[
         OpDef {
             model: "crm",

@@ -33,6 +33,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |account| Ok(format!("https://{}.pinpointhq.com", host_label(&account.context_str("subdomain")?, "account.context.subdomain")?)),
     auth,
     idempotency_header: None,
+    oauth: None,
     ops: &[
         OpDef {
             model: "ats",

@@ -16,6 +16,7 @@
 //! The v2 `add_time` format is UNCONFIRMED; both RFC 3339 and v1's `YYYY-MM-DD HH:MM:SS`
 //! are read. Sources and examples: tests/fixtures/pipedrive/README.md.
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -29,6 +30,25 @@ use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
 use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
 use crate::provider::{Ctx, Exchange, OpDef, PartlyLocal, ProviderDef, RawPage, Single};
 
+/// OAuth: https://pipedrive.readme.io/docs/marketplace-oauth-authorization and the
+/// official SDK (client-nodejs `configuration.ts`): Basic client authentication,
+/// `api_domain` in the token response, a refresh token that is single-use once a
+/// new one is issued. No scope parameter (scopes are set on the app).
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("https://oauth.pipedrive.com/oauth/authorize"),
+    token_url: "https://oauth.pipedrive.com/oauth/token",
+    hosts: &["oauth.pipedrive.com"],
+    grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
+    client_auth: ClientAuth::Basic,
+    pkce: false,
+    scopes: &[],
+    scope_separator: " ",
+    authorize_params: &[],
+    response_context: &[("api_domain", "api_domain")],
+    defaults: &[],
+    notes: "access tokens expire after 1 hour; a returned refresh token replaces the old one, which is then refused",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "pipedrive",
     label: "Pipedrive",
@@ -37,6 +57,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin,
     auth,
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "crm",

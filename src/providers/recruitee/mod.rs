@@ -25,6 +25,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://api.recruitee.com".into()),
     auth,
     idempotency_header: None,
+    oauth: None,
     ops: &[OpDef {
         model: "ats",
         resource: "activities",

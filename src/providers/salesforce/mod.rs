@@ -21,6 +21,7 @@
 //! `status` is crosswalk's choice of Task `Status` values: sent = Completed,
 //! scheduled = Not Started. Sources and examples: tests/fixtures/salesforce/README.md.
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -38,6 +39,26 @@ use crate::provider::{map_status, Ctx, Exchange, OpDef, ProviderDef, RawPage, Si
 /// The REST API version every request uses.
 pub const API: &str = "/services/data/v60.0";
 
+/// OAuth: https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_endpoints.htm
+/// (endpoints on login/test or the My Domain host) and the refresh-token flow page
+/// (rotation is optional per connected app, so a returned refresh token replaces
+/// the old one). No `expires_in`: the session timeout is the org's, so the token is
+/// renewed on a 401. The token response's `instance_url` is where the API lives.
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("{login_url}/services/oauth2/authorize"),
+    token_url: "{login_url}/services/oauth2/token",
+    hosts: &["login.salesforce.com", "test.salesforce.com", "*.my.salesforce.com"],
+    grants: &[Grant::AuthorizationCode, Grant::RefreshToken, Grant::ClientCredentials],
+    client_auth: ClientAuth::Body,
+    pkce: true,
+    scopes: &["api", "refresh_token"],
+    scope_separator: " ",
+    authorize_params: &[],
+    response_context: &[("instance_url", "instance_url")],
+    defaults: &[("login_url", "https://login.salesforce.com")],
+    notes: "no expires_in (org session timeout): renewed on 401; instance_url comes from the token response; refresh tokens rotate when the app enables it",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "salesforce",
     label: "Salesforce",
@@ -48,6 +69,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: instance_origin,
     auth: |account, req| Ok(req.secret_header("authorization", format!("Bearer {}", account.credential("access_token")?))),
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "crm",

@@ -28,6 +28,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     // The embedded server honours Idempotency-Key (replays the first answer), so a
     // keyed write may be re-sent after a lost answer.
     idempotency_header: Some("idempotency-key"),
+    oauth: None,
     ops: &[
         OpDef {
             model: "ats",

@@ -15,6 +15,7 @@
 //! turn. Provider ids are integers.
 //! Sources and examples: tests/fixtures/zendesk_sell/README.md.
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -28,6 +29,25 @@ use crate::unified::schema::{FieldMap, Rule, UnifiedMethod};
 use crate::providers::crm_engagements::{self as eng, TypeRule, TypedPages};
 use crate::provider::{Ctx, OpDef, ProviderDef, RawPage, Single};
 
+/// OAuth: api.getbase.com/oauth2/authorize and /oauth2/token with Basic client
+/// authentication (Nango's provider registry); a refresh answers `expires_in: 3599`
+/// and a refresh token, scopes `read write profile` (Zendesk community thread
+/// 5003737490458).
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("https://api.getbase.com/oauth2/authorize"),
+    token_url: "https://api.getbase.com/oauth2/token",
+    hosts: &["api.getbase.com"],
+    grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
+    client_auth: ClientAuth::Basic,
+    pkce: false,
+    scopes: &["read", "write", "profile"],
+    scope_separator: " ",
+    authorize_params: &[],
+    response_context: &[],
+    defaults: &[],
+    notes: "access tokens expire after about 1 hour (expires_in 3599)",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "zendesk_sell",
     label: "Zendesk Sell",
@@ -36,6 +56,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin: |_| Ok("https://api.getbase.com".into()),
     auth,
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "crm",

@@ -19,6 +19,7 @@
 //! module): no Zoho page says list records carry it unasked, and an extra field is harmless.
 //! Sources and examples: tests/fixtures/zoho_crm/README.md.
 
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -43,6 +44,26 @@ const DOMAINS: &[(&str, &str)] = &[
     ("sa", "https://www.zohoapis.sa"),
 ];
 
+/// OAuth: https://zoho.com/accounts/protocol/oauth/web-apps/authorization.html and
+/// …/access-token-expiry.html. The accounts server is per data centre: the connect
+/// callback's `accounts-server` parameter is stored as `context.accounts_server`.
+/// Access tokens live 1 hour; refresh tokens do not rotate (the refresh answer
+/// has none) and `api_domain` says where the account's API lives.
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("{accounts_server}/oauth/v2/auth"),
+    token_url: "{accounts_server}/oauth/v2/token",
+    hosts: &["accounts.zoho.com", "accounts.zoho.eu", "accounts.zoho.in", "accounts.zoho.com.au", "accounts.zoho.com.cn", "accounts.zoho.jp", "accounts.zoho.sa", "accounts.zohocloud.ca"],
+    grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
+    client_auth: ClientAuth::Body,
+    pkce: false,
+    scopes: &["ZohoCRM.modules.ALL"],
+    scope_separator: ",",
+    authorize_params: &[("access_type", "offline"), ("prompt", "consent")],
+    response_context: &[("api_domain", "api_domain")],
+    defaults: &[("accounts_server", "https://accounts.zoho.com")],
+    notes: "access tokens expire after 1 hour; refresh tokens do not rotate; api_domain comes from the token response; at most 10 access tokens per 10 minutes, so refreshes are single-flight",
+};
+
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "zoho_crm",
     label: "Zoho CRM",
@@ -51,6 +72,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
     origin,
     auth: |account, req| Ok(req.secret_header("authorization", format!("Zoho-oauthtoken {}", account.credential("access_token")?))),
     idempotency_header: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "crm",

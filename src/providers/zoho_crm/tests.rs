@@ -116,7 +116,9 @@ fn a_failed_read_back_is_a_partial_failure() {
     assert_eq!(err["code"], "partial_failure");
     assert_eq!(err["failed_step"], "fetch");
     assert_eq!(err["completed"], json!([{"step": "create", "result": {"id": "7328395000000693003", "module": "Tasks"}}]));
-    assert_eq!(err["cause"]["remote"]["message"], "invalid oauth scope to access this URL");
+    // A 401 the token cannot get past (no refresh token here): reconnect, with Zoho's reason.
+    assert_eq!(err["cause"]["code"], "reauth_required");
+    assert!(err["cause"]["message"].as_str().unwrap().contains("invalid oauth scope to access this URL"), "{err}");
     assert_eq!(err["statusCode"], 401);
 }
 

@@ -183,6 +183,7 @@ fn check_step(op: &Operation, out: &crate::error::Result<Step>, provider: &str, 
         Ok(Step::Send(_)) => "→ send",
         Ok(Step::Done(_)) => "→ done",
         Ok(Step::Wait { .. }) => "→ wait",
+        Ok(Step::Credentials(_)) => "→ credentials",
         Err(crate::Error::Misuse { .. }) => "→ misuse error",
         Err(e) => e.code(),
     });
@@ -190,8 +191,11 @@ fn check_step(op: &Operation, out: &crate::error::Result<Step>, provider: &str, 
     let rendered: Value = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(format!("step_json is not JSON ({e}): {text}")))?;
     match out {
         Ok(Step::Send(req)) => {
-            let hosts = PROVIDERS.iter().find(|p| p.name == provider).map(|p| p.hosts).unwrap_or(&[]);
-            prop_assert!(host_of(&req.url).is_some_and(|h| host_allowed(&h, hosts)), "{} sent to {}", provider, req.url);
+            let def = PROVIDERS.iter().find(|p| p.name == provider);
+            let hosts = def.map(|p| p.hosts).unwrap_or(&[]);
+            // A token request goes to the provider's sign-in hosts.
+            let sign_in = def.and_then(|p| p.oauth).map(|o| o.hosts).unwrap_or(&[]);
+            prop_assert!(host_of(&req.url).is_some_and(|h| host_allowed(&h, hosts) || (op.sending_token_request() && host_allowed(&h, sign_in))), "{} sent to {}", provider, req.url);
             prop_assert!(url_problems(&req.url).is_none(), "{:?}", url_problems(&req.url));
             prop_assert!(header_problem_of(req).is_none(), "{:?}", header_problem_of(req));
             for name in &req.sensitive {
@@ -208,7 +212,7 @@ fn check_step(op: &Operation, out: &crate::error::Result<Step>, provider: &str, 
             let t = v.to_string();
             prop_assert!(!forms.iter().any(|f| t.contains(f.as_str())), "a secret in the result: {}", t);
         }
-        Ok(Step::Wait { .. }) => {}
+        Ok(Step::Wait { .. }) | Ok(Step::Credentials(_)) => {}
         Err(e) => {
             check_error_shape(e)?;
             let t = e.to_json().to_string();
