@@ -127,6 +127,7 @@ class CoreHandle {
   response(...args) { return this.call('response', args); }
   transport_error(...args) { return this.call('transport_error', args); }
   resume(...args) { return this.call('resume', args); }
+  credentials(...args) { return this.call('credentials', args); }
   next_page(...args) { return this.call('next_page', args); }
   has_next_page() { return this.call('has_next_page', []); }
   abort(...args) { return this.call('abort', args); }
@@ -280,6 +281,99 @@ async function readCapped(response, limit, host) {
   return new TextDecoder().decode(await readBytesCapped(response, limit, tooLarge));
 }
 
+// ---------- tokens: one renewal per account at a time ----------
+
+/**
+ * The credentials of the client's accounts as renewed by this client, and the
+ * renewal in flight per account. Concurrent operations on one account share one
+ * token request: the first performs it, the others wait and get its result
+ * (`handle.credentials`), so a provider that rotates refresh tokens never sees
+ * the old one twice. `onCredentials` is awaited before any operation goes on.
+ * With `authority` (the Worker's Durable Object), renewals are delegated to it.
+ */
+class TokenKeeper {
+  constructor({ onCredentials, authority } = {}) {
+    this.onCredentials = onCredentials;
+    this.authority = authority;
+    this.inflight = new Map();
+    this.latest = new Map();
+    // Which renewal an account object handed to an operation already includes.
+    this.generations = new WeakMap();
+  }
+
+  /** `acc` with this client's newest credentials, tagged with their generation. */
+  use(acc) {
+    const { account, generation } = this.current(acc);
+    const out = { ...account };
+    this.generations.set(out, generation);
+    return out;
+  }
+
+  /** The account with the newest credentials this client holds for it (the stored copy may be older). */
+  current(acc) {
+    const latest = this.latest.get(acc.id);
+    if (!latest) return { account: acc, generation: 0 };
+    const c = acc.credentials ?? {};
+    // Only a copy that still holds what was replaced is stale; a reconnected account is newer.
+    const stale = (c.access_token !== undefined && c.access_token === latest.replaced.access_token) || (c.access_token === undefined && c.refresh_token !== undefined && c.refresh_token === latest.replaced.refresh_token);
+    if (!stale) return { account: acc, generation: latest.generation };
+    return { account: { ...acc, credentials: latest.credentials, context: latest.context }, generation: latest.generation };
+  }
+
+  /** A token request step of `handle`: performed (leader), shared, or answered by the authority. */
+  async renew(driver, handle, step, files, signal, deadline) {
+    const id = handle.accountId;
+    const latest = this.latest.get(id);
+    // Renewed by another operation since this one started: use that.
+    if (latest && latest.generation > handle.tokenGeneration) return this.supply(handle, latest, driver);
+    if (this.authority) {
+      const got = await this.authority({ accountId: id, provider: handle.what.provider, stale: handle.staleCredentials });
+      this.remember(id, handle.staleCredentials, got);
+      return this.supply(handle, this.latest.get(id), driver);
+    }
+    const pending = this.inflight.get(id);
+    if (pending) return this.supply(handle, await pending.promise, driver);
+    let settle;
+    const promise = new Promise((resolve, reject) => (settle = { resolve, reject }));
+    promise.catch(() => {});
+    this.inflight.set(id, { promise });
+    handle.leading = settle;
+    return driver.send(handle, step.send, files, signal, deadline);
+  }
+
+  supply(handle, latest, driver) {
+    handle.tokenGeneration = latest.generation;
+    return JSON.parse(handle.credentials(JSON.stringify({ credentials: latest.credentials, context: latest.context }), driver.now()));
+  }
+
+  remember(id, replaced, got) {
+    const generation = (this.latest.get(id)?.generation ?? 0) + 1;
+    const entry = { credentials: got.credentials, context: got.context ?? {}, replaced: replaced ?? {}, generation };
+    this.latest.set(id, entry);
+    return entry;
+  }
+
+  /** The core renewed the token: persist (awaited), share, then go on. */
+  async saved(driver, handle, credentials) {
+    if (this.onCredentials) await this.onCredentials(handle.accountId, { credentials: credentials.credentials, context: credentials.context });
+    const entry = this.remember(handle.accountId, handle.staleCredentials, credentials);
+    handle.tokenGeneration = entry.generation;
+    handle.staleCredentials = credentials.credentials;
+    this.finish(handle, entry);
+    return JSON.parse(handle.resume(driver.now()));
+  }
+
+  /** Settles the renewal `handle` leads (with the credentials, or the failure). */
+  finish(handle, entry, error) {
+    const settle = handle.leading;
+    if (!settle) return;
+    handle.leading = undefined;
+    this.inflight.delete(handle.accountId);
+    if (error) settle.reject(error);
+    else settle.resolve(entry);
+  }
+}
+
 /** Default total time of one operation (attempts, waits and retries included). */
 export const DEFAULT_DEADLINE_MS = 60_000;
 
@@ -292,6 +386,7 @@ class Driver {
     this.deadlineMs = positiveOption(options.deadlineMs, 'deadlineMs', DEFAULT_DEADLINE_MS);
     this.maxResponseBytes = positiveOption(options.maxResponseBytes, 'maxResponseBytes', DEFAULT_MAX_RESPONSE_BYTES);
     this.onRequest = options.onRequest;
+    this.tokens = new TokenKeeper({ onCredentials: options.onCredentials, authority: options.tokenAuthority });
   }
 
   /** When an operation starting now must end (`opts.deadlineMs` overrides the client's). */
@@ -340,6 +435,17 @@ class Driver {
    * still accounted for.
    */
   async drive(handle, firstText, files, signal, deadline, onAbort) {
+    try {
+      return await this.driveSteps(handle, firstText, files, signal, deadline, onAbort);
+    } catch (err) {
+      // A renewal this operation led failed (invalid_grant…): the operations
+      // waiting for it fail the same way.
+      this.tokens.finish(handle, undefined, err);
+      throw err;
+    }
+  }
+
+  async driveSteps(handle, firstText, files, signal, deadline, onAbort) {
     let step = JSON.parse(firstText);
     for (;;) {
       if (signal?.aborted && !onAbort) throw fail(499, 'aborted', 'the operation was aborted');
@@ -364,8 +470,31 @@ class Driver {
       await this.sleep(step.wait.until_ms - this.now(), signal);
       return JSON.parse(handle.resume(this.now()));
     }
+    if (step.credentials) return this.tokens.saved(this, handle, step.credentials);
+    if (step.send?.token_request && !handle.leading) return this.tokens.renew(this, handle, step, files, signal, deadline);
     if (step.send) return this.send(handle, step.send, files, signal, deadline);
     throw fail(500, 'misuse', 'unknown step from the core');
+  }
+
+  /** A core handle for an operation on `input.account`, with what its token renewals need. */
+  handleFor(Kind, input, payload, method) {
+    const handle = new CoreHandle(Kind, opOf(input, method), toJson(payload), this.now());
+    handle.accountId = input.account?.id;
+    handle.tokenGeneration = this.tokens.generations.get(input.account) ?? 0;
+    handle.staleCredentials = input.account?.credentials;
+    return handle;
+  }
+
+  /** One token request (renewal or the connect flow's code exchange): `{ account_id, credentials, context }`. */
+  async runToken(input, signal) {
+    const handle = new CoreHandle(core.TokenHandle, { provider: input?.account?.provider, model: 'oauth', resource: 'token', method: input?.grant ?? 'refresh' }, toJson(input), this.now());
+    // Sent as it is: this is the renewal itself, not an operation that needs one.
+    handle.leading = { resolve() {}, reject() {} };
+    try {
+      return await this.driveSteps(handle, handle.first(), new Map(), signal, this.now() + this.deadlineMs);
+    } finally {
+      handle.free();
+    }
   }
 
   /** A bulk sync: `drive` with an abort that ends in the core's report. */
@@ -385,7 +514,7 @@ class Driver {
     const payload = { ...input, deadline_ms: deadline };
     // A passthrough's body is plain JSON (no files) and sits inside `passthrough`.
     if (!('passthrough' in input)) payload.body = extractFiles(input.body ?? null, files);
-    const handle = new CoreHandle(core.Handle, opOf(input), toJson(payload), this.now());
+    const handle = this.handleFor(core.Handle, input, payload);
     try {
       return await this.drive(handle, handle.first(), files, signal, deadline);
     } finally {
@@ -418,7 +547,7 @@ export class ListCursor {
     const { driver, input, signal, opts } = await this.#start();
     // Each page gets the deadline of one operation: a long stream is not cut off.
     let deadline = driver.deadline(opts);
-    const handle = new CoreHandle(core.Handle, opOf(input), toJson({ ...input, deadline_ms: deadline }), driver.now());
+    const handle = driver.handleFor(core.Handle, input, { ...input, deadline_ms: deadline });
     try {
       let page = await driver.drive(handle, handle.first(), new Map(), signal, deadline);
       yield page;
@@ -461,6 +590,13 @@ export class ListCursor {
 
 // ---------- the client ----------
 
+/** `{ clientId | client_id, clientSecret | client_secret, scopes? }` as the core reads it. */
+function oauthApp(app) {
+  const out = { client_id: app.client_id ?? app.clientId, client_secret: app.client_secret ?? app.clientSecret };
+  if (app.scopes !== undefined) out.scopes = app.scopes;
+  return out;
+}
+
 function retryFrom(options) {
   const r = options.retry ?? {};
   const out = {};
@@ -477,7 +613,12 @@ function retryFrom(options) {
  * page, attempts, sleeps and retries included (60 s): a retry that would end later
  * is not started. Both can be set per call too (`opts.deadlineMs`).
  * `accounts`: an array of `{ id, provider, credentials, base_url?, context? }` or a
- * function `(id) => account | Promise<account>`.
+ * function `(id) => account | Promise<account>`. OAuth accounts carry
+ * `credentials.access_token`, `refresh_token`, `expires_at` (ISO 8601); the app
+ * that renews them is `oauthApps[provider]` (`{ client_id, client_secret, scopes? }`)
+ * or the account's `oauth_app`. `onCredentials(accountId, { credentials, context })`
+ * is awaited with renewed tokens before the operation goes on; concurrent
+ * operations on one account share one renewal.
  */
 export function createClient(options = {}) {
   const driver = new Driver(options);
@@ -488,11 +629,18 @@ export function createClient(options = {}) {
   // Accounts are checked with the core's rules up front (an array) or when first
   // resolved (a function), so a bad one fails with field paths, not on first use.
   const checked = new WeakSet();
+  // The account with its provider's OAuth app (when the account names none).
+  const withApp = (acc) => {
+    const app = acc && typeof acc === 'object' ? options.oauthApps?.[acc.provider] : undefined;
+    return app && !acc.oauth_app ? { ...acc, oauth_app: oauthApp(app) } : acc;
+  };
   const check = (acc, prefix) => {
-    if (acc && typeof acc === 'object' && checked.has(acc)) return;
-    const { valid, errors } = validateAccount(acc);
+    const full = withApp(acc);
+    if (acc && typeof acc === 'object' && checked.has(acc)) return full;
+    const { valid, errors } = validateAccount(full);
     if (!valid) throw accountError(acc, errors, prefix);
     if (acc && typeof acc === 'object') checked.add(acc);
+    return full;
   };
   if (Array.isArray(options.accounts)) options.accounts.forEach((acc, i) => check(acc, `accounts[${i}]`));
 
@@ -508,8 +656,7 @@ export function createClient(options = {}) {
         ? await options.accounts(id)
         : (options.accounts ?? []).find((a) => a.id === id);
     if (!acc) throw fail(404, 'unknown_account', `no integrated account ${typeof id === 'string' || typeof id === 'number' ? JSON.stringify(String(id)) : `(a ${typeof id})`}`);
-    check(acc, 'account');
-    return { ...acc, id };
+    return driver.tokens.use({ ...check(acc, 'account'), id });
   }
 
   function withDefaults(query, opts) {
@@ -575,7 +722,36 @@ export function createClient(options = {}) {
     return driver.run({ account: acc, passthrough: request ?? null, retry }, opts?.signal, driver.deadline(opts));
   }
 
-  return { unifiedApi, sync, passthrough, driver };
+  /**
+   * The connect flow and token renewal, on the same core: `authorizeUrl` (where
+   * the user consents), `exchangeCode` (the callback's code → `{ credentials,
+   * context }` to store), `refresh` (renews an account's token now; with
+   * `force`, even one that has not expired).
+   */
+  const oauth = {
+    authorizeUrl({ provider, redirectUri, redirect_uri, state, codeChallenge, code_challenge, context, authBaseUrl, auth_base_url, oauthApp: app }) {
+      const account = withApp({ provider, context: context ?? {}, auth_base_url: auth_base_url ?? authBaseUrl, oauth_app: app ? oauthApp(app) : undefined });
+      const input = { account, redirect_uri: redirect_uri ?? redirectUri, state, code_challenge: code_challenge ?? codeChallenge };
+      return parseOrThrow(guarded('authorizeUrl', () => core.authorize_url(toJson(input)))).url;
+    },
+    async exchangeCode({ provider, code, redirectUri, redirect_uri, codeVerifier, code_verifier, context, authBaseUrl, auth_base_url, oauthApp: app, signal }) {
+      const account = withApp({ provider, context: context ?? {}, auth_base_url: auth_base_url ?? authBaseUrl, oauth_app: app ? oauthApp(app) : undefined });
+      const done = await driver.runToken({ account, grant: 'authorization_code', code, redirect_uri: redirect_uri ?? redirectUri, code_verifier: code_verifier ?? codeVerifier, retry }, signal);
+      return { credentials: done.credentials, context: done.context };
+    },
+    async refresh(integratedAccountId, opts) {
+      const acc = await account({ integrated_account_id: integratedAccountId });
+      const done = await driver.runToken({ account: acc, grant: 'refresh', force: Boolean(opts?.force), retry }, opts?.signal);
+      const out = { credentials: done.credentials, context: done.context };
+      if (done.credentials.access_token !== acc.credentials?.access_token) {
+        if (options.onCredentials) await options.onCredentials(acc.id, out);
+        driver.tokens.remember(acc.id, acc.credentials, out);
+      }
+      return out;
+    },
+  };
+
+  return { unifiedApi, sync, passthrough, oauth, driver };
 }
 
 // ---------- stateless helpers ----------

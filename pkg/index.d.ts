@@ -17,6 +17,37 @@ export interface Account {
   base_url?: string;
   /** Non-secret settings: company_id, subdomain, instance_url, region… */
   context?: Record<string, unknown>;
+  /** Replaces scheme, host and port of the provider's OAuth endpoints (tests, self-hosted identity servers). */
+  auth_base_url?: string;
+  /** The OAuth client that renews this account's tokens (else `oauthApps[provider]`). */
+  oauth_app?: OAuthApp;
+}
+
+/**
+ * OAuth credentials of an account: `access_token`, `refresh_token`, `expires_at`
+ * (ISO 8601). A token expiring within five minutes is renewed before a request; a
+ * 401 leads to one renewal and one resend; a refused renewal is `reauth_required`.
+ */
+export interface OAuthCredentials {
+  access_token?: string;
+  refresh_token?: string;
+  expires_at?: string;
+  [name: string]: unknown;
+}
+
+export interface OAuthApp {
+  client_id?: string;
+  clientId?: string;
+  client_secret?: string;
+  clientSecret?: string;
+  /** Replaces the provider's default scopes (a string as sent, or a list). */
+  scopes?: string | string[];
+}
+
+/** What a renewal or a code exchange produced: store both maps as the account's. */
+export interface RenewedCredentials {
+  credentials: OAuthCredentials;
+  context: Record<string, unknown>;
 }
 
 export interface RetryOptions {
@@ -55,6 +86,21 @@ export interface ClientOptions {
   now?: () => number;
   /** Observe each provider request (URL with secrets redacted). */
   onRequest?: (info: { method: string; url: string }) => void;
+  /** The OAuth app per provider (`{ client_id, client_secret, scopes? }`); an account's `oauth_app` wins. */
+  oauthApps?: Partial<Record<ProviderName | (string & {}), OAuthApp>>;
+  /**
+   * Called with renewed tokens, and awaited before the operation goes on: persist
+   * them here (a rotated refresh token replaces the old one, which the provider
+   * then refuses). Concurrent operations on one account share one renewal, so this
+   * runs once per renewal.
+   */
+  onCredentials?: (accountId: string, renewed: RenewedCredentials) => void | Promise<void>;
+  /**
+   * Delegates renewals to your own token authority (one per account across
+   * processes, as the Worker's Durable Object): given the account and the
+   * credentials the operation holds, resolve with credentials that are newer.
+   */
+  tokenAuthority?: (request: { accountId: string; provider: string; stale: OAuthCredentials }) => Promise<RenewedCredentials>;
 }
 
 export interface UnifiedQuery {
@@ -204,6 +250,15 @@ export interface Client {
    * `passthrough.*` paths) or gets no answer.
    */
   passthrough(request: PassthroughRequest, options: PassthroughOptions): Promise<PassthroughResponse>;
+  /** The connect flow (authorization code with PKCE) and renewals on demand. */
+  oauth: {
+    /** Where to send the user to connect an account; `state` comes back to your callback. */
+    authorizeUrl(request: { provider: ProviderName | (string & {}); redirectUri: string; state: string; codeChallenge?: string; context?: Record<string, unknown>; authBaseUrl?: string; oauthApp?: OAuthApp }): string;
+    /** Exchanges the callback's code; store what it resolves with as the account's credentials and context. */
+    exchangeCode(request: { provider: ProviderName | (string & {}); code: string; redirectUri: string; codeVerifier?: string; context?: Record<string, unknown>; authBaseUrl?: string; oauthApp?: OAuthApp; signal?: AbortSignal }): Promise<RenewedCredentials>;
+    /** Renews the account's token if it expires within five minutes (`force`: now); `onCredentials` sees new ones. */
+    refresh(integratedAccountId: string, options?: { force?: boolean; signal?: AbortSignal }): Promise<RenewedCredentials>;
+  };
 }
 
 export interface PassthroughRequest {
@@ -313,7 +368,7 @@ export function coverage(): Record<string, Record<string, Record<string, MethodC
 /** A Request's or Response's body as bytes, at most `limit` (else throws `tooLarge()`), by Content-Length and by bytes read. */
 export function readBytesCapped(message: { headers: Headers; body: ReadableStream<Uint8Array> | null }, limit: number, tooLarge: () => Error, options?: { cancelUnread?: boolean }): Promise<Uint8Array>;
 
-export function providers(): Array<{ name: string; label: string; docs: string; hosts: string[]; /** The header the provider de-duplicates keyed writes by; `null`: a write that may have been applied is never re-sent. */ idempotency_header: string | null; resources: Array<{ model: string; resource: string; methods: string[] }> }>;
+export function providers(): Array<{ name: string; label: string; docs: string; hosts: string[]; /** The header the provider de-duplicates keyed writes by; `null`: a write that may have been applied is never re-sent. */ idempotency_header: string | null; /** How accounts get and renew OAuth tokens (`null`: static credentials only). */ oauth: { authorize_url: string | null; token_url: string; hosts: string[]; grants: Array<'authorization_code' | 'client_credentials' | 'refresh_token'>; client_auth: 'basic' | 'body'; pkce: boolean; scopes: string[]; scope_separator: string; notes: string } | null; resources: Array<{ model: string; resource: string; methods: string[] }> }>;
 
 export function schema(model: string, resource: string): unknown;
 

@@ -36,7 +36,14 @@ pub fn problems(v: &Value) -> Vec<Issue> {
     let mut errors = vec![acc.check().err()];
     if errors[0].is_none() {
         errors.push((provider.origin)(&acc).and_then(|default| acc.origin(&default)).err());
-        errors.push(acc.origin("https://x.invalid").and_then(|o| (provider.auth)(&acc, crate::codec::http::HttpRequest::new(crate::codec::http::Method::Get, o.as_str().to_string()))).err());
+        // An OAuth account that will get its access token first (a refresh token or
+        // client credentials, no token yet) is checked by its token request instead.
+        let token_first = acc.credential_opt("access_token").is_none() && provider.oauth.is_some_and(|o| crate::engine::token::uses_tokens(o, &acc));
+        if token_first {
+            errors.push(provider.oauth.and_then(|o| crate::engine::token::refresh_request(provider, o, &acc).err()));
+        } else {
+            errors.push(acc.origin("https://x.invalid").and_then(|o| (provider.auth)(&acc, crate::codec::http::HttpRequest::new(crate::codec::http::Method::Get, o.as_str().to_string()))).err());
+        }
     }
     let redactor = acc.redactor();
     for e in errors.into_iter().flatten() {
@@ -72,6 +79,9 @@ mod tests {
         assert_eq!(fields(json!({"provider": "lever", "credentials": {"api_key": "k"}, "base_url": "http://a/b"})), ["base_url:invalid_format"]);
         assert_eq!(fields(json!({"provider": "nosuch"})), ["provider:not_one_of"]);
         assert_eq!(fields(json!({"credentials": []})), ["provider:required", "credentials:invalid_type"]);
+        // A refresh token with the app that renews it: valid before its first token.
+        assert_eq!(fields(json!({"provider": "hubspot", "credentials": {"refresh_token": "r"}, "oauth_app": {"client_id": "c", "client_secret": "s"}})), Vec::<String>::new());
+        assert_eq!(fields(json!({"provider": "hubspot", "credentials": {"refresh_token": "r"}})), ["oauth_app.client_id:required"]);
         assert_eq!(fields(json!("x")), [":invalid_type"]);
         // A credential value never comes back in a message.
         let text = serde_json::to_string(&problems(&json!({"provider": "lever", "credentials": {"api_key": "s3cret-value\n"}})).iter().map(Issue::to_json).collect::<Vec<_>>()).unwrap();

@@ -103,7 +103,9 @@ test('salesforce: a failed read-back is a partial failure naming the created Tas
     assert.equal(body.statusCode, 401);
     assert.equal(body.failed_step, 'fetch');
     assert.deepEqual(body.completed, [{ step: 'create', result: { id: '00T9', sobject: 'Task' } }]);
-    assert.equal(body.cause.remote.message, 'Session expired or invalid');
+    // A 401 on a token with no refresh token to renew it: the account must be reconnected.
+    assert.equal(body.cause.code, 'reauth_required');
+    assert.match(body.cause.message, /Session expired or invalid/);
     assert.ok(!JSON.stringify(body).includes('sf-secret'));
   });
 });

@@ -49,3 +49,20 @@ async function passthroughCalls() {
   await client.passthrough({ method: 'GET', path: '/x' }, {});
 }
 void passthroughCalls;
+
+// OAuth accounts: apps per provider, persisted renewals, the connect flow.
+{
+  const client = createClient({
+    accounts: [{ id: 'hs', provider: 'hubspot', credentials: { access_token: 'a', refresh_token: 'r', expires_at: '2026-01-01T00:00:00Z' } }],
+    oauthApps: { hubspot: { client_id: 'id', client_secret: 'secret' } },
+    onCredentials: async (accountId: string, renewed) => {
+      const token: string | undefined = renewed.credentials.refresh_token;
+      void accountId;
+      void token;
+    },
+  });
+  const url: string = client.oauth.authorizeUrl({ provider: 'hubspot', redirectUri: 'https://app.example/cb', state: 's', codeChallenge: 'c' });
+  void url;
+  void client.oauth.exchangeCode({ provider: 'hubspot', code: 'c', redirectUri: 'https://app.example/cb', codeVerifier: 'v' }).then((r) => r.context);
+  void client.oauth.refresh('hs', { force: true });
+}
