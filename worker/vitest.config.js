@@ -16,7 +16,9 @@ export default defineConfig({
         // Every var set here, so a developer's worker/.dev.vars cannot change the tests.
         bindings: { API_TOKENS: 'test-token-1, test-token-2, beta:test-token-b1,beta:test-token-b2', MAX_BODY_BYTES: '4096', ALLOW_BASE_URL_OVERRIDE: 'false', CORS_ALLOW_ORIGIN: '*',
           // A fixed test key: credentials are sealed at rest (worker/src/credentials.js).
-          CREDENTIALS_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=' },
+          CREDENTIALS_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
+          // The OAuth app the token and connect tests renew and connect HubSpot accounts with.
+          OAUTH_APPS: JSON.stringify({ hubspot: { client_id: 'hs-app', client_secret: 'hs-app-secret-1' } }) },
       },
     }),
   ],

@@ -9,6 +9,14 @@ import { providers, validateAccount } from 'crosswalk';
 import { HttpError, json } from './http.js';
 import { baseUrlAllowed } from './hosts.js';
 import { canSeal, openCredentials, sealCredentials, sealedWithCurrentKey } from './credentials.js';
+import { tokensStub } from './tokens.js';
+
+let oauthProviders;
+/** Whether the provider's accounts may hold OAuth tokens (their renewals live in the account's Durable Object). */
+export function usesTokens(provider) {
+  oauthProviders ??= new Set(providers().filter((p) => p.oauth).map((p) => p.name));
+  return oauthProviders.has(provider);
+}
 
 const prefixOf = (tenant) => `tenant:${tenant}:account:`;
 export const accountKey = (tenant, id) => prefixOf(tenant) + id;
@@ -27,8 +35,13 @@ export function publicView(record) {
     context: record.context ?? {},
     credentials_set: record.credentials_set ?? Object.keys(record.credentials ?? {}).sort(),
     created_at: record.created_at,
+    // active, or needs_reauth (a refused token renewal) with the last error and when.
+    status: record.status?.state ?? 'active',
   };
+  if (record.status?.last_error) out.last_error = record.status.last_error;
+  if (record.status?.at) out.status_at = record.status.at;
   if (record.base_url) out.base_url = record.base_url;
+  if (record.auth_base_url) out.auth_base_url = record.auth_base_url;
   return out;
 }
 
@@ -37,11 +50,11 @@ function isPlainObject(v) {
 }
 
 /** Checks a POST body; all problems are reported at once with `body.*` paths. */
-function parseNew(body, env) {
+function parseNew(body, env, oauthApp) {
   const issues = [];
   const issue = (field, code, message, meta) => issues.push(meta ? { field, code, message, meta } : { field, code, message });
   if (!isPlainObject(body)) throw new HttpError(400, 'validation_failed', 'the body must be a JSON object', [{ field: 'body', code: 'invalid_type', message: 'must be an object' }]);
-  const allowed = new Set(['id', 'provider', 'credentials', 'context', 'base_url']);
+  const allowed = new Set(['id', 'provider', 'credentials', 'context', 'base_url', 'auth_base_url']);
   for (const key of Object.keys(body)) if (!allowed.has(key)) issue(`body.${key}`, 'unknown_field', 'is not a field of an integrated account');
   if (body.id !== undefined && (typeof body.id !== 'string' || !ID_RE.test(body.id))) {
     issue('body.id', 'invalid_format', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
@@ -58,26 +71,27 @@ function parseNew(body, env) {
     }
   }
   if (body.context !== undefined && !isPlainObject(body.context)) issue('body.context', 'invalid_type', 'must be an object');
-  if (body.base_url !== undefined && body.base_url !== null) {
+  for (const name of ['base_url', 'auth_base_url']) {
+    if (body[name] === undefined || body[name] === null) continue;
     if (!baseUrlAllowed(env)) {
-      issue('body.base_url', 'not_allowed', 'per-account base_url is disabled on this deployment (ALLOW_BASE_URL_OVERRIDE)');
-    } else {
-      let u;
-      try {
-        u = new URL(body.base_url);
-      } catch {
-        u = null;
-      }
-      // base_url replaces scheme, host and port only (the core refuses a path).
-      if (!u || !['http:', 'https:'].includes(u.protocol) || u.username || u.password || u.pathname !== '/' || u.search || u.hash) {
-        issue('body.base_url', 'invalid_url', 'must be an http(s) origin (scheme, host, port) without user info or path');
-      }
+      issue(`body.${name}`, 'not_allowed', `per-account ${name} is disabled on this deployment (ALLOW_BASE_URL_OVERRIDE)`);
+      continue;
+    }
+    let u;
+    try {
+      u = new URL(body[name]);
+    } catch {
+      u = null;
+    }
+    // It replaces scheme, host and port only (the core refuses a path).
+    if (!u || !['http:', 'https:'].includes(u.protocol) || u.username || u.password || u.pathname !== '/' || u.search || u.hash) {
+      issue(`body.${name}`, 'invalid_url', 'must be an http(s) origin (scheme, host, port) without user info or path');
     }
   }
   // Then the core's own rules (control characters, context hosts, base_url,
   // required credentials), so an account that would fail on first use is never stored.
   if (!issues.length) {
-    const account = { provider: body.provider, credentials: body.credentials ?? {}, context: body.context ?? {}, ...(body.base_url ? { base_url: body.base_url } : {}) };
+    const account = { provider: body.provider, credentials: body.credentials ?? {}, context: body.context ?? {}, ...(body.base_url ? { base_url: body.base_url } : {}), ...(oauthApp ? { oauth_app: oauthApp } : {}) };
     for (const e of validateAccount(account).errors) issues.push({ ...e, field: e.field ? `body.${e.field}` : 'body' });
   }
   if (issues.length) throw new HttpError(400, 'validation_failed', 'the integrated account is not valid', issues);
@@ -87,6 +101,7 @@ function parseNew(body, env) {
     credentials: body.credentials ?? {},
     context: body.context ?? {},
     ...(body.base_url ? { base_url: body.base_url } : {}),
+    ...(body.auth_base_url ? { auth_base_url: body.auth_base_url } : {}),
     created_at: new Date().toISOString(),
   };
 }
@@ -103,7 +118,7 @@ async function toStored(env, tenant, record) {
   return stored;
 }
 
-async function putRecord(env, tenant, record) {
+export async function putRecord(env, tenant, record) {
   const stored = await toStored(env, tenant, record);
   await env.ACCOUNTS.put(accountKey(tenant, record.id), JSON.stringify(stored), { metadata: { provider: record.provider } });
   return stored;
@@ -133,11 +148,19 @@ export async function loadAccount(env, tenant, id) {
     // Sealed with the previous key: re-seal with the current one (key rotation).
     if (!(await sealedWithCurrentKey(env, sealed))) await putRecord(env, tenant, record);
   }
+  // Tokens renewed since the account was stored are its Durable Object's.
+  if (usesTokens(record.provider) && env.ACCOUNT_TOKENS) {
+    const renewed = await tokensStub(env, tenant, id).current({ tenant, id });
+    if (renewed) {
+      record.credentials = { ...record.credentials, ...renewed.credentials };
+      record.context = { ...record.context, ...renewed.context };
+    }
+  }
   return record;
 }
 
-export async function createAccount(env, tenant, body) {
-  const record = parseNew(body, env);
+export async function createAccount(env, tenant, body, oauthApps = {}) {
+  const record = parseNew(body, env, oauthApps[body?.provider]);
   if (await env.ACCOUNTS.get(accountKey(tenant, record.id))) {
     throw new HttpError(409, 'account_exists', `integrated account ${JSON.stringify(record.id)} already exists; delete it first`);
   }
@@ -161,6 +184,7 @@ export async function deleteAccount(env, tenant, id) {
   const record = await loadStored(env, tenant, id);
   if (!record) throw notFound(id);
   await env.ACCOUNTS.delete(accountKey(tenant, id));
+  if (usesTokens(record.provider) && env.ACCOUNT_TOKENS) await tokensStub(env, tenant, id).reset();
   // Its sync budget (worker/src/unified.js) goes with it.
   await env.ACCOUNTS.delete(budgetKey(tenant, id));
   return json(publicView(record));

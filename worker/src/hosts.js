@@ -8,7 +8,8 @@ import { HttpError } from './http.js';
 
 let hostsByProvider;
 function providerHosts(name) {
-  hostsByProvider ??= new Map(providers().map((p) => [p.name, p.hosts]));
+  // A provider's API hosts and its sign-in hosts (token requests).
+  hostsByProvider ??= new Map(providers().map((p) => [p.name, [...p.hosts, ...(p.oauth?.hosts ?? [])]]));
   return hostsByProvider.get(name) ?? [];
 }
 
@@ -37,11 +38,12 @@ export function baseUrlAllowed(env) {
 export function allowedTargets(account, env) {
   const hosts = providerHosts(account.provider);
   const origins = [];
-  if (account.base_url && baseUrlAllowed(env)) {
+  for (const override of [account.base_url, account.auth_base_url]) {
+    if (!override || !baseUrlAllowed(env)) continue;
     try {
-      origins.push(new URL(account.base_url).origin);
+      origins.push(new URL(override).origin);
     } catch {
-      // an unparsable base_url matches nothing
+      // an unparsable override matches nothing
     }
   }
   return { hosts, origins };

@@ -13,6 +13,9 @@ import { idempotencyKeyOf, idempotent } from './idempotency.js';
 
 // Durable Object classes must be exported from the main module.
 export { IdempotencyKeys } from './idempotency.js';
+export { AccountTokens } from './tokens.js';
+import { startConnect, finishConnect } from './connect.js';
+import { oauthAppsOf } from './tokens.js';
 import { runUnified, runSync, passthrough, unifiedMethod, meta } from './unified.js';
 
 function methodNotAllowed(allow) {
@@ -91,7 +94,7 @@ export const ROUTES = [
     path: ['integrated-accounts'],
     methods: {
       GET: ({ env, tenant, url }) => listAccounts(env, tenant, url),
-      POST: async ({ request, env, tenant }) => createAccount(env, tenant, (await readJson(request, env)).value),
+      POST: async ({ request, env, tenant }) => createAccount(env, tenant, (await readJson(request, env)).value, oauthAppsOf(env)),
     },
   },
   {
@@ -100,6 +103,13 @@ export const ROUTES = [
       GET: ({ env, tenant, params }) => getAccount(env, tenant, params.id),
       DELETE: ({ env, tenant, params }) => deleteAccount(env, tenant, params.id),
     },
+  },
+  // The OAuth connect flow (connect.js): the callback is reached by the user's
+  // browser from the provider, authenticated by its sealed state, not a token.
+  { path: ['connect', 'callback'], public: true, methods: { GET: (ctx) => finishConnect(ctx) } },
+  {
+    path: ['connect', ':provider'],
+    methods: { POST: async ({ request, env, tenant, url, params }) => startConnect({ env, tenant, url, provider: params.provider, body: (await readJson(request, env)).value ?? {} }) },
   },
   { path: ['passthrough'], methods: { POST: passthroughCall } },
   { path: ['proxy'], prefix: true, methods: PROXY },
@@ -134,7 +144,9 @@ async function route(request, env) {
   // Unknown top-level paths are 404 before auth; everything under a known one is authenticated first.
   const family = ROUTES.filter((r) => r.path[0] === parts[0]);
   if (family.length === 0) throw notFound();
-  const tenant = family.every((r) => r.public) ? undefined : await authenticate(request, env);
+  // A public route that matches (method included) needs no token; anything else does.
+  const open = family.some((r) => r.public && match(r.path, parts, r.prefix) && Object.hasOwn(r.methods, request.method));
+  const tenant = open ? undefined : await authenticate(request, env);
   for (const r of family) {
     const params = match(r.path, parts, r.prefix);
     if (!params) continue;

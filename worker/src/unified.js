@@ -3,8 +3,10 @@
 // client calls and client results back into HTTP.
 import { createClient, parseQuery, coverage, schema } from 'crosswalk';
 import { HttpError, json } from './http.js';
-import { loadAccount, budgetKey } from './accounts.js';
+import { loadAccount, budgetKey, usesTokens } from './accounts.js';
 import { guardedFetch, baseUrlAllowed } from './hosts.js';
+import { oauthAppsOf, tokensStub } from './tokens.js';
+import { CrosswalkError } from 'crosswalk';
 
 const METHOD_OF = {
   // [HTTP method, has id] → unified method
@@ -64,11 +66,41 @@ function fullClientFor(env, tenant) {
         throw new HttpError(403, 'base_url_not_allowed', `integrated account ${JSON.stringify(id)} has a base_url, and base_url overrides are disabled on this deployment`);
       }
       resolved = account;
-      return account && { id: account.id, provider: account.provider, credentials: account.credentials, context: account.context, base_url: account.base_url };
+      return account && { id: account.id, provider: account.provider, credentials: account.credentials, context: account.context, base_url: account.base_url, auth_base_url: account.auth_base_url };
+    },
+    oauthApps: oauthAppsOf(env),
+    // Renewals are the account's Durable Object's (tokens.js): one per account
+    // across every isolate, stored before they are used.
+    tokenAuthority: async ({ accountId, stale }) => {
+      const renewed = await tokensStub(env, tenant, accountId).renew({ tenant, account: resolved, stale });
+      if (renewed.error) throw new CrosswalkError(renewed.error);
+      return renewed;
     },
     fetch: guardedFetch(env, () => resolved),
   });
-  return client;
+  // A 401 the tokens cannot get past: the account shows needs_reauth.
+  const marked = (promise, id) =>
+    promise.catch(async (err) => {
+      if (err?.code === 'reauth_required' && id && resolved && usesTokens(resolved.provider)) {
+        await tokensStub(env, tenant, id).markStatus({ tenant, id, state: 'needs_reauth', last_error: err.message });
+      }
+      throw err;
+    });
+  const api = client.unifiedApi;
+  return {
+    ...client,
+    passthrough: (request, opts) => marked(client.passthrough(request, opts), opts?.integrated_account_id),
+    unifiedApi: {
+      create: (m, r, body, q, o) => marked(api.create(m, r, body, q, o), q?.integrated_account_id),
+      get: (m, r, id, q, o) => marked(api.get(m, r, id, q, o), q?.integrated_account_id),
+      update: (m, r, id, body, q, o) => marked(api.update(m, r, id, body, q, o), q?.integrated_account_id),
+      delete: (m, r, id, q, o) => marked(api.delete(m, r, id, q, o), q?.integrated_account_id),
+      list: (m, r, q, o) => {
+        const cursor = api.list(m, r, q, o);
+        return { page: () => marked(cursor.page(), q?.integrated_account_id) };
+      },
+    },
+  };
 }
 
 /**

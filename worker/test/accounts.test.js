@@ -13,7 +13,7 @@ describe('integrated accounts', () => {
       body: { id: 'lever-1', provider: 'lever', credentials: { api_key: SECRET }, context: { note: 'team A' } },
     });
     expect(created.status).toBe(201);
-    expect(created.json).toEqual({ id: 'lever-1', provider: 'lever', context: { note: 'team A' }, credentials_set: ['api_key'], created_at: expect.any(String) });
+    expect(created.json).toEqual({ id: 'lever-1', provider: 'lever', context: { note: 'team A' }, credentials_set: ['api_key'], created_at: expect.any(String), status: 'active' });
 
     // Stored sealed (the client needs them, nobody reading KV does)…
     const raw = await env.ACCOUNTS.get(accountKey('lever-1'));

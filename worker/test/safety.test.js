@@ -76,11 +76,13 @@ describe('upstream host allowlist', () => {
     }
     for (const host of [
       'evil.my.salesforce.com.attacker.com', 'my.salesforce.com.evil', 'xmy.salesforce.com', 'my.salesforce.com', 'evilforce.com', 'a.force.com',
-      'acme.lightning.force.com', 'salesforce.com.evil.io', 'na85.salesforce.com', 'login.salesforce.com', 'acme.my.salesforce.com:8443', 'acme..my.salesforce.com',
+      'acme.lightning.force.com', 'salesforce.com.evil.io', 'na85.salesforce.com', 'acme.my.salesforce.com:8443', 'acme..my.salesforce.com',
     ]) {
       expect(urlAllowed(`https://${host}/services/data/v60.0/query`, sf, {}), host).toBe(false);
     }
     expect(urlAllowed('http://acme.my.salesforce.com/services/data/v60.0/query', sf, {})).toBe(false);
+    // Salesforce's sign-in hosts take the token requests (providers()[].oauth.hosts).
+    for (const host of ['login.salesforce.com', 'test.salesforce.com']) expect(urlAllowed(`https://${host}/services/oauth2/token`, sf, {}), host).toBe(true);
     expect(hostMatches('a..example.com', '*.example.com')).toBe(false);
     expect(hostMatches('a.b.example.com', '*.example.com')).toBe(true);
   });
