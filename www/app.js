@@ -3,13 +3,14 @@
 // coverage matrix, validation as you type, and the request preview; "send" goes
 // through the Worker's Truto-compatible API. Plain DOM, no framework.
 // This module boots the page; the parts live in state, matrix, editor, preview,
-// worker-client and passthrough.
+// worker-client, accounts and passthrough.
 import { refreshPickers, setBodyMode } from './editor.js';
 import { renderMatrix } from './matrix.js';
 import { copy, updateSoon } from './preview.js';
 import { $, S, cw, setCore } from './state.js';
 import { loadAccounts, pickAccount, send } from './worker-client.js';
 import { initPassthrough } from './passthrough.js';
+import { initAccounts } from './accounts.js';
 
 // ---------------------------------------------------------------- start
 
@@ -43,6 +44,7 @@ async function main() {
 
   refreshPickers('model');
   initPassthrough();
+  initAccounts();
   $('boot').textContent = `WebAssembly core loaded: ${S.providers.length} providers.`;
   $('boot').dataset.ready = 'true';
   if ($('api-token').value && $('worker-url').value) loadAccounts();

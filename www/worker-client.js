@@ -2,6 +2,7 @@
 import { refreshPickers } from './editor.js';
 import { readJsonBoxes, workerRequest } from './preview.js';
 import { $, S, h, methodCov, op, pretty, setStatus } from './state.js';
+import { renderAccounts } from './accounts.js';
 
 // ---------------------------------------------------------------- Worker calls
 
@@ -34,6 +35,7 @@ export async function loadAccounts(event) {
     const { res, body } = await workerFetch('/integrated-accounts?limit=1000');
     if (!res.ok) return setStatus(status, `${res.status}: ${body?.message ?? res.statusText}`, 'error');
     S.accounts = body.result ?? [];
+    renderAccounts();
     const select = $('account');
     select.replaceChildren(h('option', { value: '' }, '— none: preview only —'),
       ...S.accounts.map((a) => h('option', { value: a.id }, `${a.id} (${S.labels[a.provider] ?? a.provider})`)));

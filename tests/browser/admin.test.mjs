@@ -12,6 +12,7 @@ import { join, extname, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 import { providers, coverage } from 'crosswalk';
 import { startWorker, ROOT } from '../helpers/wrangler.mjs';
+import { startOAuthServer } from '../node/helpers/oauth-server.mjs';
 
 const TOKEN = 'browser-token-93a1';
 const LEVER_SECRET = 'lever-browser-secret-value';
@@ -19,6 +20,7 @@ const ARTIFACTS = join(ROOT, 'tests/.artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let worker;
+let oauth;
 let context;
 let profile;
 let page;
@@ -59,7 +61,10 @@ async function chooseOperation(p, { model, resource, method, provider }) {
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  worker = await startWorker({ vars: { API_TOKENS: TOKEN } });
+  // A loopback authorization server (and HubSpot API) for the connect flow.
+  oauth = await startOAuthServer({ clientId: 'hs-browser-app', clientSecret: 'hs-browser-secret-1' });
+  const apps = { hubspot: { client_id: 'hs-browser-app', client_secret: 'hs-browser-secret-1', auth_base_url: oauth.origin } };
+  worker = await startWorker({ vars: { API_TOKENS: TOKEN, ALLOW_BASE_URL_OVERRIDE: 'true', OAUTH_APPS: JSON.stringify(apps) } });
   for (const account of [
     { id: 'sandbox-browser', provider: 'sandbox' },
     { id: 'lever-browser', provider: 'lever', credentials: { api_key: LEVER_SECRET } },
@@ -82,6 +87,7 @@ after(async () => {
   await context?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
   await worker?.close();
+  await oauth?.close();
 });
 
 test('the coverage matrix has a table for every operation and a column for every provider', async () => {
@@ -250,6 +256,44 @@ test('passthrough: the preview comes from the core (refusals shown with their fi
   assert.equal(answer.status, 200);
   assert.equal(answer.body.data.id, 'int_002');
   await page.locator('#passthrough').screenshot({ path: join(ARTIFACTS, 'admin-passthrough.png') });
+});
+
+test('accounts: status per account, connect through a consent screen, reconnect after a refused renewal, delete', async () => {
+  await connect(page);
+  await page.waitForSelector('#acc-rows tr[data-account="lever-browser"]');
+  assert.equal(await page.textContent('#acc-rows tr[data-account="lever-browser"] [data-status]'), 'active');
+  // An API-key provider shows the credential field its auth needs; an OAuth one a Connect button.
+  await page.selectOption('#acc-provider', 'lever');
+  assert.ok(await page.isVisible('#acc-fields input[data-field="credentials.api_key"]'));
+  await page.selectOption('#acc-provider', 'hubspot');
+  assert.ok(await page.isVisible('#acc-connect'));
+  await page.fill('#acc-id', 'hubspot-browser');
+  await page.fill('#acc-base-url', oauth.origin);
+  // Connect: the Worker's consent URL → the authorization server → the Worker's callback → back here.
+  await Promise.all([page.waitForURL(`${worker.origin}/`, { timeout: 20_000 }), page.click('#acc-connect')]);
+  await page.waitForSelector('#boot[data-ready="true"]', { timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelector('#acc-status').textContent === 'Connected hubspot-browser.');
+  await page.waitForSelector('#acc-rows tr[data-account="hubspot-browser"] [data-status="active"]', { timeout: 10_000 });
+  assert.equal(oauth.state.tokenRequests, 1);
+  const listPath = '/unified/crm/engagements?integrated_account_id=hubspot-browser&engagement_type=call';
+  assert.equal((await api(listPath)).status, 200);
+  // The provider revokes everything: the renewal is refused, the account needs reauth.
+  oauth.revokeAccessTokens();
+  oauth.state.refreshToken = 'nobody-has-this';
+  const refused = await api(listPath);
+  assert.equal(refused.status, 401);
+  assert.equal(refused.json.code, 'reauth_required');
+  await page.click('#load-accounts');
+  await page.waitForSelector('#acc-rows tr[data-account="hubspot-browser"] [data-status="needs_reauth"]', { timeout: 10_000 });
+  assert.match(await page.textContent('#acc-rows tr[data-account="hubspot-browser"]'), /invalid_grant/);
+  await page.locator('#accounts').screenshot({ path: join(ARTIFACTS, 'admin-accounts-needs-reauth.png') });
+  await Promise.all([page.waitForURL(`${worker.origin}/`, { timeout: 20_000 }), page.click('#acc-rows [data-reconnect="hubspot-browser"]')]);
+  await page.waitForSelector('#boot[data-ready="true"]', { timeout: 20_000 });
+  await page.waitForSelector('#acc-rows tr[data-account="hubspot-browser"] [data-status="active"]', { timeout: 10_000 });
+  assert.equal((await api(listPath)).status, 200);
+  await page.click('#acc-rows [data-delete="hubspot-browser"]');
+  await page.waitForFunction(() => !document.querySelector('#acc-rows tr[data-account="hubspot-browser"]'));
+  assert.equal((await api('/integrated-accounts/hubspot-browser')).status, 404);
 });
 
 test('no script errors on the page', () => {

@@ -15,6 +15,15 @@ export async function startOAuthServer({ clientId = 'app-id', clientSecret = 'ap
     return { access_token: access, refresh_token: state.refreshToken, expires_in: lifetimeS, token_type: 'bearer' };
   };
   const server = await startServer(async (req) => {
+    // The consent screen, consenting at once: back to the app with a code and its state.
+    if (req.path.endsWith('/oauth/authorize')) {
+      const back = new URL(req.query.redirect_uri);
+      const code = `code-${state.codes.size + 1}-${Date.now()}`;
+      state.codes.set(code, { redirect_uri: req.query.redirect_uri });
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', req.query.state);
+      return { status: 302, headers: { location: back.href }, body: '' };
+    }
     if (req.path.endsWith('/oauth/v3/token') || req.path.endsWith('/token')) {
       state.tokenRequests += 1;
       const form = Object.fromEntries(new URLSearchParams(req.body));
