@@ -499,7 +499,7 @@ class Driver {
 
   /** A bulk sync: `drive` with an abort that ends in the core's report. */
   async runSync(input, signal) {
-    const handle = new CoreHandle(core.SyncHandle, opOf(input, 'sync'), toJson(input), this.now());
+    const handle = this.handleFor(core.SyncHandle, input, input, 'sync');
     const reason = () => String(signal?.reason?.message ?? signal?.reason ?? 'aborted');
     try {
       return await this.drive(handle, handle.first(), new Map(), signal, undefined, () => JSON.parse(handle.abort(reason())));

@@ -20,8 +20,6 @@ export function usesTokens(provider) {
 
 const prefixOf = (tenant) => `tenant:${tenant}:account:`;
 export const accountKey = (tenant, id) => prefixOf(tenant) + id;
-/** KV key of an integrated account's sync budget (LinkedIn's daily/minute windows). */
-export const budgetKey = (tenant, id) => `tenant:${tenant}:budget:${id}`;
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_CREDENTIALS = 32;
 
@@ -185,8 +183,6 @@ export async function deleteAccount(env, tenant, id) {
   if (!record) throw notFound(id);
   await env.ACCOUNTS.delete(accountKey(tenant, id));
   if (usesTokens(record.provider) && env.ACCOUNT_TOKENS) await tokensStub(env, tenant, id).reset();
-  // Its sync budget (worker/src/unified.js) goes with it.
-  await env.ACCOUNTS.delete(budgetKey(tenant, id));
   return json(publicView(record));
 }
 

@@ -14,6 +14,7 @@ import { idempotencyKeyOf, idempotent } from './idempotency.js';
 // Durable Object classes must be exported from the main module.
 export { IdempotencyKeys } from './idempotency.js';
 export { AccountTokens } from './tokens.js';
+export { SyncBudgets } from './budgets.js';
 import { startConnect, finishConnect } from './connect.js';
 import { oauthAppsOf } from './tokens.js';
 import { runUnified, runSync, passthrough, unifiedMethod, meta } from './unified.js';

@@ -3,7 +3,8 @@
 // client calls and client results back into HTTP.
 import { createClient, parseQuery, coverage, schema } from 'crosswalk';
 import { HttpError, json } from './http.js';
-import { loadAccount, budgetKey, usesTokens } from './accounts.js';
+import { loadAccount, usesTokens } from './accounts.js';
+import { budgetScope, withBudget } from './budgets.js';
 import { guardedFetch, baseUrlAllowed } from './hosts.js';
 import { oauthAppsOf, tokensStub } from './tokens.js';
 import { CrosswalkError } from 'crosswalk';
@@ -106,8 +107,9 @@ function fullClientFor(env, tenant) {
 /**
  * `POST /unified/{model}/{resource}/sync` — Truto's custom-method form, answered
  * as `{ result: report }`. Body `{ records, wait?, max_wait_ms? }`. The budget is
- * the Worker's own: kept in KV per tenant and integrated account, so later calls
- * (or a cron) resume inside the same windows. A `budget` in the body is refused
+ * the Worker's own: kept per LinkedIn application in a Durable Object
+ * (budgets.js), so later calls (or a cron) resume inside the same windows and
+ * two concurrent syncs never spend the same budget. A `budget` in the body is refused
  * (400): a caller-supplied budget could reset the provider's limits. By default
  * the Worker does not sleep on the budget (`wait: false`): records that do not
  * fit come back as `not_sent: budget_exhausted` with `retry_at`.
@@ -125,15 +127,10 @@ export async function runSync({ env, tenant, path, search, body }) {
     ]);
   }
   const id = typeof query.integrated_account_id === 'string' ? query.integrated_account_id : undefined;
-  // Only the tenant's own account has a budget to read (another tenant's id is a 404 below).
+  // Only the tenant's own account has a budget (another tenant's id is a 404 from the client).
   const account = id ? await loadAccount(env, tenant, id) : undefined;
-  const saved = account ? await env.ACCOUNTS.get(budgetKey(tenant, id), 'json') : null;
-  const report = await fullClientFor(env, tenant).sync(path.model, path.resource, body.records, query, {
-    budget: saved ?? undefined,
-    wait: body.wait ?? false,
-    maxWaitMs: body.max_wait_ms,
-  });
-  if (account && report?.budget) await env.ACCOUNTS.put(budgetKey(tenant, id), JSON.stringify(report.budget));
+  const run = (budget) => fullClientFor(env, tenant).sync(path.model, path.resource, body.records, query, { budget, wait: body.wait ?? false, maxWaitMs: body.max_wait_ms });
+  const report = account ? await withBudget(env, budgetScope(tenant, account), run) : await run(undefined);
   return json({ result: report });
 }
 

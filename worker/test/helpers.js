@@ -44,7 +44,9 @@ export async function callWith(vars, path, options) {
 
 /** KV keys as the Worker writes them (tenant `default` = the bare tokens in vitest.config.js). */
 export const accountKey = (id, tenant = 'default') => `tenant:${tenant}:account:${id}`;
-export const budgetKey = (id, tenant = 'default') => `tenant:${tenant}:budget:${id}`;
+/** The throttle budget scope of an account that names no LinkedIn application, and its Durable Object (budgets.js). */
+export const budgetScope = (id, tenant = 'default') => `${tenant}\naccount:${id}`;
+export const budgets = (scope) => env.SYNC_BUDGETS.get(env.SYNC_BUDGETS.idFromName(scope));
 
 /** Writes a record straight into KV, as stored before credentials were sealed (the Worker seals it on first use). */
 export async function putAccount(account, tenant = 'default') {

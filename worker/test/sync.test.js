@@ -1,9 +1,9 @@
 // POST /unified/{model}/{resource}/sync: the LinkedIn bulk sync as a Truto-style
-// custom method, with the throttle budget kept by the Worker per tenant and
-// integrated account in KV (never taken from the caller).
+// custom method, with the throttle budget kept by the Worker per LinkedIn
+// application in a Durable Object (never taken from the caller).
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { env } from 'cloudflare:test';
-import { call, callWith, putAccount, fakeUpstream, budgetKey } from './helpers.js';
+import { call, callWith, putAccount, fakeUpstream , budgetScope, budgets } from './helpers.js';
 
 const Q = 'integrated_account_id=li';
 let upstream;
@@ -43,8 +43,8 @@ describe('sync', () => {
     expect(upstream.requests[0].url).toContain('/v2/atsApplications/atsJobApplicationId=A&dataProvider=ATS&integrationContext=urn%3Ali%3Aorganization%3A123/notes?ids=n0&');
     expect(Object.keys(JSON.parse(upstream.requests[0].body).entities)).toHaveLength(100);
     expect(res.text).not.toContain('li-secret-token');
-    // The budget is kept for the account.
-    const saved = await env.ACCOUNTS.get(budgetKey('li'), 'json');
+    // The budget is kept (this account names no application: its own scope).
+    const saved = await budgets(budgetScope('li')).budget();
     expect(saved).toEqual(report.budget);
   });
 
@@ -54,7 +54,7 @@ describe('sync', () => {
     expect(first.json.result.counts.synced).toBe(1);
     const budget = first.json.result.budget;
     const exhausted = { ...budget, requests_today: 100_000 };
-    await env.ACCOUNTS.put(budgetKey('li'), JSON.stringify(exhausted));
+    await budgets(budgetScope('li')).setBudget(exhausted);
     const second = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [note('C', 2)] } });
     expect(second.status).toBe(200);
     expect(second.json.result.counts).toEqual({ synced: 0, failed: 0, not_sent: 1 });
@@ -66,7 +66,7 @@ describe('sync', () => {
   it('a budget in the body is refused (400 body.budget), nothing is sent and the stored budget is unchanged', async () => {
     upstream = fakeUpstream(linkedin());
     const stored = { day_start_ms: Date.now(), requests_today: 100_000, minute_start_ms: Date.now(), requests_this_minute: 0 };
-    await env.ACCOUNTS.put(budgetKey('li'), JSON.stringify(stored));
+    await budgets(budgetScope('li')).setBudget(stored);
     for (const budget of [null, {}, { ...stored, requests_today: 0 }]) {
       const r = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [note('D', 1)], budget } });
       expect(r.status).toBe(400);
@@ -74,8 +74,8 @@ describe('sync', () => {
       expect(r.json.details).toEqual([expect.objectContaining({ field: 'body.budget', code: 'not_allowed' })]);
     }
     expect(upstream.requests).toHaveLength(0);
-    expect(await env.ACCOUNTS.get(budgetKey('li'), 'json')).toEqual(stored);
-    await env.ACCOUNTS.delete(budgetKey('li'));
+    expect(await budgets(budgetScope('li')).budget()).toEqual(stored);
+    await budgets(budgetScope('li')).setBudget(null);
   });
 
   it('refuses a body without records and unknown accounts, in the error shape', async () => {
@@ -86,5 +86,27 @@ describe('sync', () => {
     expect(unknown.status).toBe(404);
     const noAuth = await call(`/unified/ats/activities/sync?${Q}`, { method: 'POST', body: { records: [] }, token: null });
     expect(noAuth.status).toBe(401);
+  });
+
+  it('accounts of one LinkedIn application share its budget, and two syncs on it at once are not both run', async () => {
+    const li = (id) => ({ id, provider: 'linkedin', credentials: { client_id: 'li-app-7', client_secret: 'li-app-secret', access_token: `tok-${id}` }, context: { organization_urn: 'urn:li:organization:9' } });
+    await putAccount(li('li-one'));
+    await putAccount(li('li-two'));
+    upstream = fakeUpstream(async (req) => {
+      await new Promise((r) => setTimeout(r, 50));
+      return linkedin()(req);
+    });
+    const sync = (id, n) => call(`/unified/ats/activities/sync?integrated_account_id=${id}`, { method: 'POST', body: { records: [note('E', n)] } });
+    const first = await sync('li-one', 1);
+    expect(first.json.result.counts.synced).toBe(1);
+    const app = budgets('default\napp:li-app-7');
+    expect((await app.budget()).requests_today).toBe(1);
+    expect((await sync('li-two', 2)).json.result.counts.synced).toBe(1);
+    expect((await app.budget()).requests_today).toBe(2);
+    // Concurrent: one runs, the other is told to come back (nothing is lost or double-spent).
+    const both = await Promise.all([sync('li-one', 3), sync('li-two', 4)]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(both.find((r) => r.status === 409).json.code).toBe('sync_in_progress');
+    expect((await app.budget()).requests_today).toBe(3);
   });
 });

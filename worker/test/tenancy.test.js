@@ -4,7 +4,7 @@
 // like an id that does not exist (404), never a 403 that would confirm it.
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { env } from 'cloudflare:test';
-import { call, callWith, fakeUpstream, accountKey, budgetKey, basic, LEVER_NOTE, TOKEN, BETA, BETA_2 } from './helpers.js';
+import { call, callWith, fakeUpstream, accountKey, budgetScope, budgets, basic, LEVER_NOTE, TOKEN, BETA, BETA_2 } from './helpers.js';
 
 const A = TOKEN; // tenant default
 const B = BETA; // tenant beta
@@ -80,7 +80,7 @@ describe('tenant isolation', () => {
   it("A cannot sync through B's account, nor read or reset B's budget", async () => {
     upstream = fakeUpstream({ status: 200, body: { results: {}, errors: {} } });
     const budget = { version: 1, day_start_ms: Date.UTC(2026, 0, 1), requests_today: 99_999, minute: [] };
-    await env.ACCOUNTS.put(budgetKey('b-li', 'beta'), JSON.stringify(budget));
+    await budgets(budgetScope('b-li', 'beta')).setBudget(budget);
     const record = { application_id: 'A1', id: 'n1', body: 'x', created_at: '2024-06-15T10:00:00Z', author: { first_name: 'A', last_name: 'B' } };
     const ghost = await call('/unified/ats/activities/sync?integrated_account_id=ghost-acc', { method: 'POST', token: A, body: { records: [record] } });
     const r = await call('/unified/ats/activities/sync?integrated_account_id=b-li', { method: 'POST', token: A, body: { records: [record] } });
@@ -89,12 +89,12 @@ describe('tenant isolation', () => {
     const reset = await call('/unified/ats/activities/sync?integrated_account_id=b-li', { method: 'POST', token: A, body: { records: [record], budget: null } });
     expect(reset.status).toBe(400);
     expect(upstream.requests).toHaveLength(0);
-    expect(await env.ACCOUNTS.get(budgetKey('b-li', 'beta'), 'json')).toEqual(budget);
+    expect(await budgets(budgetScope('b-li', 'beta')).budget()).toEqual(budget);
     // A's own account of the same id has its own budget.
     await create(A, { id: 'b-li', provider: 'linkedin', credentials: { access_token: 'a-li' }, context: { organization_urn: 'urn:li:organization:1' } });
     const mine = await call('/unified/ats/activities/sync?integrated_account_id=b-li', { method: 'POST', token: A, body: { records: [] } });
     expect(mine.status).toBe(200);
-    expect(await env.ACCOUNTS.get(budgetKey('b-li', 'beta'), 'json')).toEqual(budget);
+    expect(await budgets(budgetScope('b-li', 'beta')).budget()).toEqual(budget);
   });
 });
 

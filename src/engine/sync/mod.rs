@@ -42,6 +42,7 @@ use crate::codec::http::{HttpRequest, HttpResponse, Origin};
 use crate::codec::redact::Redactor;
 use crate::engine::operation::redact_error;
 use crate::engine::step::{Machine, Step};
+use crate::engine::token::{self, Need, TokenOperation};
 use crate::provider::Ctx;
 use crate::unified::query::UnifiedQuery;
 use crate::engine::retry::{parse_retry_after, RetryPolicy};
@@ -149,6 +150,10 @@ enum Hold {
 enum Pending {
     Response,
     Wait,
+    /// A token request (in `token`) is in flight or waiting to retry.
+    Token,
+    /// Renewed credentials went to the driver; `resume` goes on with the queue.
+    CredentialsSaved,
     Finished,
 }
 
@@ -170,6 +175,10 @@ pub struct SyncOperation {
     report: Report,
     /// Per item position: sends so far (entity-level retries).
     item_attempts: Vec<u32>,
+    /// The token request the sync runs first (an expired account) or after a 401.
+    token: Option<TokenOperation>,
+    /// The token was renewed during this sync: a 401 now stops it.
+    renewed: bool,
 }
 
 impl SyncOperation {
@@ -181,14 +190,17 @@ impl SyncOperation {
         }
         let redactor = input.account.redactor();
         let out = (|| {
-            let mut op = Self::plan(input, redactor.clone(), now_ms)?;
-            let step = op.next(now_ms)?;
+            let (mut op, first_token) = Self::plan(input, redactor.clone(), now_ms)?;
+            let step = match first_token {
+                Some(req) => op.run_token(req),
+                None => op.next(now_ms)?,
+            };
             Ok((op, step))
         })();
         out.map_err(|e| redact_error(e, &redactor))
     }
 
-    fn plan(input: SyncInput, redactor: Redactor, now_ms: u64) -> Result<SyncOperation> {
+    fn plan(input: SyncInput, redactor: Redactor, now_ms: u64) -> Result<(SyncOperation, Option<HttpRequest>)> {
         let provider = input.account.provider.clone();
         let def = find(&provider, &input.model, &input.resource).ok_or_else(|| Error::UnsupportedOperation {
             provider: provider.clone(),
@@ -215,14 +227,21 @@ impl SyncOperation {
         // Account problems (token, organization) fail the whole sync up front.
         input.account.check()?;
         let origin = input.account.origin(&(def.provider.origin)(&input.account)?)?;
-        (def.provider.auth)(&input.account, HttpRequest::new(crate::codec::http::Method::Get, String::new()))?;
+        // An expired token (or none yet, with client credentials) is renewed first.
+        let first_token = match token::need(def.provider, &input.account, now_ms)? {
+            Need::Token(req) => Some(req),
+            Need::Nothing => {
+                (def.provider.auth)(&input.account, HttpRequest::new(crate::codec::http::Method::Get, String::new()))?;
+                None
+            }
+        };
         (def.check_account)(&input.account)?;
 
         let mut report = Report::new(def, records.len());
         let items = validate_all(def, &records, &query, &mut report);
         let batch_size = def.max_batch.min(usize::try_from(limits.records_per_minute).unwrap_or(usize::MAX)).max(1);
         let queue = plan_batches(&items, batch_size);
-        Ok(SyncOperation {
+        Ok((SyncOperation {
             def,
             account: input.account,
             origin,
@@ -239,7 +258,37 @@ impl SyncOperation {
             hold: None,
             pending: Pending::Wait,
             report,
-        })
+            token: None,
+            renewed: false,
+        }, first_token))
+    }
+
+    fn run_token(&mut self, req: HttpRequest) -> Step {
+        let (machine, step) = TokenOperation::for_request(self.def.provider, self.account.clone(), self.redactor.clone(), self.retry, req);
+        self.token = Some(machine);
+        self.pending = Pending::Token;
+        step
+    }
+
+    /// A step of the token request; its result updates the account and goes to the
+    /// driver to persist. A failure stops the sync (nothing else can be sent).
+    fn token_step(&mut self, step: Result<Step>) -> Result<Step> {
+        match step {
+            Ok(Step::Done(credentials)) => {
+                if let Some(t) = self.token.take() {
+                    self.account = t.account().clone();
+                    self.redactor = t.redactor().clone();
+                }
+                self.renewed = true;
+                self.pending = Pending::CredentialsSaved;
+                Ok(Step::Credentials(credentials))
+            }
+            Ok(other) => Ok(other),
+            Err(e) => {
+                self.token = None;
+                Ok(self.abort_with(e))
+            }
+        }
     }
 
     /// A copy of a request that is safe to show (credentials replaced).
@@ -284,6 +333,10 @@ impl SyncOperation {
     }
 
     fn send(&mut self, now_ms: u64) -> Result<Step> {
+        // A token that expired while the sync waited on its budget is renewed first.
+        if let Need::Token(req) = token::need(self.def.provider, &self.account, now_ms)? {
+            return Ok(self.run_token(req));
+        }
         let Some(mut batch) = self.queue.pop_front() else { return Ok(self.finish()) };
         let entries: Vec<(&str, &Value)> = batch.items.iter().map(|&i| (self.items[i].key.as_str(), &self.items[i].entity)).collect();
         let empty = Map::new();
@@ -307,6 +360,8 @@ impl SyncOperation {
     fn on_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
         let batch = self.take_in_flight()?;
         if resp.is_success() {
+            // The token works: a later 401 (a long sync outlives a 30-minute token) may renew it again.
+            self.renewed = false;
             return self.on_batch_answer(batch, &resp, now_ms);
         }
         let failure = Failure::from_response(self.def.provider.name, &resp);
@@ -322,6 +377,20 @@ impl SyncOperation {
                 self.hold = Some(Hold::RateLimited { until_ms: until });
                 self.queue.push_front(batch);
                 self.next(now_ms)
+            }
+            401 if !self.renewed && self.def.provider.oauth.is_some_and(|o| token::uses_tokens(o, &self.account)) => {
+                // Refused before any work: renew the token once and send the batch again.
+                match self.def.provider.oauth.map(|o| token::refresh_request(self.def.provider, o, &self.account)).transpose()?.flatten() {
+                    Some(req) => {
+                        self.queue.push_front(batch);
+                        Ok(self.run_token(req))
+                    }
+                    None => {
+                        self.fail_batch(&batch, &failure);
+                        let provider = self.def.provider.name;
+                        Ok(self.abort_with(Error::ReauthRequired { provider: provider.into(), reason: format!("{provider} answered 401 and the account cannot get a new token") }))
+                    }
+                }
             }
             401 | 403 => {
                 // The credentials cannot work for any later batch either.
@@ -470,7 +539,30 @@ impl Machine for SyncOperation {
     }
 
     fn handle_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
+        if self.pending == Pending::Token {
+            let step = self.token.as_mut().map(|t| t.handle_response(resp, now_ms)).unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() }));
+            return self.token_step(step);
+        }
         let out = self.on_response(resp, now_ms);
+        self.fail_safe(out)
+    }
+
+    fn sending_token_request(&self) -> bool {
+        self.pending == Pending::Token
+    }
+
+    fn handle_credentials(&mut self, credentials: &Value, now_ms: u64) -> Result<Step> {
+        if self.pending != Pending::Token {
+            return Err(Error::Misuse { reason: "handle_credentials called with no token request pending".into() });
+        }
+        let update = token::supplied_update(credentials)?;
+        update.apply(&mut self.account);
+        for v in update.credentials.values().filter_map(Value::as_str) {
+            self.redactor.add(v.to_string());
+        }
+        self.token = None;
+        self.renewed = true;
+        let out = self.next(now_ms);
         self.fail_safe(out)
     }
 
@@ -478,6 +570,10 @@ impl Machine for SyncOperation {
     /// entities); after the last attempt its records fail and the sync stops,
     /// since the provider is unreachable.
     fn handle_transport_error(&mut self, reason: &str, now_ms: u64) -> Result<Step> {
+        if self.pending == Pending::Token {
+            let step = self.token.as_mut().map(|t| t.handle_transport_error(reason, now_ms)).unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() }));
+            return self.token_step(step);
+        }
         let out = (|| {
             let batch = self.take_in_flight()?;
             if batch.attempts < self.retry.max_attempts.max(1) {
@@ -496,7 +592,11 @@ impl Machine for SyncOperation {
     /// Continues after a [`Step::Wait`].
     fn resume(&mut self, now_ms: u64) -> Result<Step> {
         let out = match self.pending {
-            Pending::Wait => self.next(now_ms),
+            Pending::Wait | Pending::CredentialsSaved => self.next(now_ms),
+            Pending::Token => {
+                let step = self.token.as_mut().map(|t| t.resume(now_ms)).unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() }));
+                return self.token_step(step);
+            }
             _ => Err(Error::Misuse { reason: "resume called while not waiting".into() }),
         };
         self.fail_safe(out)

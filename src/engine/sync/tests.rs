@@ -369,3 +369,46 @@ fn start_errors_send_nothing() {
     assert_eq!(err(x)["details"][0]["field"], "query.application_id");
     assert!(SyncInput::from_json(&json!({"account": account(), "model": "ats", "resource": "activities", "records": [], "options": {"wiat": false}})).is_err());
 }
+
+/// A LinkedIn account with client credentials only: the 2-legged token comes first,
+/// is handed to the driver, and a 401 mid-sync renews it once and resends the batch.
+#[test]
+fn a_client_credentials_sync_gets_its_token_first_and_renews_once_on_a_401() {
+    let acc = json!({"id": "acc", "provider": "linkedin", "credentials": {"client_id": "li-app", "client_secret": "li-secret-value-9"}, "context": {"organization_urn": "urn:li:organization:123"}});
+    let input = SyncInput::from_json(&json!({"account": acc, "model": "ats", "resource": "activities", "records": notes("A1", 150)})).unwrap();
+    let (mut op, mut step) = SyncOperation::start(input, T0).unwrap();
+    let (mut tokens, mut saved, mut batches, mut refused) = (0, Vec::new(), 0, false);
+    for _ in 0..100 {
+        step = match step {
+            Step::Done(report) => {
+                assert_eq!(report["counts"]["synced"], 150, "{report}");
+                assert!(!report.to_string().contains("li-secret-value-9"));
+                assert_eq!((tokens, saved.len(), batches), (2, 2, 2), "token, batch, 401, token, the batch again");
+                return;
+            }
+            Step::Credentials(c) => {
+                saved.push(c);
+                op.resume(T0).unwrap()
+            }
+            Step::Wait { until_ms, .. } => op.resume(until_ms).unwrap(),
+            Step::Send(req) if req.url == "https://www.linkedin.com/oauth/v2/accessToken" => {
+                assert!(op.sending_token_request());
+                tokens += 1;
+                op.handle_response(HttpResponse::new(200, format!(r#"{{"access_token":"li-token-{tokens}","expires_in":"1800"}}"#)), T0).unwrap()
+            }
+            Step::Send(req) => {
+                let token = req.headers["authorization"].clone();
+                if token == "Bearer li-token-1" && batches == 1 && !refused {
+                    refused = true;
+                    op.handle_response(HttpResponse::new(401, r#"{"status":401,"message":"Expired token"}"#), T0).unwrap()
+                } else {
+                    batches += 1;
+                    let ids: Vec<String> = req.url.split(['&', '?']).filter_map(|p| p.strip_prefix("ids=")).map(String::from).collect();
+                    let results: serde_json::Map<String, Value> = ids.iter().map(|k| (k.clone(), json!({"status": 204}))).collect();
+                    op.handle_response(HttpResponse::new(200, json!({"errors": {}, "results": results}).to_string()), T0).unwrap()
+                }
+            }
+        };
+    }
+    panic!("sync did not finish");
+}
