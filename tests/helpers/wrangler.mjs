@@ -29,11 +29,12 @@ export function freePort() {
 // A fixed key for the tests' Workers: credentials are sealed at rest (worker/src/credentials.js).
 const TEST_CREDENTIALS_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 
-export async function startWorker({ vars = {}, timeoutMs = 90_000 } = {}) {
+export async function startWorker({ vars = {}, timeoutMs = 90_000, persist: reuse } = {}) {
   vars = { CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, ...vars };
   const port = await freePort();
   const inspector = await freePort();
-  const persist = mkdtempSync(join(tmpdir(), 'crosswalk-kv-'));
+  // `persist` (a previous Worker's folder) restarts on the same storage: the caller removes it.
+  const persist = reuse ?? mkdtempSync(join(tmpdir(), 'crosswalk-kv-'));
   const args = [
     'dev', '--config', 'worker/wrangler.jsonc', '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspector), '--persist-to', persist, '--show-interactive-dev-session=false',
@@ -69,7 +70,13 @@ export async function startWorker({ vars = {}, timeoutMs = 90_000 } = {}) {
         await exit;
       }
     }
-    rmSync(persist, { recursive: true, force: true });
+    if (!reuse && !keep) rmSync(persist, { recursive: true, force: true });
+  };
+  // `stop()` ends the process but keeps its storage for a restart.
+  let keep = false;
+  const stop = async () => {
+    keep = true;
+    await close();
   };
 
   const started = Date.now();
@@ -88,5 +95,5 @@ export async function startWorker({ vars = {}, timeoutMs = 90_000 } = {}) {
     await new Promise((r) => setTimeout(r, 200));
   }
   // `persist`: the local KV/Durable Object files, for tests that read what is at rest.
-  return { origin, persist, logs: () => output, close };
+  return { origin, persist, logs: () => output, close, stop };
 }

@@ -147,3 +147,17 @@ test('oauth.refresh renews on demand (force) and reports the new credentials onc
     await server.close();
   }
 });
+
+test('a passthrough on an expired account renews first and sends the new token', async () => {
+  const server = await startOAuthServer({ api: (req) => ({ status: 200, body: { path: req.path, auth: req.headers.authorization } }) });
+  try {
+    const client = createClient({ accounts: [hubspotAccount(server, { access_token: 'access-old', refresh_token: 'refresh-0', expires_at: past() })], oauthApps: { hubspot: APP } });
+    const r = await client.passthrough({ method: 'GET', path: '/crm/v3/objects/contacts', query: { limit: 1 } }, { integrated_account_id: 'hs-1' });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { path: '/crm/v3/objects/contacts', auth: 'Bearer access-1' });
+    assert.equal(server.state.tokenRequests, 1);
+    assert.ok(!JSON.stringify(r).includes('refresh-1'));
+  } finally {
+    await server.close();
+  }
+});
