@@ -154,7 +154,9 @@ test('a passthrough on an expired account renews first and sends the new token',
     const client = createClient({ accounts: [hubspotAccount(server, { access_token: 'access-old', refresh_token: 'refresh-0', expires_at: past() })], oauthApps: { hubspot: APP } });
     const r = await client.passthrough({ method: 'GET', path: '/crm/v3/objects/contacts', query: { limit: 1 } }, { integrated_account_id: 'hs-1' });
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { path: '/crm/v3/objects/contacts', auth: 'Bearer access-1' });
+    // The provider echoes the header it got: the renewed token, redacted in the answer.
+    assert.deepEqual(r.body, { path: '/crm/v3/objects/contacts', auth: '[REDACTED]' });
+    assert.equal(server.requests.at(-1).headers.authorization, 'Bearer access-1');
     assert.equal(server.state.tokenRequests, 1);
     assert.ok(!JSON.stringify(r).includes('refresh-1'));
   } finally {
