@@ -61,7 +61,7 @@ export function mapHubspotCallsPage(text) {
 /** A Lever note create request, built by hand. */
 export function leverRequest(b, apiKey) {
   const body = { value: b.body };
-  if (b.visibility === 'private' || b.visibility === 'public') body.secret = b.visibility === 'private';
+  if (b.visibility === 'admin_only' || b.visibility === 'public') body.secret = b.visibility === 'admin_only';
   if (b.created_at) body.createdAt = Date.parse(b.created_at);
   return {
     method: 'POST',
@@ -83,7 +83,7 @@ export function mapLeverNote(text, candidateId) {
     created_at: n.createdAt != null ? new Date(n.createdAt).toISOString() : null,
     id: n.id ?? n.noteId,
     updated_at: null,
-    visibility: n.secret === true ? 'private' : n.secret === false ? 'public' : null,
+    visibility: n.secret === true ? 'admin_only' : n.secret === false ? 'public' : null,
     remote_data: n,
   };
 }

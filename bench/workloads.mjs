@@ -129,7 +129,7 @@ const LEVER_JSONATA = `{
   "headers": {"content-type": "application/json"},
   "body": $string({
     "value": body,
-    "secret": visibility = "private" ? true : (visibility = "public" ? false : undefined),
+    "secret": visibility = "admin_only" ? true : (visibility = "public" ? false : undefined),
     "createdAt": created_at ? $toMillis(created_at) : undefined
   })
 }`;
@@ -139,7 +139,7 @@ export function leverBodies(count, seed = 7) {
   return Array.from({ length: count }, (_, i) => ({
     candidate_id: `opp-${Math.floor(rand() * 1e9).toString(36)}`,
     body: `Interview note ${i}: ${'strong signal on systems design; '.repeat(1 + (i % 4))}`,
-    visibility: i % 2 ? 'private' : 'public',
+    visibility: i % 2 ? 'admin_only' : 'public',
     created_at: iso(Date.UTC(2024, 0, 1) + Math.floor(rand() * 3e10)),
   }));
 }

@@ -8,7 +8,7 @@ console.log('1. Create a note (ats/activities):');
 console.log(await client.unifiedApi.create('ats', 'activities', { candidate_id: 'cand_1', body: 'Great first call', visibility: 'private' }, q));
 
 console.log('\n2. Validation before anything is sent (Lever, three problems at once):');
-console.log(validate({ provider: 'lever', model: 'ats', resource: 'activities', method: 'create', body: { visibility: 'admin_only' } }).errors);
+console.log(validate({ provider: 'lever', model: 'ats', resource: 'activities', method: 'create', body: { visibility: 'private' } }).errors);
 
 console.log('\n3. The exact provider request, secrets redacted (Ashby):');
 console.log(plan({ account: { provider: 'ashby', credentials: { api_key: 'sk_demo_secret' } }, model: 'ats', resource: 'activities', method: 'create', body: { candidate_id: 'c1', body: 'hi' } }).requests[0]);

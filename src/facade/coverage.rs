@@ -172,7 +172,7 @@ mod tests {
         let create = &c["ats"]["activities"]["create"];
         assert_eq!(create["request"]["candidate_id"]["ashby"], json!({"supported": true, "required": true, "maps_to": "candidateId"}));
         assert_eq!(create["request"]["created_at"]["recruitee"]["supported"], false);
-        assert_eq!(create["request"]["visibility"]["lever"]["allowed"], json!(["private", "public"]));
+        assert_eq!(create["request"]["visibility"]["lever"]["allowed"], json!(["admin_only", "public"]));
         assert_eq!(create["response"]["id"]["lever"]["supported"], true);
         assert!(create["providers"].as_array().unwrap().contains(&json!("recruitee")));
     }

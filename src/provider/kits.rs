@@ -133,8 +133,8 @@ pub fn mapped_page(ctx: &Ctx, page: RawPage, map: impl Fn(&Value, &mut Vec<Warni
     Ok(Next::Page { items, next: page.next, warnings })
 }
 
-/// Unified `visibility` from a provider's "private" boolean (Lever `secret`,
-/// Ashby `isPrivate`): true → `private`, false → `public`, anything else `null`.
+/// Unified `visibility` from a provider's "private" boolean (Ashby `isPrivate`):
+/// true → `private`, false → `public`, anything else `null`.
 pub fn visibility_of_private_flag(flag: Option<&Value>) -> Value {
     match flag {
         Some(Value::Bool(true)) => json!("private"),

@@ -121,10 +121,10 @@ test('the coverage matrix has a table for every operation and a column for every
 test('an invalid body shows the field errors beside the fields, from the wasm rules, as you type', async () => {
   await chooseOperation(page, { model: 'ats', resource: 'activities', method: 'create', provider: 'lever' });
   await page.fill('#f-created_at', 'tuesday');
-  await page.selectOption('#f-visibility', 'admin_only');
+  await page.selectOption('#f-visibility', 'private');
   await page.waitForFunction(() => document.querySelector('#err-created_at').textContent.includes('ISO 8601'));
   assert.match(await page.textContent('#err-created_at'), /must be an ISO 8601 date-time/);
-  assert.match(await page.textContent('#err-visibility'), /"admin_only" cannot be represented by lever/);
+  assert.match(await page.textContent('#err-visibility'), /"private" cannot be represented by lever/);
   assert.match(await page.textContent('#err-candidate_id'), /is required by lever/);
   assert.match(await page.textContent('#err-body'), /is required by lever/);
   assert.equal(await page.getAttribute('#f-created_at', 'aria-invalid'), 'true');
@@ -135,7 +135,7 @@ test('an invalid body shows the field errors beside the fields, from the wasm ru
   await page.fill('#f-created_at', '2024-06-15T10:00:00Z');
   await page.waitForFunction(() => document.querySelector('#err-created_at').textContent === '');
   assert.equal(await page.getAttribute('#f-created_at', 'aria-invalid'), null);
-  assert.match(await page.textContent('#err-visibility'), /admin_only/);
+  assert.match(await page.textContent('#err-visibility'), /private/);
 
   // The JSON editor reports against the same rules (unknown fields included).
   await page.check('input[name="body-mode"][value="json"]');
@@ -153,7 +153,7 @@ test('preview shows the exact Lever request with the secret redacted, and copies
   await page.selectOption('#account', 'lever-browser');
   await chooseOperation(page, { model: 'ats', resource: 'activities', method: 'create', provider: 'lever' });
   await page.check('input[name="body-mode"][value="json"]');
-  await page.fill('#body-json-text', JSON.stringify({ candidate_id: 'opp-1', body: 'Strong systems design', visibility: 'private' }));
+  await page.fill('#body-json-text', JSON.stringify({ candidate_id: 'opp-1', body: 'Strong systems design', visibility: 'admin_only' }));
   await page.fill('#query-json', JSON.stringify({ remote_query: { perform_as: 'user-9' } }));
   await page.waitForFunction(() => document.querySelector('#preview-out').textContent.startsWith('POST '));
   const preview = await page.textContent('#preview-out');

@@ -92,7 +92,7 @@ test('Lever: the exact provider request and the unified record', async () => {
   const before = lever.requests.length;
   const r = await api('/unified/ats/activities?integrated_account_id=lever-e2e&remote_query[perform_as]=user-9', {
     method: 'POST',
-    body: { candidate_id: 'opp-1', body: 'Test note created by Nango action dryrun', visibility: 'private', created_at: '2017-01-19T22:16:27Z' },
+    body: { candidate_id: 'opp-1', body: 'Test note created by Nango action dryrun', visibility: 'admin_only', created_at: '2017-01-19T22:16:27Z' },
   });
   assert.equal(r.status, 201, r.text);
   const req = lever.requests[before];

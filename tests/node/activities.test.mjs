@@ -51,7 +51,7 @@ test('lever: note on an opportunity, createdAt in epoch ms, perform_as passthrou
   await withProvider('lever', script({ status: 201, body: recorded }), async ({ client, server }) => {
     const out = await client.unifiedApi.create(
       'ats', 'activities',
-      { candidate_id: 'opp-1', body: 'Test note created by Nango action dryrun', visibility: 'private', created_at: '2017-01-19T22:16:27Z' },
+      { candidate_id: 'opp-1', body: 'Test note created by Nango action dryrun', visibility: 'admin_only', created_at: '2017-01-19T22:16:27Z' },
       { integrated_account_id: 'acc1', remote_query: { perform_as: 'user-9' } },
     );
     const [req] = server.requests;
@@ -83,7 +83,7 @@ test('recruitee: company id from the account, wrapped note body', async () => {
 test('validation rejects before any request reaches the provider, all problems at once', async () => {
   await withProvider('lever', script({ status: 201, body: {} }), async ({ client, server }) => {
     await assert.rejects(
-      client.unifiedApi.create('ats', 'activities', { visibility: 'admin_only', created_at: 'tuesday', color: 'red' }, { integrated_account_id: 'acc1' }),
+      client.unifiedApi.create('ats', 'activities', { visibility: 'private', created_at: 'tuesday', color: 'red' }, { integrated_account_id: 'acc1' }),
       (e) => {
         assert.ok(e instanceof CrosswalkError);
         assert.equal(e.statusCode, 400);

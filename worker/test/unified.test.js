@@ -108,7 +108,7 @@ describe('get, create, update, delete', () => {
 
   it('an invalid body is refused before the provider with every field problem', async () => {
     upstream = fakeUpstream({ status: 201, body: LEVER_NOTE });
-    const r = await call('/unified/ats/activities?integrated_account_id=lever-acc', { method: 'POST', body: { visibility: 'admin_only', created_at: 'tuesday', colour: 'red' } });
+    const r = await call('/unified/ats/activities?integrated_account_id=lever-acc', { method: 'POST', body: { visibility: 'private', created_at: 'tuesday', colour: 'red' } });
     expect(r.status).toBe(400);
     expect(Object.keys(r.json).sort()).toEqual(ERROR_KEYS);
     expect(r.json.details.map((d) => `${d.field}:${d.code}`).sort()).toEqual([
@@ -121,7 +121,7 @@ describe('get, create, update, delete', () => {
     upstream = fakeUpstream({ status: 201, body: LEVER_NOTE });
     const r = await call('/unified/ats/activities?integrated_account_id=lever-acc&remote_query[perform_as]=user-9', {
       method: 'POST',
-      body: { candidate_id: 'opp-1', body: 'Strong systems design', visibility: 'private' },
+      body: { candidate_id: 'opp-1', body: 'Strong systems design', visibility: 'admin_only' },
     });
     expect(r.status).toBe(201);
     expect(upstream.requests).toHaveLength(1);

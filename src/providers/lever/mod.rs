@@ -55,7 +55,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
         returns: &["id", "activity_type", "actor", "body", "candidate", "created_at", "visibility"],
         start: start_create_note,
         check: None,
-        notes: "POST /v1/opportunities/{opportunity}/notes; visibility private = secret: true, which Lever shows to the author, @-mentioned users, admins and super admins (admin_only is the closer match; see tests/fixtures/lever/README.md); public = secret: false; perform_as via remote_query",
+        notes: "POST /v1/opportunities/{opportunity}/notes; visibility admin_only = secret: true (Lever shows secret notes to admins and super admins, plus the author and @-mentioned users; tests/fixtures/lever/README.md); public = secret: false; private is refused (Lever has no author-only note); perform_as via remote_query",
     }],
 };
 
@@ -63,7 +63,9 @@ const ACTIVITY_CREATE: &[FieldMap] = &[
     FieldMap::path("candidate_id", "opportunity").required(),
     FieldMap::body("body", "value").required(),
     FieldMap::body("created_at", "createdAt").conv(Conv::EpochMs),
-    FieldMap::body("visibility", "secret").conv(Conv::Map(&[("private", Lit::Bool(true)), ("public", Lit::Bool(false))])),
+    // Lever shows a secret note to admins and super admins (plus its author and
+    // @-mentioned users): admin_only. Lever has no author-only note, so private is refused.
+    FieldMap::body("visibility", "secret").conv(Conv::Map(&[("admin_only", Lit::Bool(true)), ("public", Lit::Bool(false))])),
 ];
 
 fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
@@ -101,7 +103,11 @@ fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<St
     r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
     r.insert("created_at".into(), iso_or_null(note.get("createdAt")));
     r.insert("updated_at".into(), Value::Null);
-    r.insert("visibility".into(), crate::provider::visibility_of_private_flag(note.get("secret")));
+    r.insert("visibility".into(), match note.get("secret") {
+        Some(Value::Bool(true)) => json!("admin_only"),
+        Some(Value::Bool(false)) => json!("public"),
+        _ => Value::Null,
+    });
     Ok((r, note))
 }
 
