@@ -7,26 +7,57 @@ import assert from 'node:assert/strict';
 
 const iso = (v) => (v ? new Date(v).toISOString() : null);
 
-const GREENHOUSE_STATUS = { scheduled: 'scheduled', awaiting_feedback: 'awaiting_feedback', complete: 'completed' };
-const greenhouseUser = (u) => ({ email: u.email ?? null, id: String(u.id), name: u.name ?? ([u.first_name, u.last_name].filter(Boolean).join(' ') || null) });
-const greenhouseTime = (x) => (x?.date_time ? iso(x.date_time) : x?.date ? iso(`${x.date}T00:00:00Z`) : null);
+const GREENHOUSE_STATUS = {
+  to_be_scheduled: 'draft', scheduled: 'scheduled', awaiting_feedback: 'awaiting_feedback', collect_feedback: 'awaiting_feedback',
+  complete: 'completed', skipped: 'cancelled', to_be_sent: 'draft', sent: 'scheduled', received: 'awaiting_feedback',
+};
+const day = (d) => (d ? iso(`${d}T00:00:00Z`) : null);
 
-export function mapGreenhousePage(text) {
-  return JSON.parse(text).map((r) => ({
-    application: r.application_id != null ? { id: String(r.application_id) } : null,
-    candidate: null,
-    created_at: iso(r.created_at),
-    end_at: greenhouseTime(r.end),
-    id: String(r.id),
-    interviewers: (r.interviewers ?? []).map(greenhouseUser),
-    job_interview_stage: r.interview ? { id: String(r.interview.id), name: r.interview.name ?? null } : null,
-    location: r.location ?? r.video_conferencing_url ?? null,
-    organizer: r.organizer ? greenhouseUser(r.organizer) : null,
-    start_at: greenhouseTime(r.start),
-    status: GREENHOUSE_STATUS[r.status] ?? null,
-    updated_at: iso(r.updated_at),
-    remote_data: r,
-  }));
+/**
+ * A Greenhouse v3 page joined by hand, as a developer would: fetch the page, then
+ * the interviewers, applications, job interviews and stages for its ids (50 per
+ * request, the API's limit), and build the unified records.
+ */
+export async function mapGreenhousePage(fetch, origin, pageText) {
+  const page = JSON.parse(pageText);
+  const get = async (path) => JSON.parse(await (await fetch(`${origin}${path}`)).text());
+  const chunks = (ids) => {
+    const uniq = [...new Set(ids.filter((x) => x != null))];
+    const out = [];
+    for (let i = 0; i < uniq.length; i += 50) out.push(uniq.slice(i, i + 50).join(','));
+    return out;
+  };
+  const panel = new Map();
+  for (const c of chunks(page.map((r) => r.id))) {
+    for (const row of await get(`/v3/interviewers?interview_ids=${c}&per_page=500`)) {
+      if (!panel.has(row.interview_id)) panel.set(row.interview_id, []);
+      panel.get(row.interview_id).push({ email: row.email ?? null, id: row.user_id == null ? null : String(row.user_id), name: null });
+    }
+  }
+  const candidate = new Map();
+  for (const c of chunks(page.map((r) => r.application_id))) for (const a of await get(`/v3/applications?ids=${c}&per_page=500`)) candidate.set(a.id, String(a.candidate_id));
+  const stageOf = new Map();
+  for (const c of chunks(page.map((r) => r.job_interview_id))) for (const j of await get(`/v3/job_interviews?ids=${c}&per_page=500`)) stageOf.set(j.id, j.job_interview_stage_id);
+  const stageName = new Map();
+  for (const c of chunks([...stageOf.values()])) for (const st of await get(`/v3/job_interview_stages?ids=${c}&per_page=500`)) stageName.set(st.id, st.name ?? null);
+  return page.map((r) => {
+    const stage = stageOf.get(r.job_interview_id);
+    return {
+      application: r.application_id != null ? { id: String(r.application_id) } : null,
+      candidate: candidate.has(r.application_id) ? { id: candidate.get(r.application_id) } : null,
+      created_at: iso(r.created_at),
+      end_at: r.ends_at ? iso(r.ends_at) : day(r.all_day_end_on),
+      id: String(r.id),
+      interviewers: panel.get(r.id) ?? [],
+      job_interview_stage: stage == null ? null : { id: String(stage), name: stageName.get(stage) ?? null },
+      location: r.location || r.video_conferencing_url || null,
+      organizer: r.organizer_id != null ? { email: null, id: String(r.organizer_id), name: null } : null,
+      start_at: r.starts_at ? iso(r.starts_at) : day(r.all_day_start_on),
+      status: GREENHOUSE_STATUS[r.status] ?? null,
+      updated_at: iso(r.updated_at),
+      remote_data: r,
+    };
+  });
 }
 
 const HUBSPOT_DIRECTION = { INBOUND: 'inbound', OUTBOUND: 'outbound' };

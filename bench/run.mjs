@@ -4,7 +4,7 @@
 //   node --expose-gc bench/run.mjs            (or: cargo xtask bench)
 //
 // Workloads (records generated from the recorded provider fixtures, fixed seed):
-//   map-greenhouse  a Greenhouse scheduled_interviews page of 10,000 records → unified
+//   map-greenhouse  a Greenhouse v3 interviews page of 10,000 records (+ its lookups) → unified
 //   map-hubspot     a HubSpot calls page of 10,000 records → unified engagements
 //   plan-lever      10,000 unified note creates → Lever requests
 // Each is compared with the same mapping written as a JSONata 2.x expression and
@@ -49,7 +49,9 @@ function crosswalkMapPage(workload) {
     const h = new Handle(JSON.stringify(workload.listInput), Date.now());
     try {
       h.first();
-      const step = JSON.parse(h.response(200, JSON.stringify(workload.headers ?? {}), workload.pageText, Date.now()));
+      let step = JSON.parse(h.response(200, JSON.stringify(workload.headers ?? {}), workload.pageText, Date.now()));
+      // Lookups the page needs (Greenhouse v3), answered from memory like the page.
+      while (step.send && workload.lookup) step = JSON.parse(h.response(200, '{}', JSON.stringify(workload.lookup(step.send.url)), Date.now()));
       if (!step.done) throw new Error(JSON.stringify(step).slice(0, 300));
       return step.done.result;
     } finally {
@@ -131,12 +133,17 @@ async function streaming() {
 const answering = (text, status = 200, headers = {}) => async () => new Response(text, { status, headers: { 'content-type': 'application/json', ...headers } });
 
 async function publicMap(w, handMap) {
-  const client = createClient({ accounts: [{ id: 'a', ...w.listInput.account }], fetch: answering(w.pageText) });
+  // The page, and any lookup the provider's mapping needs, as real Responses.
+  const fetch = async (url) => {
+    const rows = w.lookup?.(String(url));
+    return new Response(rows ? JSON.stringify(rows) : w.pageText, { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  const origin = 'https://harvest.greenhouse.io';
+  const client = createClient({ accounts: [{ id: 'a', ...w.listInput.account }], fetch });
   const query = { ...w.listInput.query, integrated_account_id: 'a', max_pages: 1 };
   const ours = await measure(async () => (await client.unifiedApi.list(w.listInput.model, w.listInput.resource, query).page()).result);
-  // The hand-written peer pays the same fetch and body read.
-  const fetch = answering(w.pageText);
-  const hand = await measure(async () => handMap(await (await fetch()).text()));
+  // The hand-written peer pays the same fetches and body reads.
+  const hand = await measure(async () => (w.lookup ? handMap(fetch, origin, await (await fetch(`${origin}/v3/interviews`)).text()) : handMap(await (await fetch('x')).text())));
   assertSameRecords(ours.out, hand.out, [0, 1, 10, 4999, w.count - 1]);
   return { name: w.name, records: w.count, ours: ours.ms, hand: hand.ms };
 }

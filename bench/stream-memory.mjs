@@ -1,21 +1,28 @@
 // Child process: stream N records through client.unifiedApi.list() from a loopback
-// server playing Greenhouse (500 per page, Link headers) and sample the JS heap and
+// server playing Greenhouse v3 (50 per page, Link cursors, lookups) and sample the JS heap and
 // wasm memory. Run for 10,000 and 100,000 records: flat memory means the peaks match.
 import http from 'node:http';
 import { createClient } from '../pkg/entry.node.js';
-import { greenhousePage } from './workloads.mjs';
+import { greenhousePage, greenhouseLookup } from './workloads.mjs';
 
-const PER_PAGE = 500;
+// Greenhouse v3 pages of 50 (the most ids one lookup request takes).
+const PER_PAGE = 50;
 const template = greenhousePage(PER_PAGE, 1);
 
 function serve(total) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    const page = Number(url.searchParams.get('page') ?? 1);
+    const rows = greenhouseLookup(req.url);
+    if (rows) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(rows));
+    }
+    // v3 paging: the next page is a cursor (here the page number), the only parameter.
+    const page = Number(url.searchParams.get('cursor') ?? 1);
     const start = (page - 1) * PER_PAGE;
     const items = template.slice(0, Math.max(0, Math.min(PER_PAGE, total - start))).map((r, i) => ({ ...r, id: start + i + 1 }));
     const headers = { 'content-type': 'application/json' };
-    if (start + PER_PAGE < total) headers.link = `<http://${req.headers.host}/v1/scheduled_interviews?page=${page + 1}&per_page=${PER_PAGE}>; rel="next"`;
+    if (start + PER_PAGE < total) headers.link = `<http://${req.headers.host}/v3/interviews?cursor=${page + 1}>; rel="next"`;
     res.writeHead(200, headers);
     res.end(JSON.stringify(items));
   });
@@ -24,7 +31,7 @@ function serve(total) {
 
 async function run(total) {
   const server = await serve(total);
-  const client = createClient({ accounts: [{ id: 'gh', provider: 'greenhouse', credentials: { api_key: 'k' }, base_url: `http://127.0.0.1:${server.address().port}` }] });
+  const client = createClient({ accounts: [{ id: 'gh', provider: 'greenhouse', credentials: { access_token: 'k' }, base_url: `http://127.0.0.1:${server.address().port}` }] });
   globalThis.gc();
   const before = process.memoryUsage();
   let peakHeap = before.heapUsed;

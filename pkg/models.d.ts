@@ -7,7 +7,7 @@ export type IssueCode = 'required' | 'invalid_type' | 'not_one_of' | 'too_long' 
 
 export type ErrorCode = 'validation_failed' | 'invalid_input' | 'unknown_provider' | 'unsupported_operation' | 'remote_error' | 'protocol_error' | 'invalid_cursor' | 'pagination_loop' | 'network_error' | 'deadline_exceeded' | 'budget_exhausted' | 'partial_failure' | 'write_outcome_unknown' | 'reauth_required' | 'payload_too_large' | 'misuse' | 'unknown_account' | 'aborted' | 'no_fetch' | 'response_too_large';
 
-export type WarningCode = 'value_out_of_range' | 'unknown_status' | 'unknown_value' | 'unknown_engagement_type' | 'date_only' | 'partial_listing' | 'more_links_in_remote_data' | 'max_pages_reached' | 'filter_applied_locally' | 'key_by_duplicate' | 'key_by_missing' | 'unknown_field_dropped' | 'unsupported_field_dropped';
+export type WarningCode = 'value_out_of_range' | 'unknown_status' | 'unknown_value' | 'unknown_engagement_type' | 'date_only' | 'partial_listing' | 'more_links_in_remote_data' | 'max_pages_reached' | 'filter_applied_locally' | 'key_by_duplicate' | 'key_by_missing' | 'unknown_field_dropped' | 'unsupported_field_dropped' | 'lookup_refused';
 
 /** Notes and emails on candidates (seed 000: POST /unified/ats/activities). */
 export interface AtsActivitiesBody {

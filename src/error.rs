@@ -113,6 +113,8 @@ pub enum WarningCode {
     UnknownFieldDropped,
     /// strict: false dropped a field this provider does not support.
     UnsupportedFieldDropped,
+    /// the provider refused a lookup that fills this field (a scope the token lacks): it is empty.
+    LookupRefused,
 }
 
 impl WarningCode {
@@ -130,6 +132,7 @@ impl WarningCode {
         WarningCode::KeyByMissing,
         WarningCode::UnknownFieldDropped,
         WarningCode::UnsupportedFieldDropped,
+        WarningCode::LookupRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -147,6 +150,7 @@ impl WarningCode {
             WarningCode::KeyByMissing => "key_by_missing",
             WarningCode::UnknownFieldDropped => "unknown_field_dropped",
             WarningCode::UnsupportedFieldDropped => "unsupported_field_dropped",
+            WarningCode::LookupRefused => "lookup_refused",
         }
     }
 }

@@ -1069,7 +1069,7 @@ mod tests {
 
     #[test]
     fn reads_are_still_retried_after_a_5xx() {
-        let page = fixture("greenhouse/doc.scheduled_interviews.list.response.json");
+        let page = fixture("greenhouse/doc.v3.interviews.list.response.json");
         let (sent, out) = crate::tests::support::drive(gh_input(json!({})), Script::ok(503, &json!({})).then(200, &page));
         assert_eq!(sent.len(), 2);
         assert!(out.is_ok(), "{:?}", out.err());
@@ -1121,18 +1121,21 @@ mod tests {
     /// A Greenhouse page of `ids` (the provider ignores the page size asked for),
     /// with a next link when `next` is set.
     fn greenhouse_page(ids: &[u64], next: bool) -> HttpResponse {
-        let item = fixture("greenhouse/doc.scheduled_interviews.list.response.json")[0].clone();
+        let item = fixture("greenhouse/doc.v3.interviews.list.response.json")[0].clone();
         let items: Vec<Value> = ids.iter().map(|id| { let mut i = item.clone(); i["id"] = json!(id); i }).collect();
         let resp = HttpResponse::new(200, Value::Array(items).to_string());
-        if next { resp.with_header("link", "<https://harvest.greenhouse.io/v1/scheduled_interviews?page=2&per_page=2>; rel=\"next\"") } else { resp }
+        if next { resp.with_header("link", "<https://harvest.greenhouse.io/v3/interviews?cursor=cGFnZTI>; rel=\"next\"") } else { resp }
     }
 
     fn ids_of(page: &Value) -> Vec<u64> {
-        page["result"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().parse().unwrap()).collect()
+        page["result"].as_array().unwrap().iter().map(|r| r["id"].as_u64().or_else(|| r["id"].as_str().and_then(|s| s.parse().ok())).unwrap()).collect()
     }
 
-    fn gh_input(query: Value) -> StartInput {
-        input(json!({"id": "a", "provider": "greenhouse", "credentials": {"api_key": "k"}}), "ats", "interviews", "list", None, Value::Null, query)
+    /// A Link-header paged list, raw (Greenhouse v3 without its per-page lookups),
+    /// for the engine's paging rules.
+    fn gh_input(mut query: Value) -> StartInput {
+        query["truto_response_format"] = json!("raw");
+        input(json!({"id": "a", "provider": "greenhouse", "credentials": {"access_token": "k"}}), "ats", "interviews", "list", None, Value::Null, query)
     }
 
     #[test]
@@ -1168,7 +1171,7 @@ mod tests {
         assert_eq!(requests.len(), 4, "{requests:?}");
         assert_eq!(requests[0], requests[1]);
         assert_eq!(requests[1], requests[2]);
-        assert!(requests[3].contains("page=2"), "{requests:?}");
+        assert!(requests[3].contains("cursor=cGFnZTI"), "{requests:?}");
     }
 
     #[test]
@@ -1201,7 +1204,7 @@ mod tests {
         // The sealed cursor works, on the same account.
         let (sent, out) = crate::tests::support::drive(keyed(json!({"limit": 2, "next_cursor": sealed})), Script::default().then_response(greenhouse_page(&[3], false)));
         assert_eq!(sent.len(), 1);
-        assert!(sent[0].url.contains("page=2"));
+        assert!(sent[0].url.contains("cursor=cGFnZTI"));
         assert_eq!(ids_of(&out.unwrap()), vec![3]);
         // The same state with a forged query, tag kept: refused before any request.
         let (payload, tag) = sealed.rsplit_once('.').unwrap();
@@ -1209,7 +1212,7 @@ mod tests {
         let url = cur["s"]["next"].as_str().map(str::to_string).or_else(|| cur["s"]["url"].as_str().map(str::to_string)).unwrap_or_default();
         assert!(!url.is_empty(), "greenhouse keeps its next link in the state: {cur}");
         let key = if cur["s"].get("next").is_some() { "next" } else { "url" };
-        cur["s"][key] = json!(url.replace("per_page=2", "per_page=1000000000&page=-1&foo=bar"));
+        cur["s"][key] = json!(url.replace("cursor=cGFnZTI", "cursor=cGFnZTI&per_page=1000000000&page=-1&foo=bar"));
         let forged = format!("{}.{tag}", crate::codec::b64::encode_url_safe(cur.to_string().as_bytes()));
         for c in [forged, payload.to_string(), format!("{payload}.AAAA")] {
             let err = Operation::start(keyed(json!({"limit": 2, "next_cursor": c})), T0).err().expect("refused");

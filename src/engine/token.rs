@@ -88,10 +88,9 @@ pub fn refresh_request(provider: &ProviderDef, oauth: &OAuthDef, account: &Accou
         return token_request(provider, oauth, account, fields).map(Some);
     }
     if client_credentials(oauth, account).is_some() {
-        let mut fields = vec![("grant_type".to_string(), Grant::ClientCredentials.as_str().to_string())];
-        if !oauth.scopes.is_empty() {
-            fields.push(("scope".into(), scopes(provider, oauth, account)?));
-        }
+        // No scope: the declared ones are the consent screen's; a client-credentials
+        // token gets what its credential was granted (Greenhouse, LinkedIn, Salesforce).
+        let fields = vec![("grant_type".to_string(), Grant::ClientCredentials.as_str().to_string())];
         return token_request(provider, oauth, account, fields).map(Some);
     }
     Ok(None)
@@ -156,6 +155,11 @@ fn token_request(provider: &ProviderDef, oauth: &OAuthDef, account: &Account, mu
     let url = endpoint(provider, oauth, account, oauth.token_url)?;
     let id = account.oauth_client("client_id").ok_or_else(|| no_client(provider, "client_id"))?;
     let secret = account.oauth_client("client_secret");
+    for (name, key) in oauth.token_params {
+        if let Some(v) = account.context_opt(key) {
+            fields.push(((*name).to_string(), v));
+        }
+    }
     let mut req = HttpRequest::new(Method::Post, url).header("accept", "application/json");
     match oauth.client_auth {
         ClientAuth::Basic => {
@@ -287,7 +291,7 @@ pub fn read_response(provider: &ProviderDef, resp: &HttpResponse, now_ms: u64) -
 }
 
 /// When the new token expires: `expires_in` seconds (a number or a numeric string,
-/// LinkedIn sends `"1800"`), or Greenhouse's `expires` (a date-time or seconds).
+/// LinkedIn sends `"1800"`), `expires_at` (a date-time), or `expires` (either).
 fn expiry(body: &Value, now_ms: u64) -> Option<String> {
     let secs = |v: &Value| match v {
         Value::Number(n) => n.as_u64(),
@@ -296,6 +300,10 @@ fn expiry(body: &Value, now_ms: u64) -> Option<String> {
     };
     if let Some(s) = body.get("expires_in").and_then(secs).filter(|&s| s <= MAX_LIFETIME_SECS) {
         return iso_from_epoch_ms(i64::try_from(now_ms.saturating_add(s.saturating_mul(1000))).ok()?);
+    }
+    // Greenhouse's token endpoint answers `expires_at` (ISO 8601) in every client read.
+    if let Some(at) = body.get("expires_at").and_then(Value::as_str).and_then(parse_datetime) {
+        return iso_from_epoch_ms(epoch_ms(at));
     }
     let expires = body.get("expires")?;
     if let Some(s) = secs(expires).filter(|&s| s <= MAX_LIFETIME_SECS) {

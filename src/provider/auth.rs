@@ -54,6 +54,9 @@ pub struct OAuthDef {
     pub scope_separator: &'static str,
     /// Further authorize parameters (Zoho's `access_type=offline`).
     pub authorize_params: &'static [(&'static str, &'static str)],
+    /// Further token-request form fields from the account context (`(field,
+    /// context key)`), sent when the context has them (Greenhouse `sub`).
+    pub token_params: &'static [(&'static str, &'static str)],
     /// Token response fields copied to the account context (`instance_url`,
     /// `api_domain`): where the account's API lives is learned at connect time.
     pub response_context: &'static [(&'static str, &'static str)],

@@ -1,5 +1,5 @@
 // ATS interviews end to end: the built npm package against loopback servers playing
-// Ashby (cursor in the POST body), Greenhouse (Link header), Pinpoint (JSON:API page
+// Ashby (cursor in the POST body), Greenhouse v3 (Link header cursor), Pinpoint (JSON:API page
 // numbers) and Fountain (one page per applicant). Every list is read across several
 // pages; the assertions cover order and uniqueness, loop protection, the Truto query
 // options, filters crosswalk applies itself, and streaming.
@@ -13,8 +13,8 @@ const basic = (key) => 'Basic ' + Buffer.from(`${key}:`).toString('base64');
 async function withProvider(provider, handler, fn, account = {}) {
   const server = await startServer(handler);
   const { sleep } = recordingSleep();
-  const client = createClient({ accounts: [{ id: 'acc1', provider, base_url: server.origin, ...account }], sleep });
   try {
+    const client = createClient({ accounts: [{ id: 'acc1', provider, base_url: server.origin, ...account }], sleep });
     await fn({ client, server });
   } finally {
     await server.close();
@@ -41,27 +41,38 @@ function ashby(n, size, { repeatCursor = false } = {}) {
   };
 }
 
-/** Greenhouse: `n` interviews, `per_page` from the query, `Link` to the next page. */
+/**
+ * Greenhouse Harvest v3: `n` interviews; the first page's `per_page`, then the
+ * `Link` next URL carrying only `cursor` (page and size inside it, as v3 requires);
+ * the lookups (interviewers, applications, job interviews, stages) answer for the ids asked.
+ */
 function greenhouse(n, { origin, repeat = false } = {}) {
+  const listed = (q, key) => (q[key] ?? '').split(',').filter(Boolean).map(Number);
   return (req) => {
-    const page = Number(req.query.page ?? 1);
-    const per = Number(req.query.per_page);
+    if (req.path === '/v3/interviewers') return { status: 200, body: listed(req.query, 'interview_ids').map((i) => ({ id: i, interview_id: i, user_id: 7, email: 'kate@example.com' })) };
+    if (req.path === '/v3/applications') return { status: 200, body: listed(req.query, 'ids').map((a) => ({ id: a, candidate_id: a + 5000 })) };
+    if (req.path === '/v3/job_interviews') return { status: 200, body: listed(req.query, 'ids').map((j) => ({ id: j, job_interview_stage_id: 70, name: 'Culture Fit call' })) };
+    if (req.path === '/v3/job_interview_stages') return { status: 200, body: [{ id: 70, name: 'Culture Fit' }] };
+    if (req.query.cursor && Object.keys(req.query).length > 1) return { status: 422, body: { errors: ['When passing a cursor, do not include other query params.'] } };
+    const { page, per } = req.query.cursor ? JSON.parse(Buffer.from(req.query.cursor, 'base64url')) : { page: 1, per: Number(req.query.per_page) };
     const first = (page - 1) * per + 1;
     const body = range(first, Math.min(first + per - 1, n)).map((id) => ({
-      id: Number(id), application_id: 1000 + Number(id), status: 'scheduled',
-      start: { date_time: '2024-06-15T10:00:00.000Z' }, end: { date_time: '2024-06-15T11:00:00.000Z' },
-      created_at: '2024-06-01T00:00:00.000Z', updated_at: '2024-06-02T00:00:00.000Z',
-      interviewers: [{ id: 7, name: 'Kate Austen', email: 'kate@example.com' }], organizer: { id: 2, name: 'Jack' },
-      interview: { id: 70, name: 'Culture Fit' }, location: 'Room 1',
+      id: Number(id), application_id: 1000 + Number(id), job_interview_id: 80, status: 'scheduled',
+      starts_at: '2024-06-15T10:00:00.000Z', ends_at: '2024-06-15T11:00:00.000Z',
+      created_at: '2024-06-01T00:00:00.000Z', updated_at: '2024-06-02T00:00:00.000Z', organizer_id: 2, location: 'Room 1',
     }));
     const headers = {};
     if (first + per - 1 < n) {
-      const nextPage = repeat ? 2 : page + 1;
-      headers.link = `<${origin()}/v1/scheduled_interviews?page=${nextPage}&per_page=${per}>; rel="next"`;
+      const cursor = Buffer.from(JSON.stringify({ page: repeat ? 2 : page + 1, per })).toString('base64url');
+      headers.link = `<${origin()}/v3/interviews?cursor=${cursor}>; rel="next"`;
     }
     return { status: 200, headers, body };
   };
 }
+
+const interviewRequests = (server) => server.requests.filter((r) => r.path === '/v3/interviews').map((r) => r.url);
+const cursorOf = (page) => Buffer.from(JSON.stringify({ page, per: 2 })).toString('base64url');
+const GH = { credentials: { access_token: 'gh-token' } };
 
 /** Pinpoint: `n` interviews, `page[number]` / `page[size]`, the stage included. */
 function pinpoint(n) {
@@ -98,7 +109,7 @@ test('ashby: all schedules across pages, in order, exactly once; cursor in the b
   }, { credentials: { api_key: 'ashby-key' } });
 });
 
-test('greenhouse: Link-header pages, page by page with next_cursor, then null', async () => {
+test('greenhouse: Link-header cursor pages with the panel, candidate and stage joined, then null', async () => {
   let origin;
   await withProvider('greenhouse', greenhouse(5, { origin: () => origin }), async ({ client, server }) => {
     origin = server.origin;
@@ -108,20 +119,18 @@ test('greenhouse: Link-header pages, page by page with next_cursor, then null', 
     assert.equal(typeof pages[0].next_cursor, 'string');
     assert.equal(pages[2].next_cursor, null);
     assert.deepEqual(pages.map((p) => p.result_count), [2, 2, 1]);
-    assert.deepEqual(server.requests.map((r) => r.url), [
-      '/v1/scheduled_interviews?per_page=2',
-      '/v1/scheduled_interviews?page=2&per_page=2',
-      '/v1/scheduled_interviews?page=3&per_page=2',
-    ]);
-    assert.equal(server.requests[0].headers.authorization, basic('gh-key'));
-    assert.deepEqual(pages[0].result[0].interviewers, [{ id: '7', name: 'Kate Austen', email: 'kate@example.com' }]);
+    assert.deepEqual(interviewRequests(server), ['/v3/interviews?per_page=2', `/v3/interviews?cursor=${cursorOf(2)}`, `/v3/interviews?cursor=${cursorOf(3)}`]);
+    assert.equal(server.requests.length, 15, 'four lookups per page with interviews: panel, candidates, job interviews, stages');
+    assert.equal(server.requests[0].headers.authorization, 'Bearer gh-token');
+    assert.deepEqual(pages[0].result[0].interviewers, [{ id: '7', name: null, email: 'kate@example.com' }]);
+    assert.deepEqual(pages[0].result[0].candidate, { id: '6001' });
     assert.deepEqual(pages[0].result[0].job_interview_stage, { id: '70', name: 'Culture Fit' });
 
     // Stateless continuation: the opaque cursor resumes on another call.
     const again = await client.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'acc1', limit: 2, next_cursor: pages[0].next_cursor });
     assert.deepEqual(ids(again.result), ['3', '4']);
-    assert.equal(server.requests.at(-1).url, '/v1/scheduled_interviews?page=2&per_page=2');
-  }, { credentials: { api_key: 'gh-key' } });
+    assert.equal(interviewRequests(server).at(-1), `/v3/interviews?cursor=${cursorOf(2)}`);
+  }, GH);
 });
 
 test('pinpoint: page numbers until a short page, stage names from included', async () => {
@@ -150,14 +159,14 @@ test('fountain: booked slots of one applicant', async () => {
 });
 
 test('get: Greenhouse and Pinpoint fetch one interview', async () => {
-  const gh = await fixture('greenhouse/doc.scheduled_interviews.get.response.json');
-  await withProvider('greenhouse', () => ({ status: 200, body: gh }), async ({ client, server }) => {
-    const one = await client.unifiedApi.get('ats', 'interviews', '9128481', { integrated_account_id: 'acc1' });
-    assert.equal(server.requests[0].path, '/v1/scheduled_interviews/9128481');
-    assert.equal(one.id, '9128481');
-    assert.equal(one.status, 'awaiting_feedback');
-    assert.deepEqual(one.remote_data, gh);
-  }, { credentials: { api_key: 'k' } });
+  const gh = await fixture('greenhouse/doc.v3.interviews.list.response.json');
+  await withProvider('greenhouse', (req) => ({ status: 200, body: req.path === '/v3/interviews' ? [gh[0]] : [] }), async ({ client, server }) => {
+    const one = await client.unifiedApi.get('ats', 'interviews', '1', { integrated_account_id: 'acc1' });
+    assert.equal(server.requests[0].url, '/v3/interviews?ids=1', 'v3 has no get by id: a list by ids');
+    assert.equal(one.id, '1');
+    assert.equal(one.status, 'completed');
+    assert.deepEqual(one.remote_data, gh[0]);
+  }, GH);
   const pp = await fixture('pinpoint/doc.interviews.get.response.json');
   await withProvider('pinpoint', () => ({ status: 200, body: pp }), async ({ client, server }) => {
     const one = await client.unifiedApi.get('ats', 'interviews', '1', { integrated_account_id: 'acc1' });
@@ -180,8 +189,8 @@ test('a provider repeating its cursor is an error, not a loop', async () => {
     origin = server.origin;
     const err = await client.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'acc1', limit: 2 }).toArray().catch((e) => e);
     assert.equal(err.code, 'pagination_loop');
-    assert.ok(server.requests.length <= 3);
-  }, { credentials: { api_key: 'k' } });
+    assert.ok(interviewRequests(server).length <= 3);
+  }, GH);
 });
 
 // ---------- Truto query options ----------
@@ -258,9 +267,9 @@ test('a filter the provider cannot apply is applied by crosswalk and reported', 
   await withProvider('greenhouse', greenhouse(3, { origin: () => origin }), async ({ client, server }) => {
     origin = server.origin;
     await client.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'acc1', start_at: { gte: '2024-06-01T00:00:00Z', lte: '2024-06-30T00:00:00Z' } }).toArray();
-    assert.equal(server.requests[0].query.starts_after, '2024-06-01T00:00:00Z');
-    assert.equal(server.requests[0].query.starts_before, '2024-06-30T00:00:01Z');
-  }, { credentials: { api_key: 'k' } });
+    // v3: one parameter, operators chained by pipes (the OpenAPI's pipeDelimited object).
+    assert.equal(server.requests[0].query.starts_at, 'gte|2024-06-01T00:00:00Z|lte|2024-06-30T00:00:00Z');
+  }, GH);
 });
 
 // ---------- streaming ----------
@@ -276,13 +285,13 @@ test('streaming over 60 pages: records arrive before the last page is fetched', 
     for await (const record of client.unifiedApi.list('ats', 'interviews', { integrated_account_id: 'acc1', limit: 2 })) {
       seen += 1;
       assert.equal(record.id, String(seen), 'in order');
-      requestsAtFirstRecord ??= server.requests.length;
+      requestsAtFirstRecord ??= interviewRequests(server).length;
       // Never more than one page fetched ahead of what the caller has consumed.
-      maxAhead = Math.max(maxAhead, server.requests.length - Math.ceil(seen / 2));
+      maxAhead = Math.max(maxAhead, interviewRequests(server).length - Math.ceil(seen / 2));
     }
     assert.equal(seen, pagesTotal * 2);
-    assert.equal(requestsAtFirstRecord, 1, 'the first record came after one request of 60');
-    assert.equal(server.requests.length, pagesTotal);
+    assert.equal(requestsAtFirstRecord, 1, 'the first record came after one page of 60 (and its lookups)');
+    assert.equal(interviewRequests(server).length, pagesTotal);
     assert.ok(maxAhead <= 1, `fetched ${maxAhead} pages ahead`);
-  }, { credentials: { api_key: 'k' } });
+  }, GH);
 });

@@ -11,7 +11,7 @@ afterEach(() => upstream?.restore());
 beforeAll(async () => {
   await putAccount({ id: 'sbx', provider: 'sandbox' });
   await putAccount({ id: 'lever-acc', provider: 'lever', credentials: { api_key: 'lever-key' } });
-  await putAccount({ id: 'sbx-gh', provider: 'greenhouse', credentials: { api_key: 'gh-key' } });
+  await putAccount({ id: 'sbx-gh', provider: 'greenhouse', credentials: { access_token: 'gh-token' } });
   await putAccount({ id: 'lever-local', provider: 'lever', credentials: { api_key: 'local-key' }, base_url: 'http://127.0.0.1:4010' });
 });
 
@@ -284,28 +284,30 @@ describe('deadline and Retry-After', () => {
 
 describe('signed cursors', () => {
   it('an edited next_cursor is refused before anything reaches the provider', async () => {
-    const item = { id: 1, application_id: 2, start: { date_time: '2026-01-05T10:00:00Z' }, end: { date_time: '2026-01-05T10:30:00Z' }, status: 'scheduled', interviewers: [] };
+    const item = { id: 1, application_id: 2, starts_at: '2026-01-05T10:00:00Z', ends_at: '2026-01-05T10:30:00Z', status: 'scheduled' };
+    // Raw listings (no per-page lookups): each provider request is one page.
     upstream = fakeUpstream(
-      { status: 200, headers: { link: '<https://harvest.greenhouse.io/v1/scheduled_interviews?page=2&per_page=1>; rel="next"' }, body: [item] },
+      { status: 200, headers: { link: '<https://harvest.greenhouse.io/v3/interviews?cursor=cDI>; rel="next"' }, body: [item] },
       { status: 200, body: [{ ...item, id: 2 }] },
     );
-    const first = await call('/unified/ats/interviews?integrated_account_id=sbx-gh&limit=1', {});
+    const first = await call('/unified/ats/interviews?integrated_account_id=sbx-gh&limit=1&truto_response_format=raw', {});
     expect(first.status).toBe(200);
     const cursor = first.json.next_cursor;
     expect(cursor).toContain('.');
     const [payload, tag] = cursor.split('.');
     const state = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
-    const forgedState = JSON.stringify(state).replace('per_page=1', 'per_page=1000000000&page=-1&foo=bar');
+    const forgedState = JSON.stringify(state).replace('cursor=cDI', 'cursor=cDI&per_page=1000000000&page=-1&foo=bar');
+    expect(forgedState).not.toBe(JSON.stringify(state));
     const forged = `${btoa(forgedState).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}.${tag}`;
     for (const c of [forged, payload]) {
-      const r = await call(`/unified/ats/interviews?integrated_account_id=sbx-gh&limit=1&next_cursor=${encodeURIComponent(c)}`, {});
+      const r = await call(`/unified/ats/interviews?integrated_account_id=sbx-gh&limit=1&truto_response_format=raw&next_cursor=${encodeURIComponent(c)}`, {});
       expect(r.status).toBe(400);
       expect(r.json.code).toBe('invalid_cursor');
     }
     expect(upstream.requests).toHaveLength(1);
-    const ok = await call(`/unified/ats/interviews?integrated_account_id=sbx-gh&limit=1&next_cursor=${encodeURIComponent(cursor)}`, {});
+    const ok = await call(`/unified/ats/interviews?integrated_account_id=sbx-gh&limit=1&truto_response_format=raw&next_cursor=${encodeURIComponent(cursor)}`, {});
     expect(ok.status).toBe(200);
     expect(upstream.requests).toHaveLength(2);
-    expect(upstream.requests[1].url).toContain('page=2');
+    expect(upstream.requests[1].url).toBe('https://harvest.greenhouse.io/v3/interviews?cursor=cDI');
   });
 });

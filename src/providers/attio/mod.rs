@@ -44,6 +44,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &[],
     scope_separator: " ",
     authorize_params: &[],
+    token_params: &[],
     response_context: &[],
     defaults: &[],
     notes: "tokens do not expire and there is no refresh token: a revoked token needs a new connection",

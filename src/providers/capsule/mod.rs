@@ -48,6 +48,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["read", "write"],
     scope_separator: " ",
     authorize_params: &[],
+    token_params: &[],
     response_context: &[],
     defaults: &[],
     notes: "personal tokens or OAuth; the token answer carries expires_in and a refresh token",

@@ -46,6 +46,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &[],
     scope_separator: " ",
     authorize_params: &[],
+    token_params: &[],
     response_context: &[],
     defaults: &[],
     notes: "API keys (Basic) or OAuth; apps get all.full_access offline_access; refresh lifetimes not documented on the pages read",

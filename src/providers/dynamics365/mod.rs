@@ -49,6 +49,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["{instance_url}/user_impersonation", "offline_access"],
     scope_separator: " ",
     authorize_params: &[("response_mode", "query")],
+    token_params: &[],
     response_context: &[],
     defaults: &[("tenant", "organizations")],
     notes: "access tokens expire after 60-90 minutes; refresh tokens rotate and expire after 90 days unused (AADSTS700082 invalid_grant)",

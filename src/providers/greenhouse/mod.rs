@@ -1,37 +1,68 @@
-//! Greenhouse — Harvest API v1 at `https://harvest.greenhouse.io`, scheduled interviews.
-//! Docs: https://developers.greenhouse.io/harvest.html#scheduled-interviews
-//! Auth: HTTP Basic with the Harvest API token as user name and an empty password.
-//! Lists page with `page`/`per_page` (1–500) and an RFC 8288 `Link` header; Greenhouse
-//! asks clients to follow `rel="next"` rather than count pages, so the next URL is the
-//! paging state (its path and query only: it is always re-based on the account origin).
-//! `application_id` switches to `/v1/applications/{id}/scheduled_interviews`, which has
-//! no `starts_*`/`ends_*` parameters; start/end filters are then applied by crosswalk.
-//! All-day interviews carry `start.date`/`end.date` (`YYYY-MM-DD`) instead of
-//! `date_time`; they map to midnight UTC of that date.
-//! Greenhouse announces the v1/v2 Harvest sunset for 2026-08-31 (v3 is a different API).
-//! Sources and documented examples: tests/fixtures/greenhouse/README.md.
+//! Greenhouse — Harvest API **v3** at `https://harvest.greenhouse.io/v3` (v1/v2 and their
+//! API keys were removed on 2026-08-31). Interviews list and get.
+//! Docs: https://harvestdocs.greenhouse.io/reference/get_v3-interviews and Greenhouse's
+//! OpenAPI 3.1 for v3; pagination https://harvestdocs.greenhouse.io/docs/pagination.
+//! Auth: OAuth 2 bearer tokens from `https://auth.greenhouse.io/token` — client
+//! credentials for a customer's own integration (the account's `client_id` and
+//! `client_secret`; `context.user_id` becomes `sub` to act as that Site Admin), or the
+//! authorization code flow for partners (single-use refresh tokens, 24 hours).
+//!
+//! A list is a bare JSON array; the next page is the `Link` `rel="next"` URL, whose
+//! `cursor` must be its only parameter. Date filters are one parameter per field with
+//! operators chained by pipes (`updated_at=gte|A|lt|B`, the OpenAPI's `pipeDelimited`).
+//! There is no `GET /v3/interviews/{id}`: a get is `?ids={id}`.
+//!
+//! The interview record carries ids only. Crosswalk joins, per page, at most 50 ids per
+//! request: `/v3/interviewers?interview_ids=` (the panel), `/v3/applications?ids=` (the
+//! candidate), `/v3/job_interviews?ids=` then `/v3/job_interview_stages?ids=` (the
+//! stage of the interview's plan slot). A lookup the token has no scope for (403) leaves
+//! its field empty with a warning. Sources: tests/fixtures/greenhouse/README.md.
+
+use std::collections::{HashMap, VecDeque};
 
 use serde_json::{json, Map, Value};
 
-use crate::provider::account::{basic, Account};
-use crate::codec::datetime::{iso_or_null, iso_utc};
+use crate::codec::datetime::{iso_or_null, iso_utc, parse_datetime};
 use crate::codec::json::{get_str, id_ref, id_string};
-use crate::error::{Error, Result, Warning};
-use crate::unified::filters::window;
+use crate::error::{Error, Issue, IssueCode, Result, Warning, WarningCode};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
+use crate::provider::account::Account;
+use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::unified::filters::as_range;
 use crate::unified::schema::{FieldMap, UnifiedMethod};
 
-use crate::provider::{link_next, map_status, rebase_on_origin, Ctx, Exchange, OpDef, Paged, PartlyLocal, ProviderDef, RawPage, Single};
+use crate::provider::{link_next, map_status, rebase_on_origin, Ctx, Exchange, Next, OpDef, ProviderDef};
+
+/// OAuth: https://harvestdocs.greenhouse.io/docs/authentication (client credentials,
+/// Basic client authentication, form body, optional `sub`) and
+/// https://harvestdocs.greenhouse.io/docs/harvest-partner-oauth (authorization code;
+/// access tokens 1 hour, refresh tokens 24 hours). The token answer's lifetime is
+/// `expires_at` (ISO 8601) in every client read; scopes are `harvest:<resource>:<action>`.
+const OAUTH: OAuthDef = OAuthDef {
+    authorize_url: Some("https://auth.greenhouse.io/authorize"),
+    token_url: "https://auth.greenhouse.io/token",
+    hosts: &["auth.greenhouse.io"],
+    grants: &[Grant::ClientCredentials, Grant::AuthorizationCode, Grant::RefreshToken],
+    client_auth: ClientAuth::Basic,
+    pkce: false,
+    scopes: &["harvest:interviews:list", "harvest:interviewers:list", "harvest:applications:list", "harvest:job_interviews:list", "harvest:job_interview_stages:list"],
+    scope_separator: " ",
+    authorize_params: &[],
+    token_params: &[("sub", "user_id")],
+    response_context: &[],
+    defaults: &[],
+    notes: "client credentials (custom integrations; sub = context.user_id, optional) or authorization code (partners); access tokens 1 hour, partner refresh tokens single-use and 24 hours",
+};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "greenhouse",
     label: "Greenhouse",
-    docs: "https://developers.greenhouse.io/harvest.html",
+    docs: "https://harvestdocs.greenhouse.io/reference/get_v3-interviews",
     hosts: &["harvest.greenhouse.io"],
     origin: |_| Ok("https://harvest.greenhouse.io".into()),
     auth,
     idempotency_header: None,
-    oauth: None,
+    oauth: Some(&OAUTH),
     ops: &[
         OpDef {
             model: "ats",
@@ -39,9 +70,9 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::List,
             fields: FILTERS,
             returns: RETURNS,
-            start: start_list,
+            start: |_| Ok(Box::new(Interviews::new(false))),
             check: None,
-            notes: "GET /v1/scheduled_interviews (or /v1/applications/{id}/scheduled_interviews); Link-header paging, per_page ≤ 500; job_interview_stage is the interview step (interview{id,name}); all-day interviews start/end at midnight UTC",
+            notes: "GET /v3/interviews (Link-header cursor, per_page ≤ 50 so each page's lookups fit one request); interviewers, candidate and stage joined from /v3/interviewers, /v3/applications, /v3/job_interviews + /v3/job_interview_stages; date filters sent as field=op|value; all-day interviews start/end at midnight UTC; organizer has only an id",
         },
         OpDef {
             model: "ats",
@@ -49,124 +80,372 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             method: UnifiedMethod::Get,
             fields: &[],
             returns: RETURNS,
-            start: start_get,
+            start: |_| Ok(Box::new(Interviews::new(true))),
             check: None,
-            notes: "GET /v1/scheduled_interviews/{id}",
+            notes: "GET /v3/interviews?ids={id} (v3 has no get by id; an empty answer is a 404), with the list's lookups",
         },
     ],
 };
 
 const FILTERS: &[FieldMap] = &[
-    FieldMap::custom("application_id", "/v1/applications/{id}/scheduled_interviews"),
-    FieldMap::custom("created_at", "created_after / created_before"),
-    FieldMap::custom("updated_at", "updated_after / updated_before"),
-    FieldMap::custom("start_at", "starts_after / starts_before (crosswalk with application_id)"),
-    FieldMap::custom("end_at", "ends_after / ends_before (crosswalk with application_id)"),
+    FieldMap::custom("application_id", "application_ids"),
+    FieldMap::custom("created_at", "created_at=op|value…"),
+    FieldMap::custom("updated_at", "updated_at=op|value…"),
+    FieldMap::custom("start_at", "starts_at=op|value… (interviews without a start are excluded)"),
+    FieldMap::custom("end_at", "ends_at=op|value…"),
 ];
 
-const RETURNS: &[&str] = &["id", "application", "created_at", "end_at", "interviewers", "job_interview_stage", "location", "organizer", "start_at", "status", "updated_at"];
+const RETURNS: &[&str] = &["id", "application", "candidate", "created_at", "end_at", "interviewers", "job_interview_stage", "location", "organizer", "start_at", "status", "updated_at"];
 
-/// Greenhouse documents exactly these three statuses.
-pub const STATUS: &[(&str, &str)] = &[("scheduled", "scheduled"), ("awaiting_feedback", "awaiting_feedback"), ("complete", "completed")];
+/// v3's statuses (OpenAPI enum). `to_be_sent`, `sent`, `received` are take-home tests.
+pub const STATUS: &[(&str, &str)] = &[
+    ("to_be_scheduled", "draft"),
+    ("scheduled", "scheduled"),
+    ("awaiting_feedback", "awaiting_feedback"),
+    ("collect_feedback", "awaiting_feedback"),
+    ("complete", "completed"),
+    ("skipped", "cancelled"),
+    ("to_be_sent", "draft"),
+    ("sent", "scheduled"),
+    ("received", "awaiting_feedback"),
+];
 
-/// Unified date filter → Greenhouse `<prefix>_after` / `<prefix>_before`.
-const DATE_PARAMS: &[(&str, &str)] = &[("created_at", "created"), ("updated_at", "updated"), ("start_at", "starts"), ("end_at", "ends")];
+/// Unified date filter → v3 parameter.
+const DATE_PARAMS: &[(&str, &str)] = &[("created_at", "created_at"), ("updated_at", "updated_at"), ("start_at", "starts_at"), ("end_at", "ends_at")];
 
-const PER_PAGE_MAX: u32 = 500;
+/// Most ids one `ids=`/`interview_ids=` parameter takes (OpenAPI `maxItems`), and so
+/// the page size: one lookup request per kind per page.
+const IDS_MAX: usize = 50;
+const LOOKUP_PER_PAGE: u32 = 500;
 
 fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
-    let token = account.credential("api_key")?;
-    Ok(req.secret_header("authorization", basic(token, "")))
-}
-
-fn start_list(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    // The per-application endpoint has no start/end parameters.
-    let unsent = match ctx.field_str("application_id") {
-        Some(_) => ["start_at", "end_at"].into_iter().filter(|f| ctx.fields.contains_key(*f)).collect(),
-        None => Vec::new(),
-    };
-    Ok(PartlyLocal::boxed(Paged::boxed(list_page, parse_page, |_, item, w| map_interview(item, w))?, unsent))
-}
-
-fn list_page(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
-    if !state.is_null() {
-        let path = state.get("next").and_then(Value::as_str).filter(|p| is_list_path(p)).ok_or_else(|| Error::InvalidCursor { reason: "not a Greenhouse scheduled-interviews page".into() })?;
-        return ctx.request(Method::Get, ctx.url().raw_path(path).build());
+    if account.credential_opt("access_token").is_none() && account.credential_opt("api_key").is_some() {
+        return Err(Error::one_issue(
+            Some("greenhouse"),
+            Issue::new("account.credentials.api_key", IssueCode::UnsupportedField, "Harvest v1/v2 API keys stopped working on 2026-08-31; give the Harvest v3 OAuth client_id and client_secret (or connect the account)"),
+        ));
     }
-    let app = ctx.field_str("application_id");
-    let mut url = match app {
-        Some(id) => ctx.url().path("/v1/applications").seg(id).path("/scheduled_interviews"),
-        None => ctx.url().path("/v1/scheduled_interviews"),
-    };
-    url = url.query("per_page", ctx.query.limit.unwrap_or(100).clamp(1, PER_PAGE_MAX).to_string());
-    for (field, prefix) in DATE_PARAMS {
-        let sent_here = app.is_none() || matches!(*field, "created_at" | "updated_at");
-        let Some(v) = ctx.fields.get(*field).filter(|_| sent_here) else { continue };
-        // Greenhouse's `_after` is "at or after", `_before` is "before": the window fits.
-        let w = window(field, v);
-        url = url.query_opt(&format!("{prefix}_after"), w.after.map(iso_utc)).query_opt(&format!("{prefix}_before"), w.before.map(iso_utc));
-    }
-    ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
+    Ok(req.secret_header("authorization", format!("Bearer {}", account.credential("access_token")?)))
 }
 
-/// A next-page path must stay on one of the two list endpoints.
-fn is_list_path(p: &str) -> bool {
-    let path = p.split('?').next().unwrap_or("");
-    let app_list = path.strip_prefix("/v1/applications/").and_then(|rest| rest.strip_suffix("/scheduled_interviews")).is_some_and(|id| !id.is_empty() && !id.contains('/'));
-    (path == "/v1/scheduled_interviews" || app_list) && !p.chars().any(|c| c.is_control() || c == ' ' || c == '#')
+/// A lookup that fills one unified field from another v3 list.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Lookup {
+    Interviewers,
+    Applications,
+    JobInterviews,
+    Stages,
 }
 
-fn parse_page(ctx: &Ctx, resp: &HttpResponse, body: Value) -> Result<RawPage> {
-    let Value::Array(items) = body else {
-        return Err(Error::protocol("greenhouse", "scheduled interviews list is not a JSON array"));
-    };
-    let next = match link_next(resp.header("link")) {
-        None => None,
-        Some(url) => {
-            let path = rebase_on_origin(&url, ctx.origin).and_then(|u| u.strip_prefix(ctx.origin.as_str()).map(str::to_string)).filter(|p| is_list_path(p));
-            Some(json!({ "next": path.ok_or_else(|| Error::protocol("greenhouse", "the Link rel=\"next\" URL is not a scheduled-interviews page"))? }))
+impl Lookup {
+    fn path(self) -> &'static str {
+        match self {
+            Lookup::Interviewers => "/v3/interviewers",
+            Lookup::Applications => "/v3/applications",
+            Lookup::JobInterviews => "/v3/job_interviews",
+            Lookup::Stages => "/v3/job_interview_stages",
         }
-    };
-    Ok(RawPage { items, next })
+    }
+    fn ids_param(self) -> &'static str {
+        if self == Lookup::Interviewers { "interview_ids" } else { "ids" }
+    }
+    /// The unified field left empty when the token may not read this list.
+    fn field(self) -> &'static str {
+        match self {
+            Lookup::Interviewers => "interviewers",
+            Lookup::Applications => "candidate",
+            Lookup::JobInterviews | Lookup::Stages => "job_interview_stage",
+        }
+    }
+    fn scope(self) -> &'static str {
+        match self {
+            Lookup::Interviewers => "harvest:interviewers:list",
+            Lookup::Applications => "harvest:applications:list",
+            Lookup::JobInterviews => "harvest:job_interviews:list",
+            Lookup::Stages => "harvest:job_interview_stages:list",
+        }
+    }
 }
 
-fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
-    let url = ctx.url().path("/v1/scheduled_interviews").seg(ctx.id()?).queries(ctx.query.remote_query.iter().cloned()).build();
-    Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map_interview(&body, w)?, body)))
+/// The interviews list (or get) with its per-page lookups.
+struct Interviews {
+    single: bool,
+    /// The page being assembled and the provider's state for the next one.
+    items: Vec<Value>,
+    next: Option<Value>,
+    /// Lookups still to send: the kind and the request's path and query (a first
+    /// request, or the `Link` next of one).
+    queue: VecDeque<(Lookup, String)>,
+    in_flight: Option<Lookup>,
+    panel: HashMap<String, Vec<Value>>,
+    candidate_of: HashMap<String, Value>,
+    stage_of_slot: HashMap<String, String>,
+    stage_name: HashMap<String, Value>,
+    stages_queued: bool,
+    warnings: Vec<Warning>,
 }
 
-/// `start`/`end`: `{date_time}` for timed interviews, `{date}` for all-day ones.
-fn moment(v: Option<&Value>) -> Value {
-    let v = v.and_then(|m| m.get("date_time").filter(|d| !d.is_null()).or_else(|| m.get("date")));
-    iso_or_null(v)
+impl Interviews {
+    fn new(single: bool) -> Interviews {
+        Interviews {
+            single,
+            items: Vec::new(),
+            next: None,
+            queue: VecDeque::new(),
+            in_flight: None,
+            panel: HashMap::new(),
+            candidate_of: HashMap::new(),
+            stage_of_slot: HashMap::new(),
+            stage_name: HashMap::new(),
+            stages_queued: false,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn first_request(&self, ctx: &Ctx) -> Result<HttpRequest> {
+        let mut url = ctx.url().path("/v3/interviews");
+        if self.single {
+            let id = ctx.id()?;
+            if !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 19 {
+                return Err(Error::one_issue(Some("greenhouse"), Issue::new("id", IssueCode::InvalidFormat, "Greenhouse interview ids are whole numbers")));
+            }
+            return ctx.request(Method::Get, url.query("ids", id).queries(ctx.query.remote_query.iter().cloned()).build());
+        }
+        let per_page = ctx.query.limit.unwrap_or(IDS_MAX as u32).clamp(1, if ctx.skip_mapping() { 500 } else { IDS_MAX as u32 });
+        url = url.query("per_page", per_page.to_string());
+        if let Some(app) = ctx.field_str("application_id") {
+            url = url.query("application_ids", app);
+        }
+        for (field, param) in DATE_PARAMS {
+            let Some(v) = ctx.fields.get(*field) else { continue };
+            let mut parts = Vec::new();
+            for (op, bound) in as_range(field, v) {
+                let Some(at) = bound.as_str().and_then(parse_datetime) else { continue };
+                if matches!(op.as_str(), "gt" | "gte" | "lt" | "lte") {
+                    parts.push(format!("{op}|{}", iso_utc(at)));
+                }
+            }
+            if !parts.is_empty() {
+                url = url.query(param, parts.join("|"));
+            }
+        }
+        ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
+    }
+
+    /// The next-page request: the `Link` URL's path and cursor, on the account origin.
+    fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
+        let path = state.get("next").and_then(Value::as_str).filter(|p| is_page_path(p, "/v3/interviews")).ok_or_else(|| Error::InvalidCursor { reason: "not a Greenhouse interviews page".into() })?;
+        ctx.request(Method::Get, ctx.url().raw_path(path).build())
+    }
+
+    /// Queues the lookups for the page just read.
+    fn plan_lookups(&mut self) {
+        let ids = |key: &str| -> Vec<String> {
+            let mut seen = std::collections::HashSet::new();
+            let mut out: Vec<String> = Vec::new();
+            for item in &self.items {
+                if let Some(id) = id_string(item.get(key)).filter(|s| s.bytes().all(|b| b.is_ascii_digit())) {
+                    if seen.insert(id.clone()) {
+                        out.push(id);
+                    }
+                }
+            }
+            out
+        };
+        for (kind, key) in [(Lookup::Interviewers, "id"), (Lookup::Applications, "application_id"), (Lookup::JobInterviews, "job_interview_id")] {
+            for chunk in ids(key).chunks(IDS_MAX) {
+                self.queue.push_back((kind, lookup_path(kind, chunk)));
+            }
+        }
+    }
+
+    fn send_next(&mut self, ctx: &Ctx) -> Result<Next> {
+        if self.queue.is_empty() && !self.stages_queued {
+            self.stages_queued = true;
+            let mut stage_ids: Vec<String> = self.stage_of_slot.values().cloned().collect();
+            stage_ids.sort();
+            stage_ids.dedup();
+            for chunk in stage_ids.chunks(IDS_MAX) {
+                self.queue.push_back((Lookup::Stages, lookup_path(Lookup::Stages, chunk)));
+            }
+        }
+        match self.queue.pop_front() {
+            Some((kind, path)) => {
+                self.in_flight = Some(kind);
+                Ok(Next::Send(ctx.request(Method::Get, ctx.url().raw_path(&path).build())?))
+            }
+            None => self.emit(),
+        }
+    }
+
+    fn read_lookup(&mut self, ctx: &Ctx, kind: Lookup, resp: &HttpResponse) -> Result<()> {
+        let rows = match resp.json("greenhouse")? {
+            Value::Array(rows) => rows,
+            _ => return Err(Error::protocol("greenhouse", format!("{} is not a JSON array", kind.path()))),
+        };
+        for row in rows {
+            let own = id_string(row.get("id"));
+            match kind {
+                Lookup::Interviewers => {
+                    if let Some(interview) = id_string(row.get("interview_id")) {
+                        self.panel.entry(interview).or_default().push(json!({ "id": id_string(row.get("user_id")), "name": null, "email": row.get("email").cloned().unwrap_or(Value::Null) }));
+                    }
+                }
+                Lookup::Applications => {
+                    if let (Some(app), Some(candidate)) = (own, id_string(row.get("candidate_id"))) {
+                        self.candidate_of.insert(app, json!({ "id": candidate }));
+                    }
+                }
+                Lookup::JobInterviews => {
+                    if let (Some(slot), Some(stage)) = (own, id_string(row.get("job_interview_stage_id"))) {
+                        self.stage_of_slot.insert(slot, stage);
+                    }
+                }
+                Lookup::Stages => {
+                    if let Some(stage) = own {
+                        self.stage_name.insert(stage, row.get("name").cloned().unwrap_or(Value::Null));
+                    }
+                }
+            }
+        }
+        // A lookup's own pages (a panel of 50 interviews can pass one page).
+        if let Some(path) = next_path(ctx, resp, kind.path())? {
+            self.queue.push_front((kind, path));
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self) -> Result<Next> {
+        let mut warnings = std::mem::take(&mut self.warnings);
+        let mut mapped = Vec::with_capacity(self.items.len());
+        for (i, item) in std::mem::take(&mut self.items).into_iter().enumerate() {
+            let mut w = Vec::new();
+            let record = self.map_interview(&item, &mut w)?;
+            warnings.extend(w.into_iter().map(|x| Warning { field: if self.single { x.field } else { format!("result[{i}].{}", x.field) }, ..x }));
+            mapped.push((record, item));
+        }
+        if self.single {
+            let (record, raw) = mapped.into_iter().next().ok_or_else(|| Error::Misuse { reason: "no interview to return".into() })?;
+            return Ok(Next::Record { record, raw, warnings });
+        }
+        Ok(Next::Page { items: mapped, next: self.next.take(), warnings })
+    }
+
+    fn map_interview(&self, item: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+        let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("greenhouse", "interview has no id"))?;
+        let mut r = Map::new();
+        r.insert("application".into(), id_ref(item.get("application_id")));
+        r.insert("candidate".into(), id_string(item.get("application_id")).and_then(|a| self.candidate_of.get(&a).cloned()).unwrap_or(Value::Null));
+        r.insert("created_at".into(), iso_or_null(item.get("created_at")));
+        r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
+        r.insert("start_at".into(), moment(item, "starts_at", "all_day_start_on"));
+        r.insert("end_at".into(), moment(item, "ends_at", "all_day_end_on"));
+        r.insert("interviewers".into(), Value::Array(self.panel.get(&id).cloned().unwrap_or_default()));
+        r.insert("organizer".into(), match id_string(item.get("organizer_id")) {
+            Some(o) => json!({ "id": o, "name": null, "email": null }),
+            None => Value::Null,
+        });
+        let stage = id_string(item.get("job_interview_id")).and_then(|slot| self.stage_of_slot.get(&slot).cloned());
+        r.insert("job_interview_stage".into(), match stage {
+            Some(s) => json!({ "id": s.clone(), "name": self.stage_name.get(&s).cloned().unwrap_or(Value::Null) }),
+            None => Value::Null,
+        });
+        let location = get_str(item, "location").filter(|s| !s.is_empty()).or_else(|| get_str(item, "video_conferencing_url"));
+        r.insert("location".into(), json!(location));
+        r.insert("status".into(), map_status(STATUS, get_str(item, "status"), w));
+        r.insert("id".into(), json!(id));
+        Ok(r)
+    }
+
+    /// The interviews page (or the get's one-element answer) arrived.
+    fn on_interviews(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
+        let Value::Array(items) = resp.json("greenhouse")? else {
+            return Err(Error::protocol("greenhouse", "the interviews list is not a JSON array"));
+        };
+        if self.single && items.is_empty() {
+            return Err(Error::Remote { provider: "greenhouse".into(), status: 404, message: Some("Greenhouse has no interview with this id".into()), body: Value::Array(Vec::new()) });
+        }
+        self.next = if self.single { None } else { next_path(ctx, resp, "/v3/interviews")?.map(|p| json!({ "next": p })) };
+        self.items = if self.single { items.into_iter().take(1).collect() } else { items };
+        self.panel.clear();
+        self.candidate_of.clear();
+        self.stage_of_slot.clear();
+        self.stage_name.clear();
+        self.stages_queued = false;
+        if ctx.skip_mapping() {
+            // Raw answers need no joined fields.
+            self.stages_queued = true;
+            return self.emit();
+        }
+        self.plan_lookups();
+        self.send_next(ctx)
+    }
 }
 
-fn user(u: &Value) -> Value {
-    let joined = [get_str(u, "first_name"), get_str(u, "last_name")].into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-    let name = get_str(u, "name").map(str::to_string).or(Some(joined).filter(|s| !s.is_empty()));
-    json!({ "id": id_string(u.get("id")), "name": name, "email": u.get("email") })
+impl Exchange for Interviews {
+    fn start(&mut self, ctx: &Ctx) -> Result<Next> {
+        self.in_flight = None;
+        Ok(Next::Send(self.first_request(ctx)?))
+    }
+
+    fn page(&mut self, ctx: &Ctx, state: &Value) -> Result<Next> {
+        self.in_flight = None;
+        Ok(Next::Send(Self::page_request(ctx, state)?))
+    }
+
+    fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
+        match self.in_flight.take() {
+            None => self.on_interviews(ctx, resp),
+            Some(kind) => {
+                self.read_lookup(ctx, kind, resp)?;
+                self.send_next(ctx)
+            }
+        }
+    }
+
+    fn on_failure(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
+        match self.in_flight {
+            // A scope the token lacks: the page comes back without that field.
+            Some(kind) if resp.status == 403 => {
+                self.in_flight = None;
+                self.queue.retain(|(k, _)| *k != kind);
+                self.warnings.push(Warning {
+                    field: kind.field().into(),
+                    code: WarningCode::LookupRefused,
+                    message: format!("Greenhouse refused {} (403): the token needs the {} scope; {} is left empty", kind.path(), kind.scope(), kind.field()),
+                });
+                self.send_next(ctx)
+            }
+            _ => Err(ctx.remote_error(resp)),
+        }
+    }
 }
 
-fn map_interview(item: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("greenhouse", "scheduled interview has no id"))?;
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id));
-    r.insert("application".into(), id_ref(item.get("application_id")));
-    r.insert("candidate".into(), Value::Null);
-    r.insert("created_at".into(), iso_or_null(item.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
-    r.insert("start_at".into(), moment(item.get("start")));
-    r.insert("end_at".into(), moment(item.get("end")));
-    r.insert("interviewers".into(), Value::Array(item.get("interviewers").and_then(Value::as_array).map(|l| l.iter().map(user).collect()).unwrap_or_default()));
-    r.insert("organizer".into(), item.get("organizer").filter(|o| o.is_object()).map(user).unwrap_or(Value::Null));
-    r.insert("job_interview_stage".into(), match item.get("interview").filter(|i| i.is_object()) {
-        Some(step) => json!({ "id": id_string(step.get("id")), "name": step.get("name") }),
-        None => Value::Null,
-    });
-    let location = get_str(item, "location").filter(|s| !s.is_empty()).or_else(|| get_str(item, "video_conferencing_url"));
-    r.insert("location".into(), json!(location));
-    r.insert("status".into(), map_status(STATUS, get_str(item, "status"), w));
-    Ok(r)
+/// `/v3/<list>?<ids param>=1,2,3&per_page=500`.
+fn lookup_path(kind: Lookup, ids: &[String]) -> String {
+    format!("{}?{}={}&per_page={LOOKUP_PER_PAGE}", kind.path(), kind.ids_param(), ids.join("%2C"))
+}
+
+/// The path and query of a `Link` `rel="next"` URL on `list`, re-based on the account
+/// origin; a next URL elsewhere is a protocol error, none is the last page.
+fn next_path(ctx: &Ctx, resp: &HttpResponse, list: &str) -> Result<Option<String>> {
+    let Some(url) = link_next(resp.header("link")) else { return Ok(None) };
+    let path = rebase_on_origin(&url, ctx.origin).and_then(|u| u.strip_prefix(ctx.origin.as_str()).map(str::to_string)).filter(|p| is_page_path(p, list));
+    path.map(Some).ok_or_else(|| Error::protocol("greenhouse", format!("the Link rel=\"next\" URL is not a {list} page")))
+}
+
+/// A next-page path stays on its list endpoint and carries only a cursor.
+fn is_page_path(p: &str, list: &str) -> bool {
+    let Some((path, query)) = p.split_once('?') else { return false };
+    path == list && query.strip_prefix("cursor=").is_some_and(|c| !c.is_empty() && !c.contains('&')) && !p.chars().any(|c| c.is_control() || c == ' ' || c == '#')
+}
+
+/// A start or end: the date-time, or for all-day interviews the date at midnight UTC.
+fn moment(item: &Value, at: &str, all_day: &str) -> Value {
+    match item.get(at).filter(|v| !v.is_null()) {
+        Some(v) => iso_or_null(Some(v)),
+        None => iso_or_null(item.get(all_day)),
+    }
 }
 
 #[cfg(test)]

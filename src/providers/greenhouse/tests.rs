@@ -2,179 +2,180 @@ use super::*;
 use crate::codec::http::HttpResponse;
 use crate::tests::support::{drive, drive_pages, fixture, input, Script};
 
-const ACCOUNT: fn() -> Value = || json!({"id": "acc", "provider": "greenhouse", "credentials": {"api_key": "a7183e1b7e9ab09b8a5cfa87d1934c3c"}});
+const TOKEN: &str = "gh-v3-access-token-8d2a";
+const ORIGIN: &str = "https://harvest.greenhouse.io";
+
+fn account() -> Value {
+    json!({"id": "acc", "provider": "greenhouse", "credentials": {"access_token": TOKEN, "expires_at": "2099-01-01T00:00:00Z"}})
+}
 
 fn list(query: Value, script: Script) -> (Vec<HttpRequest>, Result<Vec<Value>>) {
-    drive_pages(input(ACCOUNT(), "ats", "interviews", "list", None, Value::Null, query), script)
+    drive_pages(input(account(), "ats", "interviews", "list", None, Value::Null, query), script)
 }
 
 fn linked(body: &Value, next: Option<&str>) -> HttpResponse {
     let resp = HttpResponse::new(200, body.to_string());
     match next {
-        Some(url) => resp.with_header("Link", &format!("<{url}>; rel=\"next\", <https://harvest.greenhouse.io/v1/scheduled_interviews?page=9&per_page=2>; rel=\"last\"")),
+        Some(url) => resp.with_header("Link", &format!("<{url}>; rel=\"next\"")),
         None => resp,
     }
 }
 
-fn item(id: u64, status: &str) -> Value {
-    json!({"id": id, "application_id": 1, "status": status, "start": {"date_time": "2024-06-15T10:00:00.000Z"}, "end": {"date_time": "2024-06-15T11:00:00.000Z"},
-           "created_at": "2024-06-01T00:00:00.000Z", "updated_at": "2024-06-02T00:00:00.000Z", "interviewers": []})
-}
-
-fn ids(pages: &[Value]) -> Vec<String> {
-    pages.iter().flat_map(|p| p["result"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string())).collect()
+/// The page of scheduled + all-day interviews with every lookup answered.
+fn full_script() -> Script {
+    Script::ok(200, &fixture("greenhouse/schema.v3.interviews.scheduled.json"))
+        .then(200, &fixture("greenhouse/schema.v3.interviewers.list.response.json"))
+        .then(200, &fixture("greenhouse/schema.v3.applications.list.response.json"))
+        .then(200, &fixture("greenhouse/schema.v3.job_interviews.list.response.json"))
+        .then(200, &fixture("greenhouse/schema.v3.job_interview_stages.list.response.json"))
 }
 
 #[test]
-fn documented_list_maps_timed_and_all_day_interviews() {
-    let doc = fixture("greenhouse/doc.scheduled_interviews.list.response.json");
-    let (sent, pages) = list(json!({}), Script::ok(200, &doc));
-    assert_eq!(sent[0].method.as_str(), "GET");
-    assert_eq!(sent[0].url, "https://harvest.greenhouse.io/v1/scheduled_interviews?per_page=100");
-    assert_eq!(sent[0].headers["authorization"], "Basic YTcxODNlMWI3ZTlhYjA5YjhhNWNmYTg3ZDE5MzRjM2M6");
-    assert!(sent[0].body.is_none(), "Greenhouse rejects GET with a body");
+fn a_list_page_is_joined_with_its_panel_candidate_and_stage() {
+    let (sent, pages) = list(json!({}), full_script());
+    let urls: Vec<&str> = sent.iter().map(|r| r.url.strip_prefix(ORIGIN).unwrap()).collect();
+    assert_eq!(
+        urls,
+        [
+            "/v3/interviews?per_page=50",
+            "/v3/interviewers?interview_ids=9101%2C9102&per_page=500",
+            "/v3/applications?ids=7001%2C7002&per_page=500",
+            "/v3/job_interviews?ids=801%2C802&per_page=500",
+            "/v3/job_interview_stages?ids=71%2C72&per_page=500",
+        ]
+    );
+    for req in &sent {
+        assert_eq!(req.headers["authorization"], format!("Bearer {TOKEN}"));
+        assert!(req.body.is_none());
+    }
     let page = &pages.unwrap()[0];
-    assert!(page["next_cursor"].is_null());
     let mut timed = page["result"][0].clone();
-    assert_eq!(timed["remote_data"], doc[0]);
+    assert_eq!(timed["remote_data"], fixture("greenhouse/schema.v3.interviews.scheduled.json")[0]);
     timed.as_object_mut().unwrap().remove("remote_data");
     assert_eq!(
         timed,
         json!({
-            "id": "9128481",
-            "application": {"id": "4684156"},
-            "candidate": null,
-            "created_at": "2016-02-10T14:31:51.019Z",
-            "updated_at": "2016-05-23T20:43:11.679Z",
-            "start_at": "2014-03-26T22:15:00Z",
-            "end_at": "2014-03-26T22:30:00Z",
-            "interviewers": [{"id": "4080", "name": "Kate Austen", "email": "kate.austen@example.com"}],
-            "organizer": {"id": "2000", "name": "Jack Shepard", "email": null},
-            "job_interview_stage": {"id": "7001", "name": "Culture Fit"},
-            "location": "Big Conference Room",
-            "status": "awaiting_feedback"
+            "id": "9101",
+            "application": {"id": "7001"},
+            "candidate": {"id": "4001"},
+            "created_at": "2026-01-20T09:00:00Z",
+            "updated_at": "2026-01-21T10:30:00Z",
+            "start_at": "2026-02-03T15:00:00Z",
+            "end_at": "2026-02-03T16:00:00Z",
+            "interviewers": [{"id": "601", "name": null, "email": "ada@example.com"}, {"id": null, "name": null, "email": "external@partner.example"}],
+            "organizer": {"id": "501", "name": null, "email": null},
+            "job_interview_stage": {"id": "71", "name": "Technical Interview"},
+            "location": "Room 4",
+            "status": "scheduled"
         })
     );
     let all_day = &page["result"][1];
-    assert_eq!(all_day["start_at"], "2017-08-22T00:00:00Z");
-    assert_eq!(all_day["end_at"], "2017-08-23T00:00:00Z");
-    assert!(all_day["created_at"].is_null() && all_day["updated_at"].is_null());
-    assert_eq!(all_day["status"], "completed");
-    assert_eq!(all_day["interviewers"][0], json!({"id": "3412", "name": "Charlie Pace", "email": "youalleverybody@example.com"}));
-    assert_eq!(all_day["job_interview_stage"], json!({"id": "7002", "name": "Whiteboarding Challenge"}));
+    assert_eq!((all_day["start_at"].as_str(), all_day["end_at"].as_str()), (Some("2026-02-10T00:00:00Z"), Some("2026-02-10T00:00:00Z")));
+    assert_eq!(all_day["status"], "draft", "a take-home test not yet sent");
+    assert_eq!(all_day["interviewers"], json!([]));
+    assert_eq!(all_day["job_interview_stage"], json!({"id": "72", "name": "Take Home Test"}));
 }
 
 #[test]
-fn get_fetches_one_interview() {
-    let doc = fixture("greenhouse/doc.scheduled_interviews.get.response.json");
-    let (sent, out) = drive(input(ACCOUNT(), "ats", "interviews", "get", Some("9128481"), Value::Null, json!({})), Script::ok(200, &doc));
-    assert_eq!(sent[0].url, "https://harvest.greenhouse.io/v1/scheduled_interviews/9128481");
-    let out = out.unwrap();
-    assert_eq!(out["id"], "9128481");
-    assert_eq!(out["organizer"]["id"], "2000");
-    assert_eq!(out["remote_data"], doc);
-    let (_, out) = drive(input(ACCOUNT(), "ats", "interviews", "get", Some("1"), Value::Null, json!({})), Script::ok(404, &json!({"message": "Resource not found"})));
-    let e = out.unwrap_err().to_json();
-    assert_eq!((e["statusCode"].as_u64(), e["remote"]["message"].as_str()), (Some(404), Some("Resource not found")));
+fn the_documented_example_maps_and_its_statuses_are_known() {
+    let doc = fixture("greenhouse/doc.v3.interviews.list.response.json");
+    let script = Script::ok(200, &doc).then(200, &json!([])).then(200, &json!([])).then(200, &json!([]));
+    let (sent, pages) = list(json!({}), script);
+    assert_eq!(sent.len(), 4, "interviewers, applications, job interviews; no stage ids so no stage lookup");
+    let page = &pages.unwrap()[0];
+    assert_eq!(page["result"][0]["status"], "completed");
+    assert_eq!(page["result"][1]["status"], "awaiting_feedback");
+    assert!(page["warnings"].as_array().map_or(true, Vec::is_empty), "{page}");
+    assert_eq!(page["result"][0]["start_at"], Value::Null);
 }
 
 #[test]
-fn every_status_row_and_unknown_statuses() {
-    for (gh, unified) in STATUS {
-        let (_, pages) = list(json!({}), Script::ok(200, &json!([item(1, gh)])));
-        assert_eq!(pages.unwrap()[0]["result"][0]["status"], *unified);
-    }
-    let (_, pages) = list(json!({}), Script::ok(200, &json!([item(1, "cancelled")])));
-    let p = &pages.unwrap()[0];
-    assert!(p["result"][0]["status"].is_null());
-    assert_eq!(p["warnings"][0]["code"], "unknown_status");
-}
-
-#[test]
-fn each_filter_becomes_its_greenhouse_parameter() {
-    let q = json!({
-        "created_at": {"gte": "2024-06-01T00:00:00Z", "lt": "2024-07-01T00:00:00Z"},
-        "updated_at": "2024-06-01T12:00:00+02:00",
-        "start_at": {"gt": "2024-06-10T00:00:00Z"},
-        "end_at": "2024-06-30T00:00:00Z",
-        "limit": 800,
-        "remote_query": {"actionable": "true"}
-    });
-    let (sent, pages) = list(q, Script::ok(200, &json!([item(1, "scheduled")])));
+fn date_filters_are_one_pipe_delimited_parameter_per_field() {
+    let q = json!({"updated_at": {"gte": "2026-11-01T00:00:00+01:00", "lt": "2026-12-01T00:00:00Z"}, "start_at": "2026-01-01T00:00:00Z", "application_id": "7001", "limit": 10});
+    let (sent, _) = list(q, Script::ok(200, &json!([])));
+    assert_eq!(sent.len(), 1, "an empty page needs no lookups");
     assert_eq!(
         sent[0].url,
-        "https://harvest.greenhouse.io/v1/scheduled_interviews?per_page=500\
-         &created_after=2024-06-01T00%3A00%3A00Z&created_before=2024-07-01T00%3A00%3A00Z\
-         &updated_after=2024-06-01T10%3A00%3A00Z\
-         &starts_after=2024-06-10T00%3A00%3A00Z\
-         &ends_before=2024-06-30T00%3A00%3A01Z&actionable=true"
+        format!("{ORIGIN}/v3/interviews?per_page=10&application_ids=7001&updated_at=gte%7C2026-10-31T23%3A00%3A00Z%7Clt%7C2026-12-01T00%3A00%3A00Z&starts_at=gte%7C2026-01-01T00%3A00%3A00Z")
     );
-    let p = &pages.unwrap()[0];
-    assert_eq!(p["result_count"], 1);
-    assert!(p.get("warnings").is_none(), "everything was applied by Greenhouse");
 }
 
 #[test]
-fn application_filter_uses_the_application_endpoint_and_applies_start_locally() {
-    let doc = fixture("greenhouse/doc.applications_scheduled_interviews.list.response.json");
-    let q = json!({"application_id": "4684156", "created_at": "2016-01-01T00:00:00Z", "start_at": {"gte": "2015-01-01T00:00:00Z"}});
-    let (sent, pages) = list(q, Script::ok(200, &doc));
-    assert_eq!(sent[0].url, "https://harvest.greenhouse.io/v1/applications/4684156/scheduled_interviews?per_page=100&created_after=2016-01-01T00%3A00%3A00Z");
-    let p = &pages.unwrap()[0];
-    assert_eq!(ids(std::slice::from_ref(p)), ["9128482"], "the 2014 interview starts before the bound");
-    assert_eq!(p["warnings"][0]["code"], "filter_applied_locally");
-    assert_eq!(p["warnings"][0]["field"], "query.start_at");
-}
-
-#[test]
-fn link_header_pages_are_followed_on_the_account_origin() {
+fn pages_follow_the_link_cursor_alone_and_refuse_other_next_urls() {
+    let page1 = json!([{"id": 1, "application_id": 5, "job_interview_id": 9, "status": "scheduled"}]);
     let script = Script::default()
-        .then_response(linked(&json!([item(1, "scheduled"), item(2, "scheduled")]), Some("https://harvest.greenhouse.io/v1/scheduled_interviews?page=2&per_page=2")))
-        .then_response(linked(&json!([item(3, "scheduled"), item(4, "scheduled")]), Some("https://evil.example/v1/scheduled_interviews?page=3&per_page=2")))
-        .then_response(linked(&json!([item(5, "complete")]), None));
-    let (sent, pages) = list(json!({"limit": 2}), script);
-    let pages = pages.unwrap();
-    assert_eq!(ids(&pages), ["1", "2", "3", "4", "5"]);
-    assert_eq!(sent[1].url, "https://harvest.greenhouse.io/v1/scheduled_interviews?page=2&per_page=2");
-    assert_eq!(sent[2].url, "https://harvest.greenhouse.io/v1/scheduled_interviews?page=3&per_page=2");
-    assert!(sent.iter().all(|r| r.headers["authorization"].starts_with("Basic ")));
-    assert!(pages[2]["next_cursor"].is_null());
-
-    // A base_url override keeps every page on that origin.
-    let account = json!({"provider": "greenhouse", "base_url": "http://127.0.0.1:9999", "credentials": {"api_key": "k"}});
-    let script = Script::default()
-        .then_response(linked(&json!([item(1, "scheduled")]), Some("https://harvest.greenhouse.io/v1/scheduled_interviews?page=2&per_page=1")))
-        .then_response(linked(&json!([item(2, "scheduled")]), None));
-    let (sent, _) = drive_pages(input(account, "ats", "interviews", "list", None, Value::Null, json!({"limit": 1})), script);
-    assert_eq!(sent[1].url, "http://127.0.0.1:9999/v1/scheduled_interviews?page=2&per_page=1");
+        .then_response(linked(&page1, Some("https://harvest.greenhouse.io/v3/interviews?cursor=eyJwYWdlIjoyfQ")))
+        .then(200, &json!([]))
+        .then(200, &json!([]))
+        .then(200, &json!([]))
+        .then_response(linked(&json!([]), None));
+    let (sent, pages) = list(json!({}), script);
+    assert_eq!(sent.last().unwrap().url, format!("{ORIGIN}/v3/interviews?cursor=eyJwYWdlIjoyfQ"));
+    assert_eq!(pages.unwrap().len(), 2);
+    for bad in ["https://harvest.greenhouse.io/v3/interviews?cursor=x&per_page=5", "https://harvest.greenhouse.io/v3/users?cursor=x", "https://harvest.greenhouse.io/v3/interviews?page=2"] {
+        let (_, out) = list(json!({}), Script::default().then_response(linked(&json!([]), Some(bad))));
+        assert_eq!(out.unwrap_err().code(), "protocol_error", "{bad}");
+    }
 }
 
 #[test]
-fn a_repeated_next_link_or_a_foreign_path_is_an_error() {
-    let next = Some("https://harvest.greenhouse.io/v1/scheduled_interviews?page=2&per_page=1");
-    let script = Script::default().then_response(linked(&json!([item(1, "scheduled")]), next)).then_response(linked(&json!([item(2, "scheduled")]), next));
-    let (sent, pages) = list(json!({"limit": 1}), script);
-    assert_eq!(sent.len(), 2);
-    assert_eq!(pages.unwrap_err().code(), "pagination_loop");
-
-    let script = Script::default().then_response(linked(&json!([item(1, "scheduled")]), Some("https://harvest.greenhouse.io/v1/users?page=2")));
-    assert_eq!(list(json!({}), script).1.unwrap_err().code(), "protocol_error");
-
-    let forged = crate::engine::cursor::encode("greenhouse", "ats", "interviews", &json!({"next": "/v1/users?page=2"}), &[]);
-    let (sent, out) = list(json!({"next_cursor": forged}), Script::default());
-    assert!(sent.is_empty());
-    assert_eq!(out.unwrap_err().code(), "invalid_cursor");
+fn a_lookup_the_token_may_not_read_leaves_its_field_empty_with_a_warning() {
+    let script = Script::ok(200, &fixture("greenhouse/schema.v3.interviews.scheduled.json"))
+        .then(403, &json!({"errors": ["Forbidden"]}))
+        .then(200, &fixture("greenhouse/schema.v3.applications.list.response.json"))
+        .then(200, &fixture("greenhouse/schema.v3.job_interviews.list.response.json"))
+        .then(200, &fixture("greenhouse/schema.v3.job_interview_stages.list.response.json"));
+    let (_, pages) = list(json!({}), script);
+    let page = &pages.unwrap()[0];
+    assert_eq!(page["result"][0]["interviewers"], json!([]));
+    assert_eq!(page["result"][0]["candidate"], json!({"id": "4001"}));
+    assert_eq!(page["warnings"][0]["code"], "lookup_refused");
+    assert_eq!(page["warnings"][0]["field"], "interviewers");
+    assert!(page["warnings"][0]["message"].as_str().unwrap().contains("harvest:interviewers:list"));
 }
 
 #[test]
-fn error_bodies_are_remote_errors() {
-    let (_, pages) = list(json!({}), Script::ok(422, &fixture("greenhouse/doc.validation_error.response.json")));
-    let e = pages.unwrap_err().to_json();
-    assert_eq!(e["statusCode"], 422);
-    assert_eq!(e["remote"]["message"], "Validation error");
-    let (_, pages) = list(json!({}), Script::ok(200, &json!({"unexpected": true})));
-    assert_eq!(pages.unwrap_err().code(), "protocol_error");
-    let (sent, pages) = list(json!({"candidate_id": "1"}), Script::default());
+fn a_lookups_own_pages_are_followed() {
+    let one = json!([{"id": 9101, "application_id": 7001, "job_interview_id": 801, "status": "scheduled"}]);
+    let script = Script::ok(200, &one)
+        .then_response(linked(&json!([{"interview_id": 9101, "user_id": 1, "email": "a@x.example"}]), Some("https://harvest.greenhouse.io/v3/interviewers?cursor=c2")))
+        .then(200, &json!([{"interview_id": 9101, "user_id": 2, "email": "b@x.example"}]))
+        .then(200, &json!([]))
+        .then(200, &json!([]));
+    let (sent, pages) = list(json!({}), script);
+    assert_eq!(sent[2].url, format!("{ORIGIN}/v3/interviewers?cursor=c2"));
+    let people = &pages.unwrap()[0]["result"][0]["interviewers"];
+    assert_eq!(people.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn get_is_a_list_by_ids_and_an_empty_answer_is_a_404() {
+    let get = |id: &str, script: Script| drive(input(account(), "ats", "interviews", "get", Some(id), Value::Null, json!({})), script);
+    let one = json!([fixture("greenhouse/schema.v3.interviews.scheduled.json")[0].clone()]);
+    let (sent, out) = get("9101", Script::ok(200, &one).then(200, &json!([])).then(200, &json!([])).then(200, &json!([])));
+    assert_eq!(sent[0].url, format!("{ORIGIN}/v3/interviews?ids=9101"));
+    assert_eq!(out.unwrap()["id"], "9101");
+    let (_, out) = get("9999", Script::ok(200, &json!([])));
+    assert_eq!(out.unwrap_err().to_json()["statusCode"], 404);
+    let (sent, out) = get("12a", Script::ok(200, &json!([])));
     assert!(sent.is_empty());
-    assert_eq!(pages.unwrap_err().to_json()["details"][0]["code"], "unsupported_field");
+    assert_eq!(out.unwrap_err().to_json()["details"][0]["field"], "id");
+}
+
+#[test]
+fn a_v1_api_key_account_is_told_how_to_move_and_client_credentials_get_a_token_first() {
+    let old = json!({"provider": "greenhouse", "credentials": {"api_key": "a7183e1b7e9ab09b8a5cfa87d1934c3c"}});
+    let err = crate::facade::account_check::problems(&old);
+    assert_eq!(err[0].field, "credentials.api_key");
+    assert!(err[0].message.contains("2026-08-31"));
+    let cc = json!({"id": "gh", "provider": "greenhouse", "credentials": {"client_id": "gh-client", "client_secret": "gh-secret-value-1"}, "context": {"user_id": "123"}});
+    let (mut op, step) = crate::Operation::start(input(cc, "ats", "interviews", "list", None, Value::Null, json!({})), 0).unwrap();
+    let crate::Step::Send(req) = step else { panic!("a token request first") };
+    assert_eq!(req.url, "https://auth.greenhouse.io/token");
+    assert_eq!(req.headers["authorization"], crate::provider::account::basic("gh-client", "gh-secret-value-1"));
+    let form = serde_json::to_value(&req).unwrap()["body"].as_str().unwrap().to_string();
+    assert_eq!(form, "grant_type=client_credentials&sub=123");
+    // Greenhouse states the lifetime as expires_at.
+    let crate::Step::Credentials(c) = crate::Machine::handle_response(&mut op, HttpResponse::new(200, r#"{"access_token":"gh-new","token_type":"Bearer","expires_at":"2026-12-04T12:00:00Z"}"#), 0).unwrap() else { panic!() };
+    assert_eq!(c["credentials"]["expires_at"], "2026-12-04T12:00:00Z");
 }

@@ -42,6 +42,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write"],
     scope_separator: " ",
     authorize_params: &[],
+    token_params: &[],
     response_context: &[],
     defaults: &[],
     notes: "access tokens expire after 30 minutes (expires_in); the refresh token is kept",

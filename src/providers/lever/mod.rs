@@ -31,6 +31,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["offline_access", "notes:write:admin", "notes:read:admin", "interviews:read:admin", "opportunities:read:admin"],
     scope_separator: " ",
     authorize_params: &[("audience", "https://api.lever.co/v1/")],
+    token_params: &[],
     response_context: &[],
     defaults: &[],
     notes: "API keys (Basic) or OAuth for partner apps; lifetimes not documented on the pages read",

@@ -56,6 +56,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &[],
     scope_separator: " ",
     authorize_params: &[],
+    token_params: &[],
     response_context: &[],
     defaults: &[],
     notes: "client credentials (2-legged); tokens expire after 30 minutes and are requested again",

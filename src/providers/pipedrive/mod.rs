@@ -44,6 +44,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &[],
     scope_separator: " ",
     authorize_params: &[],
+    token_params: &[],
     response_context: &[("api_domain", "api_domain")],
     defaults: &[],
     notes: "access tokens expire after 1 hour; a returned refresh token replaces the old one, which is then refused",

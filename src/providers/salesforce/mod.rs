@@ -54,6 +54,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["api", "refresh_token"],
     scope_separator: " ",
     authorize_params: &[],
+    token_params: &[],
     response_context: &[("instance_url", "instance_url")],
     defaults: &[("login_url", "https://login.salesforce.com")],
     notes: "no expires_in (org session timeout): renewed on 401; instance_url comes from the token response; refresh tokens rotate when the app enables it",

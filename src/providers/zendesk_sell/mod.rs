@@ -43,6 +43,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["read", "write", "profile"],
     scope_separator: " ",
     authorize_params: &[],
+    token_params: &[],
     response_context: &[],
     defaults: &[],
     notes: "access tokens expire after about 1 hour (expires_in 3599)",

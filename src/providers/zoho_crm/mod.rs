@@ -59,6 +59,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["ZohoCRM.modules.ALL"],
     scope_separator: ",",
     authorize_params: &[("access_type", "offline"), ("prompt", "consent")],
+    token_params: &[],
     response_context: &[("api_domain", "api_domain")],
     defaults: &[("accounts_server", "https://accounts.zoho.com")],
     notes: "access tokens expire after 1 hour; refresh tokens do not rotate; api_domain comes from the token response; at most 10 access tokens per 10 minutes, so refreshes are single-flight",
