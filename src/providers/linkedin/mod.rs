@@ -1,5 +1,8 @@
 //! LinkedIn Talent — Middleware Platform / Recruiter System Connect: ATS
-//! **application notes** (Rest.li protocol 1.0 on `https://api.linkedin.com/v2`).
+//! **application notes**: the legacy v2 API (Rest.li protocol 1.0 on
+//! `https://api.linkedin.com/v2`, the default while LinkedIn serves it) or the
+//! versioned `rest/applicationNotes` (`context.notes_api: "rest"`, Rest.li 2.0,
+//! `LinkedIn-Version: context.linkedin_version`, default [`DEFAULT_VERSION`]).
 //! Docs: https://learn.microsoft.com/en-us/linkedin/talent/middleware-platform/sync-application-notes
 //! (the same text as seed 004). Sources, encoding rules and examples:
 //! tests/fixtures/linkedin/README.md.
@@ -22,6 +25,11 @@
 //!   same key with `?ids={note}`. LinkedIn documents only "HTTP DELETE on
 //!   `/atsApplications/{JobApplicationIdentifier}/notes`"; the `ids` form is the
 //!   Rest.li batch-delete the research derives — UNCONFIRMED against a LinkedIn example.
+//! - Versioned: `PUT /rest/applicationNotes?ids=List((externalJobApplicationId:{app},externalNoteId:{note},integrationContext:{urn}))`
+//!   with the same key in `entities`, `x-restli-method: batch_update` (delete: DELETE,
+//!   `batch_delete`), `X-RestLi-Protocol-Version: 2.0.0`; LinkedIn's release notes name
+//!   the resource, the methods and the renamed keys; the key syntax follows LinkedIn's
+//!   Rest.li 2.0 page (UNCONFIRMED against a versioned example; the talent pages show none).
 //! - Bulk: [`NOTES_SYNC`] (`client.sync('ats', 'activities', records)`, see `crate::engine::sync`).
 //!
 //! LinkedIn answers a batch with HTTP 200 even when entities fail; every entity's
@@ -82,7 +90,7 @@ const CREATE_NOTE: OpDef = OpDef {
     returns: &["id", "activity_type", "actor", "body", "created_at"],
     start: start_create,
     check: Some(check_author),
-    notes: "Application notes (BATCH_UPDATE with one entity; an upsert keyed by your note id). LinkedIn returns only a status, so the record is what LinkedIn confirmed storing. Many notes: use sync.",
+    notes: "Application notes (BATCH_UPDATE with one entity; an upsert keyed by your note id) on v2 atsApplications/{key}/notes, or rest/applicationNotes with context.notes_api=rest (LinkedIn-Version from context.linkedin_version, default 202603; key form UNCONFIRMED). LinkedIn returns only a status, so the record is what LinkedIn confirmed storing. Many notes: use sync.",
 };
 
 const DELETE_NOTE: OpDef = OpDef {
@@ -118,8 +126,30 @@ pub const NOTES_SYNC: SyncDef = SyncDef {
     check_account: |account| organization_urn(account).map(drop),
     entity,
     build: batch_update,
-    read: |ctx, resp, keys| restli::read_batch(ctx.provider.name, &resp.json(ctx.provider.name)?, keys),
+    read: read_sync_batch,
 };
+
+/// A sync batch's answer: `keys` are the note ids; the versioned API answers under
+/// the compound keys, which carry the application the batch was for.
+fn read_sync_batch(ctx: &Ctx, resp: &HttpResponse, keys: &[&str]) -> Result<Vec<EntityOutcome>> {
+    let mut body = resp.json(ctx.provider.name)?;
+    if let NotesApi::Rest { .. } = notes_api(ctx.account)? {
+        // Re-key the answer by note id (each compound key names its note).
+        for part in ["results", "errors"] {
+            if let Some(Value::Object(m)) = body.get_mut(part) {
+                let by_note = std::mem::take(m).into_iter().map(|(k, v)| (note_id_of(&k).unwrap_or(k), v)).collect();
+                *m = by_note;
+            }
+        }
+    }
+    restli::read_batch(ctx.provider.name, &body, keys)
+}
+
+/// The decoded `externalNoteId` of a 2.0 compound key.
+fn note_id_of(key: &str) -> Option<String> {
+    let value = key.strip_prefix('(')?.strip_suffix(')')?.split(',').find_map(|p| p.strip_prefix("externalNoteId:"))?;
+    percent_encoding::percent_decode_str(value).decode_utf8().ok().map(|s| s.to_string())
+}
 
 fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
     let token = account.credential("access_token")?;
@@ -139,11 +169,67 @@ fn organization_urn(account: &Account) -> Result<String> {
     Ok(urn)
 }
 
-/// `…/v2/atsApplications/{compound key}/notes?ids=…` for one application.
-fn notes_url(ctx: &Ctx, application_id: &str, ids: &[&str]) -> Result<String> {
+/// The latest `LinkedIn-Version` seen in LinkedIn's versioning page (202603, supported
+/// until March 2028); `context.linkedin_version` picks another.
+pub const DEFAULT_VERSION: &str = "202603";
+
+/// Which notes API an account uses: the versioned `rest/applicationNotes`
+/// (`context.notes_api: "rest"`, with `context.linkedin_version`), or the legacy v2
+/// `atsApplications/{key}/notes` (the default while LinkedIn serves it: its request
+/// is the one LinkedIn's notes page still shows; the versioned request form is
+/// derived from the Rest.li 2.0 rules, UNCONFIRMED against a LinkedIn example).
+enum NotesApi {
+    V2,
+    Rest { version: String },
+}
+
+fn notes_api(account: &Account) -> Result<NotesApi> {
+    match account.context_opt("notes_api").as_deref() {
+        None | Some("v2") => Ok(NotesApi::V2),
+        Some("rest") => {
+            let version = account.context_opt("linkedin_version").unwrap_or_else(|| DEFAULT_VERSION.to_string());
+            let ok = version.len() >= 6 && version.len() <= 9 && version.bytes().all(|b| b.is_ascii_digit() || b == b'.') && version.as_bytes()[..6].iter().all(u8::is_ascii_digit);
+            if !ok {
+                return Err(Error::one_issue(Some("linkedin"), Issue::new("account.context.linkedin_version", IssueCode::InvalidFormat, "must be a LinkedIn API version such as 202603")));
+            }
+            Ok(NotesApi::Rest { version })
+        }
+        Some(_) => Err(Error::one_issue(Some("linkedin"), Issue::new("account.context.notes_api", IssueCode::NotOneOf, "must be v2 or rest"))),
+    }
+}
+
+/// The notes request for one application's `ids` (your note ids), and the entity
+/// key each id has in the body and the answer.
+struct NotesTarget {
+    url: String,
+    keys: Vec<String>,
+    versioned: Option<String>,
+}
+
+fn notes_target(ctx: &Ctx, application_id: &str, ids: &[&str]) -> Result<NotesTarget> {
     let urn = organization_urn(ctx.account)?;
-    let key = restli::compound_key(&[("atsJobApplicationId", application_id), ("dataProvider", "ATS"), ("integrationContext", &urn)]);
-    Ok(ctx.url().path("/v2/atsApplications/").raw_path(&key).path("/notes?").raw_path(&restli::ids_query(ids.iter().copied())).build())
+    match notes_api(ctx.account)? {
+        NotesApi::V2 => {
+            let key = restli::compound_key(&[("atsJobApplicationId", application_id), ("dataProvider", "ATS"), ("integrationContext", &urn)]);
+            let url = ctx.url().path("/v2/atsApplications/").raw_path(&key).path("/notes?").raw_path(&restli::ids_query(ids.iter().copied())).build();
+            Ok(NotesTarget { url, keys: ids.iter().map(|s| s.to_string()).collect(), versioned: None })
+        }
+        NotesApi::Rest { version } => {
+            // rest/applicationNotes: the note is keyed by application, note and context (no dataProvider).
+            let keys: Vec<String> = ids.iter().map(|id| restli::compound_key_v2(&[("externalJobApplicationId", application_id), ("externalNoteId", id), ("integrationContext", &urn)])).collect();
+            let url = ctx.url().path("/rest/applicationNotes?").raw_path(&restli::ids_list_v2(keys.iter().map(String::as_str))).build();
+            Ok(NotesTarget { url, keys, versioned: Some(version) })
+        }
+    }
+}
+
+/// The request with the headers its API version needs.
+fn notes_request(ctx: &Ctx, method: Method, target: &NotesTarget, restli_method: &str) -> Result<HttpRequest> {
+    let req = ctx.request(method, target.url.clone())?.header("x-restli-method", restli_method);
+    Ok(match &target.versioned {
+        Some(version) => req.header("linkedin-version", version.clone()).header("x-restli-protocol-version", "2.0.0"),
+        None => req,
+    })
 }
 
 /// One note entity from validated unified fields (`remote_data` merged on top).
@@ -161,11 +247,9 @@ pub fn entity(fields: &Map<String, Value>, remote_data: Option<&Value>) -> Value
 /// The BATCH_UPDATE request for `(note id, entity)` pairs of one application.
 pub fn batch_update(ctx: &Ctx, application_id: &str, entries: &[(&str, &Value)]) -> Result<HttpRequest> {
     let ids: Vec<&str> = entries.iter().map(|(id, _)| *id).collect();
-    let entities: Map<String, Value> = entries.iter().map(|(id, e)| (id.to_string(), (*e).clone())).collect();
-    Ok(ctx
-        .request(Method::Put, notes_url(ctx, application_id, &ids)?)?
-        .header("x-restli-method", "batch_update")
-        .json(json!({ "entities": entities })))
+    let target = notes_target(ctx, application_id, &ids)?;
+    let entities: Map<String, Value> = target.keys.iter().zip(entries).map(|(key, (_, e))| (key.clone(), (*e).clone())).collect();
+    Ok(notes_request(ctx, Method::Put, &target, "batch_update")?.json(json!({ "entities": entities })))
 }
 
 /// LinkedIn's Actor needs both names; an author with one is rejected before sending.
@@ -182,15 +266,18 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let app = ctx.field_str("application_id").unwrap_or_default();
     let id = ctx.field_str("id").unwrap_or_default().to_string();
     let e = entity(ctx.fields, ctx.remote_data);
-    Ok(Box::new(NoteWrite { request: Some(batch_update(ctx, app, &[(&id, &e)])?), id, empty_ok: false, map: map_created }))
+    let key = notes_target(ctx, app, &[&id])?.keys.into_iter().next().unwrap_or_default();
+    Ok(Box::new(NoteWrite { request: Some(batch_update(ctx, app, &[(&id, &e)])?), id, key, empty_ok: false, map: map_created }))
 }
 
 fn start_delete(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let id = ctx.id()?.to_string();
     let app = ctx.field_str("application_id").unwrap_or_default();
-    let req = ctx.request(Method::Delete, notes_url(ctx, app, &[&id])?)?.header("x-restli-method", "batch_delete");
+    let target = notes_target(ctx, app, &[&id])?;
+    let req = notes_request(ctx, Method::Delete, &target, "batch_delete")?;
+    let key = target.keys.first().cloned().unwrap_or_default();
     // S4 only promises "200 OK" for deletes, so an empty 2xx body is a success here.
-    Ok(Box::new(NoteWrite { request: Some(req), id, empty_ok: true, map: |_, id| json!({ "id": id }) }))
+    Ok(Box::new(NoteWrite { request: Some(req), id, key, empty_ok: true, map: |_, id| json!({ "id": id }) }))
 }
 
 /// One-entity batch write. Unlike `Single`, the entity's own status is checked
@@ -199,6 +286,8 @@ fn start_delete(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
 struct NoteWrite {
     request: Option<HttpRequest>,
     id: String,
+    /// The entity's key in the answer (the note id, or the versioned compound key).
+    key: String,
     /// Whether a 2xx with no body counts as done (it confirms no entity).
     empty_ok: bool,
     map: fn(&Ctx, &str) -> Value,
@@ -212,7 +301,7 @@ impl Exchange for NoteWrite {
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         let body = resp.json(ctx.provider.name)?;
         if !(body.is_null() && (self.empty_ok || resp.status == 204)) {
-            if let Some(EntityOutcome::Failed(f)) = restli::read_batch(ctx.provider.name, &body, &[&self.id])?.pop() {
+            if let Some(EntityOutcome::Failed(f)) = restli::read_batch(ctx.provider.name, &body, &[&self.key])?.pop() {
                 let status = f.status.unwrap_or(502);
                 let body = if f.remote.is_null() { json!({ "message": f.message }) } else { f.remote };
                 return Err(Error::Remote { provider: ctx.provider.name.into(), status, message: f.message, body });

@@ -1,4 +1,5 @@
-//! Rest.li protocol 1.0 pieces LinkedIn's v2 notes endpoints use (sources in
+//! Rest.li protocol 1.0 pieces LinkedIn's v2 notes endpoints use, and the 2.0 key
+//! form of the versioned `rest/applicationNotes` (sources in
 //! tests/fixtures/linkedin/README.md §3.1.1, S12/S13):
 //! - a compound key in the path is `name=value&name=value`, each value URL-encoded
 //!   once (the server splits the raw segment on `&` and `=`, then URL-decodes each
@@ -32,6 +33,19 @@ pub fn compound_key(parts: &[(&str, &str)]) -> String {
 /// `ids=a&ids=b`, each id encoded once.
 pub fn ids_query<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
     ids.into_iter().map(|id| format!("ids={}", encode(id))).collect::<Vec<_>>().join("&")
+}
+
+/// A Rest.li protocol 2.0 compound key, `(name:value,name:value)`: the form the
+/// versioned `rest/` API takes (LinkedIn's protocol page, "Complex Types" and
+/// "Keys"). Each value is encoded once (the reserved `(`, `)`, `,`, `:`, `'` among
+/// everything but unreserved characters); names are literal.
+pub fn compound_key_v2(parts: &[(&str, &str)]) -> String {
+    format!("({})", parts.iter().map(|(name, value)| format!("{name}:{}", encode(value))).collect::<Vec<_>>().join(","))
+}
+
+/// `ids=List(k1,k2)`: a 2.0 batch of keys already in key form.
+pub fn ids_list_v2<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
+    format!("ids=List({})", keys.into_iter().collect::<Vec<_>>().join(","))
 }
 
 /// Reads a Rest.li batch response for `keys`, in their order. A key the

@@ -127,3 +127,62 @@ fn delete_is_a_batch_delete_of_one_id() {
     let (_, out) = drive(input(account(), "ats", "activities", "delete", Some("n1"), Value::Null, json!({})), Script::default());
     assert_eq!(out.unwrap_err().to_json()["details"][0]["field"], "query.application_id");
 }
+
+fn versioned(version: Option<&str>) -> Value {
+    let mut a = account();
+    a["context"]["notes_api"] = json!("rest");
+    if let Some(v) = version {
+        a["context"]["linkedin_version"] = json!(v);
+    }
+    a
+}
+
+const V2_KEY: &str = "(externalJobApplicationId:APP-1,externalNoteId:APPL_NOTE123,integrationContext:urn%3Ali%3Aorganization%3A2414183)";
+
+#[test]
+fn the_versioned_api_keys_notes_by_application_note_and_context() {
+    let answer = json!({"errors": {}, "results": {V2_KEY: {"status": 204}}});
+    let (sent, out) = run_create_with(versioned(None), documented_note(), json!({}), Script::ok(200, &answer));
+    let req = &sent[0];
+    assert_eq!(req.method.as_str(), "PUT");
+    assert_eq!(req.url, format!("https://api.linkedin.com/rest/applicationNotes?ids=List({V2_KEY})"));
+    assert_eq!(req.headers["linkedin-version"], "202603");
+    assert_eq!(req.headers["x-restli-protocol-version"], "2.0.0");
+    assert_eq!(req.headers["x-restli-method"], "batch_update");
+    let entities = req.body_json().unwrap()["entities"].as_object().unwrap();
+    assert_eq!(entities.keys().collect::<Vec<_>>(), [V2_KEY]);
+    assert_eq!(entities[V2_KEY]["note"], "Lorem Ipsum.");
+    assert!(!req.url.contains("dataProvider"), "the versioned API has no dataProvider");
+    assert_eq!(out.unwrap()["id"], "APPL_NOTE123");
+    // A failed entity under its compound key is an error, as in v2.
+    let refused = json!({"errors": {V2_KEY: {"status": 422, "message": "bad note"}}, "results": {}});
+    let (_, out) = run_create_with(versioned(Some("202604")), documented_note(), json!({}), Script::ok(200, &refused));
+    assert_eq!(out.unwrap_err().to_json()["statusCode"], 422);
+}
+
+#[test]
+fn the_versioned_delete_and_version_checks() {
+    let (sent, out) = drive(input(versioned(Some("202512")), "ats", "activities", "delete", Some("APPL_NOTE123"), Value::Null, json!({"application_id": "APP-1"})), Script::ok(200, &json!({"errors": {}, "results": {V2_KEY: {"status": 204}}})));
+    out.unwrap();
+    assert_eq!(sent[0].method.as_str(), "DELETE");
+    assert_eq!(sent[0].headers["x-restli-method"], "batch_delete");
+    assert_eq!(sent[0].headers["linkedin-version"], "202512");
+    for (key, value) in [("linkedin_version", "2026-03"), ("notes_api", "v3")] {
+        let mut a = versioned(None);
+        a["context"][key] = json!(value);
+        let (_, out) = run_create_with(a, documented_note(), json!({}), Script::default());
+        assert_eq!(out.unwrap_err().to_json()["details"][0]["field"], format!("account.context.{key}"));
+    }
+}
+
+#[test]
+fn a_versioned_sync_reads_each_note_under_its_compound_key() {
+    let input = crate::engine::sync::SyncInput::from_json(&json!({"account": versioned(None), "model": "ats", "resource": "activities", "records": [documented_note(), {"application_id": "APP-1", "id": "N2", "body": "second"}]})).unwrap();
+    let (mut op, step) = crate::SyncOperation::start(input, 0).unwrap();
+    let crate::Step::Send(req) = step else { panic!() };
+    assert!(req.url.starts_with("https://api.linkedin.com/rest/applicationNotes?ids=List((externalJobApplicationId:APP-1,externalNoteId:APPL_NOTE123,"), "{}", req.url);
+    let n2 = "(externalJobApplicationId:APP-1,externalNoteId:N2,integrationContext:urn%3Ali%3Aorganization%3A2414183)";
+    let answer = json!({"errors": {n2: {"status": 422, "message": "no"}}, "results": {V2_KEY: {"status": 204}}});
+    let crate::Step::Done(report) = crate::Machine::handle_response(&mut op, crate::HttpResponse::new(200, answer.to_string()), 1).unwrap() else { panic!() };
+    assert_eq!(report["counts"], json!({"synced": 1, "failed": 1, "not_sent": 0}), "{report}");
+}
