@@ -1,7 +1,7 @@
 // Generated from the Rust unified models (src/unified/models.rs); do not edit.
 // Regenerate: CROSSWALK_UPDATE_SNAPSHOTS=1 cargo test
 
-export type ProviderName = 'sandbox' | 'ashby' | 'lever' | 'recruitee' | 'greenhouse' | 'fountain' | 'pinpoint' | 'linkedin' | 'atz_crm' | 'hubspot' | 'salesforce' | 'pipedrive' | 'zoho_crm' | 'close' | 'copper' | 'dynamics365' | 'attio' | 'freshsales' | 'zendesk_sell' | 'capsule' | 'affinity' | 'onepagecrm';
+export type ProviderName = 'sandbox' | 'ashby' | 'lever' | 'recruitee' | 'greenhouse' | 'fountain' | 'pinpoint' | 'linkedin' | 'ceipal' | 'atz_crm' | 'hubspot' | 'salesforce' | 'pipedrive' | 'zoho_crm' | 'close' | 'copper' | 'dynamics365' | 'attio' | 'freshsales' | 'zendesk_sell' | 'capsule' | 'affinity' | 'onepagecrm';
 
 export type IssueCode = 'required' | 'invalid_type' | 'not_one_of' | 'too_long' | 'too_short' | 'out_of_range' | 'invalid_datetime' | 'invalid_format' | 'invalid_order' | 'unsupported_field' | 'unknown_field' | 'duplicate' | 'conflict';
 

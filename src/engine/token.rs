@@ -51,7 +51,7 @@ pub enum Need {
 /// 401 or an expiry is handled by renewing them.
 pub fn uses_tokens(oauth: &OAuthDef, account: &Account) -> bool {
     let static_key = account.credential_opt("api_key").is_some();
-    account.credential_opt("access_token").is_some() || account.credential_opt("refresh_token").is_some() || (!static_key && client_credentials(oauth, account).is_some())
+    account.credential_opt("access_token").is_some() || account.credential_opt("refresh_token").is_some() || (!static_key && client_credentials(oauth, account).is_some()) || exchange_fields(oauth, account).is_some()
 }
 
 /// What `account` needs before a request at `now_ms`: nothing, or a token request;
@@ -93,7 +93,20 @@ pub fn refresh_request(provider: &ProviderDef, oauth: &OAuthDef, account: &Accou
         let fields = vec![("grant_type".to_string(), Grant::ClientCredentials.as_str().to_string())];
         return token_request(provider, oauth, account, fields).map(Some);
     }
+    if let Some(fields) = exchange_fields(oauth, account) {
+        let url = endpoint(provider, oauth, account, oauth.token_url)?;
+        return Ok(Some(HttpRequest::new(Method::Post, url).header("accept", "application/json").json(Value::Object(fields))));
+    }
     Ok(None)
+}
+
+/// The JSON body of a credentials exchange, when the provider has one and the
+/// account holds every credential it needs.
+fn exchange_fields(oauth: &OAuthDef, account: &Account) -> Option<Map<String, Value>> {
+    if !oauth.offers(Grant::CredentialsExchange) || oauth.exchange.is_empty() {
+        return None;
+    }
+    oauth.exchange.iter().map(|(field, credential)| Some(((*field).to_string(), Value::String(account.credential_opt(credential)?.to_string())))).collect()
 }
 
 /// The request that exchanges an authorization code (the connect flow's callback).

@@ -154,8 +154,9 @@ fn oauth_json(o: &crate::provider::auth::OAuthDef) -> Value {
         crate::provider::auth::ClientAuth::Basic => "basic",
         crate::provider::auth::ClientAuth::Body => "body",
     };
+    let exchange: Vec<&str> = o.exchange.iter().map(|(_, credential)| *credential).collect();
     json!({
-        "authorize_url": o.authorize_url, "token_url": o.token_url, "hosts": o.hosts, "grants": grants, "client_auth": client_auth,
+        "authorize_url": o.authorize_url, "token_url": o.token_url, "hosts": o.hosts, "grants": grants, "client_auth": client_auth, "exchange_credentials": exchange,
         "pkce": o.pkce, "scopes": o.scopes, "scope_separator": o.scope_separator, "notes": o.notes,
     })
 }

@@ -14,6 +14,9 @@ pub enum Grant {
     ClientCredentials,
     /// A refresh token is exchanged for a new access token.
     RefreshToken,
+    /// Not OAuth: the account's own credentials (`OAuthDef::exchange`) are posted as
+    /// JSON to the token URL for a token (Ceipal's `createAuthtoken`).
+    CredentialsExchange,
 }
 
 impl Grant {
@@ -22,6 +25,7 @@ impl Grant {
             Grant::AuthorizationCode => "authorization_code",
             Grant::ClientCredentials => "client_credentials",
             Grant::RefreshToken => "refresh_token",
+            Grant::CredentialsExchange => "credentials_exchange",
         }
     }
 }
@@ -54,6 +58,9 @@ pub struct OAuthDef {
     pub scope_separator: &'static str,
     /// Further authorize parameters (Zoho's `access_type=offline`).
     pub authorize_params: &'static [(&'static str, &'static str)],
+    /// For [`Grant::CredentialsExchange`]: the JSON body's fields and the account
+    /// credential each comes from (`("apiKey", "api_key")`).
+    pub exchange: &'static [(&'static str, &'static str)],
     /// Further token-request form fields from the account context (`(field,
     /// context key)`), sent when the context has them (Greenhouse `sub`).
     pub token_params: &'static [(&'static str, &'static str)],

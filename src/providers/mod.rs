@@ -52,6 +52,7 @@ providers! {
     "fountain" => fountain;
     "pinpoint" => pinpoint;
     "linkedin" => linkedin syncs NOTES_SYNC;
+    "ceipal" => ceipal;
     // CRM
     "atz_crm" => atz_crm;
     "hubspot" => hubspot;

@@ -48,6 +48,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["read", "write"],
     scope_separator: " ",
     authorize_params: &[],
+    exchange: &[],
     token_params: &[],
     response_context: &[],
     defaults: &[],

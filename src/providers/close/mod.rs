@@ -46,6 +46,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &[],
     scope_separator: " ",
     authorize_params: &[],
+    exchange: &[],
     token_params: &[],
     response_context: &[],
     defaults: &[],

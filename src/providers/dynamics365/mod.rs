@@ -49,6 +49,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["{instance_url}/user_impersonation", "offline_access"],
     scope_separator: " ",
     authorize_params: &[("response_mode", "query")],
+    exchange: &[],
     token_params: &[],
     response_context: &[],
     defaults: &[("tenant", "organizations")],

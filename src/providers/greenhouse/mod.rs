@@ -48,6 +48,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["harvest:interviews:list", "harvest:interviewers:list", "harvest:applications:list", "harvest:job_interviews:list", "harvest:job_interview_stages:list"],
     scope_separator: " ",
     authorize_params: &[],
+    exchange: &[],
     token_params: &[("sub", "user_id")],
     response_context: &[],
     defaults: &[],

@@ -42,6 +42,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write"],
     scope_separator: " ",
     authorize_params: &[],
+    exchange: &[],
     token_params: &[],
     response_context: &[],
     defaults: &[],

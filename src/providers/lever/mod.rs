@@ -31,6 +31,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["offline_access", "notes:write:admin", "notes:read:admin", "interviews:read:admin", "opportunities:read:admin"],
     scope_separator: " ",
     authorize_params: &[("audience", "https://api.lever.co/v1/")],
+    exchange: &[],
     token_params: &[],
     response_context: &[],
     defaults: &[],

@@ -44,6 +44,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &[],
     scope_separator: " ",
     authorize_params: &[],
+    exchange: &[],
     token_params: &[],
     response_context: &[("api_domain", "api_domain")],
     defaults: &[],

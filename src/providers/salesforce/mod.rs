@@ -54,6 +54,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["api", "refresh_token"],
     scope_separator: " ",
     authorize_params: &[],
+    exchange: &[],
     token_params: &[],
     response_context: &[("instance_url", "instance_url")],
     defaults: &[("login_url", "https://login.salesforce.com")],

@@ -43,6 +43,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["read", "write", "profile"],
     scope_separator: " ",
     authorize_params: &[],
+    exchange: &[],
     token_params: &[],
     response_context: &[],
     defaults: &[],

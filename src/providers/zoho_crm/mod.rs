@@ -59,6 +59,7 @@ const OAUTH: OAuthDef = OAuthDef {
     scopes: &["ZohoCRM.modules.ALL"],
     scope_separator: ",",
     authorize_params: &[("access_type", "offline"), ("prompt", "consent")],
+    exchange: &[],
     token_params: &[],
     response_context: &[("api_domain", "api_domain")],
     defaults: &[("accounts_server", "https://accounts.zoho.com")],
