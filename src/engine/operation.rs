@@ -913,11 +913,7 @@ impl Machine for Operation {
             if self.pending != Pending::Token {
                 return Err(Error::Misuse { reason: "handle_credentials called with no token request pending".into() });
             }
-            let update = token::supplied_update(credentials)?;
-            update.apply(&mut self.account);
-            for v in update.credentials.values().filter_map(Value::as_str) {
-                self.redactor.add(v.to_string());
-            }
+            token::take_supplied(&mut self.account, &mut self.redactor, credentials)?;
             self.renewed = true;
             self.after_token(now_ms)
         })();

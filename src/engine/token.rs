@@ -344,6 +344,17 @@ pub fn supplied_update(v: &Value) -> Result<TokenUpdate> {
     Ok(TokenUpdate { credentials, context })
 }
 
+/// Applies credentials a driver supplied (see [`supplied_update`]) to a machine's
+/// account, and teaches its redactor the new secrets.
+pub fn take_supplied(account: &mut Account, redactor: &mut Redactor, credentials: &Value) -> Result<()> {
+    let update = supplied_update(credentials)?;
+    update.apply(account);
+    for v in update.credentials.values().filter_map(Value::as_str) {
+        redactor.add(v.to_string());
+    }
+    Ok(())
+}
+
 /// What a [`TokenOperation`] is asked to do.
 pub enum TokenGrant {
     /// Renew the account's token (refresh token or client credentials).

@@ -75,6 +75,25 @@ pub struct OAuthDef {
 }
 
 impl OAuthDef {
+    /// The fields most declarations leave empty; a declaration names what it has and
+    /// ends with `..OAuthDef::DEFAULTS`.
+    pub const DEFAULTS: OAuthDef = OAuthDef {
+        authorize_url: None,
+        token_url: "",
+        hosts: &[],
+        grants: &[],
+        client_auth: ClientAuth::Body,
+        pkce: false,
+        scopes: &[],
+        scope_separator: " ",
+        authorize_params: &[],
+        exchange: &[],
+        token_params: &[],
+        response_context: &[],
+        defaults: &[],
+        notes: "",
+    };
+
     pub fn offers(&self, grant: Grant) -> bool {
         self.grants.contains(&grant)
     }

@@ -18,7 +18,7 @@
 #[cfg(test)]
 mod tests;
 
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -39,16 +39,8 @@ const OAUTH: OAuthDef = OAuthDef {
     token_url: "https://app.attio.com/oauth/token",
     hosts: &["app.attio.com"],
     grants: &[Grant::AuthorizationCode],
-    client_auth: ClientAuth::Body,
-    pkce: false,
-    scopes: &[],
-    scope_separator: " ",
-    authorize_params: &[],
-    exchange: &[],
-    token_params: &[],
-    response_context: &[],
-    defaults: &[],
     notes: "tokens do not expire and there is no refresh token: a revoked token needs a new connection",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

@@ -21,7 +21,7 @@
 //! id is taken with the `engagement_type` query (task → `/tasks`, others → `/entries`).
 //! Sources: tests/fixtures/capsule/README.md.
 
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -43,16 +43,9 @@ const OAUTH: OAuthDef = OAuthDef {
     token_url: "https://api.capsulecrm.com/oauth/token",
     hosts: &["api.capsulecrm.com"],
     grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
-    client_auth: ClientAuth::Body,
-    pkce: false,
     scopes: &["read", "write"],
-    scope_separator: " ",
-    authorize_params: &[],
-    exchange: &[],
-    token_params: &[],
-    response_context: &[],
-    defaults: &[],
     notes: "personal tokens or OAuth; the token answer carries expires_in and a refresh token",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

@@ -20,26 +20,18 @@
 use crate::codec::http::HttpRequest;
 use crate::error::Result;
 use crate::provider::account::Account;
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use crate::provider::ProviderDef;
 
 /// The credentials exchange: `apiKey` is camelCase on v2 ("verified against the live
 /// createAuthtoken API" in one client; a v1 token is refused by v2 endpoints in another).
 const OAUTH: OAuthDef = OAuthDef {
-    authorize_url: None,
     token_url: "https://api.ceipal.com/v2/createAuthtoken/",
     hosts: &["api.ceipal.com"],
     grants: &[Grant::CredentialsExchange],
-    client_auth: ClientAuth::Body,
-    pkce: false,
-    scopes: &[],
-    scope_separator: " ",
-    authorize_params: &[],
     exchange: &[("email", "email"), ("password", "password"), ("apiKey", "api_key")],
-    token_params: &[],
-    response_context: &[],
-    defaults: &[],
     notes: "not OAuth: email, password and API key exchanged for a bearer token at /v2/createAuthtoken/; renewed by exchanging again on a 401 (lifetime undocumented)",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

@@ -19,7 +19,7 @@
 //! meetings read back with the fields every activity has.
 //! Sources and examples: tests/fixtures/close/README.md.
 
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
@@ -41,16 +41,8 @@ const OAUTH: OAuthDef = OAuthDef {
     token_url: "https://api.close.com/oauth2/token/",
     hosts: &["app.close.com", "api.close.com"],
     grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
-    client_auth: ClientAuth::Body,
-    pkce: false,
-    scopes: &[],
-    scope_separator: " ",
-    authorize_params: &[],
-    exchange: &[],
-    token_params: &[],
-    response_context: &[],
-    defaults: &[],
     notes: "API keys (Basic) or OAuth; apps get all.full_access offline_access; refresh lifetimes not documented on the pages read",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

@@ -22,7 +22,7 @@ mod map;
 #[cfg(test)]
 mod tests;
 
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{json, Map, Value};
 
@@ -44,16 +44,12 @@ const OAUTH: OAuthDef = OAuthDef {
     token_url: "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
     hosts: &["login.microsoftonline.com"],
     grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
-    client_auth: ClientAuth::Body,
     pkce: true,
     scopes: &["{instance_url}/user_impersonation", "offline_access"],
-    scope_separator: " ",
     authorize_params: &[("response_mode", "query")],
-    exchange: &[],
-    token_params: &[],
-    response_context: &[],
     defaults: &[("tenant", "organizations")],
     notes: "access tokens expire after 60-90 minutes; refresh tokens rotate and expire after 90 days unused (AADSTS700082 invalid_grant)",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

@@ -44,15 +44,10 @@ const OAUTH: OAuthDef = OAuthDef {
     hosts: &["auth.greenhouse.io"],
     grants: &[Grant::ClientCredentials, Grant::AuthorizationCode, Grant::RefreshToken],
     client_auth: ClientAuth::Basic,
-    pkce: false,
     scopes: &["harvest:interviews:list", "harvest:interviewers:list", "harvest:applications:list", "harvest:job_interviews:list", "harvest:job_interview_stages:list"],
-    scope_separator: " ",
-    authorize_params: &[],
-    exchange: &[],
     token_params: &[("sub", "user_id")],
-    response_context: &[],
-    defaults: &[],
     notes: "client credentials (custom integrations; sub = context.user_id, optional) or authorization code (partners); access tokens 1 hour, partner refresh tokens single-use and 24 hours",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

@@ -15,7 +15,7 @@
 //! list maximum is from public client code, not HubSpot's spec (UNCONFIRMED).
 //! Sources and examples: tests/fixtures/hubspot/README.md.
 
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -37,16 +37,10 @@ const OAUTH: OAuthDef = OAuthDef {
     token_url: "https://api.hubapi.com/oauth/v3/token",
     hosts: &["app.hubspot.com", "api.hubapi.com"],
     grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
-    client_auth: ClientAuth::Body,
     pkce: true,
     scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write"],
-    scope_separator: " ",
-    authorize_params: &[],
-    exchange: &[],
-    token_params: &[],
-    response_context: &[],
-    defaults: &[],
     notes: "access tokens expire after 30 minutes (expires_in); the refresh token is kept",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

@@ -5,7 +5,7 @@
 //! Auth: HTTP Basic with the API key as user name (or an OAuth bearer token).
 //! Sources and recorded examples: tests/fixtures/lever/README.md.
 
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
@@ -26,16 +26,10 @@ const OAUTH: OAuthDef = OAuthDef {
     token_url: "https://auth.lever.co/oauth/token",
     hosts: &["auth.lever.co", "sandbox-lever.auth0.com"],
     grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
-    client_auth: ClientAuth::Body,
-    pkce: false,
     scopes: &["offline_access", "notes:write:admin", "notes:read:admin", "interviews:read:admin", "opportunities:read:admin"],
-    scope_separator: " ",
     authorize_params: &[("audience", "https://api.lever.co/v1/")],
-    exchange: &[],
-    token_params: &[],
-    response_context: &[],
-    defaults: &[],
     notes: "API keys (Basic) or OAuth for partner apps; lifetimes not documented on the pages read",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

@@ -39,7 +39,7 @@
 
 pub mod restli;
 
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -55,20 +55,11 @@ use crate::provider::{Ctx, Exchange, Next, OpDef, ProviderDef};
 /// token (`expires_in` may be a string) and no refresh token: a new token is
 /// requested when it expires.
 const OAUTH: OAuthDef = OAuthDef {
-    authorize_url: None,
     token_url: "https://www.linkedin.com/oauth/v2/accessToken",
     hosts: &["www.linkedin.com"],
     grants: &[Grant::ClientCredentials],
-    client_auth: ClientAuth::Body,
-    pkce: false,
-    scopes: &[],
-    scope_separator: " ",
-    authorize_params: &[],
-    exchange: &[],
-    token_params: &[],
-    response_context: &[],
-    defaults: &[],
     notes: "client credentials (2-legged); tokens expire after 30 minutes and are requested again",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

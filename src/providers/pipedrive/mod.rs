@@ -40,15 +40,9 @@ const OAUTH: OAuthDef = OAuthDef {
     hosts: &["oauth.pipedrive.com"],
     grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
     client_auth: ClientAuth::Basic,
-    pkce: false,
-    scopes: &[],
-    scope_separator: " ",
-    authorize_params: &[],
-    exchange: &[],
-    token_params: &[],
     response_context: &[("api_domain", "api_domain")],
-    defaults: &[],
     notes: "access tokens expire after 1 hour; a returned refresh token replaces the old one, which is then refused",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

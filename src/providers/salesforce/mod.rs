@@ -21,7 +21,7 @@
 //! `status` is crosswalk's choice of Task `Status` values: sent = Completed,
 //! scheduled = Not Started. Sources and examples: tests/fixtures/salesforce/README.md.
 
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -49,16 +49,12 @@ const OAUTH: OAuthDef = OAuthDef {
     token_url: "{login_url}/services/oauth2/token",
     hosts: &["login.salesforce.com", "test.salesforce.com", "*.my.salesforce.com"],
     grants: &[Grant::AuthorizationCode, Grant::RefreshToken, Grant::ClientCredentials],
-    client_auth: ClientAuth::Body,
     pkce: true,
     scopes: &["api", "refresh_token"],
-    scope_separator: " ",
-    authorize_params: &[],
-    exchange: &[],
-    token_params: &[],
     response_context: &[("instance_url", "instance_url")],
     defaults: &[("login_url", "https://login.salesforce.com")],
     notes: "no expires_in (org session timeout): renewed on 401; instance_url comes from the token response; refresh tokens rotate when the app enables it",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

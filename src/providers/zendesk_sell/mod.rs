@@ -39,15 +39,9 @@ const OAUTH: OAuthDef = OAuthDef {
     hosts: &["api.getbase.com"],
     grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
     client_auth: ClientAuth::Basic,
-    pkce: false,
     scopes: &["read", "write", "profile"],
-    scope_separator: " ",
-    authorize_params: &[],
-    exchange: &[],
-    token_params: &[],
-    response_context: &[],
-    defaults: &[],
     notes: "access tokens expire after about 1 hour (expires_in 3599)",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {

@@ -19,7 +19,7 @@
 //! module): no Zoho page says list records carry it unasked, and an extra field is harmless.
 //! Sources and examples: tests/fixtures/zoho_crm/README.md.
 
-use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
+use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -54,16 +54,13 @@ const OAUTH: OAuthDef = OAuthDef {
     token_url: "{accounts_server}/oauth/v2/token",
     hosts: &["accounts.zoho.com", "accounts.zoho.eu", "accounts.zoho.in", "accounts.zoho.com.au", "accounts.zoho.com.cn", "accounts.zoho.jp", "accounts.zoho.sa", "accounts.zohocloud.ca"],
     grants: &[Grant::AuthorizationCode, Grant::RefreshToken],
-    client_auth: ClientAuth::Body,
-    pkce: false,
     scopes: &["ZohoCRM.modules.ALL"],
     scope_separator: ",",
     authorize_params: &[("access_type", "offline"), ("prompt", "consent")],
-    exchange: &[],
-    token_params: &[],
     response_context: &[("api_domain", "api_domain")],
     defaults: &[("accounts_server", "https://accounts.zoho.com")],
     notes: "access tokens expire after 1 hour; refresh tokens do not rotate; api_domain comes from the token response; at most 10 access tokens per 10 minutes, so refreshes are single-flight",
+    ..OAuthDef::DEFAULTS
 };
 
 pub const PROVIDER: ProviderDef = ProviderDef {
