@@ -135,7 +135,7 @@ test('Ashby: the exact provider request, raw format and excluded fields', async 
 
 test('validation errors come back before any provider request, in the Truto error shape', async () => {
   const before = lever.requests.length;
-  const r = await api('/unified/ats/activities?integrated_account_id=lever-e2e', { method: 'POST', body: { visibility: 'admin_only', color: 'red' } });
+  const r = await api('/unified/ats/activities?integrated_account_id=lever-e2e', { method: 'POST', body: { visibility: 'private', color: 'red' } });
   assert.equal(r.status, 400);
   assert.deepEqual(Object.keys(r.json).sort(), ['code', 'details', 'error', 'message', 'statusCode']);
   assert.deepEqual(r.json.details.map((d) => `${d.field}:${d.code}`).sort(), ['body.body:required', 'body.candidate_id:required', 'body.color:unknown_field', 'body.visibility:not_one_of']);
