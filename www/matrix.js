@@ -14,6 +14,12 @@ export function renderMatrix() {
   root.replaceChildren(h('div', { class: 'row' },
     h('button', { type: 'button', id: 'expand-all', onclick: () => root.querySelectorAll('details').forEach((d) => (d.open = true)) }, 'Expand all'),
     h('button', { type: 'button', id: 'collapse-all', onclick: () => root.querySelectorAll('details').forEach((d) => (d.open = false)) }, 'Collapse all')));
+  // Providers with accounts and passthrough but no unified operation yet (their docs say why).
+  const without = S.providers.filter((p) => p.resources.length === 0);
+  if (without.length) {
+    root.append(h('p', { class: 'hint', id: 'no-unified' }, 'No unified operation yet (auth and passthrough only): ',
+      without.flatMap((p, i) => [i ? ', ' : '', h('a', { href: p.docs, 'data-provider': p.name }, p.label)])));
+  }
   let first = true;
   for (const [model, resources] of Object.entries(S.cov)) {
     for (const [resource, methods] of Object.entries(resources)) {
