@@ -146,8 +146,10 @@ export async function loadAccount(env, tenant, id) {
     // Sealed with the previous key: re-seal with the current one (key rotation).
     if (!(await sealedWithCurrentKey(env, sealed))) await putRecord(env, tenant, record);
   }
-  // Tokens renewed since the account was stored are its Durable Object's.
-  if (usesTokens(record.provider) && env.ACCOUNT_TOKENS) {
+  // Tokens renewed since the account was stored are its Durable Object's (only an
+  // account that can hold tokens asks it: a static API key needs no round trip).
+  const tokenish = ['access_token', 'refresh_token', 'client_id', 'email'].some((n) => record.credentials?.[n] !== undefined);
+  if (tokenish && usesTokens(record.provider) && env.ACCOUNT_TOKENS) {
     const renewed = await tokensStub(env, tenant, id).current({ tenant, id });
     if (renewed) {
       record.credentials = { ...record.credentials, ...renewed.credentials };
