@@ -80,14 +80,21 @@ fn no_sync(input: &Value) -> Error {
 
 /// The first provider request for a unified request, with secrets redacted.
 pub fn plan(input: Value, now_ms: u64) -> Result<Value, Error> {
-    let (op, step) = start_value(input, now_ms)?;
+    let (mut op, step) = start_value(input, now_ms)?;
     let mut requests = Vec::new();
     let extra = match step {
         Step::Send(req) => {
             let mut shown = op.redact(&req).to_json();
             if op.sending_token_request() {
-                // The account's token is renewed first; the unified request follows.
+                // The account's token is renewed first; the unified request follows,
+                // shown with a stand-in token (its auth header is redacted either way).
                 shown["token_request"] = Value::Bool(true);
+                requests.push(shown);
+                let stand_in = obj(vec![("credentials", obj(vec![("access_token", Value::String("renewed-access-token".into()))]))]);
+                if let Ok(Step::Send(next)) = op.handle_credentials(&stand_in, now_ms) {
+                    requests.push(op.redact(&next).to_json());
+                }
+                return Ok(obj(vec![("requests", Value::Array(requests))]));
             }
             requests.push(shown);
             None

@@ -256,6 +256,10 @@ fn the_plan_of_an_expired_account_shows_the_token_request_first_redacted() {
     let text = plan.to_string();
     assert_eq!(plan["requests"][0]["token_request"], true, "{plan}");
     assert_eq!(plan["requests"][0]["url"], "https://oauth.pipedrive.com/oauth/token");
+    // Then the unified request itself, its auth header redacted.
+    assert!(plan["requests"][1]["url"].as_str().unwrap().starts_with("https://api.pipedrive.com/"), "{plan}");
+    assert_eq!(plan["requests"][1]["headers"]["authorization"], "[REDACTED]");
+    assert!(plan["requests"][1].get("token_request").is_none());
     for secret in [APP, REFRESH, OLD, basic("app-id", APP).as_str()] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
