@@ -69,7 +69,8 @@ export function planAccount(context) {
   const account = { id: S.account?.id ?? 'preview', provider, context };
   // The preview never has real credentials: placeholders stand in for the
   // names the provider needs, and plan() redacts whatever is there.
-  account.credentials = Object.fromEntries((S.account?.provider === provider ? S.account.credentials_set : []).map((n) => [n, 'placeholder']));
+  // An OAuth account's expiry is a date: a far one previews the unified request itself.
+  account.credentials = Object.fromEntries((S.account?.provider === provider ? S.account.credentials_set : []).map((n) => [n, n === 'expires_at' ? '2999-01-01T00:00:00Z' : 'placeholder']));
   return account;
 }
 
