@@ -314,8 +314,9 @@ class TokenKeeper {
     const latest = this.latest.get(acc.id);
     if (!latest) return { account: acc, generation: 0 };
     const c = acc.credentials ?? {};
-    // Only a copy that still holds what was replaced is stale; a reconnected account is newer.
-    const stale = (c.access_token !== undefined && c.access_token === latest.replaced.access_token) || (c.access_token === undefined && c.refresh_token !== undefined && c.refresh_token === latest.replaced.refresh_token);
+    // Only a copy holding a token some renewal replaced is stale (however many renewals
+    // ago); a reconnected account is newer.
+    const stale = latest.superseded.has(c.access_token) || (c.access_token === undefined && latest.superseded.has(c.refresh_token));
     if (!stale) return { account: acc, generation: latest.generation };
     return { account: { ...acc, credentials: latest.credentials, context: latest.context }, generation: latest.generation };
   }
@@ -347,8 +348,15 @@ class TokenKeeper {
   }
 
   remember(id, replaced, got) {
-    const generation = (this.latest.get(id)?.generation ?? 0) + 1;
-    const entry = { credentials: got.credentials, context: got.context ?? {}, replaced: replaced ?? {}, generation };
+    const prev = this.latest.get(id);
+    const generation = (prev?.generation ?? 0) + 1;
+    // Every token a renewal replaced, so any older stored copy is recognised.
+    const superseded = new Set(prev?.superseded);
+    for (const c of [replaced, prev?.credentials]) {
+      for (const k of ['access_token', 'refresh_token']) if (typeof c?.[k] === 'string') superseded.add(c[k]);
+    }
+    for (const k of ['access_token', 'refresh_token']) superseded.delete(got.credentials?.[k]);
+    const entry = { credentials: got.credentials, context: got.context ?? {}, superseded, generation };
     this.latest.set(id, entry);
     return entry;
   }
@@ -436,7 +444,11 @@ class Driver {
    */
   async drive(handle, firstText, files, signal, deadline, onAbort) {
     try {
-      return await this.driveSteps(handle, firstText, files, signal, deadline, onAbort);
+      const done = await this.driveSteps(handle, firstText, files, signal, deadline, onAbort);
+      // Ended without the credentials it was renewing (a sync that stopped with a
+      // report): the operations waiting for them must not wait forever.
+      this.tokens.finish(handle, undefined, fail(502, 'token_renewal_failed', 'the token renewal this operation waited for did not complete; run it again'));
+      return done;
     } catch (err) {
       // A renewal this operation led failed (invalid_grant…): the operations
       // waiting for it fail the same way.

@@ -541,6 +541,8 @@ impl Operation {
                 other => other,
             };
         }
+        // The token works: a later 401 (a long stream outliving it) may renew again.
+        self.renewed = false;
         let next = {
             let ctx = ctx!(self, now_ms);
             self.exchange.on_success(&ctx, &resp)
@@ -565,6 +567,12 @@ impl Operation {
         let out = match (self.pending, self.paging.next.take()) {
             (Pending::NextPage, Some(state)) => {
                 self.paging.current = Some(state.clone());
+                // A stream can outlive its token: renew before the page, not on its 401.
+                match token::need(self.provider, &self.account, now_ms) {
+                    Ok(Need::Token(req)) => return self.run_token(req, AfterToken::Begin { state: Some(state), build: false }).map_err(|e| redact_error(e, &self.redactor)),
+                    Err(e) => return self.finish(Err(e)),
+                    Ok(Need::Nothing) => {}
+                }
                 let next = {
                     let ctx = ctx!(self, now_ms);
                     self.exchange.page(&ctx, &state)

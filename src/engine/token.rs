@@ -87,11 +87,11 @@ pub fn refresh_request(provider: &ProviderDef, oauth: &OAuthDef, account: &Accou
         let fields = vec![("grant_type".into(), Grant::RefreshToken.as_str().into()), ("refresh_token".into(), refresh.to_string())];
         return token_request(provider, oauth, account, fields).map(Some);
     }
-    if client_credentials(oauth, account).is_some() {
+    if let Some((id, secret)) = client_credentials(oauth, account) {
         // No scope: the declared ones are the consent screen's; a client-credentials
         // token gets what its credential was granted (Greenhouse, LinkedIn, Salesforce).
         let fields = vec![("grant_type".to_string(), Grant::ClientCredentials.as_str().to_string())];
-        return token_request(provider, oauth, account, fields).map(Some);
+        return token_request_with(provider, oauth, account, fields, id, Some(secret)).map(Some);
     }
     if let Some(fields) = exchange_fields(oauth, account) {
         let url = endpoint(provider, oauth, account, oauth.token_url)?;
@@ -155,19 +155,25 @@ fn no_client(provider: &ProviderDef, name: &str) -> Error {
 }
 
 /// The client id and secret for the client-credentials grant, when the provider
-/// offers it and the account has both.
+/// offers it and the account has both **in its own credentials**: a shared app
+/// (`oauth_app`, `oauthApps`) must never mint a token for some other account's
+/// organization.
 fn client_credentials<'a>(oauth: &OAuthDef, account: &'a Account) -> Option<(&'a str, &'a str)> {
     if !oauth.offers(Grant::ClientCredentials) {
         return None;
     }
-    Some((account.oauth_client("client_id")?, account.oauth_client("client_secret")?))
+    Some((account.credential_opt("client_id")?, account.credential_opt("client_secret")?))
 }
 
-/// A POST to the token endpoint with the client's authentication and `fields`.
-fn token_request(provider: &ProviderDef, oauth: &OAuthDef, account: &Account, mut fields: Vec<(String, String)>) -> Result<HttpRequest> {
-    let url = endpoint(provider, oauth, account, oauth.token_url)?;
+/// A POST to the token endpoint with the OAuth app's authentication and `fields`.
+fn token_request(provider: &ProviderDef, oauth: &OAuthDef, account: &Account, fields: Vec<(String, String)>) -> Result<HttpRequest> {
     let id = account.oauth_client("client_id").ok_or_else(|| no_client(provider, "client_id"))?;
-    let secret = account.oauth_client("client_secret");
+    token_request_with(provider, oauth, account, fields, id, account.oauth_client("client_secret"))
+}
+
+/// A POST to the token endpoint authenticated as client `id`.
+fn token_request_with(provider: &ProviderDef, oauth: &OAuthDef, account: &Account, mut fields: Vec<(String, String)>, id: &str, secret: Option<&str>) -> Result<HttpRequest> {
+    let url = endpoint(provider, oauth, account, oauth.token_url)?;
     for (name, key) in oauth.token_params {
         if let Some(v) = account.context_opt(key) {
             fields.push(((*name).to_string(), v));
@@ -267,23 +273,44 @@ impl TokenUpdate {
     }
 }
 
-/// Reads a token endpoint's answer. A refused grant is [`Error::ReauthRequired`];
-/// any other failure is the endpoint's [`Error::Remote`] with only its `error`
-/// and `error_description` (never the body, which may echo what was sent).
+/// Whether a token request authenticates with the account's own credentials
+/// (client credentials, a credentials exchange) rather than a shared OAuth app: a
+/// refused client is then the account's problem (reconnect), not configuration.
+pub fn uses_own_credentials(req: &HttpRequest) -> bool {
+    match &req.body {
+        Some(crate::codec::http::Body::Form(fields)) => fields.iter().any(|(k, v)| k == "grant_type" && v == Grant::ClientCredentials.as_str()),
+        Some(crate::codec::http::Body::Json(_)) => true,
+        _ => false,
+    }
+}
+
+/// Reads a token endpoint's answer. A dead grant (and, when the account's own
+/// credentials were sent, a refused client) is [`Error::ReauthRequired`]; any
+/// other failure — an `invalid_client` of the shared app is a configuration
+/// error — is the endpoint's [`Error::Remote`] with only its `error` and
+/// `error_description` (never the body, which may echo what was sent).
+#[cfg(test)]
 pub fn read_response(provider: &ProviderDef, resp: &HttpResponse, now_ms: u64) -> Result<TokenUpdate> {
+    read_response_for(provider, resp, now_ms, false)
+}
+
+pub fn read_response_for(provider: &ProviderDef, resp: &HttpResponse, now_ms: u64, own_credentials: bool) -> Result<TokenUpdate> {
     let oauth = provider.oauth.ok_or_else(|| unsupported(provider, "token"))?;
     let body: Value = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
     let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
     // Zoho answers a refused grant with HTTP 200 and an `error`.
     if let Some(code) = text("error").filter(|_| body.get("access_token").is_none()) {
         let description = text("error_description").unwrap_or_default();
-        if DEAD_GRANT.contains(&code.as_str()) || resp.status == 401 {
+        if DEAD_GRANT.contains(&code.as_str()) || (own_credentials && (resp.status == 401 || code == "invalid_client")) {
             return Err(Error::ReauthRequired { provider: provider.name.into(), reason: format!("the token endpoint refused the grant ({code}{}{description})", if description.is_empty() { "" } else { ": " }) });
         }
         let message = if description.is_empty() { code.clone() } else { format!("{code}: {description}") };
         return Err(Error::Remote { provider: provider.name.into(), status: if resp.is_success() { 502 } else { resp.status }, message: Some(message), body: obj(vec![("error", Value::String(code))]) });
     }
     if !resp.is_success() {
+        if own_credentials && resp.status == 401 {
+            return Err(Error::ReauthRequired { provider: provider.name.into(), reason: "the token endpoint refused the account's credentials (HTTP 401)".into() });
+        }
         return Err(Error::Remote { provider: provider.name.into(), status: resp.status, message: Some("the token endpoint refused the request".into()), body: Value::Null });
     }
     let access = text("access_token").filter(|t| !t.is_empty()).ok_or_else(|| Error::protocol(provider.name, "the token response has no access_token"))?;
@@ -444,7 +471,7 @@ impl Machine for TokenOperation {
             return Ok(Step::Wait { until_ms, reason: format!("the {} token endpoint answered HTTP {}; retrying", self.provider.name, resp.status) });
         }
         self.done = true;
-        let update = read_response(self.provider, &resp, now_ms).map_err(|e| self.redacted(e))?;
+        let update = read_response_for(self.provider, &resp, now_ms, uses_own_credentials(&self.request)).map_err(|e| self.redacted(e))?;
         update.apply(&mut self.account);
         for v in update.credentials.values().filter_map(Value::as_str) {
             self.redactor.add(v.to_string());

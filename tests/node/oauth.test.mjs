@@ -163,3 +163,46 @@ test('a passthrough on an expired account renews first and sends the new token',
     await server.close();
   }
 });
+
+test('regression: with a static accounts array, the third renewal uses the newest refresh token, not the stored one', async () => {
+  const server = await startOAuthServer();
+  try {
+    const client = createClient({ accounts: [hubspotAccount(server, { access_token: 'access-old', refresh_token: 'refresh-0', expires_at: past() })], oauthApps: { hubspot: APP } });
+    await list(client);
+    server.revokeAccessTokens();
+    await list(client);
+    server.revokeAccessTokens();
+    await list(client);
+    assert.equal(server.state.tokenRequests, 3, 'refresh-0, refresh-1, refresh-2 — each used once');
+  } finally {
+    await server.close();
+  }
+});
+
+test('regression: a sync whose token request fails does not leave later operations waiting forever', async () => {
+  const { startServer } = await import('./helpers/server.mjs');
+  let tokens = 0;
+  const server = await startServer((req) => {
+    if (req.path === '/oauth/v2/accessToken') {
+      tokens += 1;
+      return tokens === 1 ? { status: 400, body: { error: 'invalid_request' } } : { status: 200, body: { access_token: 'li-token', expires_in: '1800' } };
+    }
+    const ids = [...new URLSearchParams(req.url.split('?')[1] ?? '').getAll('ids')];
+    return { status: 200, body: { errors: {}, results: Object.fromEntries(ids.map((id) => [id, { status: 204 }])) } };
+  });
+  try {
+    const account = { id: 'li', provider: 'linkedin', base_url: server.origin, auth_base_url: server.origin, credentials: { client_id: 'li-app', client_secret: 'li-secret' }, context: { organization_urn: 'urn:li:organization:1' } };
+    const client = createClient({ accounts: [account] });
+    const record = { application_id: 'A', id: 'n1', body: 'note' };
+    const first = await client.sync('ats', 'activities', [record], { integrated_account_id: 'li' });
+    assert.equal(first.stopped.reason, 'aborted');
+    const second = await Promise.race([
+      client.sync('ats', 'activities', [record], { integrated_account_id: 'li' }),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the second sync waited for a renewal that had ended')), 5_000)),
+    ]);
+    assert.equal(second.counts.synced, 1);
+    assert.equal(tokens, 2);
+  } finally {
+    await server.close();
+  }
+});

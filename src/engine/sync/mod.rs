@@ -333,9 +333,12 @@ impl SyncOperation {
     }
 
     fn send(&mut self, now_ms: u64) -> Result<Step> {
-        // A token that expired while the sync waited on its budget is renewed first.
-        if let Need::Token(req) = token::need(self.def.provider, &self.account, now_ms)? {
-            return Ok(self.run_token(req));
+        // A token that expired while the sync waited on its budget is renewed first
+        // (not one just renewed: a lifetime inside the margin must not loop).
+        if !self.renewed {
+            if let Need::Token(req) = token::need(self.def.provider, &self.account, now_ms)? {
+                return Ok(self.run_token(req));
+            }
         }
         let Some(mut batch) = self.queue.pop_front() else { return Ok(self.finish()) };
         let entries: Vec<(&str, &Value)> = batch.items.iter().map(|&i| (self.items[i].key.as_str(), &self.items[i].entity)).collect();

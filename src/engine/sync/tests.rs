@@ -412,3 +412,35 @@ fn a_client_credentials_sync_gets_its_token_first_and_renews_once_on_a_401() {
     }
     panic!("sync did not finish");
 }
+
+/// A token whose lifetime is inside the renewal margin is used, not renewed again
+/// before every batch forever (review finding).
+#[test]
+fn a_short_lived_token_does_not_make_the_sync_loop_on_renewals() {
+    let acc = json!({"id": "acc", "provider": "linkedin", "credentials": {"client_id": "li-app", "client_secret": "li-secret-value-9"}, "context": {"organization_urn": "urn:li:organization:123"}});
+    let input = SyncInput::from_json(&json!({"account": acc, "model": "ats", "resource": "activities", "records": notes("A1", 250)})).unwrap();
+    let (mut op, mut step) = SyncOperation::start(input, T0).unwrap();
+    let (mut tokens, mut batches) = (0, 0);
+    for _ in 0..100 {
+        step = match step {
+            Step::Done(report) => {
+                assert_eq!(report["counts"]["synced"], 250, "{report}");
+                assert!(tokens <= batches, "{tokens} renewals for {batches} batches");
+                return;
+            }
+            Step::Credentials(_) => op.resume(T0).unwrap(),
+            Step::Wait { until_ms, .. } => op.resume(until_ms).unwrap(),
+            Step::Send(req) if req.url.ends_with("/accessToken") => {
+                tokens += 1;
+                op.handle_response(HttpResponse::new(200, r#"{"access_token":"li-short","expires_in":"60"}"#), T0).unwrap()
+            }
+            Step::Send(req) => {
+                batches += 1;
+                let ids: Vec<String> = req.url.split(['&', '?']).filter_map(|p| p.strip_prefix("ids=")).map(String::from).collect();
+                let results: serde_json::Map<String, Value> = ids.iter().map(|k| (k.clone(), json!({"status": 204}))).collect();
+                op.handle_response(HttpResponse::new(200, json!({"errors": {}, "results": results}).to_string()), T0).unwrap()
+            }
+        };
+    }
+    panic!("the sync did not finish: {tokens} token requests");
+}

@@ -338,3 +338,41 @@ fn token_operation_refresh_is_done_at_once_when_the_token_is_fresh_unless_forced
     assert!(matches!(op.resume(T0 + 1000).unwrap(), Step::Send(_)));
     assert!(matches!(op.handle_response(HttpResponse::new(200, TOKEN_OK), T0 + 1001).unwrap(), Step::Done(_)));
 }
+
+#[test]
+fn client_credentials_use_the_accounts_own_client_never_the_shared_app() {
+    let acc = account(json!({"provider": "greenhouse", "credentials": {"client_id": "own-id", "client_secret": "own-secret-1"}, "oauth_app": {"client_id": "partner-app", "client_secret": "partner-secret"}}));
+    let Need::Token(req) = need(provider("greenhouse"), &acc, T0).unwrap() else { panic!() };
+    assert_eq!(req.headers["authorization"], basic("own-id", "own-secret-1"));
+    // The shared app alone is no client-credentials account.
+    let app_only = account(json!({"provider": "greenhouse", "oauth_app": {"client_id": "partner-app", "client_secret": "partner-secret"}}));
+    assert!(!uses_tokens(provider("greenhouse").oauth.unwrap(), &app_only));
+}
+
+#[test]
+fn a_refused_shared_app_is_a_configuration_error_but_refused_own_credentials_are_reauth() {
+    let invalid_client = HttpResponse::new(401, r#"{"error":"invalid_client"}"#);
+    assert_eq!(read_response_for(provider("hubspot"), &invalid_client, T0, false).unwrap_err().code(), "remote_error");
+    assert_eq!(read_response_for(provider("linkedin"), &invalid_client, T0, true).unwrap_err().code(), "reauth_required");
+    let bare_401 = HttpResponse::new(401, "");
+    assert_eq!(read_response_for(provider("hubspot"), &bare_401, T0, false).unwrap_err().code(), "remote_error");
+    assert_eq!(read_response_for(provider("ceipal"), &bare_401, T0, true).unwrap_err().code(), "reauth_required");
+}
+
+#[test]
+fn a_stream_that_outlives_its_token_renews_before_the_next_page() {
+    let acc = oauth_account("hubspot", 10 * 60 * 1000, json!({}));
+    let (mut op, step) = hubspot_list(acc).unwrap();
+    let Step::Send(first) = step else { panic!() };
+    assert!(!first.url.contains("/oauth/"));
+    let page = HttpResponse::new(200, r#"{"results":[{"id":"1","properties":{}}],"paging":{"next":{"after":"2"}}}"#);
+    assert!(matches!(op.handle_response(page, T0 + 1).unwrap(), Step::Done(_)));
+    assert!(op.has_next_page());
+    // Twenty minutes later the token has expired: the next page renews first.
+    let Step::Send(req) = op.next_page(T0 + 20 * 60 * 1000).unwrap() else { panic!() };
+    assert!(req.url.ends_with("/oauth/v3/token"), "{}", req.url);
+    assert!(matches!(op.handle_response(HttpResponse::new(200, TOKEN_OK), T0 + 20 * 60 * 1000).unwrap(), Step::Credentials(_)));
+    let Step::Send(next) = op.resume(T0 + 20 * 60 * 1000).unwrap() else { panic!() };
+    assert!(next.url.contains("after=2"), "{}", next.url);
+    assert_eq!(next.headers["authorization"], "Bearer new-access-token-5c7e");
+}

@@ -113,6 +113,8 @@ const DATE_PARAMS: &[(&str, &str)] = &[("created_at", "created_at"), ("updated_a
 /// the page size: one lookup request per kind per page.
 const IDS_MAX: usize = 50;
 const LOOKUP_PER_PAGE: u32 = 500;
+/// At 500 rows a page, 50 interviews never need this many lookup pages.
+const MAX_LOOKUP_PAGES: u32 = 200;
 
 fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
     if account.credential_opt("access_token").is_none() && account.credential_opt("api_key").is_some() {
@@ -178,6 +180,9 @@ struct Interviews {
     stage_of_slot: HashMap<String, String>,
     stage_name: HashMap<String, Value>,
     stages_queued: bool,
+    /// Lookup pages read for this interviews page: a lookup whose `Link` never ends
+    /// is stopped, not followed forever.
+    lookup_pages: u32,
     warnings: Vec<Warning>,
 }
 
@@ -194,6 +199,7 @@ impl Interviews {
             stage_of_slot: HashMap::new(),
             stage_name: HashMap::new(),
             stages_queued: false,
+            lookup_pages: 0,
             warnings: Vec::new(),
         }
     }
@@ -305,7 +311,11 @@ impl Interviews {
             }
         }
         // A lookup's own pages (a panel of 50 interviews can pass one page).
+        self.lookup_pages = self.lookup_pages.saturating_add(1);
         if let Some(path) = next_path(ctx, resp, kind.path())? {
+            if self.lookup_pages >= MAX_LOOKUP_PAGES {
+                return Err(Error::PaginationLoop { provider: "greenhouse".into(), pages: self.lookup_pages });
+            }
             self.queue.push_front((kind, path));
         }
         Ok(())
@@ -368,6 +378,7 @@ impl Interviews {
         self.stage_of_slot.clear();
         self.stage_name.clear();
         self.stages_queued = false;
+        self.lookup_pages = 0;
         if ctx.skip_mapping() {
             // Raw answers need no joined fields.
             self.stages_queued = true;

@@ -125,8 +125,14 @@ pub const NOTES_SYNC: SyncDef = SyncDef {
 /// the compound keys, which carry the application the batch was for.
 fn read_sync_batch(ctx: &Ctx, resp: &HttpResponse, keys: &[&str]) -> Result<Vec<EntityOutcome>> {
     let mut body = resp.json(ctx.provider.name)?;
+    rekey_by_note(ctx, &mut body)?;
+    restli::read_batch(ctx.provider.name, &body, keys)
+}
+
+/// A versioned answer re-keyed by note id (each compound key names its note, in
+/// whatever encoding LinkedIn echoes it); a v2 answer is keyed so already.
+fn rekey_by_note(ctx: &Ctx, body: &mut Value) -> Result<()> {
     if let NotesApi::Rest { .. } = notes_api(ctx.account)? {
-        // Re-key the answer by note id (each compound key names its note).
         for part in ["results", "errors"] {
             if let Some(Value::Object(m)) = body.get_mut(part) {
                 let by_note = std::mem::take(m).into_iter().map(|(k, v)| (note_id_of(&k).unwrap_or(k), v)).collect();
@@ -134,7 +140,7 @@ fn read_sync_batch(ctx: &Ctx, resp: &HttpResponse, keys: &[&str]) -> Result<Vec<
             }
         }
     }
-    restli::read_batch(ctx.provider.name, &body, keys)
+    Ok(())
 }
 
 /// The decoded `externalNoteId` of a 2.0 compound key.
@@ -258,8 +264,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let app = ctx.field_str("application_id").unwrap_or_default();
     let id = ctx.field_str("id").unwrap_or_default().to_string();
     let e = entity(ctx.fields, ctx.remote_data);
-    let key = notes_target(ctx, app, &[&id])?.keys.into_iter().next().unwrap_or_default();
-    Ok(Box::new(NoteWrite { request: Some(batch_update(ctx, app, &[(&id, &e)])?), id, key, empty_ok: false, map: map_created }))
+    Ok(Box::new(NoteWrite { request: Some(batch_update(ctx, app, &[(&id, &e)])?), id, empty_ok: false, map: map_created }))
 }
 
 fn start_delete(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
@@ -267,9 +272,8 @@ fn start_delete(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let app = ctx.field_str("application_id").unwrap_or_default();
     let target = notes_target(ctx, app, &[&id])?;
     let req = notes_request(ctx, Method::Delete, &target, "batch_delete")?;
-    let key = target.keys.first().cloned().unwrap_or_default();
     // S4 only promises "200 OK" for deletes, so an empty 2xx body is a success here.
-    Ok(Box::new(NoteWrite { request: Some(req), id, key, empty_ok: true, map: |_, id| json!({ "id": id }) }))
+    Ok(Box::new(NoteWrite { request: Some(req), id, empty_ok: true, map: |_, id| json!({ "id": id }) }))
 }
 
 /// One-entity batch write. Unlike `Single`, the entity's own status is checked
@@ -278,8 +282,6 @@ fn start_delete(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
 struct NoteWrite {
     request: Option<HttpRequest>,
     id: String,
-    /// The entity's key in the answer (the note id, or the versioned compound key).
-    key: String,
     /// Whether a 2xx with no body counts as done (it confirms no entity).
     empty_ok: bool,
     map: fn(&Ctx, &str) -> Value,
@@ -293,7 +295,9 @@ impl Exchange for NoteWrite {
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         let body = resp.json(ctx.provider.name)?;
         if !(body.is_null() && (self.empty_ok || resp.status == 204)) {
-            if let Some(EntityOutcome::Failed(f)) = restli::read_batch(ctx.provider.name, &body, &[&self.key])?.pop() {
+            let mut keyed = body.clone();
+            rekey_by_note(ctx, &mut keyed)?;
+            if let Some(EntityOutcome::Failed(f)) = restli::read_batch(ctx.provider.name, &keyed, &[&self.id])?.pop() {
                 let status = f.status.unwrap_or(502);
                 let body = if f.remote.is_null() { json!({ "message": f.message }) } else { f.remote };
                 return Err(Error::Remote { provider: ctx.provider.name.into(), status, message: f.message, body });
