@@ -6,8 +6,9 @@
 //
 // `state` is the flow's own record sealed with CREDENTIALS_KEY (AES-GCM: secret
 // and tamper-evident): tenant, account id, provider, the PKCE verifier, where to
-// return, and an expiry of ten minutes. No storage is needed between the two
-// requests, and a state from one tenant cannot store tokens on another's account.
+// return, an expiry of ten minutes and a nonce the account's Durable Object lets
+// through once. A state from one tenant cannot store tokens on another's account,
+// and a replayed callback is refused.
 // OAuth apps (client id and secret per provider) are the OAUTH_APPS secret.
 import { createClient, CrosswalkError, providers } from 'crosswalk';
 import { HttpError, json } from './http.js';
@@ -70,7 +71,8 @@ export async function startConnect({ env, tenant, url, provider, body }) {
   const redirectUri = `${url.origin}/connect/callback`;
   const where = overrides(env, body, app);
   const expires = Date.now() + STATE_TTL_MS;
-  const sealed = await sealCredentials(env, ...STATE_SCOPE, { tenant, id, provider, verifier, redirectUri, returnTo, context, ...where, exp: expires });
+  const nonce = crypto.randomUUID();
+  const sealed = await sealCredentials(env, ...STATE_SCOPE, { tenant, id, provider, verifier, redirectUri, returnTo, context, ...where, exp: expires, nonce });
   const state = b64url(new TextEncoder().encode(JSON.stringify(sealed)));
   const client = createClient({ accounts: [], oauthApps: { [provider]: app } });
   const authorize = client.oauth.authorizeUrl({ provider, redirectUri, state, codeChallenge: challenge, context, authBaseUrl: where.auth_base_url });
@@ -95,6 +97,10 @@ export async function finishConnect({ env, url }) {
   if (providerError) throw new HttpError(400, 'consent_refused', `${flow.provider} did not grant access (${providerError.slice(0, 100)})`);
   const code = url.searchParams.get('code');
   if (!code) throw invalid('query.code', 'is required');
+  // One callback per flow: a replayed state is refused before any exchange.
+  if (!(await tokensStub(env, flow.tenant, flow.id).claimNonce(flow.nonce, flow.exp))) {
+    throw new HttpError(400, 'invalid_state', 'this connect link was already used; start the connection again');
+  }
   // Zoho names the data centre's accounts server on the redirect; its token call goes there.
   const accountsServer = url.searchParams.get('accounts-server');
   const context = { ...flow.context, ...(accountsServer ? { accounts_server: accountsServer } : {}) };

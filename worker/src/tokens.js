@@ -116,6 +116,20 @@ export class AccountTokens extends DurableObject {
     if (record) await this.env.ACCOUNTS.put(key, JSON.stringify({ ...record, status }), { metadata: { provider: record.provider } });
   }
 
+  /**
+   * Claims a connect flow's one-time nonce (no await: atomic). False when it was
+   * used already: a replayed callback cannot overwrite the account's tokens.
+   */
+  claimNonce(nonce, expires) {
+    const kv = this.ctx.storage.kv;
+    const now = Date.now();
+    const used = Object.fromEntries(Object.entries(kv.get('nonces') ?? {}).filter(([, e]) => e > now));
+    if (typeof nonce !== 'string' || used[nonce]) return false;
+    used[nonce] = expires;
+    kv.put('nonces', used);
+    return true;
+  }
+
   /** Forgets the tokens (the account was deleted or connected again). */
   async reset() {
     this.ctx.storage.kv.delete('tokens');

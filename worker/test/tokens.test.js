@@ -110,6 +110,11 @@ describe('connect flow', () => {
     expect(back.status).toBe(303);
     expect(back.headers.get('location')).toBe('https://crosswalk.test/#connected=hs-new');
     expect(counts.token).toBe(1);
+    // The same callback again (a replayed link) is refused without another exchange.
+    const replayed = await call(`/connect/callback?code=good-code&state=${state}`, { token: null });
+    expect(replayed.status).toBe(400);
+    expect(replayed.json.code).toBe('invalid_state');
+    expect(counts.token).toBe(1);
     const shown = await call('/integrated-accounts/hs-new');
     expect(shown.json).toMatchObject({ provider: 'hubspot', status: 'active' });
     expect(shown.json.credentials_set).toEqual(['access_token', 'expires_at', 'refresh_token']);
