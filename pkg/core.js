@@ -470,8 +470,10 @@ class Driver {
       try {
         step = await this.perform(handle, step, files, signal, deadline);
       } catch (err) {
-        if (!onAbort || !signal?.aborted) throw err;
-        step = onAbort();
+        if (!onAbort) throw err;
+        // A sync accounts for every record whatever failed around it (the token
+        // authority, onCredentials, the host guard): the core's abort report, with why.
+        step = onAbort(signal?.aborted ? undefined : err);
       }
     }
   }
@@ -514,7 +516,7 @@ class Driver {
     const handle = this.handleFor(core.SyncHandle, input, input, 'sync');
     const reason = () => String(signal?.reason?.message ?? signal?.reason ?? 'aborted');
     try {
-      return await this.drive(handle, handle.first(), new Map(), signal, undefined, () => JSON.parse(handle.abort(reason())));
+      return await this.drive(handle, handle.first(), new Map(), signal, undefined, (err) => JSON.parse(handle.abort(err ? String(err.message ?? err) : reason())));
     } finally {
       handle.free();
     }

@@ -206,3 +206,19 @@ test('regression: a sync whose token request fails does not leave later operatio
     await server.close();
   }
 });
+
+test('regression: a failure around a sync (here onCredentials) still ends in a report that accounts for every record', async () => {
+  const { startServer } = await import('./helpers/server.mjs');
+  const server = await startServer((req) => (req.path === '/oauth/v2/accessToken' ? { status: 200, body: { access_token: 'li-token', expires_in: '1800' } } : { status: 200, body: { errors: {}, results: {} } }));
+  try {
+    const account = { id: 'li', provider: 'linkedin', base_url: server.origin, auth_base_url: server.origin, credentials: { client_id: 'li-app', client_secret: 'li-secret' }, context: { organization_urn: 'urn:li:organization:1' } };
+    const client = createClient({ accounts: [account], onCredentials: async () => { throw new Error('the database is down'); } });
+    const records = [{ application_id: 'A', id: 'n1', body: 'x' }, { application_id: 'B', id: 'n2', body: 'y' }];
+    const report = await client.sync('ats', 'activities', records, { integrated_account_id: 'li' });
+    assert.equal(report.stopped.reason, 'aborted');
+    assert.match(JSON.stringify(report.stopped), /the database is down/);
+    assert.equal(report.counts.synced + report.counts.failed + report.counts.not_sent, records.length);
+  } finally {
+    await server.close();
+  }
+});
