@@ -742,14 +742,19 @@ export function createClient(options = {}) {
    * context }` to store), `refresh` (renews an account's token now; with
    * `force`, even one that has not expired).
    */
+  // The account a connect flow starts from: provider, context, sign-in override and app.
+  const flowAccount = ({ provider, context, authBaseUrl, auth_base_url, oauthApp: app }) =>
+    withApp({ provider, context: context ?? {}, auth_base_url: auth_base_url ?? authBaseUrl, oauth_app: app ? oauthApp(app) : undefined });
   const oauth = {
-    authorizeUrl({ provider, redirectUri, redirect_uri, state, codeChallenge, code_challenge, context, authBaseUrl, auth_base_url, oauthApp: app }) {
-      const account = withApp({ provider, context: context ?? {}, auth_base_url: auth_base_url ?? authBaseUrl, oauth_app: app ? oauthApp(app) : undefined });
+    authorizeUrl(request) {
+      const { redirectUri, redirect_uri, state, codeChallenge, code_challenge } = request;
+      const account = flowAccount(request);
       const input = { account, redirect_uri: redirect_uri ?? redirectUri, state, code_challenge: code_challenge ?? codeChallenge };
       return parseOrThrow(guarded('authorizeUrl', () => core.authorize_url(toJson(input)))).url;
     },
-    async exchangeCode({ provider, code, redirectUri, redirect_uri, codeVerifier, code_verifier, context, authBaseUrl, auth_base_url, oauthApp: app, signal }) {
-      const account = withApp({ provider, context: context ?? {}, auth_base_url: auth_base_url ?? authBaseUrl, oauth_app: app ? oauthApp(app) : undefined });
+    async exchangeCode(request) {
+      const { code, redirectUri, redirect_uri, codeVerifier, code_verifier, signal } = request;
+      const account = flowAccount(request);
       const done = await driver.runToken({ account, grant: 'authorization_code', code, redirect_uri: redirect_uri ?? redirectUri, code_verifier: code_verifier ?? codeVerifier, retry }, signal);
       return { credentials: done.credentials, context: done.context };
     },

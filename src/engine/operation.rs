@@ -511,8 +511,8 @@ impl Operation {
 
     fn handle_response_inner(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
         if self.pending == Pending::Token {
-            let step = self.token.as_mut().map(|t| t.machine.handle_response(resp, now_ms));
-            return self.token_step(step.unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() })));
+            let step = token::pending_step(self.token.as_mut().map(|t| &mut t.machine), |m| m.handle_response(resp, now_ms));
+            return self.token_step(step);
         }
         if self.pending != Pending::Response {
             return Err(Error::Misuse { reason: "handle_response called with no request in flight".into() });
@@ -862,8 +862,8 @@ impl Machine for Operation {
     fn handle_transport_error(&mut self, reason: &str, now_ms: u64) -> Result<Step> {
         let out = (|| {
             if self.pending == Pending::Token {
-                let step = self.token.as_mut().map(|t| t.machine.handle_transport_error(reason, now_ms));
-                return self.token_step(step.unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() })));
+                let step = token::pending_step(self.token.as_mut().map(|t| &mut t.machine), |m| m.handle_transport_error(reason, now_ms));
+                return self.token_step(step);
             }
             if self.pending != Pending::Response {
                 return Err(Error::Misuse { reason: "handle_transport_error called with no request in flight".into() });
@@ -888,8 +888,8 @@ impl Machine for Operation {
     fn resume(&mut self, now_ms: u64) -> Result<Step> {
         let out = match self.pending {
             Pending::Token => {
-                let step = self.token.as_mut().map(|t| t.machine.resume(now_ms));
-                self.token_step(step.unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() })))
+                let step = token::pending_step(self.token.as_mut().map(|t| &mut t.machine), |m| m.resume(now_ms));
+                self.token_step(step)
             }
             Pending::CredentialsSaved => self.after_token(now_ms),
             Pending::RetryWait => match self.in_flight.clone() {

@@ -338,8 +338,9 @@ fn expiry(body: &Value, now_ms: u64) -> Option<String> {
         Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     };
+    let after = |s: u64| iso_from_epoch_ms(i64::try_from(now_ms.saturating_add(s.saturating_mul(1000))).ok()?);
     if let Some(s) = body.get("expires_in").and_then(secs).filter(|&s| s <= MAX_LIFETIME_SECS) {
-        return iso_from_epoch_ms(i64::try_from(now_ms.saturating_add(s.saturating_mul(1000))).ok()?);
+        return after(s);
     }
     // Greenhouse's token endpoint answers `expires_at` (ISO 8601) in every client read.
     if let Some(at) = body.get("expires_at").and_then(Value::as_str).and_then(parse_datetime) {
@@ -347,7 +348,7 @@ fn expiry(body: &Value, now_ms: u64) -> Option<String> {
     }
     let expires = body.get("expires")?;
     if let Some(s) = secs(expires).filter(|&s| s <= MAX_LIFETIME_SECS) {
-        return iso_from_epoch_ms(i64::try_from(now_ms.saturating_add(s.saturating_mul(1000))).ok()?);
+        return after(s);
     }
     expires.as_str().and_then(parse_datetime).and_then(|dt| iso_from_epoch_ms(epoch_ms(dt)))
 }
@@ -380,6 +381,12 @@ pub fn take_supplied(account: &mut Account, redactor: &mut Redactor, credentials
         redactor.add(v.to_string());
     }
     Ok(())
+}
+
+/// One step of the token request a machine is waiting on (`None`: it is not —
+/// a misuse by the driver).
+pub fn pending_step(token: Option<&mut TokenOperation>, step: impl FnOnce(&mut TokenOperation) -> Result<Step>) -> Result<Step> {
+    token.map_or_else(|| Err(Error::Misuse { reason: "no token request in flight".into() }), step)
 }
 
 /// What a [`TokenOperation`] is asked to do.

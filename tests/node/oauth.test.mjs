@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, plan, CrosswalkError } from 'crosswalk';
-import { startOAuthServer } from './helpers/oauth-server.mjs';
+import { withOAuthServer } from './helpers/oauth-server.mjs';
 
 const APP = { client_id: 'app-id', client_secret: 'app-secret-7f3a9c' };
 const past = () => new Date(Date.now() - 60_000).toISOString();
@@ -15,8 +15,7 @@ function hubspotAccount(server, credentials) {
 const list = (client) => client.unifiedApi.list('crm', 'engagements', { integrated_account_id: 'hs-1', engagement_type: 'call' }).toArray();
 
 test('50 concurrent operations on an expired account share one token request', async () => {
-  const server = await startOAuthServer();
-  try {
+  await withOAuthServer(undefined, async (server) => {
     const saved = [];
     const client = createClient({
       accounts: [hubspotAccount(server, { access_token: 'access-old', refresh_token: 'refresh-0', expires_at: past() })],
@@ -37,14 +36,11 @@ test('50 concurrent operations on an expired account share one token request', a
     // Later operations use the renewed token although the accounts array is the old one.
     await list(client);
     assert.equal(server.state.tokenRequests, 1);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('a revoked token is renewed once on the 401 and the request sent again; the rotated token is used next time', async () => {
-  const server = await startOAuthServer();
-  try {
+  await withOAuthServer(undefined, async (server) => {
     let stored = { access_token: 'access-unknown', refresh_token: 'refresh-0' };
     const client = createClient({
       accounts: async (id) => ({ ...hubspotAccount(server, stored), id }),
@@ -61,14 +57,11 @@ test('a revoked token is renewed once on the 401 and the request sent again; the
     await list(client);
     assert.equal(server.state.tokenRequests, 2, 'the second renewal used the rotated refresh token');
     assert.equal(stored.refresh_token, 'refresh-2');
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('a refused refresh token is reauth_required for every waiting operation, and nothing secret is in the error', async () => {
-  const server = await startOAuthServer();
-  try {
+  await withOAuthServer(undefined, async (server) => {
     const saved = [];
     const client = createClient({
       accounts: [hubspotAccount(server, { access_token: 'access-old', refresh_token: 'refresh-used', expires_at: past() })],
@@ -85,9 +78,7 @@ test('a refused refresh token is reauth_required for every waiting operation, an
     }
     assert.equal(server.state.tokenRequests, 1);
     assert.equal(saved.length, 0);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('plan() of an expired account shows the token request first, redacted', () => {
@@ -99,8 +90,7 @@ test('plan() of an expired account shows the token request first, redacted', () 
 });
 
 test('the connect flow: authorize URL with PKCE, code exchange, then calls with the new tokens', async () => {
-  const server = await startOAuthServer();
-  try {
+  await withOAuthServer(undefined, async (server) => {
     const client = createClient({ accounts: [], oauthApps: { hubspot: APP } });
     const url = new URL(client.oauth.authorizeUrl({ provider: 'hubspot', redirectUri: 'http://127.0.0.1/cb', state: 'st-1', codeChallenge: 'ch-1', authBaseUrl: server.origin }));
     assert.equal(url.origin, server.origin);
@@ -121,14 +111,11 @@ test('the connect flow: authorize URL with PKCE, code exchange, then calls with 
     const connected = createClient({ accounts: [hubspotAccount(server, got.credentials)], oauthApps: { hubspot: APP } });
     await list(connected);
     assert.equal(server.state.tokenRequests, 2);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('oauth.refresh renews on demand (force) and reports the new credentials once', async () => {
-  const server = await startOAuthServer();
-  try {
+  await withOAuthServer(undefined, async (server) => {
     const saved = [];
     const client = createClient({
       accounts: [hubspotAccount(server, { access_token: 'access-old', refresh_token: 'refresh-0', expires_at: new Date(Date.now() + 3_600_000).toISOString() })],
@@ -143,14 +130,11 @@ test('oauth.refresh renews on demand (force) and reports the new credentials onc
     assert.equal(saved.length, 1);
     await list(client);
     assert.equal(server.state.tokenRequests, 1, 'the operation uses the token oauth.refresh got');
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('a passthrough on an expired account renews first and sends the new token', async () => {
-  const server = await startOAuthServer({ api: (req) => ({ status: 200, body: { path: req.path, auth: req.headers.authorization } }) });
-  try {
+  await withOAuthServer({ api: (req) => ({ status: 200, body: { path: req.path, auth: req.headers.authorization } }) }, async (server) => {
     const client = createClient({ accounts: [hubspotAccount(server, { access_token: 'access-old', refresh_token: 'refresh-0', expires_at: past() })], oauthApps: { hubspot: APP } });
     const r = await client.passthrough({ method: 'GET', path: '/crm/v3/objects/contacts', query: { limit: 1 } }, { integrated_account_id: 'hs-1' });
     assert.equal(r.status, 200);
@@ -159,14 +143,11 @@ test('a passthrough on an expired account renews first and sends the new token',
     assert.equal(server.requests.at(-1).headers.authorization, 'Bearer access-1');
     assert.equal(server.state.tokenRequests, 1);
     assert.ok(!JSON.stringify(r).includes('refresh-1'));
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('regression: with a static accounts array, the third renewal uses the newest refresh token, not the stored one', async () => {
-  const server = await startOAuthServer();
-  try {
+  await withOAuthServer(undefined, async (server) => {
     const client = createClient({ accounts: [hubspotAccount(server, { access_token: 'access-old', refresh_token: 'refresh-0', expires_at: past() })], oauthApps: { hubspot: APP } });
     await list(client);
     server.revokeAccessTokens();
@@ -174,9 +155,7 @@ test('regression: with a static accounts array, the third renewal uses the newes
     server.revokeAccessTokens();
     await list(client);
     assert.equal(server.state.tokenRequests, 3, 'refresh-0, refresh-1, refresh-2 — each used once');
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('regression: a sync whose token request fails does not leave later operations waiting forever', async () => {

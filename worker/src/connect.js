@@ -13,7 +13,7 @@
 import { createClient, CrosswalkError, providers } from 'crosswalk';
 import { HttpError, json } from './http.js';
 import { accountKey, putRecord, usesTokens } from './accounts.js';
-import { openCredentials, sealCredentials } from './credentials.js';
+import { fromBase64, openCredentials, sealCredentials, toBase64 } from './credentials.js';
 import { baseUrlAllowed, guardedFetch } from './hosts.js';
 import { oauthAppsOf, tokensStub } from './tokens.js';
 
@@ -22,8 +22,9 @@ const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 // The sealed state's additional data: a state never opens as an account's credentials.
 const STATE_SCOPE = ['connect-state', 'v1'];
 
-const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-const fromB64url = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+// base64url (RFC 4648 §5, unpadded) over the credentials module's base64.
+const b64url = (bytes) => toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const fromB64url = (text) => fromBase64(text.replace(/-/g, '+').replace(/_/g, '/'));
 
 async function pkce() {
   const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));

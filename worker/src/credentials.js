@@ -10,13 +10,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const VERSION = 1;
 
-function toBase64(bytes) {
+export function toBase64(bytes) {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
 }
 
-function fromBase64(text) {
+export function fromBase64(text) {
   const s = atob(text);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);

@@ -17,6 +17,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { createClient } from 'crosswalk';
 import { openCredentials, sealCredentials } from './credentials.js';
 import { guardedFetch } from './hosts.js';
+import { sha256Hex } from './http.js';
 
 /** A token expiring within this margin is renewed (the core uses the same). */
 const MARGIN_MS = 5 * 60 * 1000;
@@ -30,11 +31,6 @@ export function oauthAppsOf(env) {
   } catch {
     return {};
   }
-}
-
-async function digest(text) {
-  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function tokensStub(env, tenant, id) {
@@ -80,7 +76,7 @@ export class AccountTokens extends DurableObject {
     // The provider already refused this refresh token: do not ask again until the
     // account is connected again (only a hash of the token is kept).
     const refused = this.ctx.storage.kv.get('refused');
-    const attempt = await digest(credentials.refresh_token ?? credentials.client_id ?? '');
+    const attempt = await sha256Hex(credentials.refresh_token ?? credentials.client_id ?? '');
     if (refused && refused.hash === attempt) return { error: refused.error };
     const acc = { ...account, credentials, context };
     const client = createClient({ accounts: [acc], oauthApps: oauthAppsOf(this.env), fetch: guardedFetch(this.env, () => acc) });

@@ -543,7 +543,7 @@ impl Machine for SyncOperation {
 
     fn handle_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
         if self.pending == Pending::Token {
-            let step = self.token.as_mut().map(|t| t.handle_response(resp, now_ms)).unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() }));
+            let step = token::pending_step(self.token.as_mut(), |m| m.handle_response(resp, now_ms));
             return self.token_step(step);
         }
         let out = self.on_response(resp, now_ms);
@@ -570,7 +570,7 @@ impl Machine for SyncOperation {
     /// since the provider is unreachable.
     fn handle_transport_error(&mut self, reason: &str, now_ms: u64) -> Result<Step> {
         if self.pending == Pending::Token {
-            let step = self.token.as_mut().map(|t| t.handle_transport_error(reason, now_ms)).unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() }));
+            let step = token::pending_step(self.token.as_mut(), |m| m.handle_transport_error(reason, now_ms));
             return self.token_step(step);
         }
         let out = (|| {
@@ -593,7 +593,7 @@ impl Machine for SyncOperation {
         let out = match self.pending {
             Pending::Wait | Pending::CredentialsSaved => self.next(now_ms),
             Pending::Token => {
-                let step = self.token.as_mut().map(|t| t.resume(now_ms)).unwrap_or_else(|| Err(Error::Misuse { reason: "no token request".into() }));
+                let step = token::pending_step(self.token.as_mut(), |m| m.resume(now_ms));
                 return self.token_step(step);
             }
             _ => Err(Error::Misuse { reason: "resume called while not waiting".into() }),

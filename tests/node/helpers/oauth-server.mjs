@@ -61,3 +61,13 @@ export async function startOAuthServer({ clientId = 'app-id', clientSecret = 'ap
     },
   };
 }
+
+/** Runs `fn(server)` against a fresh authorization server, closing it after. */
+export async function withOAuthServer(options, fn) {
+  const server = await startOAuthServer(options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}
