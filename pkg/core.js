@@ -124,7 +124,27 @@ class CoreHandle {
     return guarded(this.what, () => this.raw[name](...args));
   }
   first() { return this.call('first', []); }
-  response(...args) { return this.call('response', args); }
+  response(status, headers, body, now) {
+    // Numbered like the core numbers them: a page may name the body its records' remote_data is in.
+    if (this.bodies) this.bodies.push(body);
+    return this.call('response', [status, headers, body, now]);
+  }
+  /**
+   * A done step's value: a page whose `remote_data_ref` names a body this handle
+   * kept gets each record's `remote_data` from it. Bodies before it are dropped.
+   */
+  settle(done) {
+    const ref = done?.remote_data_ref;
+    if (!this.bodies) return done;
+    const text = ref ? this.bodies[ref.response - this.bodyBase] : undefined;
+    this.bodyBase += this.bodies.length;
+    this.bodies = [];
+    if (!ref) return done;
+    delete done.remote_data_ref;
+    if (typeof text !== 'string' || !Array.isArray(done.result)) throw fail(500, 'internal_error', 'the crosswalk core named a response body this driver did not keep (a bug in crosswalk)');
+    attachRemoteData(done.result, text, ref);
+    return done;
+  }
   transport_error(...args) { return this.call('transport_error', args); }
   resume(...args) { return this.call('resume', args); }
   credentials(...args) { return this.call('credentials', args); }
@@ -142,6 +162,42 @@ class CoreHandle {
     } catch (err) {
       if (isTrap(err)) restart();
     }
+  }
+}
+
+const ownRemoteData = (record, value) => Object.defineProperty(record, 'remote_data', { value, writable: true, enumerable: true, configurable: true });
+
+/**
+ * Gives each record `remote_data`: its raw item in the provider's response body
+ * (`ref`: the keys to the items array, and the records' item indexes). The body is
+ * parsed once, when a record's `remote_data` is first read — not copied through the
+ * core, and not at all if nobody reads it.
+ */
+function attachRemoteData(records, text, ref) {
+  let items;
+  const rawItems = () => {
+    if (items === undefined) {
+      let v = JSON.parse(text);
+      for (const key of ref.path) v = v?.[key];
+      if (!Array.isArray(v)) throw fail(500, 'internal_error', 'the response body the crosswalk core named has no items there (a bug in crosswalk)');
+      items = v;
+    }
+    return items;
+  };
+  for (let i = 0; i < records.length; i++) {
+    const at = ref.index ? ref.index[i] : ref.start + i;
+    Object.defineProperty(records[i], 'remote_data', {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = rawItems()[at];
+        ownRemoteData(this, value);
+        return value;
+      },
+      set(value) {
+        ownRemoteData(this, value);
+      },
+    });
   }
 }
 
@@ -462,7 +518,7 @@ class Driver {
     for (;;) {
       if (signal?.aborted && !onAbort) throw fail(499, 'aborted', 'the operation was aborted');
       if (step.error) throw stepError(step);
-      if ('done' in step) return step.done;
+      if ('done' in step) return handle.settle(step.done);
       if (signal?.aborted) {
         step = onAbort();
         continue;
@@ -492,7 +548,12 @@ class Driver {
 
   /** A core handle for an operation on `input.account`, with what its token renewals need. */
   handleFor(Kind, input, payload, method) {
-    const handle = new CoreHandle(Kind, opOf(input, method), toJson(payload), this.now());
+    const byReference = Kind === core.Handle && !('passthrough' in payload);
+    const handle = new CoreHandle(Kind, opOf(input, method), toJson(byReference ? { ...payload, remote_data_by_reference: true } : payload), this.now());
+    if (byReference) {
+      handle.bodies = [];
+      handle.bodyBase = 0;
+    }
     handle.accountId = input.account?.id;
     handle.tokenGeneration = this.tokens.generations.get(input.account) ?? 0;
     handle.staleCredentials = input.account?.credentials;

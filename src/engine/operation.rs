@@ -23,7 +23,7 @@ use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Origin};
 use crate::codec::redact::Redactor;
 use crate::unified::models;
-use crate::provider::{Ctx, Exchange, Next, OpDef, ProviderDef};
+use crate::provider::{Ctx, Exchange, ItemsSource, Next, OpDef, ProviderDef};
 use crate::providers;
 use crate::unified::query::{ResponseFormat, UnifiedQuery};
 use crate::engine::passthrough::{Passthrough, PassthroughInput, PASSTHROUGH_OP};
@@ -50,6 +50,10 @@ pub struct StartInput {
     /// The driver's secret for signing list cursors (see `cursor::seal`); without
     /// it cursors are not authenticated.
     pub cursor_key: Option<String>,
+    /// The driver keeps each response body it hands over until the page it produced
+    /// is done, and attaches `remote_data` from it: a page then carries, instead of
+    /// every raw record, `remote_data_ref` (see [`Operation`]'s page shape).
+    pub remote_data_by_reference: bool,
 }
 
 impl StartInput {
@@ -68,6 +72,7 @@ impl StartInput {
             retry: RetryPolicy::from_json(m.get("retry"))?,
             deadline_ms: opt_u64(m, "deadline_ms")?,
             cursor_key: opt_string(m, "cursor_key")?.filter(|k| !k.is_empty()),
+            remote_data_by_reference: opt_bool(m, "remote_data_by_reference")?.unwrap_or(false),
         })
     }
 }
@@ -227,6 +232,15 @@ pub struct Operation {
     /// The account's token was renewed during this operation: a 401 now means the
     /// provider refuses even a fresh token.
     renewed: bool,
+    /// See [`StartInput::remote_data_by_reference`].
+    by_reference: bool,
+    /// Responses handed over so far (`handle_response` calls), and the index of the
+    /// one being handled: the driver numbers them the same way.
+    responses: u32,
+    response_index: u32,
+    /// A response read since the last page was done echoed a credential: that page's
+    /// raw records are redacted, so they are never attached by reference.
+    page_echo: bool,
 }
 
 /// Paging memory: the provider state of the current and next page, hashes of every
@@ -277,6 +291,7 @@ macro_rules! ctx {
             id: $s.id.as_deref(),
             skip_mapping: $s.skip_mapping,
             now_ms: 0,
+            response_index: $s.response_index,
         }
     };
     ($s:expr, $now:expr) => {
@@ -318,7 +333,7 @@ impl Operation {
         let skip_mapping = query.format == ResponseFormat::Raw && crate::unified::filters::local_filters(op.fields, &fields).is_empty();
         let need = token::need(provider, &input.account, now_ms)?;
         let mut operation = {
-            let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms };
+            let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms, response_index: 0 };
             let exchange: Box<dyn Exchange> = match need {
                 Need::Nothing => (op.start)(&ctx)?,
                 Need::Token(_) => Box::new(Deferred),
@@ -333,6 +348,7 @@ impl Operation {
                 paging,
                 skip_mapping,
                 cursor_key: input.cursor_key,
+                by_reference: input.remote_data_by_reference,
                 ..Operation::fresh(provider, op, input.account, origin, query, exchange, redactor, input.retry, input.deadline_ms)
             }
         };
@@ -370,6 +386,10 @@ impl Operation {
             cursor_key: None,
             token: None,
             renewed: false,
+            by_reference: false,
+            responses: 0,
+            response_index: 0,
+            page_echo: false,
         }
     }
 
@@ -547,11 +567,15 @@ impl Operation {
             let ctx = ctx!(self, now_ms);
             self.exchange.on_success(&ctx, &resp)
         };
-        let secret_echo = !self.redactor.is_empty() && self.redactor.contains_secret(&resp.body);
+        self.page_echo |= !self.redactor.is_empty() && self.redactor.contains_secret(&resp.body);
         let step = self.process(next, now_ms)?;
-        // A provider that echoes a credential must not leak it through remote_data.
+        // A provider that echoes a credential must not leak it through remote_data
+        // (an echo in any response the result was built from: a page and its lookups).
         Ok(match step {
-            Step::Done(v) if secret_echo => Step::Done(self.redactor.value(v)),
+            Step::Done(v) => {
+                let echo = std::mem::take(&mut self.page_echo);
+                Step::Done(if echo { self.redactor.value(v) } else { v })
+            }
             other => other,
         })
     }
@@ -595,9 +619,10 @@ impl Operation {
             let (now, later) = split_warnings(warnings, limit);
             split.warnings = later;
             split.consumed = split.consumed.saturating_add(limit);
-            return self.emit_chunk(chunk, split, now);
+            return self.emit_chunk(chunk, split, now, None);
         }
-        self.provider_page_done(chunk, split.provider_next, warnings, now_ms)
+        // The rest of a page read earlier: the driver no longer holds its body.
+        self.provider_page_done(chunk, split.provider_next, warnings, None, now_ms)
     }
 
     /// Replaces the deadline (the driver gives each page of a stream its own).
@@ -679,11 +704,11 @@ impl Operation {
                 self.warnings.extend(warnings);
                 Ok(Step::Done(self.shape_record(record, raw)))
             }
-            Next::Page { items, next, warnings } => self.on_page(items, next, warnings, now_ms),
+            Next::Page { items, next, warnings, source } => self.on_page(items, next, warnings, source, now_ms),
         }
     }
 
-    fn on_page(&mut self, mut items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, now_ms: u64) -> Result<Step> {
+    fn on_page(&mut self, mut items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource>, now_ms: u64) -> Result<Step> {
         self.paging.pages = self.paging.pages.saturating_add(1);
         self.paging.empty_run = if items.is_empty() { self.paging.empty_run.saturating_add(1) } else { 0 };
         let seen_before = self.paging.seen.clone();
@@ -700,6 +725,7 @@ impl Operation {
         let skip = std::mem::take(&mut self.paging.skip);
         items.drain(..skip.min(items.len()));
         let warnings = if skip > 0 { split_warnings(warnings, skip).1 } else { warnings };
+        let by_ref = source.filter(|_| self.attaches_by_reference()).map(|source| ByReference { source, first: skip });
         // A provider that returns more than `limit` (ignoring the page size we
         // asked for) is split across crosswalk pages, so the caller's `limit`
         // holds and no record is dropped.
@@ -707,27 +733,42 @@ impl Operation {
             let leftover = items.split_off(limit);
             let (warnings, later) = split_warnings(warnings, limit);
             let split = Split { leftover, warnings: later, page_state: self.paging.current.clone(), consumed: skip.saturating_add(limit), provider_next: next, seen_before };
-            return self.emit_chunk(items, split, warnings);
+            return self.emit_chunk(items, split, warnings, by_ref);
         }
-        self.provider_page_done(items, next, warnings, now_ms)
+        self.provider_page_done(items, next, warnings, by_ref, now_ms)
+    }
+
+    /// Whether this page's records may leave `remote_data` to the driver: it asked
+    /// for that, the records are unified ones whose `remote_data` is the raw item
+    /// unchanged (not redacted, not trimmed by `truto_exclude_fields`), in a list
+    /// (not keyed) of this one page.
+    fn attaches_by_reference(&self) -> bool {
+        let q = &self.query;
+        self.by_reference
+            && !self.page_echo
+            && q.format != ResponseFormat::Raw
+            && !q.ignore_remote_data
+            && !q.ignore_limit
+            && q.key_by.is_none()
+            && !q.exclude_fields.iter().any(|p| p.split('.').next() == Some("remote_data"))
     }
 
     /// Returns one chunk of a split page; the cursor reads the page again and skips
     /// what has been returned.
-    fn emit_chunk(&mut self, items: Vec<(Map<String, Value>, Value)>, split: Split, warnings: Vec<Warning>) -> Result<Step> {
+    fn emit_chunk(&mut self, items: Vec<(Map<String, Value>, Value)>, split: Split, warnings: Vec<Warning>, by_ref: Option<ByReference>) -> Result<Step> {
         let cursor = crate::engine::cursor::encode_split(self.provider.name, self.op.model, self.op.resource, split.page_state.as_ref(), split.consumed, &split.seen_before);
         let cursor = crate::engine::cursor::seal(cursor, self.cursor_key.as_deref(), &self.account.id);
-        let (records, page_warnings) = self.shape_items(items, warnings);
+        let (records, page_warnings, remote_ref) = self.shape_items(items, warnings, by_ref);
         self.paging.next = None;
         self.paging.split = Some(split);
         self.pending = Pending::NextPage;
-        Ok(Step::Done(self.page_value(records, page_warnings, Value::String(cursor))))
+        Ok(Step::Done(self.page_value(records, page_warnings, Value::String(cursor), remote_ref)))
     }
 
     /// The end of a provider page: its records, then its `next` (or everything,
     /// with `truto_ignore_limit`).
-    fn provider_page_done(&mut self, items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, now_ms: u64) -> Result<Step> {
-        let (mut records, mut page_warnings) = self.shape_items(items, warnings);
+    fn provider_page_done(&mut self, items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, by_ref: Option<ByReference>, now_ms: u64) -> Result<Step> {
+        let (mut records, mut page_warnings, remote_ref) = self.shape_items(items, warnings, by_ref);
         let limit_pages = self.query.max_pages.unwrap_or(if self.query.ignore_limit { IGNORE_LIMIT_MAX_PAGES } else { u32::MAX });
         let more = next.is_some() && self.paging.pages < limit_pages;
         if self.query.ignore_limit && more {
@@ -769,14 +810,17 @@ impl Operation {
         // operation ends: next_page() is refused and has_next_page() is false.
         self.paging.next = if more { next } else { None };
         self.pending = if self.paging.next.is_some() { Pending::NextPage } else { Pending::Finished };
-        Ok(Step::Done(self.page_value(records, page_warnings, next_cursor)))
+        Ok(Step::Done(self.page_value(records, page_warnings, next_cursor, remote_ref)))
     }
 
-    /// `{ result, next_cursor, result_count, warnings? }`.
-    fn page_value(&mut self, records: Vec<Value>, mut page_warnings: Vec<Warning>, next_cursor: Value) -> Value {
+    /// `{ result, next_cursor, result_count, warnings?, remote_data_ref? }`.
+    fn page_value(&mut self, records: Vec<Value>, mut page_warnings: Vec<Warning>, next_cursor: Value, remote_ref: Option<Value>) -> Value {
         let count = records.len();
         let result = self.key_by(records, &mut page_warnings);
         let mut page = crate::codec::json::obj(vec![("result", result), ("next_cursor", next_cursor), ("result_count", count.into())]);
+        if let Some(r) = remote_ref {
+            page["remote_data_ref"] = r;
+        }
         let mut all_warnings = std::mem::take(&mut self.warnings);
         all_warnings.extend(page_warnings);
         if !all_warnings.is_empty() {
@@ -785,7 +829,11 @@ impl Operation {
         page
     }
 
-    fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>) -> (Vec<Value>, Vec<Warning>) {
+    /// The page's records: filtered, shaped, with `remote_data` attached — or, by
+    /// reference, left to the driver with `remote_data_ref` saying where each
+    /// record's raw item is: `{ response, path, start }` (records are items
+    /// `start…` in order) or `{ response, path, index: [...] }` (after a filter).
+    fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>, by_ref: Option<ByReference>) -> (Vec<Value>, Vec<Warning>, Option<Value>) {
         let mut active = crate::unified::filters::active(self.op.fields, &self.fields);
         let unsent = self.exchange.locally_applied();
         for a in active.iter_mut() {
@@ -801,14 +849,28 @@ impl Operation {
         }
         let raw_format = self.query.format == ResponseFormat::Raw;
         let mut out = Vec::with_capacity(items.len());
-        for (record, raw) in items {
+        let mut index: Vec<Value> = Vec::new();
+        let mut filtered = false;
+        for (i, (record, raw)) in items.into_iter().enumerate() {
             // Raw lists skip mapping unless a filter must read unified fields.
             if !active.is_empty() && !(raw_format && local.is_empty()) && !crate::unified::filters::matches_all(&active, &record) {
+                filtered = true;
                 continue;
             }
-            out.push(if raw_format { raw } else { self.attach(record, raw) });
+            match &by_ref {
+                Some(b) => {
+                    index.push(b.first.saturating_add(i).into());
+                    out.push(self.attach_without_raw(record));
+                }
+                None => out.push(if raw_format { raw } else { self.attach(record, raw) }),
+            }
         }
-        (out, warnings)
+        let remote_ref = by_ref.map(|b| {
+            let path = Value::Array(b.source.path.iter().map(|k| Value::String((*k).to_string())).collect());
+            let at = if filtered { ("index", Value::Array(index)) } else { ("start", b.first.into()) };
+            crate::codec::json::obj(vec![("response", b.source.response.into()), ("path", path), at])
+        });
+        (out, warnings, remote_ref)
     }
 
     fn shape_record(&mut self, record: Map<String, Value>, raw: Value) -> Value {
@@ -826,6 +888,11 @@ impl Operation {
         if !self.query.ignore_remote_data {
             record.insert("remote_data".into(), raw);
         }
+        self.attach_without_raw(record)
+    }
+
+    /// Applies `truto_exclude_fields` (the driver attaches `remote_data`).
+    fn attach_without_raw(&self, record: Map<String, Value>) -> Value {
         let mut v = Value::Object(record);
         for path in &self.query.exclude_fields {
             remove_path(&mut v, path);
@@ -853,6 +920,8 @@ impl Operation {
 
 impl Machine for Operation {
     fn handle_response(&mut self, resp: HttpResponse, now_ms: u64) -> Result<Step> {
+        self.response_index = self.responses;
+        self.responses = self.responses.saturating_add(1);
         let out = self.handle_response_inner(resp, now_ms);
         self.finish(out)
     }
@@ -927,6 +996,13 @@ impl Machine for Operation {
         })();
         self.finish(out)
     }
+}
+
+/// A page whose raw items the driver attaches: where they are, and the index of
+/// the page's first item in them (items a resumed split page skips come first).
+struct ByReference {
+    source: ItemsSource,
+    first: usize,
 }
 
 /// Splits per-record warnings (`result[i]…`) at item `at`: those before it, and

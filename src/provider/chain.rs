@@ -156,7 +156,7 @@ mod tests {
         let origin = Origin::fixed("https://x.test");
         let fields = Map::new();
         let query = UnifiedQuery::default();
-        let ctx = Ctx { provider: &P, op: &OP, account: &account, origin: &origin, fields: &fields, remote_data: None, query: &query, id: None, skip_mapping: false, now_ms: 0 };
+        let ctx = Ctx { provider: &P, op: &OP, account: &account, origin: &origin, fields: &fields, remote_data: None, query: &query, id: None, skip_mapping: false, now_ms: 0, response_index: 0 };
         f(&ctx)
     }
 

@@ -77,6 +77,10 @@ impl Exchange for Single {
 pub struct RawPage {
     pub items: Vec<Value>,
     pub next: Option<Value>,
+    /// The keys leading to `items` in the response body, when the items were taken
+    /// from there unchanged (see [`ItemsSource`](super::ItemsSource)); `None` when
+    /// they were built or altered.
+    pub at: Option<&'static [&'static str]>,
 }
 
 /// Builds the request for a page (`state` is `Value::Null` for the first page).
@@ -130,7 +134,8 @@ pub fn mapped_page(ctx: &Ctx, page: RawPage, map: impl Fn(&Value, &mut Vec<Warni
         };
         items.push((record, raw));
     }
-    Ok(Next::Page { items, next: page.next, warnings })
+    let source = page.at.map(|path| super::ItemsSource { response: ctx.response_index, path });
+    Ok(Next::Page { items, next: page.next, warnings, source })
 }
 
 /// Unified `visibility` from a provider's "private" boolean (Ashby `isPrivate`):

@@ -82,6 +82,10 @@ pub struct Ctx<'a> {
     /// Raw format with no local filter: list items need no unified mapping.
     pub skip_mapping: bool,
     pub now_ms: u64,
+    /// Which response of this operation is being handled (0 = the first the driver
+    /// handed over, token and retried ones included): a page names the response its
+    /// items came from (see [`ItemsSource`]).
+    pub response_index: u32,
 }
 
 impl Ctx<'_> {
@@ -156,8 +160,19 @@ pub enum Next {
     /// One unified record (without `remote_data`) and the provider's raw record.
     Record { record: Map<String, Value>, raw: Value, warnings: Vec<Warning> },
     /// A page: unified records with their raw records, and the provider's state
-    /// for the next page (`None` on the last page).
-    Page { items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning> },
+    /// for the next page (`None` on the last page). `source` says where the raw
+    /// records sit verbatim in a response body, when they do.
+    Page { items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource> },
+}
+
+/// Where a page's raw items are, unchanged, in a response body: the response
+/// ([`Ctx::response_index`]) and the keys leading to the items array (empty: the
+/// body is the array). A driver that still holds that body can attach
+/// `remote_data` from it instead of receiving every raw record again as JSON.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ItemsSource {
+    pub response: u32,
+    pub path: &'static [&'static str],
 }
 
 /// A provider operation in flight. The generic [`Operation`](crate::Operation)

@@ -9,5 +9,6 @@ mod boundary;
 mod fixtures;
 pub(crate) mod properties;
 mod layers;
+mod remote_data_ref;
 mod security;
 pub(crate) mod snapshots;

@@ -50,16 +50,29 @@ pub fn matches_all(filters: &[Active], record: &Map<String, Value>) -> bool {
 
 fn matches_one(f: &Active, record: &Map<String, Value>) -> bool {
     let path = record_path(&f.name);
-    let rec = Value::Object(record.clone());
     let values: Vec<&Value> = match path.split_once("[].") {
-        Some((list, field)) => get(&rec, list).and_then(Value::as_array).map(|a| a.iter().filter_map(|x| get(x, field)).collect()).unwrap_or_default(),
-        None => get(&rec, path).into_iter().collect(),
+        Some((list, field)) => field_at(record, list).and_then(Value::as_array).map(|a| a.iter().filter_map(|x| get(x, field)).collect()).unwrap_or_default(),
+        None => field_at(record, path).into_iter().collect(),
     };
     if values.is_empty() {
         // The provider applied it and the record does not say: trust the provider.
         return !f.local_only;
     }
     values.iter().any(|v| value_matches(&f.name, &f.value, v))
+}
+
+/// `get` on a record's map without copying it into a `Value` (a page filters
+/// thousands of records).
+fn field_at<'a>(record: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    let v = record.get(head)?;
+    match rest {
+        Some(rest) => get(v, rest),
+        None => Some(v).filter(|v| !v.is_null()),
+    }
 }
 
 fn value_matches(name: &str, filter: &Value, actual: &Value) -> bool {

@@ -308,6 +308,7 @@ impl SyncOperation {
             id: None,
             skip_mapping: false,
             now_ms,
+            response_index: 0,
         }
     }
 

@@ -174,14 +174,14 @@ fn list_parse(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPa
     // With page_size the answer is `{notes, next_page_token}`; the reference's own
     // example (no page_size) is a bare array, read as one last page.
     if let Value::Array(items) = body {
-        return Ok(RawPage { items, next: None });
+        return Ok(RawPage { items, next: None, at: Some(&[]) });
     }
     let items = match body.get_mut("notes").map(Value::take) {
         Some(Value::Array(items)) => items,
         _ => return Err(Error::protocol("affinity", "list response has no notes array")),
     };
     let next = body.get("next_page_token").and_then(Value::as_str).filter(|t| !t.is_empty()).map(|t| json!({ "token": t }));
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["notes"]) })
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ fn parse_page(_ctx: &Ctx, _resp: &HttpResponse, body: Value) -> Result<RawPage> 
         (true, Some(c)) => Some(json!({ "cursor": c })),
         (true, None) => return Err(Error::protocol("ashby", "moreDataAvailable is true but there is no nextCursor")),
     };
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["results"]) })
 }
 
 fn instant(v: Option<&Value>) -> Option<OffsetDateTime> {

@@ -240,7 +240,7 @@ fn read_page(ctx: &Ctx, kind: &'static str, state: &Value, _: &HttpResponse, bod
     let limit = u64::from(page_size(ctx, kind));
     let offset = crate::provider::state_count(state, "offset", 0)?;
     let next = if items.len() as u64 >= limit { Some(json!({ "offset": crate::provider::next_count(offset, limit)? })) } else { None };
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
 fn page_size(ctx: &Ctx, kind: &str) -> u32 {

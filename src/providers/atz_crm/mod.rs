@@ -167,5 +167,5 @@ fn read_page(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPag
         (Some(Value::String(_)), None) => return Err(Error::protocol("atz_crm", "a page with next_page_url but no current_page")),
         _ => None,
     };
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["data"]) })
 }

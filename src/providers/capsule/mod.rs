@@ -396,7 +396,8 @@ fn list_parse(ctx: &Ctx, kind: &'static str, _state: &Value, resp: &HttpResponse
         let path = u.strip_prefix(ctx.origin.as_str()).unwrap_or(&u).to_string();
         json!({ "path": path })
     });
-    Ok(RawPage { items, next })
+    let at: &'static [&'static str] = if kind == "entries" { &["entries"] } else { &["tasks"] };
+    Ok(RawPage { items, next, at: Some(at) })
 }
 
 #[cfg(test)]

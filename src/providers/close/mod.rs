@@ -260,7 +260,7 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
     } else {
         None
     };
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
 fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {

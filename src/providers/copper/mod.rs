@@ -251,7 +251,7 @@ impl Exchange for SearchList {
             let any = types.iter().any(|(_, k)| eng::engagement_type(ctx.fields).map_or(true, |t| k.as_deref() == Some(t)));
             if !any {
                 // The account has no activity type of the kind asked for: nothing to list.
-                return Ok(Next::Page { items: Vec::new(), next: None, warnings: Vec::new() });
+                return Ok(Next::Page { items: Vec::new(), next: None, warnings: Vec::new(), source: None });
             }
             return self.search(ctx, 1, types);
         }
@@ -260,7 +260,7 @@ impl Exchange for SearchList {
         let full = items.len() >= eng::page_size(ctx, 100, 200) as usize;
         let types: Vec<Value> = self.types.iter().map(|(id, k)| json!([id, k])).collect();
         let next = if full { Some(json!({ "page": crate::provider::next_count(self.page, 1)?, "types": types })) } else { None };
-        mapped_page(ctx, RawPage { items, next }, |raw, w| map_activity(raw, &self.types, w))
+        mapped_page(ctx, RawPage { items, next, at: Some(&[]) }, |raw, w| map_activity(raw, &self.types, w))
     }
 }
 

@@ -76,7 +76,7 @@ impl Exchange for TypedPages {
             None => self.kinds.iter().position(|k| *k == kind).and_then(|i| self.kinds.get(i.saturating_add(1))).map(|k| json!({ "kind": k, "state": null })),
         };
         let map = self.map;
-        let mut out = mapped_page(ctx, RawPage { items: page.items, next }, |raw, w| map(ctx, kind, raw, w))?;
+        let mut out = mapped_page(ctx, RawPage { items: page.items, next, at: page.at }, |raw, w| map(ctx, kind, raw, w))?;
         if let (Some(notice), Next::Page { warnings, .. }) = (self.notice.take(), &mut out) {
             warnings.insert(0, notice);
         }

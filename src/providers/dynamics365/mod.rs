@@ -372,5 +372,5 @@ fn read_page(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPag
         return Err(Error::protocol("dynamics365", "the list response has no value array"));
     };
     let next = body.get("@odata.nextLink").and_then(Value::as_str).map(|u| json!({ "url": u }));
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["value"]) })
 }

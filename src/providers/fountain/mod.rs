@@ -69,7 +69,7 @@ fn request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
 
 fn parse(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPage> {
     match body.get_mut("booked_slots").map(Value::take) {
-        Some(Value::Array(items)) => Ok(RawPage { items, next: None }),
+        Some(Value::Array(items)) => Ok(RawPage { items, next: None, at: Some(&["booked_slots"]) }),
         _ => Err(Error::protocol("fountain", "response has no booked_slots list")),
     }
 }

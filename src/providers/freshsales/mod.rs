@@ -288,7 +288,7 @@ impl Exchange for Typed {
                 };
                 let total = body.pointer("/meta/total_pages").and_then(Value::as_u64).unwrap_or(page);
                 let next = if page < total { Some(json!({ "page": crate::provider::next_count(page, 1)? })) } else { None };
-                mapped_page(ctx, RawPage { items: raw, next }, map)
+                mapped_page(ctx, RawPage { items: raw, next, at: Some(&["sales_activities"]) }, map)
             }
             _ => {
                 let key = if ctx.field_str("engagement_type") == Some("note") && matches!(self.read, Read::Create) { "note" } else { "sales_activity" };

@@ -31,7 +31,7 @@ use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use crate::unified::filters::as_range;
 use crate::unified::schema::{FieldMap, UnifiedMethod};
 
-use crate::provider::{link_next, map_status, rebase_on_origin, Ctx, Exchange, Next, OpDef, ProviderDef};
+use crate::provider::{link_next, map_status, rebase_on_origin, Ctx, Exchange, ItemsSource, Next, OpDef, ProviderDef};
 
 /// OAuth: https://harvestdocs.greenhouse.io/docs/authentication (client credentials,
 /// Basic client authentication, form body, optional `sub`) and
@@ -184,6 +184,8 @@ struct Interviews {
     /// is stopped, not followed forever.
     lookup_pages: u32,
     warnings: Vec<Warning>,
+    /// The interviews page's response: its items are the page's raw records.
+    source: Option<ItemsSource>,
 }
 
 impl Interviews {
@@ -201,6 +203,7 @@ impl Interviews {
             stages_queued: false,
             lookup_pages: 0,
             warnings: Vec::new(),
+            source: None,
         }
     }
 
@@ -334,7 +337,7 @@ impl Interviews {
             let (record, raw) = mapped.into_iter().next().ok_or_else(|| Error::Misuse { reason: "no interview to return".into() })?;
             return Ok(Next::Record { record, raw, warnings });
         }
-        Ok(Next::Page { items: mapped, next: self.next.take(), warnings })
+        Ok(Next::Page { items: mapped, next: self.next.take(), warnings, source: self.source })
     }
 
     fn map_interview(&self, item: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
@@ -373,6 +376,7 @@ impl Interviews {
         }
         self.next = if self.single { None } else { next_path(ctx, resp, "/v3/interviews")?.map(|p| json!({ "next": p })) };
         self.items = if self.single { items.into_iter().take(1).collect() } else { items };
+        self.source = Some(ItemsSource { response: ctx.response_index, path: &[] });
         self.panel.clear();
         self.candidate_of.clear();
         self.stage_of_slot.clear();

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_from_epoch_ms, iso_from_str, iso_or_null};
-use crate::codec::json::{get, get_str};
+use crate::codec::json::get_str;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -322,7 +322,7 @@ fn parse_page(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, mut body: V
         _ => return Err(Error::protocol("hubspot", "list response has no results array")),
     };
     let next = get_str(&body, "paging.next.after").map(|after| json!({ "after": after }));
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["results"]) })
 }
 
 /// v3 lists an associated object once per association type (label): keep each id once, in order.
@@ -364,11 +364,12 @@ fn call_duration(v: Option<&Value>, w: &mut Vec<Warning>) -> Value {
 
 fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = crate::codec::json::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
-    let prop = |k: &str| get(rec, &format!("properties.{k}")).filter(|v| v.as_str() != Some(""));
+    let props = rec.get("properties");
+    let prop = |k: &str| props.and_then(|p| p.get(k)).filter(|v| !v.is_null() && v.as_str() != Some(""));
     let text = |k: &str| prop(k).cloned().unwrap_or(Value::Null);
     let iso = |k: &str| iso_or_null(prop(k));
     let assoc = |t: &str| -> Vec<Option<&Value>> {
-        get(rec, &format!("associations.{t}.results")).and_then(Value::as_array).map(|a| first_of_each_id(a)).unwrap_or_default()
+        rec.get("associations").and_then(|a| a.get(t)).and_then(|a| a.get("results")).and_then(Value::as_array).map(|a| first_of_each_id(a)).unwrap_or_default()
     };
     let mut r = Map::new();
     r.insert("id".into(), json!(eng::typed_id(obj.kind, &id)));

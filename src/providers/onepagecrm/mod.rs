@@ -265,7 +265,8 @@ fn list_parse(_ctx: &Ctx, ty: &'static str, _state: &Value, _resp: &HttpResponse
     let page = data.get("page").and_then(Value::as_u64).unwrap_or(1);
     let max_page = data.get("max_page").and_then(Value::as_u64).unwrap_or(page);
     let next = if page < max_page { Some(json!({ "page": crate::provider::next_count(page, 1)? })) } else { None };
-    Ok(RawPage { items, next })
+    // Each item is unwrapped from its envelope: not verbatim.
+    Ok(RawPage { items, next, at: None })
 }
 
 #[cfg(test)]

@@ -144,7 +144,7 @@ impl Exchange for Pages {
             };
             items.push((record, raw));
         }
-        Ok(Next::Page { items, next, warnings })
+        Ok(Next::Page { items, next, warnings, source: Some(crate::provider::ItemsSource { response: ctx.response_index, path: &["data"] }) })
     }
     fn on_failure(&mut self, _ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         Err(remote_error(resp))

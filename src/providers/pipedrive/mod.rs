@@ -333,7 +333,7 @@ fn parse_page(_: &Ctx, object: &'static str, _: &Value, _: &HttpResponse, mut bo
         Some(Value::Null) | None => Vec::new(),
         Some(_) => return Err(Error::protocol("pipedrive", "list data is not an array")),
     };
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
 fn id_of(v: &Value) -> Result<String> {

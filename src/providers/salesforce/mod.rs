@@ -371,7 +371,7 @@ fn parse_page(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, mut body: V
         _ => return Err(Error::protocol("salesforce", "query response has no records array")),
     };
     let next = get_str(&body, "nextRecordsUrl").filter(|_| body.get("done") != Some(&Value::Bool(true))).map(|url| json!({ "next": url }));
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["records"]) })
 }
 
 /// Salesforce writes offsets as `+0000`; RFC 3339 wants `+00:00`.

@@ -202,7 +202,7 @@ fn token_page(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPa
         _ => return Err(Error::protocol("sandbox", "list response has no data array")),
     };
     let next = body.get("next_page_token").and_then(Value::as_str).map(|t| json!({ "token": t }));
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
 fn note_page(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {

@@ -288,7 +288,8 @@ fn list_parse(ctx: &Ctx, _kind: &'static str, state: &Value, _resp: &HttpRespons
     };
     let page = crate::provider::state_count(state, "page", 1)?;
     let next = if more { Some(json!({ "page": crate::provider::next_count(page, 1)? })) } else { None };
-    Ok(RawPage { items, next })
+    // Each item is unwrapped from its `data` envelope: not verbatim.
+    Ok(RawPage { items, next, at: None })
 }
 
 #[cfg(test)]

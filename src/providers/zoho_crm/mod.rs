@@ -351,7 +351,7 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
         (true, None) => Some(json!({ "page": crate::provider::next_count(page, 1)? })),
         (false, _) => None,
     };
-    Ok(RawPage { items, next })
+    Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
 fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
