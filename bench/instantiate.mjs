@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-const bytes = readFileSync(new URL('../pkg/wasm/crosswalk_core_bg.wasm', import.meta.url));
+const bytes = readFileSync(new URL(`../pkg/wasm/${process.argv[2] ?? 'crosswalk_core_bg.wasm'}`, import.meta.url));
 const { initSync } = await import('../pkg/wasm/crosswalk_core.js');
 const t0 = performance.now();
 const module = new WebAssembly.Module(bytes);

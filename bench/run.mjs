@@ -96,19 +96,19 @@ async function runWorkload(w) {
   return { name: w.name, records: w.count, ours: ours.ms, jsonata: theirs.ms, floor: floor.ms };
 }
 
-function wasmFacts() {
-  const path = new URL('../pkg/wasm/crosswalk_core_bg.wasm', import.meta.url);
+function wasmFacts(file) {
+  const path = new URL(`../pkg/wasm/${file}`, import.meta.url);
   const bytes = readFileSync(path);
   return { raw: statSync(path).size, gzip: gzipSync(bytes, { level: 9 }).length };
 }
 
 /** Instantiation in fresh processes (compile + instantiate + initSync), median. */
-async function instantiation() {
+async function instantiation(file) {
   const samples = [];
   for (let i = 0; i < 5; i++) {
     samples.push(
       await new Promise((resolve, reject) => {
-        const child = fork(new URL('./instantiate.mjs', import.meta.url), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+        const child = fork(new URL('./instantiate.mjs', import.meta.url), [file], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
         child.on('message', resolve);
         child.on('error', reject);
       }),
@@ -194,8 +194,10 @@ for (const w of WORKLOADS()) {
     publicRows.push(r);
   }
 }
-const size = wasmFacts();
-const inst = await instantiation();
+// The browser entry loads the size build; Node (this bench) and workerd the fast one.
+const BUILDS = [['crosswalk_core_bg.wasm', 'size build (browser entry)'], ['crosswalk_core_fast.wasm', 'fast build (Node, workerd)']];
+const builds = [];
+for (const [file, label] of BUILDS) builds.push({ file, label, size: wasmFacts(file), inst: await instantiation(file) });
 const mem = await streaming();
 
 const fmt = (x) => x.toFixed(1);
@@ -214,12 +216,14 @@ const lines = [
   '',
   `One \`plan()\` call (Lever note create): ${planUs.toFixed(1)} µs.`,
   '',
-  `| wasm raw | wasm gzip -9 | compile (WebAssembly.Module) | instantiate + init | list() 100,000 records: heap before → peak → after |`,
-  '|---:|---:|---:|---:|---|',
-  `| ${(size.raw / 1024).toFixed(1)} KB | ${(size.gzip / 1024).toFixed(1)} KB | ${inst.module.toFixed(2)} ms | ${inst.init.toFixed(2)} ms | ${mem.summary} |`,
+  `| wasm | raw | gzip -9 | compile (WebAssembly.Module) | instantiate + init |`,
+  '|---|---:|---:|---:|---:|',
+  ...builds.map((b) => `| ${b.label} | ${(b.size.raw / 1024).toFixed(1)} KB | ${(b.size.gzip / 1024).toFixed(1)} KB | ${b.inst.module.toFixed(2)} ms | ${b.inst.init.toFixed(2)} ms |`),
+  '',
+  `list() of 100,000 records, heap before → peak → after: ${mem.summary}`,
 ];
 const table = lines.join('\n');
 console.log(table);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/latest.md', import.meta.url), table + '\n');
-writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify({ rows, publicRows, planUs, size, inst, mem }, null, 2));
+writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify({ rows, publicRows, planUs, builds, mem }, null, 2));

@@ -104,32 +104,50 @@ fn build() -> Res {
 }
 
 /// [`build`] with only the given provider features (`None`: the default, all).
+///
+/// Two wasm files from the same source and the same JS glue (wasm-bindgen's output
+/// is identical for both): `crosswalk_core_bg.wasm`, built for size (the browser
+/// entry, what a page downloads), and `crosswalk_core_fast.wasm`, built for speed
+/// (the Node and workerd entries, where pages of thousands of records are mapped).
+/// Sizes and speeds of both: docs/SIZE.md and bench/.
 fn build_with(features: Option<&str>) -> Res {
     setup()?;
     let root = root();
-    let mut cargo = Command::new("cargo");
-    cargo.current_dir(&root).args(["build", "--release", "--lib", "-p", "crosswalk", "--target", "wasm32-unknown-unknown"]);
-    if let Some(list) = features {
-        cargo.args(["--no-default-features", "--features", list]);
-    }
-    run(&mut cargo)?;
-    let wasm = root.join("target/wasm32-unknown-unknown/release/crosswalk.wasm");
     let out = root.join("pkg/wasm");
-    run(Command::new("wasm-bindgen")
-        .arg(&wasm)
-        // `__wbg_reset_state` re-instantiates the wasm from its compiled module, and
-        // handles from before a reset refuse calls: how the driver recovers from a trap.
-        .args(["--target", "web", "--out-name", "crosswalk_core", "--no-typescript", "--experimental-reset-state-function", "--out-dir"])
-        .arg(&out))?;
-    let bg = out.join("crosswalk_core_bg.wasm");
-    // npm's binaryen (v132+); Debian's v108 breaks the output.
-    let opt = root.join("node_modules/.bin/wasm-opt");
-    // Inlining a function into its only caller saves a call but makes the code
-    // compress worse: capping it at 20 instructions measured +1% raw, -4.7% gzip
-    // (docs/SIZE.md). `--converge` reruns -Oz until nothing shrinks.
-    run(Command::new(&opt).arg(&bg).args(["-Oz", "--one-caller-inline-max-function-size=20", "--converge"]).args(WASM_FEATURES).arg("-o").arg(&bg))?;
-    let size = std::fs::metadata(&bg).map(|m| m.len()).unwrap_or(0);
-    eprintln!("pkg/wasm/crosswalk_core_bg.wasm: {size} bytes");
+    for (profile, file) in [("release", "crosswalk_core_bg.wasm"), ("release-fast", "crosswalk_core_fast.wasm")] {
+        let mut cargo = Command::new("cargo");
+        cargo.current_dir(&root).args(["build", "--profile", profile, "--lib", "-p", "crosswalk", "--target", "wasm32-unknown-unknown"]);
+        if let Some(list) = features {
+            cargo.args(["--no-default-features", "--features", list]);
+        }
+        run(&mut cargo)?;
+        let wasm = root.join(format!("target/wasm32-unknown-unknown/{profile}/crosswalk.wasm"));
+        let tmp = root.join(format!("target/bindgen-{profile}"));
+        run(Command::new("wasm-bindgen")
+            .arg(&wasm)
+            // `__wbg_reset_state` re-instantiates the wasm from its compiled module, and
+            // handles from before a reset refuse calls: how the driver recovers from a trap.
+            .args(["--target", "web", "--out-name", "crosswalk_core", "--no-typescript", "--experimental-reset-state-function", "--out-dir"])
+            .arg(&tmp))?;
+        let glue = tmp.join("crosswalk_core.js");
+        let shipped = out.join("crosswalk_core.js");
+        if profile == "release" {
+            std::fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+            std::fs::copy(&glue, &shipped).map_err(|e| format!("copying the glue: {e}"))?;
+        } else if std::fs::read(&glue).ok() != std::fs::read(&shipped).ok() {
+            return Err("the fast build's wasm-bindgen glue differs from the size build's: one crosswalk_core.js cannot load both".into());
+        }
+        let bg = out.join(file);
+        // npm's binaryen (v132+); Debian's v108 breaks the output.
+        let opt = root.join("node_modules/.bin/wasm-opt");
+        // Inlining a function into its only caller saves a call but makes the code
+        // compress worse: capping it at 20 instructions measured +1% raw, -4.7% gzip
+        // (docs/SIZE.md). `--converge` reruns -Oz until nothing shrinks. The fast
+        // build too: wasm-opt -O2 on it measured no faster, and 10 KB larger gzip.
+        run(Command::new(&opt).arg(tmp.join("crosswalk_core_bg.wasm")).args(["-Oz", "--one-caller-inline-max-function-size=20", "--converge"]).args(WASM_FEATURES).arg("-o").arg(&bg))?;
+        let size = std::fs::metadata(&bg).map(|m| m.len()).unwrap_or(0);
+        eprintln!("pkg/wasm/{file}: {size} bytes");
+    }
     copy_pkg_to_www(&root)
 }
 
