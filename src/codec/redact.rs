@@ -68,16 +68,14 @@ pub const REDACTED: &str = "[REDACTED]";
 pub struct Redactor {
     /// Lowercase (ASCII), grouped by first byte, longest first within a group.
     secrets: Vec<Vec<u8>>,
-    /// `heads[b]` = the range of `secrets` whose first byte is `b`.
-    heads: Box<[(u16, u16); 256]>,
-    /// Bit `a << 8 | b` set when a secret starts with bytes `a b`: most positions
+    /// `heads[b]` = the range of `secrets` whose first byte is `b`: most positions
     /// are ruled out by one lookup.
-    pairs: Box<[u64; 1024]>,
+    heads: Box<[(u16, u16); 256]>,
 }
 
 impl Default for Redactor {
     fn default() -> Self {
-        Redactor { secrets: Vec::new(), heads: Box::new([(0, 0); 256]), pairs: Box::new([0; 1024]) }
+        Redactor { secrets: Vec::new(), heads: Box::new([(0, 0); 256]) }
     }
 }
 
@@ -167,12 +165,7 @@ impl Redactor {
     // digits (< 16): bounded, never a number read from outside.
     #[allow(clippy::arithmetic_side_effects)]
     fn index(&mut self) {
-        self.heads = Box::new([(0, 0); 256]);
-        self.pairs = Box::new([0; 1024]);
-        for s in &self.secrets {
-            let pair = usize::from(s[0]) << 8 | usize::from(s[1]);
-            self.pairs[pair / 64] |= 1 << (pair % 64);
-        }
+        self.heads.fill((0, 0));
         let mut i = 0;
         while i < self.secrets.len() {
             let b = self.secrets[i][0];
@@ -223,13 +216,6 @@ impl Redactor {
             let (first, end) = self.heads[c as usize];
             if first == end && c != b'%' && c != b'+' {
                 continue;
-            }
-            let next = bytes.get(i + 1).map_or(0, u8::to_ascii_lowercase);
-            if !matches!(c, b'%' | b'+') && !matches!(next, b'%' | b'+' | b'\\' | b' ' | b'\t' | b'\r' | b'\n') {
-                let pair = usize::from(c) << 8 | usize::from(next);
-                if self.pairs[pair / 64] & (1 << (pair % 64)) == 0 {
-                    continue;
-                }
             }
             // The byte itself, and what `%XY` or `+` may stand for.
             let alt = match c {

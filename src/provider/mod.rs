@@ -107,17 +107,22 @@ impl Ctx<'_> {
     }
     /// The body produced from the op's table, with `remote_data` merged on top.
     pub fn table_body(&self) -> Value {
-        let mut body = Value::Object(crate::unified::mapping::apply(self.op.fields, self.fields).body);
+        self.table_body_and_query().0
+    }
+    /// [`Ctx::table_body`] and [`Ctx::table_query`] from one pass over the table.
+    pub fn table_body_and_query(&self) -> (Value, Vec<(String, String)>) {
+        let applied = crate::unified::mapping::apply(self.op.fields, self.fields);
+        let mut body = Value::Object(applied.body);
         if let Some(extra) = self.remote_data {
             crate::codec::json::merge(&mut body, extra);
         }
-        body
+        let mut query = applied.query;
+        query.extend(self.query.remote_query.iter().cloned());
+        (body, query)
     }
     /// Query pairs produced from the op's table plus `remote_query`.
     pub fn table_query(&self) -> Vec<(String, String)> {
-        let mut q = crate::unified::mapping::apply(self.op.fields, self.fields).query;
-        q.extend(self.query.remote_query.iter().cloned());
-        q
+        self.table_body_and_query().1
     }
     pub fn id(&self) -> Result<&str> {
         self.id.filter(|s| !s.is_empty()).ok_or_else(|| {

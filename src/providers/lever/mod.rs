@@ -74,8 +74,9 @@ fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
 
 fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let opportunity = ctx.field_str("candidate_id").unwrap_or_default();
-    let url = ctx.url().path("/v1/opportunities").seg(opportunity).path("/notes").queries(ctx.table_query()).build();
-    Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), map_note)
+    let (body, query) = ctx.table_body_and_query();
+    let url = ctx.url().path("/v1/opportunities").seg(opportunity).path("/notes").queries(query).build();
+    Single::boxed(ctx.request(Method::Post, url)?.json(body), map_note)
 }
 
 fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
