@@ -8,7 +8,9 @@
 //   map-hubspot     a HubSpot calls page of 10,000 records → unified engagements
 //   plan-lever      10,000 unified note creates → Lever requests
 // Each is compared with the same mapping written as a JSONata 2.x expression and
-// with the floor: JSON.parse + JSON.stringify of the same records.
+// with the floor: JSON.parse + JSON.stringify of the same records, and through the
+// public API with the same work written by hand in JavaScript (bench/handwritten.mjs).
+// Last, the Worker figure under workerd (bench/worker.mjs).
 import { performance } from 'node:perf_hooks';
 import { readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -127,6 +129,16 @@ async function streaming() {
   return result;
 }
 
+/** The Worker figure (bench/worker.mjs): workerd CPU per list request of 500 records. */
+function workerFigure() {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL('./worker.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', resolve);
+    child.on('error', reject);
+    child.on('exit', (code) => code && reject(new Error(`bench/worker.mjs exited with ${code}`)));
+  });
+}
+
 // ---------- through the public API, against hand-written JavaScript ----------
 
 /** A fetch that answers every request with `text` (status), read as a real Response. */
@@ -199,6 +211,7 @@ const BUILDS = [['crosswalk_core_bg.wasm', 'size build (browser entry)'], ['cros
 const builds = [];
 for (const [file, label] of BUILDS) builds.push({ file, label, size: wasmFacts(file), inst: await instantiation(file) });
 const mem = await streaming();
+const wk = await workerFigure();
 
 const fmt = (x) => x.toFixed(1);
 const lines = [
@@ -221,9 +234,22 @@ const lines = [
   ...builds.map((b) => `| ${b.label} | ${(b.size.raw / 1024).toFixed(1)} KB | ${(b.size.gzip / 1024).toFixed(1)} KB | ${b.inst.module.toFixed(2)} ms | ${b.inst.init.toFixed(2)} ms |`),
   '',
   `list() of 100,000 records, heap before → peak → after: ${mem.summary}`,
+  '',
+  `The Worker under workerd (\`wrangler dev\`, local): CPU per request, from workerd's /proc counters over ${wk.requests} requests, and median wall time:`,
+  '',
+  '| request | workerd CPU ms | wall ms |',
+  '|---|---:|---:|',
+  ...[
+    ['HubSpot calls, list of 500 (`GET /unified/crm/engagements`)', wk.hubspot],
+    ['Greenhouse interviews, list of 500 + its lookups (`GET /unified/ats/interviews`)', wk.greenhouse],
+    ['the same HubSpot page through `/proxy` (account, token, fetch; no mapping)', wk.passthrough],
+    ['a bare Worker that only fetches that page and answers it', wk.bareFetch],
+    ['`GET /integrated-accounts/:id`', wk.account],
+    ['`GET /health`', wk.health],
+  ].map(([name, m]) => `| ${name} | ${fmt(m.cpuMs)} | ${fmt(m.wallMs)} |`),
 ];
 const table = lines.join('\n');
 console.log(table);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/latest.md', import.meta.url), table + '\n');
-writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify({ rows, publicRows, planUs, builds, mem }, null, 2));
+writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify({ rows, publicRows, planUs, builds, mem, worker: wk }, null, 2));

@@ -23,20 +23,20 @@ export function freePort() {
 }
 
 /**
- * startWorker({ vars }) → { origin, persist, logs(), close() }. `vars` become `--var K:V`
- * (they override wrangler.jsonc and any .dev.vars).
+ * startWorker({ vars }) → { origin, persist, pid, logs(), close() }. `vars` become `--var K:V`
+ * (they override wrangler.jsonc and any .dev.vars); `config` picks another Worker (the bench's floor).
  */
 // A fixed key for the tests' Workers: credentials are sealed at rest (worker/src/credentials.js).
 const TEST_CREDENTIALS_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 
-export async function startWorker({ vars = {}, timeoutMs = 90_000, persist: reuse } = {}) {
+export async function startWorker({ vars = {}, timeoutMs = 90_000, persist: reuse, config = 'worker/wrangler.jsonc' } = {}) {
   vars = { CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, ...vars };
   const port = await freePort();
   const inspector = await freePort();
   // `persist` (a previous Worker's folder) restarts on the same storage: the caller removes it.
   const persist = reuse ?? mkdtempSync(join(tmpdir(), 'crosswalk-kv-'));
   const args = [
-    'dev', '--config', 'worker/wrangler.jsonc', '--ip', '127.0.0.1', '--port', String(port),
+    'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspector), '--persist-to', persist, '--show-interactive-dev-session=false',
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
@@ -94,6 +94,7 @@ export async function startWorker({ vars = {}, timeoutMs = 90_000, persist: reus
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  // `persist`: the local KV/Durable Object files, for tests that read what is at rest.
-  return { origin, persist, logs: () => output, close, stop };
+  // `persist`: the local KV/Durable Object files, for tests that read what is at rest;
+  // `pid`: wrangler's process group (the bench reads workerd's CPU time in it).
+  return { origin, persist, pid: child.pid, logs: () => output, close, stop };
 }
