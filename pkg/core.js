@@ -124,10 +124,12 @@ class CoreHandle {
     return guarded(this.what, () => this.raw[name](...args));
   }
   first() { return this.call('first', []); }
+  /** `body`: the answer's bytes (a string is encoded): the core decodes them. */
   response(status, headers, body, now) {
+    const bytes = typeof body === 'string' ? utf8Encoder.encode(body) : body;
     // Numbered like the core numbers them: a page may name the body its records' remote_data is in.
-    if (this.bodies) this.bodies.push(body);
-    return this.call('response', [status, headers, body, now]);
+    if (this.bodies) this.bodies.push(bytes);
+    return this.call('response', [status, headers, bytes, now]);
   }
   /**
    * A done step's value: a page whose `remote_data_ref` names a body this handle
@@ -136,13 +138,13 @@ class CoreHandle {
   settle(done) {
     const ref = done?.remote_data_ref;
     if (!this.bodies) return done;
-    const text = ref ? this.bodies[ref.response - this.bodyBase] : undefined;
+    const body = ref ? this.bodies[ref.response - this.bodyBase] : undefined;
     this.bodyBase += this.bodies.length;
     this.bodies = [];
     if (!ref) return done;
     delete done.remote_data_ref;
-    if (typeof text !== 'string' || !Array.isArray(done.result)) throw fail(500, 'internal_error', 'the crosswalk core named a response body this driver did not keep (a bug in crosswalk)');
-    attachRemoteData(done.result, text, ref);
+    if (!(body instanceof Uint8Array) || !Array.isArray(done.result)) throw fail(500, 'internal_error', 'the crosswalk core named a response body this driver did not keep (a bug in crosswalk)');
+    attachRemoteData(done.result, body, ref);
     return done;
   }
   transport_error(...args) { return this.call('transport_error', args); }
@@ -169,21 +171,25 @@ const ownRemoteData = (record, value) => Object.defineProperty(record, 'remote_d
 
 /**
  * Gives each record `remote_data`: its raw item in the provider's response body
- * (`ref`: the keys to the items array, and the records' item indexes). The body is
- * parsed once, when a record's `remote_data` is first read — not copied through the
- * core, and not at all if nobody reads it.
+ * (bytes; `ref`: the keys to the items array, and the records' item indexes). The
+ * body is decoded and parsed once, when a record's `remote_data` is first read —
+ * not copied through the core, and not at all if nobody reads it.
  */
-function attachRemoteData(records, text, ref) {
+function attachRemoteData(records, body, ref) {
   let items;
   const rawItems = () => {
     if (items === undefined) {
-      let v = JSON.parse(text);
+      let v = JSON.parse(utf8.decode(body));
       for (const key of ref.path) v = v?.[key];
       if (!Array.isArray(v)) throw fail(500, 'internal_error', 'the response body the crosswalk core named has no items there (a bug in crosswalk)');
       items = v;
     }
     return items;
   };
+  // One setter for the page; a getter per record (its item's index).
+  function set(value) {
+    ownRemoteData(this, value);
+  }
   for (let i = 0; i < records.length; i++) {
     const at = ref.index ? ref.index[i] : ref.start + i;
     Object.defineProperty(records[i], 'remote_data', {
@@ -194,9 +200,7 @@ function attachRemoteData(records, text, ref) {
         ownRemoteData(this, value);
         return value;
       },
-      set(value) {
-        ownRemoteData(this, value);
-      },
+      set,
     });
   }
 }
@@ -328,15 +332,21 @@ export async function readBytesCapped(message, limit, tooLarge, { cancelUnread =
   return bytes;
 }
 
+// The same decoding as the core's (a leading byte-order mark dropped, invalid bytes as U+FFFD).
 const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
 
-/** A provider answer's body as text, at most `limit` bytes (else `response_too_large`, 502). */
-async function readCapped(response, limit, host) {
+/**
+ * A provider answer's body as bytes, at most `limit` bytes (else
+ * `response_too_large`, 502). Bytes, not text: the core decodes them, so a page is
+ * copied into wasm once rather than decoded here and encoded again.
+ */
+function readCapped(response, limit, host) {
   const tooLarge = () =>
     fail(502, 'response_too_large', `${host} answered with more than ${limit} bytes; crosswalk does not read larger answers`, [
       { field: 'response.body', code: 'too_large', message: `over ${limit} bytes`, meta: { limit } },
     ]);
-  return utf8.decode(await readBytesCapped(response, limit, tooLarge));
+  return readBytesCapped(response, limit, tooLarge);
 }
 
 // ---------- tokens: one renewal per account at a time ----------
@@ -472,7 +482,7 @@ class Driver {
     }
     if (!this.fetch) throw fail(500, 'no_fetch', 'no fetch implementation available; pass one to createClient');
     let response;
-    let text;
+    let body;
     // One attempt never outlives the operation's deadline.
     // A controller and a timer, not AbortSignal.timeout: that signal is made
     // transferable, which measured ~10% of a small create's time in Node 20.
@@ -487,7 +497,7 @@ class Driver {
         redirect: 'manual',
         signal: attempt.signal,
       });
-      text = await readCapped(response, this.maxResponseBytes, new URL(req.url).host);
+      body = await readCapped(response, this.maxResponseBytes, new URL(req.url).host);
     } catch (err) {
       if (err instanceof CrosswalkError) throw err;
       if (signal?.aborted) throw fail(499, 'aborted', 'the operation was aborted');
@@ -496,7 +506,7 @@ class Driver {
       clearTimeout(timer);
       stopCaller?.();
     }
-    const step = JSON.parse(handle.response(response.status, JSON.stringify(headersObject(response.headers)), text, now()));
+    const step = JSON.parse(handle.response(response.status, JSON.stringify(headersObject(response.headers)), body, now()));
     const retryAfter = response.headers.get('retry-after');
     if (step.error && retryAfter !== null && (response.status === 429 || response.status === 503)) step.retry_after = retryAfter;
     return step;

@@ -61,22 +61,41 @@ pub const REDACTED: &str = "[REDACTED]";
 /// whitespace escape, or `\/`) inserted, and — through [`Redactor::with_forms`] —
 /// base64 in either alphabet at any alignment (so `Basic base64(user:secret)` too).
 ///
-/// One pass over the text: a table maps each first byte to the secrets starting
-/// with it (longest first), so most bytes cost one lookup whatever the number of
-/// secrets.
+/// One pass over the text: a table says which bytes may start a secret, and for
+/// those, which bytes may follow; only a position passing both is compared with
+/// the secrets starting there (longest first). A page is megabytes and most of its
+/// bytes start no secret, so most cost one table read whatever the number of secrets.
 #[derive(Debug, Clone)]
 pub struct Redactor {
     /// Lowercase (ASCII), grouped by first byte, longest first within a group.
     secrets: Vec<Vec<u8>>,
-    /// `heads[b]` = the range of `secrets` whose first byte is `b`: most positions
-    /// are ruled out by one lookup.
+    /// `heads[b]` = the range of `secrets` whose first byte is `b`.
     heads: Box<[(u16, u16); 256]>,
+    /// Per text byte: [`NO_START`], [`STARTS`] (a secret's first byte, either
+    /// case) or [`MAY_STAND_FOR`] (`%` or `+`, which may stand for another byte).
+    starts: Box<[u8; 256]>,
+    /// Per lowercase first byte, a bitset of the bytes that may follow it in a
+    /// match: each such secret's second byte in either case, and what
+    /// [`match_at`] lets stand for or between characters.
+    seconds: Box<[[u64; 4]; 256]>,
 }
+
+const NO_START: u8 = 0;
+const STARTS: u8 = 1;
+const MAY_STAND_FOR: u8 = 2;
 
 impl Default for Redactor {
     fn default() -> Self {
-        Redactor { secrets: Vec::new(), heads: Box::new([(0, 0); 256]) }
+        Redactor { secrets: Vec::new(), heads: Box::new([(0, 0); 256]), starts: Box::new([NO_START; 256]), seconds: Box::new([[0; 4]; 256]) }
     }
+}
+
+fn has_bit(set: &[u64; 4], b: u8) -> bool {
+    set[(b >> 6) as usize] & (1u64 << (b & 63)) != 0
+}
+
+fn set_bit(set: &mut [u64; 4], b: u8) {
+    set[(b >> 6) as usize] |= 1u64 << (b & 63);
 }
 
 /// Shorter values would garble ordinary text; sensitive headers and query
@@ -166,14 +185,30 @@ impl Redactor {
     #[allow(clippy::arithmetic_side_effects)]
     fn index(&mut self) {
         self.heads.fill((0, 0));
+        self.starts.fill(NO_START);
+        self.seconds.fill([0; 4]);
         let mut i = 0;
         while i < self.secrets.len() {
             let b = self.secrets[i][0];
             let start = i;
             while i < self.secrets.len() && self.secrets[i][0] == b {
+                let next = self.secrets[i][1]; // secrets are at least MIN_SECRET long
+                set_bit(&mut self.seconds[b as usize], next);
+                set_bit(&mut self.seconds[b as usize], next.to_ascii_uppercase());
                 i += 1;
             }
             self.heads[b as usize] = (start as u16, i as u16);
+            self.starts[b as usize] = STARTS;
+            self.starts[b.to_ascii_uppercase() as usize] = STARTS;
+            // Between or for the second character: `%XY`, whitespace (raw, `+`, or
+            // a JSON escape's `\`).
+            for c in [b'%', b'+', b' ', b'\t', b'\r', b'\n', b'\\'] {
+                set_bit(&mut self.seconds[b as usize], c);
+            }
+        }
+        if !self.secrets.is_empty() {
+            self.starts[b'%' as usize] = MAY_STAND_FOR;
+            self.starts[b'+' as usize] = MAY_STAND_FOR;
         }
     }
 
@@ -211,12 +246,12 @@ impl Redactor {
         }
         let bytes = text.as_bytes();
         for i in from..bytes.len() {
-            let c = bytes[i].to_ascii_lowercase();
-            // Most bytes start no secret: one table read skips them (a page is megabytes).
-            let (first, end) = self.heads[c as usize];
-            if first == end && c != b'%' && c != b'+' {
-                continue;
+            match self.starts[bytes[i] as usize] {
+                NO_START => continue,
+                STARTS if !bytes.get(i + 1).is_some_and(|&next| has_bit(&self.seconds[bytes[i].to_ascii_lowercase() as usize], next)) => continue,
+                _ => {}
             }
+            let c = bytes[i].to_ascii_lowercase();
             // The byte itself, and what `%XY` or `+` may stand for.
             let alt = match c {
                 b'%' => hex_at(bytes, i + 1).map_or(c, |d| d.to_ascii_lowercase()),
@@ -312,7 +347,53 @@ fn match_at(text: &[u8], mut i: usize, secret: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::codec::http::{segment, Method};
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// [`Redactor::find`] without its start/second-byte tables: every position
+    /// compared with the secrets its byte (or what `%XY`/`+` stands for) starts.
+    #[allow(clippy::arithmetic_side_effects)]
+    fn find_every_position(r: &Redactor, text: &str, from: usize) -> Option<(usize, usize)> {
+        let bytes = text.as_bytes();
+        for i in from..bytes.len() {
+            let c = bytes[i].to_ascii_lowercase();
+            let alt = match c {
+                b'%' => hex_at(bytes, i + 1).map_or(c, |d| d.to_ascii_lowercase()),
+                b'+' => b' ',
+                _ => c,
+            };
+            for head in [c, alt] {
+                let (a, b) = r.heads[head as usize];
+                for s in &r.secrets[a as usize..b as usize] {
+                    if let Some(end) = match_at(bytes, i, s).filter(|&e| text.is_char_boundary(e)) {
+                        return Some((i, end));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn the_tables_rule_out_only_positions_that_start_no_secret() {
+        let secret = "[a-cA-C0-9%+ /=-]{4,10}";
+        // Texts made of the secrets' characters, their encodings and what may stand between.
+        let piece = prop::sample::select(vec!["a", "B", "c", "0", "9", "%", "%41", "%2f", "%2F", "+", " ", "\t", "\\n", "\\/", "\\", "=", "/", "-", "é", "x"]);
+        let text = prop::collection::vec(piece, 0..60).prop_map(|p| p.concat());
+        crate::tests::properties::check((prop::collection::vec(secret, 1..4), prop::collection::vec(text, 1..4), any::<bool>()), |(secrets, texts, forms)| {
+            let r = if forms { Redactor::with_forms(&secrets) } else { Redactor::new(secrets.clone()) };
+            for text in &texts {
+                // Each secret as it is, and inside the text, too.
+                for t in [text.clone(), format!("{text}{}{text}", secrets[0]), format!("{}{text}", secrets[0].to_uppercase())] {
+                    for from in [0, t.len() / 2] {
+                        let from = (from..=t.len()).find(|&f| t.is_char_boundary(f)).unwrap_or(t.len());
+                        prop_assert_eq!(r.find(&t, from), find_every_position(&r, &t, from), "{:?} in {:?} from {}", secrets, t, from);
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
 
     #[test]
     fn redaction_covers_headers_query_and_body() {

@@ -100,8 +100,9 @@ macro_rules! handle {
                 self.0.first()
             }
 
-            pub fn response(&mut self, status: u16, headers_json: &str, body: &str, now_ms: f64) -> String {
-                let resp = crate::HttpResponse { status, headers: crate::HttpResponse::headers_from_json(headers_json), body: body.to_string() };
+            /// `body`: the answer's bytes (decoded here, as `TextDecoder` would).
+            pub fn response(&mut self, status: u16, headers_json: &str, body: &[u8], now_ms: f64) -> String {
+                let resp = crate::HttpResponse { status, headers: crate::HttpResponse::headers_from_json(headers_json), body: crate::HttpResponse::text_of(body) };
                 self.0.step(|m| m.handle_response(resp, now(now_ms)))
             }
 
