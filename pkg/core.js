@@ -212,8 +212,22 @@ const opOf = (input, method) => ({ provider: input?.account?.provider, model: in
 const isFile = (v) =>
   (typeof Blob !== 'undefined' && v instanceof Blob) || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
 
+/**
+ * Whether `extractFiles` would change what `value` serializes to: a file in it, or
+ * an object with `toJSON` (the copy drops it). A body without either is sent as
+ * it is; copying one measured ~2 µs of a ~20 µs plan().
+ */
+function needsCopy(value, depth = 0) {
+  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  if (isFile(value) || typeof value.toJSON === 'function') return true;
+  if (Array.isArray(value)) return value.some((v) => needsCopy(v, depth + 1));
+  for (const k of Object.keys(value)) if (needsCopy(value[k], depth + 1)) return true;
+  return false;
+}
+
 /** Replaces file values with `{ $file: ref, name, type, size }` placeholders. */
 function extractFiles(value, files, depth = 0) {
+  if (depth === 0 && !needsCopy(value)) return value;
   if (depth > 64 || value === null || typeof value !== 'object') return value;
   if (isFile(value)) {
     const ref = `f${files.size}`;
