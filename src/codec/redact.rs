@@ -2,6 +2,8 @@
 //! [`Redactor`] that finds credential values in text and JSON in the forms a
 //! provider may echo them.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::http::{Body, HttpRequest};
@@ -65,28 +67,37 @@ pub const REDACTED: &str = "[REDACTED]";
 /// those, which bytes may follow; only a position passing both is compared with
 /// the secrets starting there (longest first). A page is megabytes and most of its
 /// bytes start no secret, so most cost one table read whatever the number of secrets.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Redactor {
+    /// `None` without secrets. Shared: an operation, its token renewal and its
+    /// error path each hold the redactor, and copying the tables (~9.5 KB) per
+    /// operation measured a fifth of planning one create; a change copies them
+    /// only while another holder still has the old ones.
+    ix: Option<Arc<Index>>,
+}
+
+#[derive(Debug, Clone)]
+struct Index {
     /// Lowercase (ASCII), grouped by first byte, longest first within a group.
     secrets: Vec<Vec<u8>>,
     /// `heads[b]` = the range of `secrets` whose first byte is `b`.
-    heads: Box<[(u16, u16); 256]>,
+    heads: [(u16, u16); 256],
     /// Per text byte: [`NO_START`], [`STARTS`] (a secret's first byte, either
     /// case) or [`MAY_STAND_FOR`] (`%` or `+`, which may stand for another byte).
-    starts: Box<[u8; 256]>,
+    starts: [u8; 256],
     /// Per lowercase first byte, a bitset of the bytes that may follow it in a
     /// match: each such secret's second byte in either case, and what
     /// [`match_at`] lets stand for or between characters.
-    seconds: Box<[[u64; 4]; 256]>,
+    seconds: [[u64; 4]; 256],
 }
 
 const NO_START: u8 = 0;
 const STARTS: u8 = 1;
 const MAY_STAND_FOR: u8 = 2;
 
-impl Default for Redactor {
-    fn default() -> Self {
-        Redactor { secrets: Vec::new(), heads: Box::new([(0, 0); 256]), starts: Box::new([NO_START; 256]), seconds: Box::new([[0; 4]; 256]) }
+impl Index {
+    fn empty() -> Box<Self> {
+        Box::new(Index { secrets: Vec::new(), heads: [(0, 0); 256], starts: [NO_START; 256], seconds: [[0; 4]; 256] })
     }
 }
 
@@ -172,16 +183,28 @@ impl Redactor {
             return false;
         }
         let s = secret.to_ascii_lowercase();
-        if self.secrets.contains(&s) {
+        if self.ix.as_ref().is_some_and(|ix| ix.secrets.contains(&s)) {
             return false;
         }
-        let at = self.secrets.iter().position(|x| x[0] > s[0] || (x[0] == s[0] && x.len() < s.len())).unwrap_or(self.secrets.len());
-        self.secrets.insert(at, s);
+        let secrets = &mut Arc::make_mut(self.ix.get_or_insert_with(|| Index::empty().into())).secrets;
+        let at = secrets.iter().position(|x| x[0] > s[0] || (x[0] == s[0] && x.len() < s.len())).unwrap_or(secrets.len());
+        secrets.insert(at, s);
         true
     }
 
-    // Positions and lengths within one text (at most the 8 MB input cap) and hex
-    // digits (< 16): bounded, never a number read from outside.
+    fn index(&mut self) {
+        let Some(ix) = self.ix.as_mut() else { return };
+        Arc::make_mut(ix).index();
+    }
+
+    /// The redactor's tables, or `None` without secrets.
+    fn tables(&self) -> Option<&Index> {
+        self.ix.as_deref()
+    }
+}
+
+impl Index {
+    // Positions within `secrets` (a few dozen strings): bounded.
     #[allow(clippy::arithmetic_side_effects)]
     fn index(&mut self) {
         self.heads.fill((0, 0));
@@ -211,7 +234,9 @@ impl Redactor {
             self.starts[b'+' as usize] = MAY_STAND_FOR;
         }
     }
+}
 
+impl Redactor {
     /// Learns the credential values a request actually carries: each sensitive
     /// header as sent and its token part, when they hold or encode a known
     /// credential (`Basic base64(user:key)` is not derivable from the key alone),
@@ -230,7 +255,7 @@ impl Redactor {
         }
     }
     pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
+        self.ix.is_none()
     }
     pub fn contains_secret(&self, text: &str) -> bool {
         self.find(text, 0).is_some()
@@ -241,14 +266,12 @@ impl Redactor {
     // digits (< 16): bounded, never a number read from outside.
     #[allow(clippy::arithmetic_side_effects)]
     fn find(&self, text: &str, from: usize) -> Option<(usize, usize)> {
-        if self.secrets.is_empty() {
-            return None;
-        }
+        let ix = self.tables()?;
         let bytes = text.as_bytes();
         for i in from..bytes.len() {
-            match self.starts[bytes[i] as usize] {
+            match ix.starts[bytes[i] as usize] {
                 NO_START => continue,
-                STARTS if !bytes.get(i + 1).is_some_and(|&next| has_bit(&self.seconds[bytes[i].to_ascii_lowercase() as usize], next)) => continue,
+                STARTS if !bytes.get(i + 1).is_some_and(|&next| has_bit(&ix.seconds[bytes[i].to_ascii_lowercase() as usize], next)) => continue,
                 _ => {}
             }
             let c = bytes[i].to_ascii_lowercase();
@@ -260,8 +283,8 @@ impl Redactor {
             };
             let heads = [c, alt];
             for &head in &heads[..if alt == c { 1 } else { 2 }] {
-                let (a, b) = self.heads[head as usize];
-                for s in &self.secrets[a as usize..b as usize] {
+                let (a, b) = ix.heads[head as usize];
+                for s in &ix.secrets[a as usize..b as usize] {
                     if let Some(end) = match_at(bytes, i, s).filter(|&e| text.is_char_boundary(e)) {
                         return Some((i, end));
                     }
@@ -288,7 +311,7 @@ impl Redactor {
         out
     }
     pub fn value(&self, v: Value) -> Value {
-        if self.secrets.is_empty() {
+        if self.is_empty() {
             return v;
         }
         match v {
@@ -363,8 +386,9 @@ mod tests {
                 _ => c,
             };
             for head in [c, alt] {
-                let (a, b) = r.heads[head as usize];
-                for s in &r.secrets[a as usize..b as usize] {
+                let Some(ix) = r.tables() else { return None };
+                let (a, b) = ix.heads[head as usize];
+                for s in &ix.secrets[a as usize..b as usize] {
                     if let Some(end) = match_at(bytes, i, s).filter(|&e| text.is_char_boundary(e)) {
                         return Some((i, end));
                     }

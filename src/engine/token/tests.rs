@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::codec::http::Body;
 use crate::engine::operation::Operation;
-use crate::tests::support::{input, Script, MAX_STEPS, T0};
+use crate::tests::support::{input, MAX_STEPS, T0};
 
 const APP: &str = "app-secret-7f3a9c";
 const REFRESH: &str = "refresh-token-41d8e2";
