@@ -5,6 +5,8 @@
 use serde_json::Value;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
+use super::doc::Scalar;
+
 
 /// Parses an ISO 8601 / RFC 3339 date-time that carries an offset (`Z` or `±hh:mm`).
 ///
@@ -170,17 +172,16 @@ pub fn time_hm(dt: OffsetDateTime) -> String {
 /// Reads a provider timestamp in any of the common shapes: RFC 3339 (with or
 /// without offset; none means UTC), `YYYY-MM-DD HH:MM:SS` (UTC), `YYYY-MM-DD`, or a
 /// number of epoch milliseconds. Returns RFC 3339 UTC.
-pub fn to_iso(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => iso_from_str(s),
-        Value::Number(n) => n.as_i64().and_then(iso_from_epoch_ms),
-        _ => None,
+pub fn to_iso<'a>(v: impl Scalar<'a>) -> Option<String> {
+    match v.text() {
+        Some(s) => iso_from_str(s),
+        None => v.number()?.as_i64().and_then(iso_from_epoch_ms),
     }
 }
 
 /// A provider timestamp as a unified JSON value: RFC 3339 UTC, or `null` when it
 /// is missing or unreadable.
-pub fn iso_or_null(v: Option<&Value>) -> Value {
+pub fn iso_or_null<'a>(v: Option<impl Scalar<'a>>) -> Value {
     v.and_then(to_iso).map_or(Value::Null, Value::String)
 }
 

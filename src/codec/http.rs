@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Issue, IssueCode, Result};
+use super::doc::Doc;
 
 /// Everything but RFC 3986 unreserved characters is escaped in a path segment, so an
 /// id like `../x?y#z` stays one segment and cannot change the path or host.
@@ -245,6 +246,11 @@ impl HttpResponse {
     }
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+    /// The body read in place ([`Doc`]); an empty body is `null`.
+    pub fn doc(&self, provider: &str) -> Result<Doc<'_>> {
+        let text = if self.body.trim().is_empty() { "null" } else { &self.body };
+        Doc::parse_or_why(text).map_err(|e| Error::protocol(provider, format!("the body is not JSON ({e}) with HTTP {}", self.status)))
     }
     /// The body as JSON; an empty body is `null`.
     pub fn json(&self, provider: &str) -> Result<Value> {

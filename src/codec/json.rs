@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use super::doc::Scalar;
+
 /// Reads a dotted path (`results.author.id`) from a JSON value.
 pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = v;
@@ -25,16 +27,16 @@ pub fn get_str<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
 }
 
 /// An id as a string, whether the provider sends a string or a number.
-pub fn id_string(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+pub fn id_string<'a>(v: Option<impl Scalar<'a>>) -> Option<String> {
+    let v = v?;
+    match v.text() {
+        Some(s) => (!s.is_empty()).then(|| s.to_string()),
+        None => v.number().map(|n| n.to_string()),
     }
 }
 
 /// `{ "id": … }` from an id value, or `null`.
-pub fn id_ref(v: Option<&Value>) -> Value {
+pub fn id_ref<'a>(v: Option<impl Scalar<'a>>) -> Value {
     match id_string(v) {
         Some(id) => obj(vec![("id", Value::String(id))]),
         None => Value::Null,

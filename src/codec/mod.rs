@@ -4,6 +4,7 @@
 
 pub mod b64;
 pub mod datetime;
+pub mod doc;
 pub mod json;
 pub mod numbers;
 pub mod redact;

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::doc::Json;
 use crate::error::Warning;
 
 /// The largest unified integer. JS reads JSON numbers as doubles, exact only to
@@ -61,9 +62,9 @@ pub fn provider_clock(field: &str, raw: &str, units: [i64; 2], w: &mut Vec<Warni
 
 /// A provider JSON number counting `unit` seconds as a unified duration (see
 /// [`provider_int`]); absent or not a number → `null`.
-pub fn provider_secs(field: &str, raw: Option<&Value>, unit: i64, w: &mut Vec<Warning>) -> Value {
-    match raw {
-        Some(v @ Value::Number(n)) => provider_int(field, v, exact_i64(n).and_then(|x| x.checked_mul(unit)), w),
-        _ => Value::Null,
+pub fn provider_secs(field: &str, raw: Option<Json<'_>>, unit: i64, w: &mut Vec<Warning>) -> Value {
+    match raw.and_then(|v| Some((v, v.as_number()?))) {
+        Some((v, n)) => provider_int(field, &v, exact_i64(&n).and_then(|x| x.checked_mul(unit)), w),
+        None => Value::Null,
     }
 }

@@ -292,11 +292,39 @@ macro_rules! ctx {
             skip_mapping: $s.skip_mapping,
             now_ms: 0,
             response_index: $s.response_index,
+            inline_raw_from: inline_raw_from($s.by_reference, $s.page_echo, &$s.query, $s.paging.skip),
         }
     };
     ($s:expr, $now:expr) => {
         Ctx { now_ms: $now, ..ctx!($s) }
     };
+}
+
+/// Whether a page's records may leave `remote_data` to the driver: it asked for
+/// that, the records are unified ones whose `remote_data` is the raw item
+/// unchanged (not redacted after an echoed credential, not trimmed by
+/// `truto_exclude_fields`), in a list (not keyed) of this one page.
+fn attaches_by_reference(by_reference: bool, page_echo: bool, q: &UnifiedQuery) -> bool {
+    by_reference
+        && !page_echo
+        && q.format != ResponseFormat::Raw
+        && !q.ignore_remote_data
+        && !q.ignore_limit
+        && q.key_by.is_none()
+        && !q.exclude_fields.iter().any(|p| p.split('.').next() == Some("remote_data"))
+}
+
+/// [`Ctx::inline_raw_from`]: every item when records carry `remote_data` inline;
+/// otherwise the items past this crosswalk page (after the `skip` already
+/// returned and `limit` more), which a split keeps for later pages, inline.
+fn inline_raw_from(by_reference: bool, page_echo: bool, q: &UnifiedQuery, skip: usize) -> usize {
+    if !attaches_by_reference(by_reference, page_echo, q) {
+        return 0;
+    }
+    match q.limit.filter(|&l| l > 0) {
+        Some(limit) => skip.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)),
+        None => usize::MAX,
+    }
 }
 
 impl Operation {
@@ -333,7 +361,7 @@ impl Operation {
         let skip_mapping = query.format == ResponseFormat::Raw && crate::unified::filters::local_filters(op.fields, &fields).is_empty();
         let need = token::need(provider, &input.account, now_ms)?;
         let mut operation = {
-            let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms, response_index: 0 };
+            let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms, response_index: 0, inline_raw_from: 0 };
             let exchange: Box<dyn Exchange> = match need {
                 Need::Nothing => (op.start)(&ctx)?,
                 Need::Token(_) => Box::new(Deferred),
@@ -563,11 +591,12 @@ impl Operation {
         }
         // The token works: a later 401 (a long stream outliving it) may renew again.
         self.renewed = false;
+        // Checked first: the exchange copies raw records out of a page that echoed one.
+        self.page_echo |= !self.redactor.is_empty() && self.redactor.contains_secret(&resp.body);
         let next = {
             let ctx = ctx!(self, now_ms);
             self.exchange.on_success(&ctx, &resp)
         };
-        self.page_echo |= !self.redactor.is_empty() && self.redactor.contains_secret(&resp.body);
         let step = self.process(next, now_ms)?;
         // A provider that echoes a credential must not leak it through remote_data
         // (an echo in any response the result was built from: a page and its lookups).
@@ -738,19 +767,10 @@ impl Operation {
         self.provider_page_done(items, next, warnings, by_ref, now_ms)
     }
 
-    /// Whether this page's records may leave `remote_data` to the driver: it asked
-    /// for that, the records are unified ones whose `remote_data` is the raw item
-    /// unchanged (not redacted, not trimmed by `truto_exclude_fields`), in a list
-    /// (not keyed) of this one page.
+    /// Whether this page's records may leave `remote_data` to the driver (see
+    /// [`attaches_by_reference`]).
     fn attaches_by_reference(&self) -> bool {
-        let q = &self.query;
-        self.by_reference
-            && !self.page_echo
-            && q.format != ResponseFormat::Raw
-            && !q.ignore_remote_data
-            && !q.ignore_limit
-            && q.key_by.is_none()
-            && !q.exclude_fields.iter().any(|p| p.split('.').next() == Some("remote_data"))
+        attaches_by_reference(self.by_reference, self.page_echo, &self.query)
     }
 
     /// Returns one chunk of a split page; the cursor reads the page again and skips

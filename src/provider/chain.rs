@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::codec::doc::{Doc, Json};
 use crate::error::{Error, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 
@@ -21,8 +22,9 @@ pub struct ChainStep {
     pub read: fn(&Ctx, &HttpResponse, Value) -> Result<Value>,
 }
 
-/// Maps all step results to `(unified record, raw record)`.
-pub type ChainMapper = fn(&Ctx, &[Value], &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)>;
+/// Maps all step results (read as [`Json`] views, like every response mapper
+/// reads) to `(unified record, raw record)`.
+pub type ChainMapper = fn(&Ctx, &[Json<'_>], &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)>;
 
 pub struct Chain {
     steps: &'static [ChainStep],
@@ -64,7 +66,10 @@ impl Chain {
         let (record, raw) = if ctx.raw() {
             (Map::new(), Value::Array(self.results.clone()))
         } else {
-            (self.map)(ctx, &self.results, &mut warnings)?
+            // Step results are small (a created id, one fetched record).
+            let docs: Vec<Doc<'static>> = self.results.iter().map(Doc::from_value).collect();
+            let views: Vec<Json<'_>> = docs.iter().map(Doc::root).collect();
+            (self.map)(ctx, &views, &mut warnings)?
         };
         Ok(Next::Record { record, raw, warnings })
     }
@@ -145,9 +150,9 @@ mod tests {
     static OP: OpDef = OpDef { model: "crm", resource: "engagements", method: UnifiedMethod::Create, fields: &[], returns: &[], start: |_| Chain::boxed(STEPS, map), check: None, notes: "" };
     static P: ProviderDef = ProviderDef { name: "fake", label: "Fake", docs: "", hosts: &["x.test"], origin: |_| Ok("https://x.test".into()), auth: |_, r| Ok(r), idempotency_header: None, oauth: None, ops: &[] };
 
-    fn map(_: &Ctx, results: &[Value], _: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    fn map(_: &Ctx, results: &[Json<'_>], _: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
         let mut m = Map::new();
-        m.insert("id".into(), results[0]["id"].clone());
+        m.insert("id".into(), results[0].field("id"));
         Ok((m, json!(results)))
     }
 
@@ -156,7 +161,7 @@ mod tests {
         let origin = Origin::fixed("https://x.test");
         let fields = Map::new();
         let query = UnifiedQuery::default();
-        let ctx = Ctx { provider: &P, op: &OP, account: &account, origin: &origin, fields: &fields, remote_data: None, query: &query, id: None, skip_mapping: false, now_ms: 0, response_index: 0 };
+        let ctx = Ctx { provider: &P, op: &OP, account: &account, origin: &origin, fields: &fields, remote_data: None, query: &query, id: None, skip_mapping: false, now_ms: 0, response_index: 0, inline_raw_from: 0 };
         f(&ctx)
     }
 

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::codec::doc::Json;
 use crate::codec::http::{HttpRequest, HttpResponse, Origin};
 use super::{Ctx, Exchange, Next};
 use crate::error::{Error, Result, Warning};
@@ -44,7 +45,7 @@ impl Exchange for PartlyLocal {
 }
 
 /// Maps a provider's single-record response body to `(unified, raw record)`.
-pub type RecordMapper = fn(&Ctx, Value, &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)>;
+pub type RecordMapper = for<'a> fn(&Ctx, Json<'a>, &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)>;
 
 /// The common one-request operation: build a request, map the response.
 pub struct Single {
@@ -63,19 +64,20 @@ impl Exchange for Single {
         self.request.take().map(Next::Send).ok_or_else(|| Error::Misuse { reason: "started twice".into() })
     }
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
-        let body = resp.json(ctx.provider.name)?;
+        let doc = resp.doc(ctx.provider.name)?;
         if ctx.raw() {
-            return Ok(Next::Record { record: Map::new(), raw: body, warnings: Vec::new() });
+            return Ok(Next::Record { record: Map::new(), raw: doc.root().to_value(), warnings: Vec::new() });
         }
         let mut warnings = Vec::new();
-        let (record, raw) = (self.map)(ctx, body, &mut warnings)?;
+        let (record, raw) = (self.map)(ctx, doc.root(), &mut warnings)?;
         Ok(Next::Record { record, raw, warnings })
     }
 }
 
-/// A provider page parsed: raw items and the provider's next-page state.
-pub struct RawPage {
-    pub items: Vec<Value>,
+/// A provider page parsed: raw items (views into the response body) and the
+/// provider's next-page state.
+pub struct RawPage<'a> {
+    pub items: Vec<Json<'a>>,
     pub next: Option<Value>,
     /// The keys leading to `items` in the response body, when the items were taken
     /// from there unchanged (see [`ItemsSource`](super::ItemsSource)); `None` when
@@ -86,9 +88,9 @@ pub struct RawPage {
 /// Builds the request for a page (`state` is `Value::Null` for the first page).
 pub type PageRequest = fn(&Ctx, &Value) -> Result<HttpRequest>;
 /// Reads a page response.
-pub type PageParser = fn(&Ctx, &HttpResponse, Value) -> Result<RawPage>;
+pub type PageParser = for<'a> fn(&Ctx, &HttpResponse, Json<'a>) -> Result<RawPage<'a>>;
 /// Maps one raw list item to a unified record.
-pub type ItemMapper = fn(&Ctx, &Value, &mut Vec<Warning>) -> Result<Map<String, Value>>;
+pub type ItemMapper = fn(&Ctx, Json<'_>, &mut Vec<Warning>) -> Result<Map<String, Value>>;
 
 /// The common list operation: one request per page, provider paging state
 /// carried by the generic operation (and in the unified cursor).
@@ -112,15 +114,17 @@ impl Exchange for Paged {
         (self.build)(ctx, state).map(Next::Send)
     }
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
-        let body = resp.json(ctx.provider.name)?;
-        let page = (self.parse)(ctx, resp, body)?;
+        let doc = resp.doc(ctx.provider.name)?;
+        let page = (self.parse)(ctx, resp, doc.root())?;
         mapped_page(ctx, page, |raw, w| (self.map)(ctx, raw, w))
     }
 }
 
 /// A parsed page as [`Next::Page`]: each item mapped (unless the caller wants raw
-/// items only), item warnings prefixed with `result[i]`.
-pub fn mapped_page(ctx: &Ctx, page: RawPage, map: impl Fn(&Value, &mut Vec<Warning>) -> Result<Map<String, Value>>) -> Result<Next> {
+/// items only), item warnings prefixed with `result[i]`. An item's raw record is
+/// copied out of the body only when the driver cannot attach it by reference
+/// ([`Ctx::inline_raw_from`]).
+pub fn mapped_page(ctx: &Ctx, page: RawPage<'_>, map: impl Fn(Json<'_>, &mut Vec<Warning>) -> Result<Map<String, Value>>) -> Result<Next> {
     let mut warnings = Vec::new();
     let mut items = Vec::with_capacity(page.items.len());
     for (i, raw) in page.items.into_iter().enumerate() {
@@ -128,11 +132,11 @@ pub fn mapped_page(ctx: &Ctx, page: RawPage, map: impl Fn(&Value, &mut Vec<Warni
             Map::new()
         } else {
             let mut w = Vec::new();
-            let r = map(&raw, &mut w)?;
+            let r = map(raw, &mut w)?;
             warnings.extend(w.into_iter().map(|x| Warning { field: format!("result[{i}].{}", x.field), ..x }));
             r
         };
-        items.push((record, raw));
+        items.push((record, ctx.raw_item(i, raw)));
     }
     let source = page.at.map(|path| super::ItemsSource { response: ctx.response_index, path });
     Ok(Next::Page { items, next: page.next, warnings, source })
@@ -140,10 +144,10 @@ pub fn mapped_page(ctx: &Ctx, page: RawPage, map: impl Fn(&Value, &mut Vec<Warni
 
 /// Unified `visibility` from a provider's "private" boolean (Ashby `isPrivate`):
 /// true → `private`, false → `public`, anything else `null`.
-pub fn visibility_of_private_flag(flag: Option<&Value>) -> Value {
-    match flag {
-        Some(Value::Bool(true)) => json!("private"),
-        Some(Value::Bool(false)) => json!("public"),
+pub fn visibility_of_private_flag(flag: Option<Json<'_>>) -> Value {
+    match flag.and_then(Json::as_bool) {
+        Some(true) => json!("private"),
+        Some(false) => json!("public"),
         _ => Value::Null,
     }
 }

@@ -20,6 +20,7 @@ use crate::error::{Error, Result, Warning};
 use crate::unified::query::{ResponseFormat, UnifiedQuery};
 use crate::unified::schema::{FieldMap, UnifiedMethod};
 use account::Account;
+use crate::codec::doc::Json;
 use crate::codec::http::{HttpRequest, HttpResponse, Method, Origin, UrlBuilder};
 
 /// One provider: identity, where it lives, how it authenticates, what it can do.
@@ -86,6 +87,10 @@ pub struct Ctx<'a> {
     /// handed over, token and retried ones included): a page names the response its
     /// items came from (see [`ItemsSource`]).
     pub response_index: u32,
+    /// List items from this index of a provider page on need their raw record as
+    /// a value (inline `remote_data`); the driver attaches the ones before it from
+    /// the response body it keeps. 0: every item (no attaching by reference).
+    pub inline_raw_from: usize,
 }
 
 impl Ctx<'_> {
@@ -104,6 +109,15 @@ impl Ctx<'_> {
     }
     pub fn skip_mapping(&self) -> bool {
         self.skip_mapping
+    }
+    /// The `i`-th item of a provider page as the raw record the operation keeps:
+    /// a copy out of the body, or `null` when the driver attaches it by reference.
+    pub fn raw_item(&self, i: usize, item: Json<'_>) -> Value {
+        if i >= self.inline_raw_from {
+            item.to_value()
+        } else {
+            Value::Null
+        }
     }
     /// The body produced from the op's table, with `remote_data` merged on top.
     pub fn table_body(&self) -> Value {

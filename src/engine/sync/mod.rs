@@ -309,6 +309,7 @@ impl SyncOperation {
             skip_mapping: false,
             now_ms,
             response_index: 0,
+            inline_raw_from: 0,
         }
     }
 

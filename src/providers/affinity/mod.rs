@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
 use crate::codec::datetime::iso_or_null;
+use crate::codec::doc::Json;
 use crate::codec::json::id_ref;
 use crate::error::{Error, Issue, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
@@ -123,31 +124,31 @@ fn create_body(ctx: &Ctx) -> Value {
     body
 }
 
-fn map_single(_ctx: &Ctx, note: Value, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_single(_ctx: &Ctx, note: Json<'_>, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
     if !note.is_object() || note.get("id").is_none() {
         return Err(Error::protocol("affinity", "response is not a note with an id"));
     }
-    Ok((to_unified(&note, w), note))
+    Ok((to_unified(note, w), note.to_value()))
 }
 
 /// The first of several linked ids (the unified field holds one); more → a warning.
-fn first_of(note: &Value, key: &str, field: &str, w: &mut Vec<Warning>) -> Value {
-    let ids = note.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    if ids.len() > 1 {
+fn first_of(note: Json<'_>, key: &str, field: &str, w: &mut Vec<Warning>) -> Value {
+    let ids = note.get(key).filter(|ids| ids.is_array());
+    if ids.map_or(0, Json::len) > 1 {
         w.push(Warning {
             field: field.into(),
             code: crate::error::WarningCode::MoreLinksInRemoteData,
-            message: format!("the note is linked to {} {key}; {field} shows the first, all are in remote_data.{key}", ids.len()),
+            message: format!("the note is linked to {} {key}; {field} shows the first, all are in remote_data.{key}", ids.map_or(0, Json::len)),
         });
     }
-    id_ref(ids.first())
+    id_ref(ids.and_then(|ids| ids.get(0)))
 }
 
-fn to_unified(note: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
+fn to_unified(note: Json<'_>, w: &mut Vec<Warning>) -> Map<String, Value> {
     let mut r = Map::new();
     r.insert("id".into(), json!(crate::codec::json::id_string(note.get("id"))));
     r.insert("engagement_type".into(), json!("note"));
-    r.insert("content".into(), note.get("content").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), note.field("content"));
     r.insert("owner".into(), id_ref(note.get("creator_id")));
     // person_ids is the union of directly associated persons and the attendees of
     // the interaction the note hangs off.
@@ -170,17 +171,14 @@ fn list_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     ctx.request(Method::Get, url)
 }
 
-fn list_parse(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPage> {
+fn list_parse<'a>(_ctx: &Ctx, _resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
     // With page_size the answer is `{notes, next_page_token}`; the reference's own
     // example (no page_size) is a bare array, read as one last page.
-    if let Value::Array(items) = body {
-        return Ok(RawPage { items, next: None, at: Some(&[]) });
+    if let Some(items) = body.items() {
+        return Ok(RawPage { items: items.collect(), next: None, at: Some(&[]) });
     }
-    let items = match body.get_mut("notes").map(Value::take) {
-        Some(Value::Array(items)) => items,
-        _ => return Err(Error::protocol("affinity", "list response has no notes array")),
-    };
-    let next = body.get("next_page_token").and_then(Value::as_str).filter(|t| !t.is_empty()).map(|t| json!({ "token": t }));
+    let items = body.get("notes").and_then(Json::items).ok_or_else(|| Error::protocol("affinity", "list response has no notes array"))?.collect();
+    let next = body.get("next_page_token").and_then(Json::as_str).filter(|t| !t.is_empty()).map(|t| json!({ "token": t }));
     Ok(RawPage { items, next, at: Some(&["notes"]) })
 }
 

@@ -10,7 +10,8 @@ use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
 use crate::codec::datetime::{epoch_ms, iso_or_null, parse_datetime, to_iso};
-use crate::codec::json::{get_str, id_ref, id_string};
+use crate::codec::doc::Json;
+use crate::codec::json::{id_ref, id_string};
 use crate::error::{Error, Result, Warning};
 use crate::unified::filters::window;
 use crate::codec::http::{HttpRequest, HttpResponse};
@@ -83,13 +84,10 @@ fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     rpc(ctx, "interviewSchedule.list", Value::Object(body))
 }
 
-fn parse_page(_ctx: &Ctx, _resp: &HttpResponse, body: Value) -> Result<RawPage> {
-    let more = body.get("moreDataAvailable") == Some(&Value::Bool(true));
-    let cursor = get_str(&body, "nextCursor").map(str::to_string);
-    let items = match unwrap_results(body)? {
-        Value::Array(items) => items,
-        _ => return Err(Error::protocol("ashby", "interviewSchedule.list results is not a list")),
-    };
+fn parse_page<'a>(_ctx: &Ctx, _resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    let more = body.get("moreDataAvailable").and_then(Json::as_bool) == Some(true);
+    let cursor = body.get_str("nextCursor").map(str::to_string);
+    let items = unwrap_results(body)?.and_then(Json::items).ok_or_else(|| Error::protocol("ashby", "interviewSchedule.list results is not a list"))?.collect();
     let next = match (more, cursor) {
         (false, _) => None,
         (true, Some(c)) => Some(json!({ "cursor": c })),
@@ -98,25 +96,25 @@ fn parse_page(_ctx: &Ctx, _resp: &HttpResponse, body: Value) -> Result<RawPage> 
     Ok(RawPage { items, next, at: Some(&["results"]) })
 }
 
-fn instant(v: Option<&Value>) -> Option<OffsetDateTime> {
+fn instant(v: Option<Json<'_>>) -> Option<OffsetDateTime> {
     v.and_then(to_iso).as_deref().and_then(parse_datetime)
 }
 
-fn person(u: &Value) -> Value {
+fn person(u: Json<'_>) -> Value {
     json!({ "id": id_string(u.get("id")), "name": full_name(u.get("firstName"), u.get("lastName")), "email": u.get("email") })
 }
 
-fn map_schedule(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_schedule(_ctx: &Ctx, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("ashby", "interview schedule has no id"))?;
-    let events: &[Value] = item.get("interviewEvents").and_then(Value::as_array).map_or(&[], Vec::as_slice);
-    let start = events.iter().filter_map(|e| instant(e.get("startTime"))).min();
-    let end = events.iter().filter_map(|e| instant(e.get("endTime"))).max();
+    let events = || item.get("interviewEvents").and_then(Json::items).into_iter().flatten();
+    let start = events().filter_map(|e| instant(e.get("startTime"))).min();
+    let end = events().filter_map(|e| instant(e.get("endTime"))).max();
     let mut interviewers: Vec<Value> = Vec::new();
-    for e in events {
-        let people: Vec<Value> = match e.get("interviewers").and_then(Value::as_array) {
-            Some(list) => list.iter().map(person).collect(),
+    for e in events() {
+        let people: Vec<Value> = match e.get("interviewers").and_then(Json::items) {
+            Some(list) => list.map(person).collect(),
             // The deprecated id list, for payloads without `interviewers`.
-            None => e.get("interviewerUserIds").and_then(Value::as_array).into_iter().flatten().map(|id| json!({ "id": id_string(Some(id)), "name": null, "email": null })).collect(),
+            None => e.get("interviewerUserIds").and_then(Json::items).into_iter().flatten().map(|id| json!({ "id": id_string(Some(id)), "name": null, "email": null })).collect(),
         };
         for p in people {
             if !p["id"].is_null() && !interviewers.iter().any(|x| x["id"] == p["id"]) {
@@ -124,7 +122,7 @@ fn map_schedule(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<St
             }
         }
     }
-    let text = |key: &str| events.iter().find_map(|e| get_str(e, key).filter(|s| !s.is_empty()));
+    let text = |key: &str| events().find_map(|e| e.get_str(key).filter(|s| !s.is_empty()));
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     r.insert("application".into(), id_ref(item.get("applicationId")));
@@ -140,7 +138,7 @@ fn map_schedule(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<St
     });
     r.insert("location".into(), json!(text("location").or_else(|| text("meetingLink"))));
     r.insert("organizer".into(), item.get("scheduledBy").filter(|u| u.is_object()).map(person).unwrap_or(Value::Null));
-    r.insert("status".into(), map_status(STATUS, get_str(item, "status"), w));
+    r.insert("status".into(), map_status(STATUS, item.get_str("status"), w));
     Ok(r)
 }
 

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
 use crate::codec::datetime::iso_or_null;
-use crate::codec::json::{get, get_str};
+use crate::codec::doc::Json;
 use crate::error::{Error, Result, Warning};
 use crate::codec::http::{HttpRequest, Method};
 use crate::unified::schema::{Conv, FieldMap, Lit, UnifiedMethod};
@@ -67,28 +67,30 @@ fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
 /// Turns Ashby's `success: false` envelope into a remote error. Ashby says
 /// "what would be 4XX errors will return 200 with success being false"; crosswalk
 /// reports those as 400 with the provider's code and message.
-pub(crate) fn unwrap_results(body: Value) -> Result<Value> {
-    if body.get("success") == Some(&Value::Bool(true)) {
-        let mut body = body;
-        return Ok(body.get_mut("results").map(Value::take).unwrap_or(Value::Null));
+/// An Ashby answer's `results` (a missing one reads as `null`), or its error.
+pub(crate) fn unwrap_results(body: Json<'_>) -> Result<Option<Json<'_>>> {
+    let success = body.get("success").and_then(Json::as_bool);
+    if success == Some(true) {
+        return Ok(body.get("results"));
     }
-    if body.get("success") == Some(&Value::Bool(false)) {
-        let message = get_str(&body, "errorInfo.message")
+    if success == Some(false) {
+        let message = body
+            .get_str("errorInfo.message")
             .map(str::to_string)
-            .or_else(|| body.get("errors").and_then(Value::as_array).map(|e| e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; ")))
+            .or_else(|| body.get("errors").and_then(Json::items).map(|e| e.filter_map(Json::as_str).collect::<Vec<_>>().join("; ")))
             .filter(|m| !m.is_empty());
-        return Err(Error::Remote { provider: "ashby".into(), status: 400, message, body });
+        return Err(Error::Remote { provider: "ashby".into(), status: 400, message, body: body.to_value() });
     }
     Err(Error::protocol("ashby", "response has no success flag"))
 }
 
-fn map_note(ctx: &Ctx, body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
-    let note = unwrap_results(body)?;
-    let id = get_str(&note, "id").ok_or_else(|| Error::protocol("ashby", "createNote result has no id"))?;
+fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let Some(note) = unwrap_results(body)? else { return Err(Error::protocol("ashby", "createNote result has no id")) };
+    let id = note.get_str("id").ok_or_else(|| Error::protocol("ashby", "createNote result has no id"))?;
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     r.insert("activity_type".into(), json!("note"));
-    r.insert("actor".into(), match get(&note, "author") {
+    r.insert("actor".into(), match note.path("author") {
         Some(a) => json!({
             "id": a.get("id"),
             "type": "user",
@@ -97,17 +99,17 @@ fn map_note(ctx: &Ctx, body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String
         }),
         None => Value::Null,
     });
-    r.insert("body".into(), note.get("content").cloned().unwrap_or(Value::Null));
+    r.insert("body".into(), note.field("content"));
     // Ashby does not echo the candidate; it is the one the note was posted on.
     r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
     r.insert("created_at".into(), iso_or_null(note.get("createdAt")));
     r.insert("updated_at".into(), Value::Null);
     r.insert("visibility".into(), crate::provider::visibility_of_private_flag(note.get("isPrivate")));
-    Ok((r, note))
+    Ok((r, note.to_value()))
 }
 
-pub(crate) fn full_name(first: Option<&Value>, last: Option<&Value>) -> Value {
-    let parts: Vec<&str> = [first, last].into_iter().flatten().filter_map(Value::as_str).filter(|s| !s.is_empty()).collect();
+pub(crate) fn full_name(first: Option<Json<'_>>, last: Option<Json<'_>>) -> Value {
+    let parts: Vec<&str> = [first, last].into_iter().flatten().filter_map(Json::as_str).filter(|s| !s.is_empty()).collect();
     if parts.is_empty() {
         Value::Null
     } else {

@@ -23,7 +23,8 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::iso_or_null;
-use crate::codec::json::{get_str, id_ref, id_string};
+use crate::codec::doc::Json;
+use crate::codec::json::{id_ref, id_string};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{Conv, FieldMap, Rule, UnifiedMethod};
@@ -83,7 +84,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let (kind, id) = eng::split_typed_id(ctx, TYPES, None)?;
                 Single::boxed(ctx.request(Method::Get, ctx.url().path(path(kind)).seg(id).build())?, |ctx, body, w| {
                     let item = data(body)?;
-                    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, &item, w)?, item))
+                    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, item, w)?, item.to_value()))
                 })
             },
             check: None,
@@ -136,8 +137,8 @@ fn path(kind: &str) -> &'static str {
     if kind == "task" { "/v2/tasks" } else { "/v2/notes" }
 }
 
-fn data(mut body: Value) -> Result<Value> {
-    body.get_mut("data").map(Value::take).ok_or_else(|| Error::protocol("attio", "the response has no data"))
+fn data(body: Json<'_>) -> Result<Json<'_>> {
+    body.get("data").ok_or_else(|| Error::protocol("attio", "the response has no data"))
 }
 
 /// `(object slug, record id)` for every linked record in the body.
@@ -193,15 +194,15 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let req = ctx.request(Method::Post, ctx.url().path(path(kind(ctx))).build())?.json(body);
     Single::boxed(req, |ctx, body, w| {
         let item = data(body)?;
-        Ok((to_unified(kind(ctx), &item, w)?, item))
+        Ok((to_unified(kind(ctx), item, w)?, item.to_value()))
     })
 }
 
-fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn to_unified(kind: &str, item: Json<'_>, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let key = if kind == "task" { "task_id" } else { "note_id" };
     let id = item.get("id").and_then(|i| id_string(i.get(key))).ok_or_else(|| Error::protocol("attio", format!("the {kind} has no id.{key}")))?;
-    let member = |actor: Option<&Value>| match actor {
-        Some(a) if get_str(a, "type").or_else(|| get_str(a, "referenced_actor_type")) == Some("workspace-member") => {
+    let member = |actor: Option<Json<'_>>| match actor {
+        Some(a) if a.get_str("type").or_else(|| a.get_str("referenced_actor_type")) == Some("workspace-member") => {
             id_ref(a.get("id").or_else(|| a.get("referenced_actor_id")))
         }
         _ => Value::Null,
@@ -209,7 +210,7 @@ fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<Str
     let mut r = Map::new();
     r.insert("id".into(), json!(eng::typed_id(kind, &id)));
     r.insert("engagement_type".into(), json!(kind));
-    r.insert("content".into(), item.get("content_plaintext").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), item.field("content_plaintext"));
     r.insert("created_at".into(), iso_or_null(item.get("created_at")));
     if kind == "task" {
         // Linked records come back with object UUIDs, not slugs: which one is a
@@ -221,11 +222,11 @@ fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<Str
             r.insert(field.into(), Value::Null);
         }
     } else {
-        r.insert("subject".into(), item.get("title").cloned().unwrap_or(Value::Null));
+        r.insert("subject".into(), item.field("title"));
         r.insert("end_time".into(), Value::Null);
         r.insert("owner".into(), member(item.get("created_by_actor")));
         let parent = id_ref(item.get("parent_record_id"));
-        let object = get_str(item, "parent_object");
+        let object = item.get_str("parent_object");
         r.insert("contacts".into(), if object == Some("people") { json!([parent]) } else { json!([]) });
         r.insert("account".into(), if object == Some("companies") { parent.clone() } else { Value::Null });
         r.insert("opportunity".into(), if object == Some("deals") { parent } else { Value::Null });
@@ -235,8 +236,9 @@ fn to_unified(kind: &str, item: &Value, _w: &mut Vec<Warning>) -> Result<Map<Str
 
 /// Attio lists answer `{"data": […]}` with no cursor or total: a full page means
 /// there may be more, at the next offset.
-fn read_page(ctx: &Ctx, kind: &'static str, state: &Value, _: &HttpResponse, body: Value) -> Result<RawPage> {
-    let Value::Array(items) = data(body)? else { return Err(Error::protocol("attio", "the list data is not an array")) };
+fn read_page<'a>(ctx: &Ctx, kind: &'static str, state: &Value, _: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    let Some(items) = data(body)?.items() else { return Err(Error::protocol("attio", "the list data is not an array")) };
+    let items: Vec<Json<'a>> = items.collect();
     let limit = u64::from(page_size(ctx, kind));
     let offset = crate::provider::state_count(state, "offset", 0)?;
     let next = if items.len() as u64 >= limit { Some(json!({ "offset": crate::provider::next_count(offset, limit)? })) } else { None };

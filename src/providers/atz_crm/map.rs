@@ -3,32 +3,33 @@
 use serde_json::{json, Map, Value};
 
 use crate::codec::datetime::{iso_from_date_and_time, iso_or_null, parse_datetime};
-use crate::codec::json::{get_str, id_ref, id_string};
+use crate::codec::doc::Json;
+use crate::codec::json::{id_ref, id_string};
 use crate::error::{Error, Result, Warning};
 
 use super::rules::BUILT_IN_TYPES;
 
 /// ATZ answers with the bare activity object (seed 001 response example).
-pub fn to_unified(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+pub fn to_unified(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = id_string(a.get("id")).ok_or_else(|| Error::protocol("atz_crm", "the activity has no id"))?;
     let (start, end) = times(a, w);
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     r.insert("engagement_type".into(), engagement_type(a.get("activity_type")));
-    r.insert("subject".into(), a.get("title").cloned().unwrap_or(Value::Null));
-    r.insert("content".into(), a.get("description").cloned().unwrap_or(Value::Null));
+    r.insert("subject".into(), a.field("title"));
+    r.insert("content".into(), a.field("description"));
     r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
         (Some(s), Some(e)) => crate::codec::numbers::provider_int("duration", &"end_time − start_time", crate::codec::datetime::secs_between(s, e), w),
         _ => Value::Null,
     });
     r.insert("start_time".into(), json!(start));
     r.insert("end_time".into(), json!(end));
-    let related_type = get_str(a, "related_to_type").map(str::to_ascii_lowercase);
+    let related_type = a.get_str("related_to_type").map(str::to_ascii_lowercase);
     let related = a.get("related_to").filter(|v| v.is_string());
     let mut contacts: Vec<Value> = a
         .pointer("/attendees/contacts")
-        .and_then(Value::as_array)
-        .map(|cs| cs.iter().map(|c| id_ref(c.get("slug"))).filter(|c| !c.is_null()).collect())
+        .and_then(Json::items)
+        .map(|cs| cs.map(|c| id_ref(c.get("slug"))).filter(|c| !c.is_null()).collect())
         .unwrap_or_default();
     if related_type.as_deref() == Some("contact") {
         let rel = id_ref(related);
@@ -48,9 +49,9 @@ pub fn to_unified(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>>
 
 /// Built-in ids map back to their unified type (5 Interview is a meeting); a
 /// custom type maps by its label when the label is a unified type name ("Call").
-fn engagement_type(t: Option<&Value>) -> Value {
+fn engagement_type(t: Option<Json<'_>>) -> Value {
     let Some(t) = t else { return Value::Null };
-    if let Some(id) = t.get("id").and_then(Value::as_i64) {
+    if let Some(id) = t.get("id").and_then(Json::as_i64) {
         if let Some((u, _)) = BUILT_IN_TYPES.iter().find(|(_, i)| *i == id) {
             return json!(u);
         }
@@ -58,7 +59,7 @@ fn engagement_type(t: Option<&Value>) -> Value {
             return json!("meeting");
         }
     }
-    let label = t.get("label").and_then(Value::as_str).map(|l| l.trim().to_ascii_lowercase());
+    let label = t.get("label").and_then(Json::as_str).map(|l| l.trim().to_ascii_lowercase());
     match label {
         Some(l) if crate::unified::models::ENGAGEMENT_TYPES.contains(&l.as_str()) => json!(l),
         _ => Value::Null,
@@ -68,15 +69,15 @@ fn engagement_type(t: Option<&Value>) -> Value {
 /// ATZ splits the times: `start_date` (YYYY-MM-DD), `start_time` and `end_time`
 /// (HH:MM), with no end date; an end earlier than the start is read as the next
 /// day. The timezone is not documented; crosswalk sends UTC and reads UTC.
-fn times(a: &Value, w: &mut Vec<Warning>) -> (Option<String>, Option<String>) {
-    let Some(date) = get_str(a, "start_date") else { return (None, None) };
-    let start = get_str(a, "start_time").and_then(|t| iso_from_date_and_time(date, t));
-    let end = get_str(a, "end_time").and_then(|t| iso_from_date_and_time(date, t));
+fn times(a: Json<'_>, w: &mut Vec<Warning>) -> (Option<String>, Option<String>) {
+    let Some(date) = a.get_str("start_date") else { return (None, None) };
+    let start = a.get_str("start_time").and_then(|t| iso_from_date_and_time(date, t));
+    let end = a.get_str("end_time").and_then(|t| iso_from_date_and_time(date, t));
     let end = match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
         (Some(s), Some(e)) if e < s => {
             let next = crate::codec::datetime::iso_after(e, 86_400);
             if next.is_none() {
-                crate::codec::numbers::out_of_range("end_time", &json!(get_str(a, "end_time")), "the next day after 9999-12-31", w);
+                crate::codec::numbers::out_of_range("end_time", &json!(a.get_str("end_time")), "the next day after 9999-12-31", w);
             }
             next
         }

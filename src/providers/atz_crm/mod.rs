@@ -22,6 +22,7 @@ mod tests;
 
 use serde_json::{json, Map, Value};
 
+use crate::codec::doc::Json;
 use crate::provider::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result};
 use crate::codec::http::{HttpRequest, HttpResponse, Method, Part};
@@ -71,7 +72,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                     return Err(Error::one_issue(Some("atz_crm"), Issue::new("id", IssueCode::InvalidFormat, "ATZ activity ids are numbers")));
                 }
                 let url = ctx.url().path("/v1/activity").seg(id).build();
-                Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map::to_unified(&body, w)?, body)))
+                Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map::to_unified(body, w)?, body.to_value())))
             },
             check: None,
             notes: "GET /v1/activity/{id}",
@@ -117,7 +118,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
         Some(file) => req.multipart(form_parts(&planned.body, file)),
         None => req.json(Value::Object(planned.body)),
     };
-    Single::boxed(req, |_, body, w| Ok((map::to_unified(&body, w)?, body)))
+    Single::boxed(req, |_, body, w| Ok((map::to_unified(body, w)?, body.to_value())))
 }
 
 /// The body as form parts, ATZ fields in the seed's order, then any other
@@ -158,13 +159,14 @@ fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
 }
 
 /// Laravel-style page: `{current_page, next_page_url, data: […]}`.
-fn read_page(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPage> {
-    let Some(Value::Array(items)) = body.get_mut("data").map(Value::take) else {
+fn read_page<'a>(_ctx: &Ctx, _resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    let Some(items) = body.get("data").and_then(Json::items) else {
         return Err(Error::protocol("atz_crm", "the activity list has no data array"));
     };
-    let next = match (body.get("next_page_url"), body.get("current_page").and_then(Value::as_u64)) {
-        (Some(Value::String(_)), Some(current)) => Some(json!({ "page": crate::provider::next_count(current, 1)? })),
-        (Some(Value::String(_)), None) => return Err(Error::protocol("atz_crm", "a page with next_page_url but no current_page")),
+    let items = items.collect();
+    let next = match (body.get("next_page_url").is_some_and(|u| u.is_string()), body.get("current_page").and_then(Json::as_u64)) {
+        (true, Some(current)) => Some(json!({ "page": crate::provider::next_count(current, 1)? })),
+        (true, None) => return Err(Error::protocol("atz_crm", "a page with next_page_url but no current_page")),
         _ => None,
     };
     Ok(RawPage { items, next, at: Some(&["data"]) })

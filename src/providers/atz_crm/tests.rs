@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+use crate::codec::doc::of;
 use crate::codec::http::{Body, Part};
 use crate::providers::crm_engagements::test_support::{create, supported_fields_reach_request};
 use crate::tests::support::{drive, drive_pages, fixture, input, Script};
@@ -339,7 +340,7 @@ fn response_types_and_times() {
     let mut resp = fixture("atz_crm/doc.activity.post.response.json");
     let map = |resp: &Value| {
         let mut w = Vec::new();
-        super::map::to_unified(resp, &mut w).unwrap()
+        super::map::to_unified(of(resp), &mut w).unwrap()
     };
     resp["activity_type"] = json!({"id": 5, "label": "Interview"});
     resp["start_time"] = json!("23:30");
@@ -359,7 +360,7 @@ fn response_types_and_times() {
     resp["activity_type"] = json!({"id": 32, "label": "Site visit"});
     assert_eq!(map(&resp)["engagement_type"], Value::Null);
     resp["id"] = Value::Null;
-    assert!(super::map::to_unified(&resp, &mut Vec::new()).is_err());
+    assert!(super::map::to_unified(of(&resp), &mut Vec::new()).is_err());
 }
 
 #[test]
@@ -444,7 +445,7 @@ fn an_end_rolling_past_year_9999_is_null_with_a_warning() {
     resp["start_time"] = json!("23:00");
     resp["end_time"] = json!("01:00");
     let mut w = Vec::new();
-    let r = super::map::to_unified(&resp, &mut w).unwrap();
+    let r = super::map::to_unified(of(&resp), &mut w).unwrap();
     assert_eq!((r["end_time"].clone(), r["duration"].clone()), (Value::Null, Value::Null));
     assert_eq!(w.iter().map(|w| (w.field.as_str(), w.code.as_str())).collect::<Vec<_>>(), [("end_time", "value_out_of_range")]);
 }

@@ -26,7 +26,8 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::iso_or_null;
-use crate::codec::json::{get_str, id_ref};
+use crate::codec::doc::Json;
+use crate::codec::json::id_ref;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{FieldMap, Rule, UnifiedMethod};
@@ -233,14 +234,15 @@ impl Exchange for Create {
     }
 
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
-        let body = resp.json("capsule")?;
+        let doc = resp.doc("capsule")?;
+        let body = doc.root();
         if !self.lookup_done {
             self.lookup_done = true;
-            let id = activity_type_id(ctx, resp, &body)?;
+            let id = activity_type_id(ctx, resp, body)?;
             return Ok(Next::Send(create_request(ctx, Some(id))?));
         }
         if ctx.raw() {
-            return Ok(Next::Record { record: Map::new(), raw: body, warnings: Vec::new() });
+            return Ok(Next::Record { record: Map::new(), raw: body.to_value(), warnings: Vec::new() });
         }
         let mut warnings = Vec::new();
         let (record, raw) = map_created(ctx, body, &mut warnings)?;
@@ -249,14 +251,14 @@ impl Exchange for Create {
 }
 
 /// Finds the activity type named for the requested engagement type.
-fn activity_type_id(ctx: &Ctx, resp: &HttpResponse, body: &Value) -> Result<Value> {
+fn activity_type_id(ctx: &Ctx, resp: &HttpResponse, body: Json<'_>) -> Result<Value> {
     let wanted = needs_lookup(ctx).unwrap_or_default();
-    let types = body.get("activityTypes").and_then(Value::as_array).ok_or_else(|| Error::protocol("capsule", "activity types response has no activityTypes array"))?;
-    let found = types.iter().find(|t| get_str(t, "name").is_some_and(|n| n.eq_ignore_ascii_case(wanted)));
-    if let Some(id) = found.and_then(|t| t.get("id")).filter(|id| id.is_i64()) {
-        return Ok(id.clone());
+    let types = body.get("activityTypes").and_then(Json::items).ok_or_else(|| Error::protocol("capsule", "activity types response has no activityTypes array"))?;
+    let found = types.clone().find(|t| t.get_str("name").is_some_and(|n| n.eq_ignore_ascii_case(wanted)));
+    if let Some(id) = found.and_then(|t| t.get("id")).filter(|id| id.as_i64().is_some()) {
+        return Ok(id.to_value());
     }
-    let names: Vec<&str> = types.iter().filter_map(|t| get_str(t, "name")).collect();
+    let names: Vec<&str> = types.filter_map(|t| t.get_str("name")).collect();
     let more = if link_next(resp.header("link")).is_some() { " among its first 100 activity types" } else { "" };
     Err(Error::one_issue(
         Some("capsule"),
@@ -270,8 +272,8 @@ fn activity_type_id(ctx: &Ctx, resp: &HttpResponse, body: &Value) -> Result<Valu
 }
 
 /// `{"entry": …}` or `{"task": …}` → unified.
-fn map_created(ctx: &Ctx, mut body: Value, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
-    let (kind, record) = match (body.get_mut("entry").map(Value::take), body.get_mut("task").map(Value::take)) {
+fn map_created(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let (kind, record) = match (body.get("entry"), body.get("task")) {
         (Some(e), _) if e.is_object() => ("entries", e),
         (_, Some(t)) if t.is_object() => ("tasks", t),
         _ => return Err(Error::protocol("capsule", "response has no entry or task object")),
@@ -279,28 +281,28 @@ fn map_created(ctx: &Ctx, mut body: Value, w: &mut Vec<Warning>) -> Result<(Map<
     if record.get("id").is_none() {
         return Err(Error::protocol("capsule", "record has no id"));
     }
-    let mut r = to_unified(kind, &record, w);
+    let mut r = to_unified(kind, record, w);
     // A fresh entry may come back without its activity type's name: it is the one
     // sent (or the one its id names).
     if r.get("engagement_type").is_some_and(Value::is_null) {
         if let Some(ty) = eng::answered_kind(ctx, ID_KINDS, None).ok().filter(|t| ENTRY_TYPES.contains(t)) {
             r.insert("engagement_type".into(), json!(ty));
-            r.insert("id".into(), unified_id(kind, Some(ty), &record));
+            r.insert("id".into(), unified_id(kind, Some(ty), record));
             w.retain(|x| x.field != "engagement_type");
         }
     }
-    Ok((r, record))
+    Ok((r, record.to_value()))
 }
 
 /// An entry's unified type: emails and completed tasks by `type`; notes by their
 /// activity type's name (no activity type means Note).
-fn entry_type(e: &Value, w: &mut Vec<Warning>) -> Value {
-    match get_str(e, "type") {
+fn entry_type(e: Json<'_>, w: &mut Vec<Warning>) -> Value {
+    match e.get_str("type") {
         Some("email") => return json!("email"),
         Some("task") => return json!("task"),
         _ => {}
     }
-    let Some(name) = e.pointer("/activityType/name").and_then(Value::as_str) else {
+    let Some(name) = e.pointer("/activityType/name").and_then(Json::as_str) else {
         return if e.get("activityType").is_some_and(|a| !a.is_null()) { Value::Null } else { json!("note") };
     };
     match ACTIVITY_NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)) {
@@ -313,7 +315,7 @@ fn entry_type(e: &Value, w: &mut Vec<Warning>) -> Value {
 }
 
 /// The typed id of a record read from `kind` (entries, tasks or open tasks).
-fn unified_id(kind: &str, engagement_type: Option<&str>, x: &Value) -> Value {
+fn unified_id(kind: &str, engagement_type: Option<&str>, x: Json<'_>) -> Value {
     let prefix = match engagement_type {
         _ if kind != "entries" => "task",
         Some(t) if ENTRY_TYPES.contains(&t) => t,
@@ -322,17 +324,17 @@ fn unified_id(kind: &str, engagement_type: Option<&str>, x: &Value) -> Value {
     json!(crate::codec::json::id_string(x.get("id")).map(|id| eng::typed_id(prefix, &id)))
 }
 
-fn to_unified(kind: &str, x: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
+fn to_unified(kind: &str, x: Json<'_>, w: &mut Vec<Warning>) -> Map<String, Value> {
     let mut r = Map::new();
     let task = kind != "entries";
     let engagement_type = if task { json!("task") } else { entry_type(x, w) };
     r.insert("id".into(), unified_id(kind, engagement_type.as_str(), x));
     r.insert("engagement_type".into(), engagement_type);
-    r.insert("content".into(), x.get(if task { "detail" } else { "content" }).cloned().unwrap_or(Value::Null));
-    r.insert("subject".into(), x.get(if task { "description" } else { "subject" }).cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), x.field(if task { "detail" } else { "content" }));
+    r.insert("subject".into(), x.field(if task { "description" } else { "subject" }));
     r.insert("owner".into(), id_ref(x.pointer(if task { "/owner/id" } else { "/creator/id" })));
     let party = x.get("party").filter(|p| p.is_object());
-    let is_org = party.and_then(|p| get_str(p, "type")) == Some("organisation");
+    let is_org = party.and_then(|p| p.get_str("type")) == Some("organisation");
     let party_ref = id_ref(party.and_then(|p| p.get("id")));
     r.insert("contacts".into(), if !is_org && !party_ref.is_null() { json!([party_ref]) } else { json!([]) });
     r.insert("account".into(), if is_org { party_ref } else { Value::Null });
@@ -386,12 +388,9 @@ fn is_list_path(p: &str) -> bool {
     party || path == "/api/v2/entries" || path == "/api/v2/tasks"
 }
 
-fn list_parse(ctx: &Ctx, kind: &'static str, _state: &Value, resp: &HttpResponse, body: Value) -> Result<RawPage> {
+fn list_parse<'a>(ctx: &Ctx, kind: &'static str, _state: &Value, resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
     let key = if kind == "entries" { "entries" } else { "tasks" };
-    let items = match body.get(key) {
-        Some(Value::Array(items)) => items.clone(),
-        _ => return Err(Error::protocol("capsule", format!("list response has no {key} array"))),
-    };
+    let items = body.get(key).and_then(Json::items).ok_or_else(|| Error::protocol("capsule", format!("list response has no {key} array")))?.collect();
     let next = link_next(resp.header("link")).and_then(|u| rebase_on_origin(&u, ctx.origin)).map(|u| {
         let path = u.strip_prefix(ctx.origin.as_str()).unwrap_or(&u).to_string();
         json!({ "path": path })

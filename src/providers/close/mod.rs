@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
 use crate::codec::datetime::iso_or_null;
-use crate::codec::json::get_str;
+use crate::codec::doc::Json;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::unified::filters::as_range;
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
@@ -228,13 +228,13 @@ fn activity_url(ctx: &Ctx, kind: &str, id: Option<&str>) -> crate::codec::http::
 fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
     let req = ctx.request(Method::Post, activity_url(ctx, kind, None).build())?.json(create_body(ctx, kind));
-    Single::boxed(req, |_, body, w| Ok((map_activity(&body, w)?, body)))
+    Single::boxed(req, |_, body, w| Ok((map_activity(body, w)?, body.to_value())))
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     let url = activity_url(ctx, kind, Some(native)).queries(ctx.query.remote_query.iter().cloned()).build();
-    Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map_activity(&body, w)?, body)))
+    Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map_activity(body, w)?, body.to_value())))
 }
 
 fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {
@@ -250,12 +250,9 @@ fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequ
     ctx.request(Method::Get, url.build())
 }
 
-fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
-    let items = match body.get_mut("data").map(Value::take) {
-        Some(Value::Array(items)) => items,
-        _ => return Err(Error::protocol("close", "list response has no data array")),
-    };
-    let next = if body.get("has_more") == Some(&Value::Bool(true)) {
+fn parse_page<'a>(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    let items: Vec<Json<'a>> = body.get("data").and_then(Json::items).ok_or_else(|| Error::protocol("close", "list response has no data array"))?.collect();
+    let next = if body.get("has_more").and_then(Json::as_bool) == Some(true) {
         Some(json!({ "skip": crate::provider::next_count(crate::provider::state_count(state, "skip", 0)?, items.len() as u64)? }))
     } else {
         None
@@ -263,14 +260,14 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
     Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
-fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let id = get_str(a, "id").ok_or_else(|| Error::protocol("close", "activity has no id"))?;
-    let raw_type = get_str(a, "_type").unwrap_or_default();
+fn map_activity(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let id = a.get_str("id").ok_or_else(|| Error::protocol("close", "activity has no id"))?;
+    let raw_type = a.get_str("_type").unwrap_or_default();
     let kind = KINDS.iter().copied().find(|k| k.eq_ignore_ascii_case(raw_type));
     let Some(kind) = kind else {
         return Err(Error::protocol("close", format!("unexpected activity type {raw_type:?}")));
     };
-    let text = |k: &str| a.get(k).cloned().unwrap_or(Value::Null);
+    let text = |k: &str| a.field(k);
     let mut r = Map::new();
     r.insert("id".into(), json!(eng::typed_id(kind, id)));
     r.insert("engagement_type".into(), json!(kind));
@@ -289,8 +286,8 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     r.insert("account".into(), crate::codec::json::id_ref(a.get("lead_id")));
     r.insert("start_time".into(), iso_or_null(a.get("activity_at")));
     r.insert("duration".into(), if kind == "call" { crate::codec::numbers::provider_secs("duration", a.get("duration"), 1, w) } else { Value::Null });
-    r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, get_str(a, "direction"), "direction", w) } else { Value::Null });
-    r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, get_str(a, "status"), w) } else { Value::Null });
+    r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, a.get_str("direction"), "direction", w) } else { Value::Null });
+    r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, a.get_str("status"), w) } else { Value::Null });
     r.insert("phone_numbers".into(), eng::phone_list(a.get("phone").filter(|_| kind == "call")));
     r.insert("created_at".into(), iso_or_null(a.get("date_created")));
     r.insert("updated_at".into(), iso_or_null(a.get("date_updated")));

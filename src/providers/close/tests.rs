@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+use crate::codec::doc::of;
 use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
 use crate::tests::support::{fixture, Script};
 
@@ -192,7 +193,7 @@ fn every_status_and_direction_row_maps_both_ways() {
     use super::{map_activity, DIRECTION, EMAIL_STATUS};
     for (p, u) in EMAIL_STATUS {
         let mut w = Vec::new();
-        assert_eq!(map_activity(&json!({"id": "a", "_type": "Email", "status": p}), &mut w).unwrap()["status"], *u);
+        assert_eq!(map_activity(of(&json!({"id": "a", "_type": "Email", "status": p})), &mut w).unwrap()["status"], *u);
         assert!(w.is_empty());
         let body = json!({"engagement_type": "email", "status": u, "account": {"id": "lead_1"}, "start_time": "2026-07-01T09:00:00Z", "remote_data": {"sender": "a@example.com"}});
         let (sent, _) = run(&account(), "create", None, body, json!({}), Script::ok(400, &json!({})));
@@ -201,13 +202,13 @@ fn every_status_and_direction_row_maps_both_ways() {
     for (p, u) in DIRECTION {
         let kind = if p.ends_with("bound") { "Call" } else { "Email" };
         let mut w = Vec::new();
-        assert_eq!(map_activity(&json!({"id": "a", "_type": kind, "direction": p}), &mut w).unwrap()["direction"], *u);
+        assert_eq!(map_activity(of(&json!({"id": "a", "_type": kind, "direction": p})), &mut w).unwrap()["direction"], *u);
     }
     for d in ["inbound", "outbound"] {
         let (sent, _) = run(&account(), "create", None, json!({"engagement_type": "call", "direction": d}), json!({}), Script::ok(400, &json!({})));
         assert_eq!(sent[0].body_json().unwrap()["direction"], d);
     }
     let mut w = Vec::new();
-    assert_eq!(map_activity(&json!({"id": "a", "_type": "Email", "status": "error"}), &mut w).unwrap()["status"], Value::Null);
+    assert_eq!(map_activity(of(&json!({"id": "a", "_type": "Email", "status": "error"})), &mut w).unwrap()["status"], Value::Null);
     assert_eq!(w[0].code, "unknown_status");
 }

@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::iso_from_epoch_secs;
-use crate::codec::json::{get, get_str};
+use crate::codec::doc::{Doc, Json};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -52,9 +52,9 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: CREATE,
             returns: RETURNS,
             start: |_| Chain::boxed(CREATE_STEPS, |ctx, results, w| {
-                let record = results.get(1).cloned().unwrap_or(Value::Null);
+                let record = results.get(1).copied().unwrap_or(Json::NULL);
                 let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
-                Ok((map_activity(&record, &[(type_id(&record).unwrap_or(0), Some(kind.to_string()))], w)?, record))
+                Ok((map_activity(record, &[(type_id(record).unwrap_or(0), Some(kind.to_string()))], w)?, record.to_value()))
             }),
             check: Some(|f| eng::check_types("copper", f, TYPE_RULES)),
             notes: "POST /activities; calls and meetings first look up the account's activity type id (GET /activity_types)",
@@ -76,8 +76,8 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: &[],
             returns: RETURNS,
             start: |_| Chain::boxed(GET_STEPS, |_, results, w| {
-                let record = results.get(1).cloned().unwrap_or(Value::Null);
-                Ok((map_activity(&record, &type_table(results.first().unwrap_or(&Value::Null)), w)?, record))
+                let record = results.get(1).copied().unwrap_or(Json::NULL);
+                Ok((map_activity(record, &type_table(results.first().copied().unwrap_or(Json::NULL)), w)?, record.to_value()))
             }),
             check: None,
             notes: "GET /activity_types, then GET /activities/{id}",
@@ -129,18 +129,17 @@ fn check_filters(fields: &Map<String, Value>) -> Vec<Issue> {
     Vec::new()
 }
 
-fn type_id(activity: &Value) -> Option<i64> {
-    get(activity, "type.id").and_then(Value::as_i64)
+fn type_id(activity: Json<'_>) -> Option<i64> {
+    activity.path("type.id").and_then(Json::as_i64)
 }
 
 /// `(type id, unified type)` for every user activity type of the account.
-fn type_table(types: &Value) -> Vec<(i64, Option<String>)> {
-    let users = types.get("user").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+fn type_table(types: Json<'_>) -> Vec<(i64, Option<String>)> {
+    let users = types.get("user").and_then(Json::items).into_iter().flatten();
     let mut table: Vec<(i64, Option<String>)> = users
-        .iter()
         .filter_map(|t| {
             let id = t.get("id")?.as_i64()?;
-            let kind = TYPE_NAMES.iter().find(|(n, _)| Some(*n) == get_str(t, "name")).map(|(_, k)| k.to_string());
+            let kind = TYPE_NAMES.iter().find(|(n, _)| Some(*n) == t.get_str("name")).map(|(_, k)| k.to_string());
             Some((id, if id == 0 { Some("note".into()) } else { kind }))
         })
         .collect();
@@ -160,7 +159,7 @@ static CREATE_STEPS: &[ChainStep] = &[
         build: |ctx, _| if eng::engagement_type(ctx.fields) == Some("note") { Ok(None) } else { types_request(ctx).map(Some) },
         read: |ctx, _, body| {
             let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
-            let found = type_table(&body).into_iter().find(|(_, k)| k.as_deref() == Some(kind)).map(|(id, _)| id);
+            let found = type_table(Doc::from_value(&body).root()).into_iter().find(|(_, k)| k.as_deref() == Some(kind)).map(|(id, _)| id);
             match found {
                 Some(id) => Ok(json!({ "type_id": id })),
                 None => Err(Error::one_issue(
@@ -245,9 +244,10 @@ impl Exchange for SearchList {
         self.search(ctx, crate::provider::state_count(state, "page", 1)?, types)
     }
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
-        let body = resp.json("copper")?;
+        let doc = resp.doc("copper")?;
+        let body = doc.root();
         if self.awaiting_types {
-            let types = type_table(&body);
+            let types = type_table(body);
             let any = types.iter().any(|(_, k)| eng::engagement_type(ctx.fields).map_or(true, |t| k.as_deref() == Some(t)));
             if !any {
                 // The account has no activity type of the kind asked for: nothing to list.
@@ -255,7 +255,8 @@ impl Exchange for SearchList {
             }
             return self.search(ctx, 1, types);
         }
-        let Value::Array(items) = body else { return Err(Error::protocol("copper", "search answered with something other than an array")) };
+        let Some(items) = body.items() else { return Err(Error::protocol("copper", "search answered with something other than an array")) };
+        let items: Vec<Json<'_>> = items.collect();
         // No cursor from Copper: a full page may have a successor, a short one is the last.
         let full = items.len() >= eng::page_size(ctx, 100, 200) as usize;
         let types: Vec<Value> = self.types.iter().map(|(id, k)| json!([id, k])).collect();
@@ -268,17 +269,17 @@ fn parent_field(t: &str) -> Option<&'static str> {
     PARENT_TYPES.iter().find(|(_, p)| *p == t).map(|(f, _)| *f)
 }
 
-fn map_activity(a: &Value, types: &[(i64, Option<String>)], w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_activity(a: Json<'_>, types: &[(i64, Option<String>)], w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = crate::codec::json::id_string(a.get("id")).ok_or_else(|| Error::protocol("copper", "activity has no id"))?;
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     let kind = type_id(a).and_then(|t| types.iter().find(|(id, _)| *id == t)).and_then(|(_, k)| k.clone());
     if kind.is_none() {
-        let raw = format!("{}:{}", get_str(a, "type.category").unwrap_or("?"), type_id(a).map(|t| t.to_string()).unwrap_or_default());
+        let raw = format!("{}:{}", a.get_str("type.category").unwrap_or("?"), type_id(a).map(|t| t.to_string()).unwrap_or_default());
         eng::unknown_type_warning(w, &raw);
     }
     r.insert("engagement_type".into(), json!(kind));
-    r.insert("content".into(), a.get("details").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), a.field("details"));
     r.insert("owner".into(), crate::codec::json::id_ref(a.get("user_id")));
     for f in ["contacts", "lead"] {
         r.insert(f.into(), json!([]));
@@ -286,11 +287,11 @@ fn map_activity(a: &Value, types: &[(i64, Option<String>)], w: &mut Vec<Warning>
     for f in ["account", "opportunity", "project"] {
         r.insert(f.into(), Value::Null);
     }
-    if let Some(field) = get_str(a, "parent.type").and_then(parent_field) {
-        let parent = crate::codec::json::id_ref(get(a, "parent.id"));
+    if let Some(field) = a.get_str("parent.type").and_then(parent_field) {
+        let parent = crate::codec::json::id_ref(a.path("parent.id"));
         r.insert(field.into(), if matches!(field, "contacts" | "lead") { Value::Array(vec![parent]) } else { parent });
     }
-    let secs = |k: &str| a.get(k).and_then(Value::as_i64).and_then(iso_from_epoch_secs).map(Value::String).unwrap_or(Value::Null);
+    let secs = |k: &str| a.get(k).and_then(Json::as_i64).and_then(iso_from_epoch_secs).map(Value::String).unwrap_or(Value::Null);
     r.insert("start_time".into(), secs("activity_date"));
     r.insert("created_at".into(), secs("date_created"));
     r.insert("updated_at".into(), secs("date_modified"));

@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+use crate::codec::doc::of;
 use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request, supported_fields_reach_request_after};
 use crate::tests::support::{drive, fixture, input, Script};
 
@@ -176,11 +177,11 @@ fn supported_fields_reach_the_request() {
 #[test]
 fn every_default_type_name_maps() {
     use super::{map_activity, type_table, TYPE_NAMES};
-    let types = type_table(&fixture("copper/doc.activity_types.get.response.json"));
+    let types = type_table(of(&fixture("copper/doc.activity_types.get.response.json")));
     for (name, kind) in TYPE_NAMES {
         let id = fixture("copper/doc.activity_types.get.response.json")["user"].as_array().unwrap().iter().find(|t| t["name"] == *name).unwrap()["id"].clone();
         let mut w = Vec::new();
-        let r = map_activity(&json!({"id": 1, "type": {"id": id, "category": "user"}}), &types, &mut w).unwrap();
+        let r = map_activity(of(&json!({"id": 1, "type": {"id": id, "category": "user"}})), &types, &mut w).unwrap();
         assert_eq!(r["engagement_type"], *kind, "{name}");
         assert!(w.is_empty());
     }

@@ -24,6 +24,7 @@ mod tests;
 
 use serde_json::{json, Map, Value};
 
+use crate::codec::doc::Json;
 use crate::error::{Issue, IssueCode, Warning};
 
 use crate::provider::Ctx;
@@ -85,18 +86,18 @@ pub fn ref_json(fields: &Map<String, Value>, name: &'static str, integers: bool)
 }
 
 /// `[{id}]` from provider ids (missing ones skipped).
-pub fn ref_list<'a>(ids: impl IntoIterator<Item = Option<&'a Value>>) -> Value {
+pub fn ref_list<'a>(ids: impl IntoIterator<Item = Option<Json<'a>>>) -> Value {
     Value::Array(ids.into_iter().map(crate::codec::json::id_ref).filter(|v| !v.is_null()).collect())
 }
 
 /// The items of a provider array (none when it is missing), for [`ref_list`].
-pub fn items(v: Option<&Value>) -> impl Iterator<Item = Option<&Value>> {
-    v.and_then(Value::as_array).into_iter().flatten().map(Some)
+pub fn items(v: Option<Json<'_>>) -> impl Iterator<Item = Option<Json<'_>>> {
+    v.and_then(Json::items).into_iter().flatten().map(Some)
 }
 
 /// `[{number}]` from a provider's bare phone number (none when missing or empty).
-pub fn phone_list(number: Option<&Value>) -> Value {
-    Value::Array(number.and_then(Value::as_str).filter(|n| !n.is_empty()).map(|n| json!({ "number": n })).into_iter().collect())
+pub fn phone_list(number: Option<Json<'_>>) -> Value {
+    Value::Array(number.and_then(Json::as_str).filter(|n| !n.is_empty()).map(|n| json!({ "number": n })).into_iter().collect())
 }
 
 /// The caller's `custom_fields`, to start a provider body with (their names are

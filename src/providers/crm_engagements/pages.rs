@@ -6,6 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result, Warning};
+use crate::codec::doc::Json;
 use crate::codec::http::{HttpRequest, HttpResponse};
 
 use crate::provider::{mapped_page, Ctx, Exchange, Next, RawPage};
@@ -15,9 +16,9 @@ use crate::provider::{mapped_page, Ctx, Exchange, Next, RawPage};
 pub type KindRequest = fn(&Ctx, &'static str, &Value) -> Result<HttpRequest>;
 /// Reads one page of one kind, given the state that asked for it: raw items and
 /// this kind's next state (`None` on its last page).
-pub type KindParser = fn(&Ctx, &'static str, &Value, &HttpResponse, Value) -> Result<RawPage>;
+pub type KindParser = for<'a> fn(&Ctx, &'static str, &Value, &HttpResponse, Json<'a>) -> Result<RawPage<'a>>;
 /// Maps one raw item of one kind.
-pub type KindMapper = fn(&Ctx, &'static str, &Value, &mut Vec<Warning>) -> Result<Map<String, Value>>;
+pub type KindMapper = fn(&Ctx, &'static str, Json<'_>, &mut Vec<Warning>) -> Result<Map<String, Value>>;
 
 /// The walk. The unified state is `{ "kind": …, "state": … }`, so a cursor resumes
 /// inside the right endpoint; after a kind's last page the next kind starts, after
@@ -69,8 +70,8 @@ impl Exchange for TypedPages {
         let Some((kind, state)) = self.current.clone() else {
             return Err(Error::Misuse { reason: "a page arrived before it was asked for".into() });
         };
-        let body = resp.json(ctx.provider.name)?;
-        let page = (self.parse)(ctx, kind, &state, resp, body)?;
+        let doc = resp.doc(ctx.provider.name)?;
+        let page = (self.parse)(ctx, kind, &state, resp, doc.root())?;
         let next = match page.next {
             Some(s) => Some(json!({ "kind": kind, "state": s })),
             None => self.kinds.iter().position(|k| *k == kind).and_then(|i| self.kinds.get(i.saturating_add(1))).map(|k| json!({ "kind": k, "state": null })),

@@ -1,5 +1,6 @@
 use serde_json::{json, Map, Value};
 
+use crate::codec::doc::of;
 use super::*;
 
 fn fields(v: Value) -> Map<String, Value> {
@@ -21,8 +22,8 @@ fn refs_and_ids() {
     assert_eq!(first_ref_id(&f, "lead"), None);
     let paths: Vec<String> = linked(&f, &["owner", "contacts"]).into_iter().map(|l| l.path).collect();
     assert_eq!(paths, ["body.owner.id", "body.contacts[0].id", "body.contacts[1].id"]);
-    assert_eq!(ref_list([Some(&json!(5)), None, Some(&json!("x"))]), json!([{"id": "5"}, {"id": "x"}]));
-    assert_eq!(ref_list(items(Some(&json!([1, null, "b"])))), json!([{"id": "1"}, {"id": "b"}]));
+    assert_eq!(ref_list([Some(of(&json!(5))), None, Some(of(&json!("x")))]), json!([{"id": "5"}, {"id": "x"}]));
+    assert_eq!(ref_list(items(Some(of(&json!([1, null, "b"]))))), json!([{"id": "1"}, {"id": "b"}]));
     assert_eq!(ref_list(items(None)), json!([]));
 }
 

@@ -3,6 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::codec::datetime::iso_or_null;
+use crate::codec::doc::Json;
 use crate::codec::json::id_ref;
 use crate::error::{Error, Result};
 
@@ -11,26 +12,26 @@ use super::Kind;
 /// Lookups come back as `_x_value` with the table in
 /// `_x_value@Microsoft.Dynamics.CRM.lookuplogicalname` (asked for with
 /// `Prefer: odata.include-annotations`).
-fn lookup<'a>(row: &'a Value, column: &str) -> Option<(&'a Value, Option<&'a str>)> {
+fn lookup<'a>(row: Json<'a>, column: &str) -> Option<(Json<'a>, Option<&'a str>)> {
     let v = row.get(format!("_{column}_value")).filter(|v| !v.is_null())?;
     // Not `get_str`: the annotation name contains dots.
-    Some((v, row.get(format!("_{column}_value@Microsoft.Dynamics.CRM.lookuplogicalname")).and_then(Value::as_str)))
+    Some((v, row.get(format!("_{column}_value@Microsoft.Dynamics.CRM.lookuplogicalname")).and_then(Json::as_str)))
 }
 
-pub fn to_unified(kind: &Kind, row: &Value, w: &mut Vec<crate::error::Warning>) -> Result<Map<String, Value>> {
+pub fn to_unified(kind: &Kind, row: Json<'_>, w: &mut Vec<crate::error::Warning>) -> Result<Map<String, Value>> {
     let id = crate::codec::json::id_string(row.get(kind.key)).ok_or_else(|| Error::protocol("dynamics365", format!("the {} row has no {}", kind.logical, kind.key)))?;
     let mut r = Map::new();
     r.insert("id".into(), json!(crate::providers::crm_engagements::typed_id(kind.unified, &id)));
     r.insert("engagement_type".into(), json!(kind.unified));
-    r.insert("subject".into(), row.get("subject").cloned().unwrap_or(Value::Null));
-    r.insert("content".into(), row.get(kind.text).cloned().unwrap_or(Value::Null));
+    r.insert("subject".into(), row.field("subject"));
+    r.insert("content".into(), row.field(kind.text));
     r.insert("start_time".into(), iso_or_null(row.get("scheduledstart")));
     r.insert("end_time".into(), iso_or_null(row.get("scheduledend")));
     r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", row.get("actualdurationminutes"), 60, w));
-    r.insert("direction".into(), match row.get("directioncode") {
-        Some(Value::Bool(true)) => json!("outbound"),
-        Some(Value::Bool(false)) => json!("inbound"),
-        _ => Value::Null,
+    r.insert("direction".into(), match row.get("directioncode").and_then(Json::as_bool) {
+        Some(true) => json!("outbound"),
+        Some(false) => json!("inbound"),
+        None => Value::Null,
     });
     r.insert("phone_numbers".into(), crate::providers::crm_engagements::phone_list(row.get("phonenumber")));
     r.insert("owner".into(), lookup(row, "ownerid").map_or(Value::Null, |(v, _)| id_ref(Some(v))));
@@ -52,7 +53,7 @@ pub fn to_unified(kind: &Kind, row: &Value, w: &mut Vec<crate::error::Warning>) 
         Some((v, Some("contact"))) => contacts.push(id_ref(Some(v))),
         _ => {}
     }
-    let parties = kind.parties.and_then(|p| row.get(p)).and_then(Value::as_array);
+    let parties = kind.parties.and_then(|p| row.get(p)).and_then(Json::items);
     for party in parties.into_iter().flatten() {
         if let Some((v, Some("contact"))) = lookup(party, "partyid") {
             let c = id_ref(Some(v));

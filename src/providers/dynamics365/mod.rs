@@ -26,6 +26,7 @@ use crate::provider::auth::{Grant, OAuthDef};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{json, Map, Value};
 
+use crate::codec::doc::Json;
 use crate::provider::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result};
 use crate::codec::http::{HttpRequest, HttpResponse, Method, Origin};
@@ -96,7 +97,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 }
                 let url = odata_url(ctx, &format!("{}({id})", kind.set), &expand(kind));
                 let req = headers(ctx.request(Method::Get, url)?, PREFER_ANNOTATIONS.to_string());
-                Single::boxed(req, |ctx, body, w| Ok((map::to_unified(kind_of(ctx)?, &body, w)?, body)))
+                Single::boxed(req, |ctx, body, w| Ok((map::to_unified(kind_of(ctx)?, body, w)?, body.to_value())))
             },
             check: None,
             notes: "ids are {type}:{guid} (call:6b1a…); GET /{table}({guid}). A plain GUID needs ?engagement_type to name the table.",
@@ -312,7 +313,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
         if body.is_null() {
             return Err(Error::protocol("dynamics365", "the create returned no row although return=representation was asked for"));
         }
-        Ok((map::to_unified(kind_of(ctx)?, &body, w)?, body))
+        Ok((map::to_unified(kind_of(ctx)?, body, w)?, body.to_value()))
     })
 }
 
@@ -367,10 +368,11 @@ fn remote_key(k: &str) -> Option<&'static str> {
     OPTIONS.iter().copied().find(|o| *o == k)
 }
 
-fn read_page(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPage> {
-    let Some(Value::Array(items)) = body.get_mut("value").map(Value::take) else {
+fn read_page<'a>(_ctx: &Ctx, _resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    let Some(items) = body.get("value").and_then(Json::items) else {
         return Err(Error::protocol("dynamics365", "the list response has no value array"));
     };
-    let next = body.get("@odata.nextLink").and_then(Value::as_str).map(|u| json!({ "url": u }));
+    let items = items.collect();
+    let next = body.get("@odata.nextLink").and_then(Json::as_str).map(|u| json!({ "url": u }));
     Ok(RawPage { items, next, at: Some(&["value"]) })
 }

@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+use crate::codec::doc::of;
 use crate::codec::http::HttpResponse;
 use crate::providers::crm_engagements::test_support::{create, create_issues, supported_fields_reach_request};
 use crate::tests::support::{drive, drive_pages, fixture, input, Script};
@@ -237,7 +238,7 @@ fn out_of_range_durations_are_null_with_a_warning() {
     let call = &super::KINDS[0];
     let read = |m: Value| {
         let mut w = Vec::new();
-        let r = super::map::to_unified(call, &json!({"activityid": "7a1b2c3d-0000-4000-8000-000000001001", "actualdurationminutes": m}), &mut w).unwrap();
+        let r = super::map::to_unified(call, of(&json!({"activityid": "7a1b2c3d-0000-4000-8000-000000001001", "actualdurationminutes": m})), &mut w).unwrap();
         (r["duration"].clone(), w.iter().any(|w| w.code == "value_out_of_range" && w.field == "duration"))
     };
     assert_eq!(read(json!(15)), (json!(900), false));

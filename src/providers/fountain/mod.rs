@@ -15,7 +15,8 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_or_null, parse_datetime, to_iso};
-use crate::codec::json::{get_str, id_string};
+use crate::codec::doc::Json;
+use crate::codec::json::id_string;
 use crate::error::{Error, Result, Warning};
 use crate::codec::http::{host_label, HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{FieldMap, UnifiedMethod};
@@ -67,26 +68,27 @@ fn request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     ctx.request(Method::Get, url.build())
 }
 
-fn parse(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPage> {
-    match body.get_mut("booked_slots").map(Value::take) {
-        Some(Value::Array(items)) => Ok(RawPage { items, next: None, at: Some(&["booked_slots"]) }),
-        _ => Err(Error::protocol("fountain", "response has no booked_slots list")),
+fn parse<'a>(_ctx: &Ctx, _resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    match body.get("booked_slots").and_then(Json::items) {
+        Some(items) => Ok(RawPage { items: items.collect(), next: None, at: Some(&["booked_slots"]) }),
+        None => Err(Error::protocol("fountain", "response has no booked_slots list")),
     }
 }
 
 /// `showed_up` is a boolean in one Fountain schema and a string in another.
-fn showed_up(v: Option<&Value>) -> Option<bool> {
-    match v? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+fn showed_up(v: Option<Json<'_>>) -> Option<bool> {
+    let v = v?;
+    match (v.as_bool(), v.as_str()) {
+        (Some(b), _) => Some(b),
+        (_, Some(s)) if s.eq_ignore_ascii_case("true") => Some(true),
+        (_, Some(s)) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
     }
 }
 
 /// What is known about a booked slot: attendance when recorded, else whether its end
 /// time has passed (`None` when neither can be told).
-pub fn situation(slot: &Value, now_ms: u64) -> Option<&'static str> {
+pub fn situation(slot: Json<'_>, now_ms: u64) -> Option<&'static str> {
     match showed_up(slot.get("showed_up")) {
         Some(true) => Some("attended"),
         Some(false) => Some("no_show"),
@@ -98,9 +100,9 @@ pub fn situation(slot: &Value, now_ms: u64) -> Option<&'static str> {
     }
 }
 
-fn map_slot(ctx: &Ctx, slot: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_slot(ctx: &Ctx, slot: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = id_string(slot.get("id")).ok_or_else(|| Error::protocol("fountain", "booked slot has no id"))?;
-    let text = |key: &str| get_str(slot, key).filter(|s| !s.is_empty());
+    let text = |key: &str| slot.get_str(key).filter(|s| !s.is_empty());
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     // The applicant is the one in the request path; Fountain does not echo it.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::codec::doc::of;
 use crate::tests::support::{drive_pages, fixture, input, Script, T0};
 
 fn list_with(account: Value, query: Value, script: Script) -> (Vec<HttpRequest>, Result<Vec<Value>>) {
@@ -66,12 +67,12 @@ fn every_status_row_and_the_no_show() {
     let now = T0 + 1;
     let past = "2025-06-01T10:00:00Z";
     let future = "2026-06-01T10:00:00Z";
-    assert_eq!(situation(&slot("s", past, json!(true)), now), Some("attended"));
-    assert_eq!(situation(&slot("s", past, json!("TRUE")), now), Some("attended"));
-    assert_eq!(situation(&slot("s", past, json!("false")), now), Some("no_show"));
-    assert_eq!(situation(&slot("s", future, Value::Null), now), Some("upcoming"));
-    assert_eq!(situation(&slot("s", past, Value::Null), now), Some("attendance_not_recorded"));
-    assert_eq!(situation(&slot("s", "soon", Value::Null), now), None);
+    assert_eq!(situation(of(&slot("s", past, json!(true))), now), Some("attended"));
+    assert_eq!(situation(of(&slot("s", past, json!("TRUE"))), now), Some("attended"));
+    assert_eq!(situation(of(&slot("s", past, json!("false"))), now), Some("no_show"));
+    assert_eq!(situation(of(&slot("s", future, Value::Null)), now), Some("upcoming"));
+    assert_eq!(situation(of(&slot("s", past, Value::Null)), now), Some("attendance_not_recorded"));
+    assert_eq!(situation(of(&slot("s", "soon", Value::Null)), now), None);
     let slots = json!({"booked_slots": [
         slot("attended", past, json!(true)), slot("upcoming", future, Value::Null), slot("attendance_not_recorded", past, Value::Null),
         slot("no_show", past, json!(false)), slot("unknown", "", Value::Null)

@@ -24,6 +24,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_or_null, iso_utc, parse_datetime, to_iso};
+use crate::codec::doc::Json;
 use crate::codec::json::{id_ref, id_string};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{host_label, HttpRequest, HttpResponse, Method};
@@ -274,28 +275,29 @@ impl Exchange for Typed {
     }
 
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
-        let mut body = resp.json("freshsales")?;
+        let doc = resp.doc("freshsales")?;
+        let body = doc.root();
         if self.looking_up {
-            let list = body.get("sales_activity_types").and_then(Value::as_array).ok_or_else(|| Error::protocol("freshsales", "the selector has no sales_activity_types"))?;
-            self.types = Some(list.iter().filter_map(|t| Some((id_string(t.get("id"))?, t.get("internal_name")?.as_str()?.to_string()))).collect());
+            let list = body.get("sales_activity_types").and_then(Json::items).ok_or_else(|| Error::protocol("freshsales", "the selector has no sales_activity_types"))?;
+            self.types = Some(list.filter_map(|t| Some((id_string(t.get("id"))?, t.get("internal_name")?.as_str()?.to_string()))).collect());
             return self.next(ctx);
         }
-        let map = |item: &Value, w: &mut Vec<Warning>| to_unified(item, self.types.as_deref(), ctx.field_str("engagement_type"), w);
+        let map = |item: Json<'_>, w: &mut Vec<Warning>| to_unified(item, self.types.as_deref(), ctx.field_str("engagement_type"), w);
         match self.read {
             Read::List { page } => {
-                let Some(Value::Array(raw)) = body.get_mut("sales_activities").map(Value::take) else {
+                let Some(raw) = body.get("sales_activities").and_then(Json::items) else {
                     return Err(Error::protocol("freshsales", "the list has no sales_activities array"));
                 };
-                let total = body.pointer("/meta/total_pages").and_then(Value::as_u64).unwrap_or(page);
+                let total = body.pointer("/meta/total_pages").and_then(Json::as_u64).unwrap_or(page);
                 let next = if page < total { Some(json!({ "page": crate::provider::next_count(page, 1)? })) } else { None };
-                mapped_page(ctx, RawPage { items: raw, next, at: Some(&["sales_activities"]) }, map)
+                mapped_page(ctx, RawPage { items: raw.collect(), next, at: Some(&["sales_activities"]) }, map)
             }
             _ => {
                 let key = if ctx.field_str("engagement_type") == Some("note") && matches!(self.read, Read::Create) { "note" } else { "sales_activity" };
-                let item = body.get_mut(key).map(Value::take).ok_or_else(|| Error::protocol("freshsales", format!("the response has no {key}")))?;
+                let item = body.get(key).ok_or_else(|| Error::protocol("freshsales", format!("the response has no {key}")))?;
                 let mut warnings = Vec::new();
-                let record = if ctx.raw() { Map::new() } else { map(&item, &mut warnings)? };
-                Ok(Next::Record { record, raw: item, warnings })
+                let record = if ctx.raw() { Map::new() } else { map(item, &mut warnings)? };
+                Ok(Next::Record { record, raw: item.to_value(), warnings })
             }
         }
     }
@@ -303,7 +305,7 @@ impl Exchange for Typed {
 
 /// A sales activity or note → unified. The type comes from the looked-up type
 /// list (by `sales_activity_type_id`), else from the request.
-fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Option<&str>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn to_unified(item: Json<'_>, types: Option<&[(String, String)]>, requested: Option<&str>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("freshsales", "the record has no id"))?;
     let is_note = item.get("description").is_some() && item.get("sales_activity_type_id").is_none();
     let by_type = id_string(item.get("sales_activity_type_id")).and_then(|tid| {
@@ -316,8 +318,8 @@ fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Optio
     let mut r = Map::new();
     r.insert("id".into(), json!(if is_note { eng::typed_id("note", &id) } else { id }));
     r.insert("engagement_type".into(), json!(engagement_type));
-    r.insert("subject".into(), item.get("title").cloned().unwrap_or(Value::Null));
-    r.insert("content".into(), item.get(if is_note { "description" } else { "notes" }).cloned().unwrap_or(Value::Null));
+    r.insert("subject".into(), item.field("title"));
+    r.insert("content".into(), item.field(if is_note { "description" } else { "notes" }));
     r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
         (Some(s), Some(e)) => crate::codec::numbers::provider_int("duration", &"end_date − start_date", crate::codec::datetime::secs_between(s, e), w),
         _ => Value::Null,
@@ -325,7 +327,7 @@ fn to_unified(item: &Value, types: Option<&[(String, String)]>, requested: Optio
     r.insert("start_time".into(), json!(start));
     r.insert("end_time".into(), json!(end));
     r.insert("owner".into(), id_ref(item.get("owner_id")));
-    let target = item.get("targetable_type").and_then(Value::as_str);
+    let target = item.get("targetable_type").and_then(Json::as_str);
     let linked = id_ref(item.get("targetable_id"));
     r.insert("contacts".into(), if target == Some("Contact") { json!([linked]) } else { json!([]) });
     r.insert("account".into(), if target == Some("SalesAccount") { linked.clone() } else { Value::Null });

@@ -23,7 +23,8 @@ use std::collections::{HashMap, VecDeque};
 use serde_json::{json, Map, Value};
 
 use crate::codec::datetime::{iso_or_null, iso_utc, parse_datetime};
-use crate::codec::json::{get_str, id_ref, id_string};
+use crate::codec::doc::{Doc, Json};
+use crate::codec::json::{id_ref, id_string};
 use crate::error::{Error, Issue, IssueCode, Result, Warning, WarningCode};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::provider::account::Account;
@@ -168,8 +169,9 @@ impl Lookup {
 /// The interviews list (or get) with its per-page lookups.
 struct Interviews {
     single: bool,
-    /// The page being assembled and the provider's state for the next one.
-    items: Vec<Value>,
+    /// The interviews page being joined (its text kept until the lookups are in)
+    /// and the provider's state for the next one.
+    page: Option<Doc<'static>>,
     next: Option<Value>,
     /// Lookups still to send: the kind and the request's path and query (a first
     /// request, or the `Link` next of one).
@@ -192,7 +194,7 @@ impl Interviews {
     fn new(single: bool) -> Interviews {
         Interviews {
             single,
-            items: Vec::new(),
+            page: None,
             next: None,
             queue: VecDeque::new(),
             in_flight: None,
@@ -243,12 +245,18 @@ impl Interviews {
         ctx.request(Method::Get, ctx.url().raw_path(path).build())
     }
 
+    /// The page's interviews (a get's answer: its first).
+    fn items(&self) -> impl Iterator<Item = Json<'_>> {
+        let take = if self.single { 1 } else { usize::MAX };
+        self.page.iter().flat_map(|doc| doc.root().items().into_iter().flatten()).take(take)
+    }
+
     /// Queues the lookups for the page just read.
     fn plan_lookups(&mut self) {
         let ids = |key: &str| -> Vec<String> {
             let mut seen = std::collections::HashSet::new();
             let mut out: Vec<String> = Vec::new();
-            for item in &self.items {
+            for item in self.items() {
                 if let Some(id) = id_string(item.get(key)).filter(|s| s.bytes().all(|b| b.is_ascii_digit())) {
                     if seen.insert(id.clone()) {
                         out.push(id);
@@ -257,11 +265,11 @@ impl Interviews {
             }
             out
         };
+        let mut lookups = Vec::new();
         for (kind, key) in [(Lookup::Interviewers, "id"), (Lookup::Applications, "application_id"), (Lookup::JobInterviews, "job_interview_id")] {
-            for chunk in ids(key).chunks(IDS_MAX) {
-                self.queue.push_back((kind, lookup_path(kind, chunk)));
-            }
+            lookups.extend(ids(key).chunks(IDS_MAX).map(|chunk| (kind, lookup_path(kind, chunk))));
         }
+        self.queue.extend(lookups);
     }
 
     fn send_next(&mut self, ctx: &Ctx) -> Result<Next> {
@@ -279,21 +287,19 @@ impl Interviews {
                 self.in_flight = Some(kind);
                 Ok(Next::Send(ctx.request(Method::Get, ctx.url().raw_path(&path).build())?))
             }
-            None => self.emit(),
+            None => self.emit(ctx),
         }
     }
 
     fn read_lookup(&mut self, ctx: &Ctx, kind: Lookup, resp: &HttpResponse) -> Result<()> {
-        let rows = match resp.json("greenhouse")? {
-            Value::Array(rows) => rows,
-            _ => return Err(Error::protocol("greenhouse", format!("{} is not a JSON array", kind.path()))),
-        };
+        let doc = resp.doc("greenhouse")?;
+        let rows = doc.root().items().ok_or_else(|| Error::protocol("greenhouse", format!("{} is not a JSON array", kind.path())))?;
         for row in rows {
             let own = id_string(row.get("id"));
             match kind {
                 Lookup::Interviewers => {
                     if let Some(interview) = id_string(row.get("interview_id")) {
-                        self.panel.entry(interview).or_default().push(json!({ "id": id_string(row.get("user_id")), "name": null, "email": row.get("email").cloned().unwrap_or(Value::Null) }));
+                        self.panel.entry(interview).or_default().push(json!({ "id": id_string(row.get("user_id")), "name": null, "email": row.get("email").map_or(Value::Null, Json::to_value) }));
                     }
                 }
                 Lookup::Applications => {
@@ -308,7 +314,7 @@ impl Interviews {
                 }
                 Lookup::Stages => {
                     if let Some(stage) = own {
-                        self.stage_name.insert(stage, row.get("name").cloned().unwrap_or(Value::Null));
+                        self.stage_name.insert(stage, row.get("name").map_or(Value::Null, Json::to_value));
                     }
                 }
             }
@@ -324,15 +330,16 @@ impl Interviews {
         Ok(())
     }
 
-    fn emit(&mut self) -> Result<Next> {
+    fn emit(&mut self, ctx: &Ctx) -> Result<Next> {
         let mut warnings = std::mem::take(&mut self.warnings);
-        let mut mapped = Vec::with_capacity(self.items.len());
-        for (i, item) in std::mem::take(&mut self.items).into_iter().enumerate() {
+        let mut mapped = Vec::new();
+        for (i, item) in self.items().enumerate() {
             let mut w = Vec::new();
-            let record = self.map_interview(&item, &mut w)?;
+            let record = if ctx.skip_mapping() { Map::new() } else { self.map_interview(item, &mut w)? };
             warnings.extend(w.into_iter().map(|x| Warning { field: if self.single { x.field } else { format!("result[{i}].{}", x.field) }, ..x }));
-            mapped.push((record, item));
+            mapped.push((record, if self.single { item.to_value() } else { ctx.raw_item(i, item) }));
         }
+        self.page = None;
         if self.single {
             let (record, raw) = mapped.into_iter().next().ok_or_else(|| Error::Misuse { reason: "no interview to return".into() })?;
             return Ok(Next::Record { record, raw, warnings });
@@ -340,7 +347,7 @@ impl Interviews {
         Ok(Next::Page { items: mapped, next: self.next.take(), warnings, source: self.source })
     }
 
-    fn map_interview(&self, item: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    fn map_interview(&self, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("greenhouse", "interview has no id"))?;
         let mut r = Map::new();
         r.insert("application".into(), id_ref(item.get("application_id")));
@@ -359,23 +366,23 @@ impl Interviews {
             Some(s) => json!({ "id": s.clone(), "name": self.stage_name.get(&s).cloned().unwrap_or(Value::Null) }),
             None => Value::Null,
         });
-        let location = get_str(item, "location").filter(|s| !s.is_empty()).or_else(|| get_str(item, "video_conferencing_url"));
+        let text = |key: &str| item.get(key).and_then(Json::as_str);
+        let location = text("location").filter(|s| !s.is_empty()).or_else(|| text("video_conferencing_url"));
         r.insert("location".into(), json!(location));
-        r.insert("status".into(), map_status(STATUS, get_str(item, "status"), w));
+        r.insert("status".into(), map_status(STATUS, text("status"), w));
         r.insert("id".into(), json!(id));
         Ok(r)
     }
 
     /// The interviews page (or the get's one-element answer) arrived.
     fn on_interviews(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
-        let Value::Array(items) = resp.json("greenhouse")? else {
-            return Err(Error::protocol("greenhouse", "the interviews list is not a JSON array"));
-        };
-        if self.single && items.is_empty() {
+        let page = resp.doc("greenhouse")?;
+        let count = page.root().items().ok_or_else(|| Error::protocol("greenhouse", "the interviews list is not a JSON array"))?.len();
+        if self.single && count == 0 {
             return Err(Error::Remote { provider: "greenhouse".into(), status: 404, message: Some("Greenhouse has no interview with this id".into()), body: Value::Array(Vec::new()) });
         }
         self.next = if self.single { None } else { next_path(ctx, resp, "/v3/interviews")?.map(|p| json!({ "next": p })) };
-        self.items = if self.single { items.into_iter().take(1).collect() } else { items };
+        self.page = Some(page.into_owned());
         self.source = Some(ItemsSource { response: ctx.response_index, path: &[] });
         self.panel.clear();
         self.candidate_of.clear();
@@ -386,7 +393,7 @@ impl Interviews {
         if ctx.skip_mapping() {
             // Raw answers need no joined fields.
             self.stages_queued = true;
-            return self.emit();
+            return self.emit(ctx);
         }
         self.plan_lookups();
         self.send_next(ctx)
@@ -452,7 +459,7 @@ fn is_page_path(p: &str, list: &str) -> bool {
 }
 
 /// A start or end: the date-time, or for all-day interviews the date at midnight UTC.
-fn moment(item: &Value, at: &str, all_day: &str) -> Value {
+fn moment(item: Json<'_>, at: &str, all_day: &str) -> Value {
     match item.get(at).filter(|v| !v.is_null()) {
         Some(v) => iso_or_null(Some(v)),
         None => iso_or_null(item.get(all_day)),

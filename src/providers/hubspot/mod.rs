@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_from_epoch_ms, iso_from_str, iso_or_null};
-use crate::codec::json::get_str;
+use crate::codec::doc::Json;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -275,7 +275,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let url = ctx.url().path("/crm/v3/objects/").path(obj.name).build();
     Single::boxed(ctx.request(Method::Post, url)?.json(create_body(ctx, obj)), |ctx, body, w| {
         let obj = object(eng::engagement_type(ctx.fields).unwrap_or_default())?;
-        let mut record = map_object(obj, &body, w)?;
+        let mut record = map_object(obj, body, w)?;
         // Associations are created with the object and not echoed back.
         for field in ASSOC_FIELDS {
             if let Some(v) = ctx.fields.get(field) {
@@ -286,7 +286,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
                 record.insert(field.into(), refs);
             }
         }
-        Ok((record, body))
+        Ok((record, body.to_value()))
     })
 }
 
@@ -304,7 +304,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let url = read_url(ctx, object(kind)?, Some(native)).queries(ctx.query.remote_query.iter().cloned()).build();
     Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
         let kind = eng::answered_kind(ctx, KINDS, None)?;
-        Ok((map_object(object(kind)?, &body, w)?, body))
+        Ok((map_object(object(kind)?, body, w)?, body.to_value()))
     })
 }
 
@@ -316,20 +316,17 @@ fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequ
     ctx.request(Method::Get, url.build())
 }
 
-fn parse_page(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
-    let items = match body.get_mut("results").map(Value::take) {
-        Some(Value::Array(items)) => items,
-        _ => return Err(Error::protocol("hubspot", "list response has no results array")),
-    };
-    let next = get_str(&body, "paging.next.after").map(|after| json!({ "after": after }));
+fn parse_page<'a>(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    let items = body.get("results").and_then(Json::items).ok_or_else(|| Error::protocol("hubspot", "list response has no results array"))?.collect();
+    let next = body.path("paging.next.after").and_then(Json::as_str).map(|after| json!({ "after": after }));
     Ok(RawPage { items, next, at: Some(&["results"]) })
 }
 
 /// v3 lists an associated object once per association type (label): keep each id once, in order.
-fn first_of_each_id(results: &[Value]) -> Vec<Option<&Value>> {
+fn first_of_each_id(results: crate::codec::doc::Items<'_>) -> Vec<Option<Json<'_>>> {
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    for id in results.iter().map(|x| x.get("id")) {
+    for id in results.map(|x| x.get("id")) {
         match crate::codec::json::id_string(id) {
             Some(key) if seen.contains(&key) => continue,
             Some(key) => seen.push(key),
@@ -343,11 +340,11 @@ fn first_of_each_id(results: &[Value]) -> Vec<Option<&Value>> {
 /// `hs_call_duration` (milliseconds, usually a string) as whole seconds, rounded
 /// half up. Whole numbers are read exactly; a fraction of a millisecond only below
 /// 2^53 ms, where a double is still exact to the millisecond.
-fn call_duration(v: Option<&Value>, w: &mut Vec<Warning>) -> Value {
+fn call_duration(v: Option<Json<'_>>, w: &mut Vec<Warning>) -> Value {
     let Some(v) = v else { return Value::Null };
-    let text = match v {
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
+    let text = match (v.as_str(), v.as_number()) {
+        (Some(s), _) => s.trim().to_string(),
+        (None, Some(n)) => n.to_string(),
         _ => return Value::Null,
     };
     let ms = match text.parse::<i64>() {
@@ -359,17 +356,17 @@ fn call_duration(v: Option<&Value>, w: &mut Vec<Warning>) -> Value {
         },
     };
     let secs = ms.filter(|ms| *ms >= 0).and_then(|ms| ms.checked_add(500)).map(|ms| ms / 1000);
-    crate::codec::numbers::provider_int("duration", v, secs, w)
+    crate::codec::numbers::provider_int("duration", &v, secs, w)
 }
 
-fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_object(obj: &Object, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = crate::codec::json::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
     let props = rec.get("properties");
     let prop = |k: &str| props.and_then(|p| p.get(k)).filter(|v| !v.is_null() && v.as_str() != Some(""));
-    let text = |k: &str| prop(k).cloned().unwrap_or(Value::Null);
+    let text = |k: &str| prop(k).map_or(Value::Null, Json::to_value);
     let iso = |k: &str| iso_or_null(prop(k));
-    let assoc = |t: &str| -> Vec<Option<&Value>> {
-        rec.get("associations").and_then(|a| a.get(t)).and_then(|a| a.get("results")).and_then(Value::as_array).map(|a| first_of_each_id(a)).unwrap_or_default()
+    let assoc = |t: &str| -> Vec<Option<Json<'_>>> {
+        rec.get("associations").and_then(|a| a.get(t)).and_then(|a| a.get("results")).and_then(Json::items).map(first_of_each_id).unwrap_or_default()
     };
     let mut r = Map::new();
     r.insert("id".into(), json!(eng::typed_id(obj.kind, &id)));
@@ -381,8 +378,8 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
     r.insert("account".into(), assoc("companies").first().map_or(Value::Null, |v| crate::codec::json::id_ref(*v)));
     r.insert("opportunity".into(), assoc("deals").first().map_or(Value::Null, |v| crate::codec::json::id_ref(*v)));
     let direction = match obj.kind {
-        "call" => eng::map_value(CALL_DIRECTION, prop("hs_call_direction").and_then(Value::as_str), "direction", w),
-        "email" => eng::map_value(EMAIL_DIRECTION, prop("hs_email_direction").and_then(Value::as_str), "direction", w),
+        "call" => eng::map_value(CALL_DIRECTION, prop("hs_call_direction").and_then(Json::as_str), "direction", w),
+        "email" => eng::map_value(EMAIL_DIRECTION, prop("hs_email_direction").and_then(Json::as_str), "direction", w),
         _ => Value::Null,
     };
     r.insert("duration".into(), call_duration(prop("hs_call_duration"), w));
@@ -392,8 +389,8 @@ fn map_object(obj: &Object, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Str
     });
     r.insert("direction".into(), direction);
     r.insert("status".into(), match obj.kind {
-        "email" => map_status(EMAIL_STATUS, prop("hs_email_status").and_then(Value::as_str), w),
-        "meeting" => map_status(MEETING_OUTCOME, prop("hs_meeting_outcome").and_then(Value::as_str), w),
+        "email" => map_status(EMAIL_STATUS, prop("hs_email_status").and_then(Json::as_str), w),
+        "meeting" => map_status(MEETING_OUTCOME, prop("hs_meeting_outcome").and_then(Json::as_str), w),
         _ => Value::Null,
     });
     let start = if obj.kind == "meeting" { prop("hs_meeting_start_time").map(|_| iso("hs_meeting_start_time")) } else { None };

@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+use crate::codec::doc::of;
 use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
 use crate::tests::support::{fixture, Script};
 
@@ -265,7 +266,7 @@ fn every_status_and_direction_row_maps_both_ways() {
     use super::{map_object, object, CALL_DIRECTION, EMAIL_DIRECTION, EMAIL_STATUS, MEETING_OUTCOME};
     let read = |kind: &str, prop: &str, value: &str, field: &str| {
         let mut w = Vec::new();
-        let r = map_object(object(kind).unwrap(), &json!({"id": "1", "properties": {prop: value}}), &mut w).unwrap();
+        let r = map_object(object(kind).unwrap(), of(&json!({"id": "1", "properties": {prop: value}})), &mut w).unwrap();
         assert!(w.is_empty(), "{kind} {prop}={value}: {w:?}");
         r[field].clone()
     };
@@ -303,7 +304,7 @@ fn call_durations_are_exact_or_null_with_a_warning() {
     use super::call_duration;
     let read = |v: Value| {
         let mut w = Vec::new();
-        let d = call_duration(Some(&v), &mut w);
+        let d = call_duration(Some(of(&v)), &mut w);
         (d, w.iter().any(|w| w.code == "value_out_of_range" && w.field == "duration"))
     };
     for (ms, secs) in [(json!("1500"), 2), (json!("1499"), 1), (json!(90000), 90), (json!("2500.4"), 3), (json!("0"), 0), (json!("9007199254740991499"), 9007199254740991i64)] {

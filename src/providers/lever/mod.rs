@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
 use crate::codec::datetime::iso_or_null;
-use crate::codec::json::get_str;
+use crate::codec::doc::Json;
 use crate::error::{Error, Result, Warning};
 use crate::codec::http::{HttpRequest, Method};
 use crate::unified::schema::{Conv, FieldMap, Lit, UnifiedMethod};
@@ -79,20 +79,19 @@ fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(ctx.request(Method::Post, url)?.json(body), map_note)
 }
 
-fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
-    let note = body.get_mut("data").map(Value::take).ok_or_else(|| Error::protocol("lever", "response has no data"))?;
-    let id = get_str(&note, "id").or_else(|| get_str(&note, "noteId")).ok_or_else(|| Error::protocol("lever", "note has no id"))?;
+fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let note = body.get("data").ok_or_else(|| Error::protocol("lever", "response has no data"))?;
+    let id = note.get_str("id").or_else(|| note.get_str("noteId")).ok_or_else(|| Error::protocol("lever", "note has no id"))?;
     // The note text is the field of type "note" (Lever notes are a list of fields).
-    let fields = note.get("fields").and_then(Value::as_array);
+    let fields = note.get("fields").and_then(Json::items);
     let text = fields
-        .and_then(|f| f.iter().find(|x| x.get("type").and_then(Value::as_str) == Some("note")).or_else(|| f.first()))
+        .and_then(|mut f| f.clone().find(|x| x.get("type").and_then(Json::as_str) == Some("note")).or_else(|| f.next()))
         .and_then(|f| f.get("value"))
-        .cloned()
-        .unwrap_or(Value::Null);
+        .map_or(Value::Null, Json::to_value);
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     r.insert("activity_type".into(), json!("note"));
-    r.insert("actor".into(), match get_str(&note, "user") {
+    r.insert("actor".into(), match note.get_str("user") {
         Some(user) => json!({ "id": user, "type": "user" }),
         None => Value::Null,
     });
@@ -100,12 +99,12 @@ fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<St
     r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
     r.insert("created_at".into(), iso_or_null(note.get("createdAt")));
     r.insert("updated_at".into(), Value::Null);
-    r.insert("visibility".into(), match note.get("secret") {
-        Some(Value::Bool(true)) => json!("admin_only"),
-        Some(Value::Bool(false)) => json!("public"),
-        _ => Value::Null,
+    r.insert("visibility".into(), match note.get("secret").and_then(Json::as_bool) {
+        Some(true) => json!("admin_only"),
+        Some(false) => json!("public"),
+        None => Value::Null,
     });
-    Ok((r, note))
+    Ok((r, note.to_value()))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
 use crate::codec::datetime::{iso_from_epoch_secs, iso_or_null, to_iso};
+use crate::codec::doc::Json;
 use crate::codec::json::id_ref;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::unified::filters::as_range;
@@ -200,25 +201,25 @@ fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
 }
 
 /// `{"data": {"<singular>": {…}}}` → the record, whichever kind it is.
-fn map_single(_ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
-    let data = body.get_mut("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("onepagecrm", "response has no data object"))?;
+fn map_single(_ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let data = body.get("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("onepagecrm", "response has no data object"))?;
     for kind in KINDS {
-        if let Some(record) = data.get_mut(kind.singular).map(Value::take).filter(|r| r.get("id").is_some()) {
-            return Ok((to_unified(*kind, &record), record));
+        if let Some(record) = data.get(kind.singular).filter(|r| r.get("id").is_some()) {
+            return Ok((to_unified(*kind, record), record.to_value()));
         }
     }
     Err(Error::protocol("onepagecrm", "response has no call, meeting, note or action with an id"))
 }
 
-fn epoch_secs(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_i64).and_then(iso_from_epoch_secs)
+fn epoch_secs(v: Option<Json<'_>>) -> Option<String> {
+    v.and_then(Json::as_i64).and_then(iso_from_epoch_secs)
 }
 
-fn to_unified(kind: Kind, x: &Value) -> Map<String, Value> {
+fn to_unified(kind: Kind, x: Json<'_>) -> Map<String, Value> {
     let mut r = Map::new();
     r.insert("id".into(), json!(crate::codec::json::id_string(x.get("id")).map(|id| eng::typed_id(kind.unified, &id))));
     r.insert("engagement_type".into(), json!(kind.unified));
-    r.insert("content".into(), x.get("text").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), x.field("text"));
     let contact = id_ref(x.get("contact_id"));
     r.insert("contacts".into(), if contact.is_null() { json!([]) } else { json!([contact]) });
     r.insert("owner".into(), id_ref(x.get("assignee_id")));
@@ -255,15 +256,15 @@ fn list_request(ctx: &Ctx, ty: &'static str, state: &Value) -> Result<HttpReques
     ctx.request(Method::Get, url)
 }
 
-fn list_parse(_ctx: &Ctx, ty: &'static str, _state: &Value, _resp: &HttpResponse, body: Value) -> Result<RawPage> {
+fn list_parse<'a>(_ctx: &Ctx, ty: &'static str, _state: &Value, _resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
     let kind = kind_of(ty);
     let data = body.get("data").ok_or_else(|| Error::protocol("onepagecrm", "list response has no data"))?;
-    let items: Vec<Value> = match data.get(kind.plural) {
-        Some(Value::Array(items)) => items.iter().filter_map(|i| i.get(kind.singular).cloned()).collect(),
-        _ => return Err(Error::protocol("onepagecrm", format!("list response has no {} array", kind.plural))),
+    let items: Vec<Json<'a>> = match data.get(kind.plural).and_then(Json::items) {
+        Some(items) => items.filter_map(|i| i.get(kind.singular)).collect(),
+        None => return Err(Error::protocol("onepagecrm", format!("list response has no {} array", kind.plural))),
     };
-    let page = data.get("page").and_then(Value::as_u64).unwrap_or(1);
-    let max_page = data.get("max_page").and_then(Value::as_u64).unwrap_or(page);
+    let page = data.get("page").and_then(Json::as_u64).unwrap_or(1);
+    let max_page = data.get("max_page").and_then(Json::as_u64).unwrap_or(page);
     let next = if page < max_page { Some(json!({ "page": crate::provider::next_count(page, 1)? })) } else { None };
     // Each item is unwrapped from its envelope: not verbatim.
     Ok(RawPage { items, next, at: None })

@@ -17,13 +17,14 @@ use time::Duration;
 
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_or_null, iso_utc};
-use crate::codec::json::{get, get_str, id_ref, id_string};
+use crate::codec::doc::Json;
+use crate::codec::json::{get_str, id_ref, id_string};
 use crate::error::{Error, Result, Warning};
 use crate::unified::filters::window;
 use crate::codec::http::{host_label, HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{FieldMap, UnifiedMethod};
 
-use crate::provider::{Ctx, Exchange, Next, OpDef, ProviderDef, Single};
+use crate::provider::{mapped_page, Ctx, Exchange, Next, OpDef, ProviderDef, RawPage, Single};
 
 pub const PROVIDER: ProviderDef = ProviderDef {
     name: "pinpoint",
@@ -120,31 +121,20 @@ impl Exchange for Pages {
         list_request(ctx, self.page).map(Next::Send)
     }
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
-        let mut body = resp.json("pinpoint")?;
-        let stages = stage_names(&body);
-        let Some(Value::Array(data)) = body.get_mut("data").map(Value::take) else {
+        let doc = resp.doc("pinpoint")?;
+        let body = doc.root();
+        let stages = stage_names(body);
+        let Some(data) = body.get("data").and_then(Json::items) else {
             return Err(Error::protocol("pinpoint", "interviews list has no data array"));
         };
+        let data: Vec<Json<'_>> = data.collect();
         let first = data.first().and_then(|d| id_string(d.get("id")));
         if first.is_some() && first == self.prev_first {
             return Err(Error::PaginationLoop { provider: "pinpoint".into(), pages: u32::try_from(self.page).unwrap_or(u32::MAX) });
         }
         let full = data.len() >= page_size(ctx) as usize;
         let next = if full { Some(json!({ "page": crate::provider::next_count(self.page, 1)?, "prev_first": first })) } else { None };
-        let mut warnings = Vec::new();
-        let mut items = Vec::with_capacity(data.len());
-        for (i, raw) in data.into_iter().enumerate() {
-            let record = if ctx.skip_mapping() {
-                Map::new()
-            } else {
-                let mut w = Vec::new();
-                let r = map_interview(&raw, &stages, &mut w)?;
-                warnings.extend(w.into_iter().map(|x| Warning { field: format!("result[{i}].{}", x.field), ..x }));
-                r
-            };
-            items.push((record, raw));
-        }
-        Ok(Next::Page { items, next, warnings, source: Some(crate::provider::ItemsSource { response: ctx.response_index, path: &["data"] }) })
+        mapped_page(ctx, RawPage { items: data, next, at: Some(&["data"]) }, |raw, w| map_interview(raw, &stages, w))
     }
     fn on_failure(&mut self, _ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         Err(remote_error(resp))
@@ -167,10 +157,10 @@ fn remote_error(resp: &HttpResponse) -> Error {
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let url = ctx.url().path("/api/v1/interviews").seg(ctx.id()?).query("include", "stage").queries(ctx.query.remote_query.iter().cloned()).build();
-    Ok(Box::new(Get(Single { request: Some(ctx.request(Method::Get, url)?), map: |_, mut body, w| {
-        let stages = stage_names(&body);
-        let data = body.get_mut("data").map(Value::take).filter(Value::is_object).ok_or_else(|| Error::protocol("pinpoint", "interview response has no data object"))?;
-        Ok((map_interview(&data, &stages, w)?, data))
+    Ok(Box::new(Get(Single { request: Some(ctx.request(Method::Get, url)?), map: |_, body, w| {
+        let stages = stage_names(body);
+        let data = body.get("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("pinpoint", "interview response has no data object"))?;
+        Ok((map_interview(data, &stages, w)?, data.to_value()))
     } })))
 }
 
@@ -190,29 +180,29 @@ impl Exchange for Get {
 }
 
 /// Stage id → name from the `included` stages.
-fn stage_names(body: &Value) -> Map<String, Value> {
+fn stage_names(body: Json<'_>) -> Map<String, Value> {
     body.get("included")
-        .and_then(Value::as_array)
+        .and_then(Json::items)
         .into_iter()
         .flatten()
-        .filter(|r| get_str(r, "type") == Some("stages"))
-        .filter_map(|r| Some((id_string(r.get("id"))?, get(r, "attributes.name").cloned().unwrap_or(Value::Null))))
+        .filter(|r| r.get_str("type") == Some("stages"))
+        .filter_map(|r| Some((id_string(r.get("id"))?, r.path("attributes.name").map_or(Value::Null, Json::to_value))))
         .collect()
 }
 
-fn map_interview(item: &Value, stages: &Map<String, Value>, _: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_interview(item: Json<'_>, stages: &Map<String, Value>, _: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("pinpoint", "interview has no id"))?;
-    let attr = |k: &str| get(item, &format!("attributes.{k}"));
+    let attr = |k: &str| item.get("attributes").and_then(|a| a.path(k));
     // `interviewable` is an application or a job seeker (talent pipeline).
-    let interviewable = get(item, "relationships.interviewable.data");
+    let interviewable = item.path("relationships.interviewable.data");
     let application = match interviewable {
-        Some(d) => if get_str(d, "type") == Some("applications") { id_ref(d.get("id")) } else { Value::Null },
+        Some(d) => if d.get_str("type") == Some("applications") { id_ref(d.get("id")) } else { Value::Null },
         // Without linkage, the polymorphic attributes (Rails class names, as in
         // Pinpoint's `commentable_type` values).
-        None if attr("interviewable_type").and_then(Value::as_str) == Some("Application") => id_ref(attr("interviewable_id")),
+        None if attr("interviewable_type").and_then(Json::as_str) == Some("Application") => id_ref(attr("interviewable_id")),
         None => Value::Null,
     };
-    let stage = id_string(get(item, "relationships.stage.data.id"));
+    let stage = id_string(item.path("relationships.stage.data.id"));
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
     r.insert("application".into(), application);

@@ -20,8 +20,8 @@ use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
-use crate::codec::datetime::{iso_from_date_and_time, iso_or_null, parse_datetime, to_iso};
-use crate::codec::json::{get, get_str};
+use crate::codec::datetime::{iso_from_date_and_time, iso_or_null, parse_datetime};
+use crate::codec::doc::Json;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::unified::filters::as_range;
 use crate::codec::http::{HttpRequest, HttpResponse, Method, Origin};
@@ -237,22 +237,22 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let url = if kind == "note" { ctx.url().path(v1(ctx)).path("/notes") } else { ctx.url().path("/api/v2/activities") };
     Single::boxed(ctx.request(Method::Post, url.build())?.json(body_for(ctx, kind)), |ctx, body, w| {
         let item = data(body)?;
-        let record = if eng::engagement_type(ctx.fields) == Some("note") { map_note(&item)? } else { map_activity(&item, w)? };
-        Ok((record, item))
+        let record = if eng::engagement_type(ctx.fields) == Some("note") { map_note(item)? } else { map_activity(item, w)? };
+        Ok((record, item.to_value()))
     })
 }
 
 /// `data` of a `{success, data}` envelope; `success: false` is a remote error.
-fn data(mut body: Value) -> Result<Value> {
-    if body.get("success") == Some(&Value::Bool(false)) {
+fn data(body: Json<'_>) -> Result<Json<'_>> {
+    if body.get("success").and_then(Json::as_bool) == Some(false) {
         return Err(failure(body));
     }
-    body.get_mut("data").map(Value::take).filter(|d| !d.is_null()).ok_or_else(|| Error::protocol("pipedrive", "response has no data"))
+    body.get("data").filter(|d| !d.is_null()).ok_or_else(|| Error::protocol("pipedrive", "response has no data"))
 }
 
 /// Pipedrive's `{success: false, error}` as a remote error.
-fn failure(body: Value) -> Error {
-    Error::Remote { provider: "pipedrive".into(), status: 400, message: get_str(&body, "error").map(str::to_string), body }
+fn failure(body: Json<'_>) -> Error {
+    Error::Remote { provider: "pipedrive".into(), status: 400, message: body.get_str("error").map(str::to_string), body: body.to_value() }
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
@@ -262,12 +262,12 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let map: crate::provider::RecordMapper = if is_note {
         |_, body, _| {
             let item = data(body)?;
-            Ok((map_note(&item)?, item))
+            Ok((map_note(item)?, item.to_value()))
         }
     } else {
         |_, body, w| {
             let item = data(body)?;
-            Ok((map_activity(&item, w)?, item))
+            Ok((map_activity(item, w)?, item.to_value()))
         }
     };
     Single::boxed(ctx.request(Method::Get, url.build())?, map)
@@ -317,34 +317,35 @@ fn updated_until(range: &Map<String, Value>) -> Option<String> {
     [at("lt"), lte].into_iter().flatten().min().map(crate::codec::datetime::iso_utc).filter(|s| !s.is_empty())
 }
 
-fn parse_page(_: &Ctx, object: &'static str, _: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
-    if body.get("success") == Some(&Value::Bool(false)) {
+fn parse_page<'a>(_: &Ctx, object: &'static str, _: &Value, _: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    if body.get("success").and_then(Json::as_bool) == Some(false) {
         return Err(failure(body));
     }
     let next = if object == "notes" {
-        let more = get(&body, "additional_data.pagination.more_items_in_collection") == Some(&Value::Bool(true));
-        get(&body, "additional_data.pagination.next_start").and_then(Value::as_u64).filter(|_| more).map(|n| json!({ "start": n }))
+        let more = body.path("additional_data.pagination.more_items_in_collection").and_then(Json::as_bool) == Some(true);
+        body.path("additional_data.pagination.next_start").and_then(Json::as_u64).filter(|_| more).map(|n| json!({ "start": n }))
     } else {
-        get_str(&body, "additional_data.next_cursor").map(|c| json!({ "cursor": c }))
+        body.get_str("additional_data.next_cursor").map(|c| json!({ "cursor": c }))
     };
     // v1 answers an empty list with `data: null`.
-    let items = match body.get_mut("data").map(Value::take) {
-        Some(Value::Array(items)) => items,
-        Some(Value::Null) | None => Vec::new(),
+    let items = match body.get("data") {
+        Some(data) if data.is_array() => data.items().into_iter().flatten().collect(),
+        Some(data) if data.is_null() => Vec::new(),
+        None => Vec::new(),
         Some(_) => return Err(Error::protocol("pipedrive", "list data is not an array")),
     };
     Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
-fn id_of(v: &Value) -> Result<String> {
+fn id_of(v: Json<'_>) -> Result<String> {
     crate::codec::json::id_string(v.get("id")).ok_or_else(|| Error::protocol("pipedrive", "record has no id"))
 }
 
 
-fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_activity(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let mut r = Map::new();
     r.insert("id".into(), json!(id_of(a)?));
-    r.insert("engagement_type".into(), match get_str(a, "type") {
+    r.insert("engagement_type".into(), match a.get_str("type") {
         Some(t) if ACTIVITY.contains(&t) => json!(t),
         Some(t) => {
             eng::unknown_type_warning(w, t);
@@ -352,10 +353,10 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         }
         None => Value::Null,
     });
-    r.insert("subject".into(), a.get("subject").cloned().unwrap_or(Value::Null));
-    r.insert("content".into(), a.get("note").cloned().unwrap_or(Value::Null));
+    r.insert("subject".into(), a.field("subject"));
+    r.insert("content".into(), a.field("note"));
     r.insert("owner".into(), crate::codec::json::id_ref(a.get("owner_id").or_else(|| a.get("user_id"))));
-    let people = a.get("participants").and_then(Value::as_array).map(|p| p.iter().map(|x| x.get("person_id")).collect::<Vec<_>>());
+    let people = a.get("participants").and_then(Json::items).map(|p| p.map(|x| x.get("person_id")).collect::<Vec<_>>());
     r.insert("contacts".into(), match people {
         Some(p) => eng::ref_list(p),
         None => eng::ref_list([a.get("person_id")]),
@@ -364,14 +365,14 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     r.insert("opportunity".into(), crate::codec::json::id_ref(a.get("deal_id")));
     r.insert("lead".into(), eng::ref_list([a.get("lead_id")]));
     r.insert("project".into(), crate::codec::json::id_ref(a.get("project_id")));
-    let date = get_str(a, "due_date").filter(|d| !d.is_empty());
-    let time = get_str(a, "due_time").filter(|t| !t.is_empty());
+    let date = a.get_str("due_date").filter(|d| !d.is_empty());
+    let time = a.get_str("due_time").filter(|t| !t.is_empty());
     let start = match (date, time) {
         (Some(d), Some(t)) => iso_from_date_and_time(d, t),
-        (Some(d), None) => to_iso(&json!(d)),
+        (Some(d), None) => crate::codec::datetime::iso_from_str(d),
         _ => None,
     };
-    let duration = get_str(a, "duration").map_or(Value::Null, |d| crate::codec::numbers::provider_clock("duration", d, [3600, 60], w));
+    let duration = a.get_str("duration").map_or(Value::Null, |d| crate::codec::numbers::provider_clock("duration", d, [3600, 60], w));
     let end = match (start.as_deref().and_then(parse_datetime), duration.as_i64(), time) {
         (Some(s), Some(d), Some(_)) => crate::codec::datetime::iso_after(s, d).map_or_else(|| crate::codec::numbers::out_of_range("end_time", &json!(format!("{} + {d} s", s)), "past year 9999", w), Value::String),
         _ => Value::Null,
@@ -379,21 +380,21 @@ fn map_activity(a: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     r.insert("start_time".into(), json!(start));
     r.insert("end_time".into(), end);
     r.insert("duration".into(), duration);
-    r.insert("status".into(), match a.get("done") {
-        Some(Value::Bool(true)) => json!("sent"),
-        Some(Value::Bool(false)) => json!("scheduled"),
-        _ => Value::Null,
+    r.insert("status".into(), match a.get("done").and_then(Json::as_bool) {
+        Some(true) => json!("sent"),
+        Some(false) => json!("scheduled"),
+        None => Value::Null,
     });
     r.insert("created_at".into(), iso_or_null(a.get("add_time")));
     r.insert("updated_at".into(), iso_or_null(a.get("update_time")));
     Ok(r)
 }
 
-fn map_note(n: &Value) -> Result<Map<String, Value>> {
+fn map_note(n: Json<'_>) -> Result<Map<String, Value>> {
     let mut r = Map::new();
     r.insert("id".into(), json!(eng::typed_id("note", &id_of(n)?)));
     r.insert("engagement_type".into(), json!("note"));
-    r.insert("content".into(), n.get("content").cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), n.field("content"));
     r.insert("owner".into(), crate::codec::json::id_ref(n.get("user_id")));
     r.insert("contacts".into(), eng::ref_list([n.get("person_id")]));
     r.insert("account".into(), crate::codec::json::id_ref(n.get("org_id")));

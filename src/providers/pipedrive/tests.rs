@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+use crate::codec::doc::of;
 use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
 use crate::tests::support::{fixture, Script};
 
@@ -241,7 +242,7 @@ fn done_maps_both_ways() {
 fn durations_and_ends_are_exact_or_null_with_a_warning() {
     let read = |date: &str, time: &str, d: &str| {
         let mut w = Vec::new();
-        let r = super::map_activity(&json!({"id": 1, "type": "call", "due_date": date, "due_time": time, "duration": d}), &mut w).unwrap();
+        let r = super::map_activity(of(&json!({"id": 1, "type": "call", "due_date": date, "due_time": time, "duration": d})), &mut w).unwrap();
         (r["duration"].clone(), r["end_time"].clone(), w.iter().map(|w| (w.field.clone(), w.code.as_str())).collect::<Vec<_>>())
     };
     assert_eq!(read("2026-01-01", "10:00", "01:30"), (json!(5400), json!("2026-01-01T11:30:00Z"), vec![]));

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::iso_or_null;
+use crate::codec::doc::Json;
 use crate::codec::json::id_string;
 use crate::error::{Error, Result, Warning};
 use crate::codec::http::{HttpRequest, Method};
@@ -56,8 +57,8 @@ fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), map_note)
 }
 
-fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
-    let note = body.get_mut("note").map(Value::take).ok_or_else(|| Error::protocol("recruitee", "response has no note"))?;
+fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let note = body.get("note").ok_or_else(|| Error::protocol("recruitee", "response has no note"))?;
     let id = id_string(note.get("id")).ok_or_else(|| Error::protocol("recruitee", "note has no id"))?;
     let mut r = Map::new();
     r.insert("id".into(), json!(id));
@@ -68,16 +69,16 @@ fn map_note(ctx: &Ctx, mut body: Value, _w: &mut Vec<Warning>) -> Result<(Map<St
     });
     // What Recruitee stored, falling back to what was sent when it does not echo.
     let sent_body = ctx.fields.get("body").cloned().unwrap_or(Value::Null);
-    r.insert("body".into(), note.get("body").cloned().filter(Value::is_string).unwrap_or(sent_body));
+    r.insert("body".into(), note.get("body").filter(|b| b.is_string()).map_or(sent_body, Json::to_value));
     r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
     r.insert("created_at".into(), iso_or_null(note.get("created_at")));
     r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
-    let level = crate::codec::json::get_str(&note, "visibility.level").or_else(|| ctx.field_str("visibility"));
+    let level = note.get_str("visibility.level").or_else(|| ctx.field_str("visibility"));
     r.insert("visibility".into(), match level {
         Some(l @ ("public" | "private")) => json!(l),
         _ => Value::Null,
     });
-    Ok((r, note))
+    Ok((r, note.to_value()))
 }
 
 #[cfg(test)]

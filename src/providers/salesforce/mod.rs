@@ -26,6 +26,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_from_str, parse_datetime};
+use crate::codec::doc::Json;
 use crate::codec::json::get_str;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::unified::filters::as_range;
@@ -76,8 +77,8 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: CREATE,
             returns: RETURNS,
             start: |_| Chain::boxed(CREATE_STEPS, |_, results, w| {
-                let record = results.get(1).cloned().unwrap_or(Value::Null);
-                Ok((map_record(&record, w)?, record))
+                let record = results.get(1).copied().unwrap_or(Json::NULL);
+                Ok((map_record(record, w)?, record.to_value()))
             }),
             check: Some(check),
             notes: "POST /sobjects/Task (call, email, task via TaskSubtype) or /sobjects/Event (meeting), then a SOQL read of the new record",
@@ -277,15 +278,19 @@ static CREATE_STEPS: &[ChainStep] = &[
 fn first_record(mut body: Value) -> Result<Value> {
     match body.get_mut("records").and_then(|r| r.get_mut(0)).map(Value::take) {
         Some(record) => Ok(record),
-        None => Err(Error::Remote { provider: "salesforce".into(), status: 404, message: Some("no record with this id".into()), body }),
+        None => Err(no_record(body)),
     }
+}
+
+fn no_record(body: Value) -> Error {
+    Error::Remote { provider: "salesforce".into(), status: 404, message: Some("no record with this id".into()), body }
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     Single::boxed(select_by_id(ctx, sobject(kind), native)?, |_, body, w| {
-        let record = first_record(body)?;
-        Ok((map_record(&record, w)?, record))
+        let record = body.get("records").and_then(|r| r.get(0)).ok_or_else(|| no_record(body.to_value()))?;
+        Ok((map_record(record, w)?, record.to_value()))
     })
 }
 
@@ -365,18 +370,15 @@ fn is_query_locator(path: &str) -> bool {
     version_ok && !locator.is_empty() && locator.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
 }
 
-fn parse_page(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
-    let items = match body.get_mut("records").map(Value::take) {
-        Some(Value::Array(items)) => items,
-        _ => return Err(Error::protocol("salesforce", "query response has no records array")),
-    };
-    let next = get_str(&body, "nextRecordsUrl").filter(|_| body.get("done") != Some(&Value::Bool(true))).map(|url| json!({ "next": url }));
+fn parse_page<'a>(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    let items = body.get("records").and_then(Json::items).ok_or_else(|| Error::protocol("salesforce", "query response has no records array"))?.collect();
+    let next = body.get_str("nextRecordsUrl").filter(|_| body.get("done").and_then(Json::as_bool) != Some(true)).map(|url| json!({ "next": url }));
     Ok(RawPage { items, next, at: Some(&["records"]) })
 }
 
 /// Salesforce writes offsets as `+0000`; RFC 3339 wants `+00:00`.
-fn sf_time(v: Option<&Value>) -> Value {
-    let Some(s) = v.and_then(Value::as_str) else { return Value::Null };
+fn sf_time(v: Option<Json<'_>>) -> Value {
+    let Some(s) = v.and_then(Json::as_str) else { return Value::Null };
     let fixed = match s.len().checked_sub(5).and_then(|i| s.get(i..).map(|tail| (i, tail))) {
         Some((i, tail)) if (tail.starts_with('+') || tail.starts_with('-')) && tail[1..].bytes().all(|b| b.is_ascii_digit()) => {
             let (head, mm) = s.split_at(i.saturating_add(3));
@@ -387,30 +389,30 @@ fn sf_time(v: Option<&Value>) -> Value {
     iso_from_str(&fixed).map(Value::String).unwrap_or(Value::Null)
 }
 
-fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let id = get_str(rec, "Id").ok_or_else(|| Error::protocol("salesforce", "record has no Id"))?;
-    let is_event = get_str(rec, "attributes.type") == Some("Event") || rec.get("StartDateTime").is_some();
+fn map_record(rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    let id = rec.get_str("Id").ok_or_else(|| Error::protocol("salesforce", "record has no Id"))?;
+    let is_event = rec.get_str("attributes.type") == Some("Event") || rec.get("StartDateTime").is_some();
     let kind = if is_event {
         "meeting"
     } else {
-        match get_str(rec, "TaskSubtype") {
+        match rec.get_str("TaskSubtype") {
             Some("Call") => "call",
             Some("Email") | Some("ListEmail") | Some("List Email") => "email",
             // Task, LinkedIn, Cadence and unset subtypes are all tasks.
             _ => "task",
         }
     };
-    let who = |t: &str| if get_str(rec, "Who.Type") == Some(t) { crate::codec::json::id_ref(rec.get("WhoId")) } else { Value::Null };
+    let who = |t: &str| if rec.get_str("Who.Type") == Some(t) { crate::codec::json::id_ref(rec.get("WhoId")) } else { Value::Null };
     let mut r = Map::new();
     r.insert("id".into(), json!(eng::typed_id(kind, id)));
     r.insert("engagement_type".into(), json!(kind));
-    r.insert("subject".into(), rec.get("Subject").cloned().unwrap_or(Value::Null));
-    r.insert("content".into(), rec.get("Description").cloned().unwrap_or(Value::Null));
+    r.insert("subject".into(), rec.field("Subject"));
+    r.insert("content".into(), rec.field("Description"));
     r.insert("owner".into(), crate::codec::json::id_ref(rec.get("OwnerId")));
     r.insert("contacts".into(), Value::Array(Some(who("Contact")).filter(|v| !v.is_null()).into_iter().collect()));
     r.insert("lead".into(), Value::Array(Some(who("Lead")).filter(|v| !v.is_null()).into_iter().collect()));
     r.insert("account".into(), crate::codec::json::id_ref(rec.get("AccountId")));
-    r.insert("opportunity".into(), if get_str(rec, "What.Type") == Some("Opportunity") { crate::codec::json::id_ref(rec.get("WhatId")) } else { Value::Null });
+    r.insert("opportunity".into(), if rec.get_str("What.Type") == Some("Opportunity") { crate::codec::json::id_ref(rec.get("WhatId")) } else { Value::Null });
     if is_event {
         r.insert("start_time".into(), sf_time(rec.get("StartDateTime")));
         r.insert("end_time".into(), sf_time(rec.get("EndDateTime")));
@@ -419,7 +421,7 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         r.insert("status".into(), Value::Null);
     } else {
         r.insert("start_time".into(), Value::Null);
-        if let Some(day) = get_str(rec, "ActivityDate").filter(|d| !d.is_empty()) {
+        if let Some(day) = rec.get_str("ActivityDate").filter(|d| !d.is_empty()) {
             w.push(Warning {
                 field: "start_time".into(),
                 code: crate::error::WarningCode::DateOnly,
@@ -428,8 +430,8 @@ fn map_record(rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
         }
         r.insert("end_time".into(), Value::Null);
         r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", rec.get("CallDurationInSeconds"), 1, w));
-        r.insert("direction".into(), eng::map_value(CALL_TYPE, get_str(rec, "CallType"), "direction", w));
-        r.insert("status".into(), map_status(TASK_STATUS, get_str(rec, "Status"), w));
+        r.insert("direction".into(), eng::map_value(CALL_TYPE, rec.get_str("CallType"), "direction", w));
+        r.insert("status".into(), map_status(TASK_STATUS, rec.get_str("Status"), w));
     }
     r.insert("created_at".into(), sf_time(rec.get("CreatedDate")));
     r.insert("updated_at".into(), sf_time(rec.get("LastModifiedDate")));

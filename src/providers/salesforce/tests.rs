@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+use crate::codec::doc::of;
 use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
 use crate::tests::support::{fixture, Script};
 
@@ -252,14 +253,14 @@ fn every_status_and_call_type_row_maps_both_ways() {
     use super::{map_record, CALL_TYPE, TASK_STATUS};
     for (p, u) in TASK_STATUS {
         let mut w = Vec::new();
-        assert_eq!(map_record(&json!({"Id": "1", "Status": p}), &mut w).unwrap()["status"], *u);
+        assert_eq!(map_record(of(&json!({"Id": "1", "Status": p})), &mut w).unwrap()["status"], *u);
         assert!(w.is_empty());
         let (sent, _) = run(&account(), "create", None, json!({"engagement_type": "task", "status": u}), json!({}), Script::ok(400, &json!([])));
         assert_eq!(sent[0].body_json().unwrap()["Status"], *p);
     }
     for (p, u) in CALL_TYPE {
         let mut w = Vec::new();
-        assert_eq!(map_record(&json!({"Id": "1", "CallType": p}), &mut w).unwrap()["direction"], *u);
+        assert_eq!(map_record(of(&json!({"Id": "1", "CallType": p})), &mut w).unwrap()["direction"], *u);
         let (sent, _) = run(&account(), "create", None, json!({"engagement_type": "call", "direction": u}), json!({}), Script::ok(400, &json!([])));
         assert_eq!(sent[0].body_json().unwrap()["CallType"], *p);
     }
@@ -295,7 +296,7 @@ fn out_of_range_durations_are_null_with_a_warning() {
     use super::map_record;
     let read = |rec: Value| {
         let mut w = Vec::new();
-        let r = map_record(&rec, &mut w).unwrap();
+        let r = map_record(of(&rec), &mut w).unwrap();
         (r["duration"].clone(), w.iter().any(|w| w.code == "value_out_of_range" && w.field == "duration"))
     };
     let event = |m: Value| json!({"Id": "00U1", "attributes": {"type": "Event"}, "DurationInMinutes": m});

@@ -9,7 +9,8 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::iso_or_null;
-use crate::codec::json::{get_str, id_ref, id_string};
+use crate::codec::doc::Json;
+use crate::codec::json::{id_ref, id_string};
 use crate::error::{Error, Result, Warning};
 use crate::unified::filters::as_range;
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
@@ -40,7 +41,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let url = ctx.url().path("/v1/candidates").seg(ctx.field_str("candidate_id").unwrap_or_default()).path("/notes").build();
                 Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), |ctx, body, w| {
                     let note = data(body)?;
-                    Ok((map_note(ctx, &note, w)?, note))
+                    Ok((map_note(ctx, note, w)?, note.to_value()))
                 })
             },
             check: None,
@@ -76,7 +77,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let url = ctx.url().path("/v1/interviews").seg(ctx.id()?).build();
                 Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
                     let item = data(body)?;
-                    Ok((map_interview(ctx, &item, w)?, item))
+                    Ok((map_interview(ctx, item, w)?, item.to_value()))
                 })
             },
             check: None,
@@ -92,7 +93,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let url = ctx.url().path("/v1/engagements").build();
                 Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), |ctx, body, w| {
                     let item = data(body)?;
-                    Ok((map_engagement(ctx, &item, w)?, item))
+                    Ok((map_engagement(ctx, item, w)?, item.to_value()))
                 })
             },
             check: None,
@@ -124,7 +125,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let url = ctx.url().path("/v1/engagements").seg(ctx.id()?).build();
                 Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
                     let item = data(body)?;
-                    Ok((map_engagement(ctx, &item, w)?, item))
+                    Ok((map_engagement(ctx, item, w)?, item.to_value()))
                 })
             },
             check: None,
@@ -186,8 +187,8 @@ fn auth(account: &Account, req: HttpRequest) -> Result<HttpRequest> {
     Ok(req.secret_header("authorization", format!("Bearer {token}")))
 }
 
-fn data(mut body: Value) -> Result<Value> {
-    body.get_mut("data").map(Value::take).ok_or_else(|| Error::protocol("sandbox", "response has no data"))
+fn data(body: Json<'_>) -> Result<Json<'_>> {
+    body.get("data").ok_or_else(|| Error::protocol("sandbox", "response has no data"))
 }
 
 fn paged_get(ctx: &Ctx, url: crate::codec::http::UrlBuilder, state: &Value) -> Result<HttpRequest> {
@@ -196,12 +197,9 @@ fn paged_get(ctx: &Ctx, url: crate::codec::http::UrlBuilder, state: &Value) -> R
     ctx.request(Method::Get, url)
 }
 
-fn token_page(_ctx: &Ctx, _resp: &HttpResponse, mut body: Value) -> Result<RawPage> {
-    let items = match body.get_mut("data").map(Value::take) {
-        Some(Value::Array(items)) => items,
-        _ => return Err(Error::protocol("sandbox", "list response has no data array")),
-    };
-    let next = body.get("next_page_token").and_then(Value::as_str).map(|t| json!({ "token": t }));
+fn token_page<'a>(_ctx: &Ctx, _resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    let items = body.get("data").and_then(Json::items).ok_or_else(|| Error::protocol("sandbox", "list response has no data array"))?.collect();
+    let next = body.get("next_page_token").and_then(Json::as_str).map(|t| json!({ "token": t }));
     Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
@@ -225,20 +223,20 @@ fn interview_page(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     paged_get(ctx, url, state)
 }
 
-fn map_note(_ctx: &Ctx, note: &Value, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_note(_ctx: &Ctx, note: Json<'_>, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let mut r = Map::new();
     r.insert("id".into(), json!(id_string(note.get("id"))));
     r.insert("activity_type".into(), json!("note"));
     r.insert("actor".into(), json!({"id": note.pointer("/author/id"), "type": "user", "name": note.pointer("/author/name"), "email": note.pointer("/author/email")}));
-    r.insert("body".into(), note.get("text").cloned().unwrap_or(Value::Null));
+    r.insert("body".into(), note.field("text"));
     r.insert("candidate".into(), id_ref(note.get("candidate_id")));
     r.insert("created_at".into(), iso_or_null(note.get("created_at")));
     r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
-    r.insert("visibility".into(), note.get("visibility").cloned().unwrap_or(Value::Null));
+    r.insert("visibility".into(), note.field("visibility"));
     Ok(r)
 }
 
-fn map_interview(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_interview(_ctx: &Ctx, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let mut r = Map::new();
     r.insert("id".into(), json!(id_string(item.get("id"))));
     r.insert("application".into(), id_ref(item.get("application_id")));
@@ -247,29 +245,29 @@ fn map_interview(_ctx: &Ctx, item: &Value, w: &mut Vec<Warning>) -> Result<Map<S
     r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
     r.insert("start_at".into(), iso_or_null(item.get("starts_at")));
     r.insert("end_at".into(), iso_or_null(item.get("ends_at")));
-    r.insert("interviewers".into(), Value::Array(item.get("panel").and_then(Value::as_array).map(|p| p.iter().map(|x| json!({"id": x.get("id"), "name": x.get("name"), "email": x.get("email")})).collect()).unwrap_or_default()));
+    r.insert("interviewers".into(), Value::Array(item.get("panel").and_then(Json::items).map(|p| p.map(|x| json!({"id": x.get("id"), "name": x.get("name"), "email": x.get("email")})).collect()).unwrap_or_default()));
     r.insert("job_interview_stage".into(), json!({"id": item.pointer("/stage/id"), "name": item.pointer("/stage/title")}));
-    r.insert("location".into(), item.get("location").cloned().unwrap_or(Value::Null));
+    r.insert("location".into(), item.field("location"));
     r.insert("organizer".into(), item.get("organizer").map(|o| json!({"id": o.get("id"), "name": o.get("name"), "email": o.get("email")})).unwrap_or(Value::Null));
-    r.insert("status".into(), map_status(INTERVIEW_STATUS, get_str(item, "status"), w));
+    r.insert("status".into(), map_status(INTERVIEW_STATUS, item.get_str("status"), w));
     Ok(r)
 }
 
-fn map_engagement(_ctx: &Ctx, e: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_engagement(_ctx: &Ctx, e: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let mut r = Map::new();
     r.insert("id".into(), json!(id_string(e.get("id"))));
-    r.insert("engagement_type".into(), e.get("type").cloned().unwrap_or(Value::Null));
-    r.insert("subject".into(), e.get("subject").cloned().unwrap_or(Value::Null));
-    r.insert("content".into(), e.get("body").cloned().unwrap_or(Value::Null));
-    r.insert("direction".into(), e.get("direction").cloned().unwrap_or(Value::Null));
+    r.insert("engagement_type".into(), e.field("type"));
+    r.insert("subject".into(), e.field("subject"));
+    r.insert("content".into(), e.field("body"));
+    r.insert("direction".into(), e.field("direction"));
     r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", e.get("duration_seconds"), 1, w));
     r.insert("start_time".into(), iso_or_null(e.get("starts_at")));
     r.insert("end_time".into(), iso_or_null(e.get("ends_at")));
     r.insert("owner".into(), id_ref(e.get("owner_id")));
-    r.insert("contacts".into(), Value::Array(e.get("contact_ids").and_then(Value::as_array).map(|ids| ids.iter().map(|i| id_ref(Some(i))).collect()).unwrap_or_default()));
+    r.insert("contacts".into(), Value::Array(e.get("contact_ids").and_then(Json::items).map(|ids| ids.map(|i| id_ref(Some(i))).collect()).unwrap_or_default()));
     r.insert("account".into(), id_ref(e.get("account_id")));
     r.insert("opportunity".into(), id_ref(e.get("deal_id")));
-    r.insert("status".into(), e.get("status").cloned().unwrap_or(Value::Null));
+    r.insert("status".into(), e.field("status"));
     r.insert("created_at".into(), iso_or_null(e.get("created_at")));
     r.insert("updated_at".into(), iso_or_null(e.get("updated_at")));
     Ok(r)

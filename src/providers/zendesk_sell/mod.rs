@@ -20,7 +20,8 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_or_null, to_iso};
-use crate::codec::json::{get_str, id_ref};
+use crate::codec::doc::Json;
+use crate::codec::json::id_ref;
 use crate::error::{Error, Issue, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::models::DIRECTIONS;
@@ -216,37 +217,37 @@ fn create_data(ctx: &Ctx, ty: &str) -> Map<String, Value> {
     d
 }
 
-fn map_single(ctx: &Ctx, mut body: Value, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
-    let data = body.get_mut("data").map(Value::take).filter(Value::is_object).ok_or_else(|| Error::protocol("zendesk_sell", "response has no data object"))?;
+fn map_single(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+    let data = body.get("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("zendesk_sell", "response has no data object"))?;
     if data.get("id").is_none() {
         return Err(Error::protocol("zendesk_sell", "record has no id"));
     }
-    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, &data, w), data))
+    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, data, w), data.to_value()))
 }
 
 /// A Sell call, note or task (the `data` object) as a unified engagement.
-fn to_unified(ty: &str, d: &Value, w: &mut Vec<Warning>) -> Map<String, Value> {
+fn to_unified(ty: &str, d: Json<'_>, w: &mut Vec<Warning>) -> Map<String, Value> {
     let mut r = Map::new();
     let id = |k: &str| id_ref(d.get(k));
     r.insert("id".into(), json!(crate::codec::json::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
     r.insert("engagement_type".into(), json!(ty));
-    r.insert("content".into(), d.get(if ty == "call" { "summary" } else { "content" }).cloned().unwrap_or(Value::Null));
+    r.insert("content".into(), d.field(if ty == "call" { "summary" } else { "content" }));
     r.insert("owner".into(), id(match ty {
         "call" => "user_id",
         "task" => "owner_id",
         _ => "creator_id",
     }));
     let resource = id("resource_id");
-    let kind = get_str(d, "resource_type");
+    let kind = d.get_str("resource_type");
     let one = |k: &str| if kind == Some(k) && !resource.is_null() { json!([resource]) } else { json!([]) };
     r.insert("contacts".into(), one("contact"));
     r.insert("lead".into(), one("lead"));
     let deal = if kind == Some("deal") { resource.clone() } else { id_ref(d.pointer("/associated_deal_ids/0")) };
     r.insert("opportunity".into(), deal);
-    let direction = match (d.get("missed"), d.get("incoming")) {
-        (Some(Value::Bool(true)), _) => json!("missed"),
-        (_, Some(Value::Bool(true))) => json!("inbound"),
-        (_, Some(Value::Bool(false))) => json!("outbound"),
+    let direction = match (d.get("missed").and_then(Json::as_bool), d.get("incoming").and_then(Json::as_bool)) {
+        (Some(true), _) => json!("missed"),
+        (_, Some(true)) => json!("inbound"),
+        (_, Some(false)) => json!("outbound"),
         _ => Value::Null,
     };
     r.insert("direction".into(), direction);
@@ -275,10 +276,10 @@ fn list_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequ
     ctx.request(Method::Get, url)
 }
 
-fn list_parse(ctx: &Ctx, _kind: &'static str, state: &Value, _resp: &HttpResponse, body: Value) -> Result<RawPage> {
-    let items: Vec<Value> = match body.get("items") {
-        Some(Value::Array(items)) => items.iter().filter_map(|i| i.get("data").cloned()).collect(),
-        _ => return Err(Error::protocol("zendesk_sell", "list response has no items array")),
+fn list_parse<'a>(ctx: &Ctx, _kind: &'static str, state: &Value, _resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
+    let items: Vec<Json<'a>> = match body.get("items").and_then(Json::items) {
+        Some(items) => items.filter_map(|i| i.get("data")).collect(),
+        None => return Err(Error::protocol("zendesk_sell", "list response has no items array")),
     };
     // `meta.links.next_page` is present exactly when there is another page; without
     // links, a full page may have a successor (the official client reads until empty).

@@ -24,6 +24,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_or_null, parse_datetime};
+use crate::codec::doc::Json;
 use crate::codec::json::{get, get_str};
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
@@ -80,8 +81,8 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             fields: CREATE,
             returns: RETURNS,
             start: |_| Chain::boxed(CREATE_STEPS, |ctx, results, w| {
-                let record = results.get(1).cloned().unwrap_or(Value::Null);
-                Ok((map_record(module(eng::engagement_type(ctx.fields).unwrap_or_default())?, &record, w)?, record))
+                let record = results.get(1).copied().unwrap_or(Json::NULL);
+                Ok((map_record(module(eng::engagement_type(ctx.fields).unwrap_or_default())?, record, w)?, record.to_value()))
             }),
             check: Some(check),
             notes: "POST /crm/v8/{Calls|Events|Tasks|Notes}, then GET the new record; email and chat are not representable",
@@ -311,15 +312,19 @@ static CREATE_STEPS: &[ChainStep] = &[
 ];
 
 fn first_record(body: Value) -> Result<Value> {
-    get(&body, "data.0").cloned().ok_or_else(|| Error::Remote { provider: "zoho_crm".into(), status: 404, message: Some("no record with this id".into()), body })
+    get(&body, "data.0").cloned().ok_or_else(|| no_record(body))
+}
+
+fn no_record(body: Value) -> Error {
+    Error::Remote { provider: "zoho_crm".into(), status: 404, message: Some("no record with this id".into()), body }
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     Single::boxed(ctx.request(Method::Get, record_url(ctx, module(kind)?, native))?, |ctx, body, w| {
         let kind = eng::answered_kind(ctx, KINDS, None)?;
-        let record = first_record(body)?;
-        Ok((map_record(module(kind)?, &record, w)?, record))
+        let record = body.path("data.0").ok_or_else(|| no_record(body.to_value()))?;
+        Ok((map_record(module(kind)?, record, w)?, record.to_value()))
     })
 }
 
@@ -334,19 +339,19 @@ fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequ
     ctx.request(Method::Get, url.queries(ctx.query.remote_query.iter().cloned()).build())
 }
 
-fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut body: Value) -> Result<RawPage> {
+fn parse_page<'a>(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
     // An empty module answers 204 with no body.
-    let items = match body.get_mut("data").map(Value::take) {
-        Some(Value::Array(items)) => items,
+    let items = match body.get("data") {
+        Some(data) if data.is_array() => data.items().into_iter().flatten().collect(),
         None if body.is_null() => Vec::new(),
         _ => return Err(Error::protocol("zoho_crm", "list response has no data array")),
     };
-    let more = get(&body, "info.more_records") == Some(&Value::Bool(true));
-    let page = match get(&body, "info.page").and_then(Value::as_u64) {
+    let more = body.path("info.more_records").and_then(Json::as_bool) == Some(true);
+    let page = match body.path("info.page").and_then(Json::as_u64) {
         Some(p) => p,
         None => crate::provider::state_count(state, "page", 1)?,
     };
-    let next = match (more, get_str(&body, "info.next_page_token")) {
+    let next = match (more, body.get_str("info.next_page_token")) {
         (true, Some(token)) => Some(json!({ "page_token": token })),
         (true, None) => Some(json!({ "page": crate::provider::next_count(page, 1)? })),
         (false, _) => None,
@@ -354,9 +359,9 @@ fn parse_page(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, mut bod
     Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
-fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_record(m: &Module, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
     let id = crate::codec::json::id_string(rec.get("id")).ok_or_else(|| Error::protocol("zoho_crm", "record has no id"))?;
-    let text = |k: &str| rec.get(k).cloned().unwrap_or(Value::Null);
+    let text = |k: &str| rec.field(k);
     let iso = |k: &str| iso_or_null(rec.get(k));
     let mut r = Map::new();
     for f in ["contacts", "lead"] {
@@ -365,7 +370,7 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
     for f in ["account", "opportunity"] {
         r.insert(f.into(), Value::Null);
     }
-    let mut link = |module: Option<&str>, id: Option<&Value>| {
+    let mut link = |module: Option<&str>, id: Option<Json<'_>>| {
         let Some(field) = module.and_then(|m| LINK_MODULES.iter().find(|(p, _)| *p == m)).map(|(_, u)| *u) else { return };
         let id = crate::codec::json::id_ref(id);
         if id.is_null() {
@@ -379,12 +384,12 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
         }
     };
     if m.kind == "note" {
-        link(get_str(rec, "Parent_Id.module.api_name").or_else(|| get_str(rec, "$se_module")), get(rec, "Parent_Id.id"));
+        link(rec.get_str("Parent_Id.module.api_name").or_else(|| rec.get_str("$se_module")), rec.path("Parent_Id.id"));
     } else {
-        link(Some("Contacts"), get(rec, "Who_Id.id"));
-        link(get_str(rec, "$se_module"), get(rec, "What_Id.id"));
-        for p in rec.get("Participants").and_then(Value::as_array).into_iter().flatten() {
-            let module = match get_str(p, "type") {
+        link(Some("Contacts"), rec.path("Who_Id.id"));
+        link(rec.get_str("$se_module"), rec.path("What_Id.id"));
+        for p in rec.get("Participants").and_then(Json::items).into_iter().flatten() {
+            let module = match p.get_str("type") {
                 Some("contact") => Some("Contacts"),
                 Some("lead") => Some("Leads"),
                 _ => None,
@@ -400,7 +405,7 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
         _ => "Subject",
     }));
     r.insert("content".into(), text(if m.kind == "note" { "Note_Content" } else { "Description" }));
-    r.insert("owner".into(), crate::codec::json::id_ref(get(rec, "Owner.id")));
+    r.insert("owner".into(), crate::codec::json::id_ref(rec.path("Owner.id")));
     r.insert("start_time".into(), iso(match m.kind {
         "call" => "Call_Start_Time",
         "meeting" => "Start_DateTime",
@@ -408,15 +413,15 @@ fn map_record(m: &Module, rec: &Value, w: &mut Vec<Warning>) -> Result<Map<Strin
         _ => "",
     }));
     r.insert("end_time".into(), if m.kind == "meeting" { iso("End_DateTime") } else { Value::Null });
-    let seconds = match (rec.get("Call_Duration_in_seconds").filter(|v| v.is_number()), get_str(rec, "Call_Duration")) {
+    let seconds = match (rec.get("Call_Duration_in_seconds").filter(|v| v.is_number()), rec.get_str("Call_Duration")) {
         _ if m.kind != "call" => Value::Null,
         (Some(n), _) => crate::codec::numbers::provider_secs("duration", Some(n), 1, w),
         (None, Some(mm_ss)) => crate::codec::numbers::provider_clock("duration", mm_ss, [60, 1], w),
         (None, None) => Value::Null,
     };
     r.insert("duration".into(), seconds);
-    r.insert("direction".into(), if m.kind == "call" { eng::map_value(CALL_TYPE, get_str(rec, "Call_Type"), "direction", w) } else { Value::Null });
-    r.insert("status".into(), if m.kind == "call" { map_status(OUTBOUND_STATUS, get_str(rec, "Outgoing_Call_Status"), w) } else { Value::Null });
+    r.insert("direction".into(), if m.kind == "call" { eng::map_value(CALL_TYPE, rec.get_str("Call_Type"), "direction", w) } else { Value::Null });
+    r.insert("status".into(), if m.kind == "call" { map_status(OUTBOUND_STATUS, rec.get_str("Outgoing_Call_Status"), w) } else { Value::Null });
     r.insert("created_at".into(), iso("Created_Time"));
     r.insert("updated_at".into(), iso("Modified_Time"));
     Ok(r)

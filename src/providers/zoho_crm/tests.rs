@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+use crate::codec::doc::of;
 use crate::codec::http::HttpResponse;
 use crate::providers::crm_engagements::test_support::{create_error, issue_codes, list_pages, run, supported_fields_reach_request};
 use crate::tests::support::{fixture, Script};
@@ -254,13 +255,13 @@ fn every_call_type_and_status_row_maps_both_ways() {
     };
     for (p, u) in CALL_TYPE {
         let mut w = Vec::new();
-        assert_eq!(map_record(calls, &json!({"id": "1", "Call_Type": p}), &mut w).unwrap()["direction"], *u);
+        assert_eq!(map_record(calls, of(&json!({"id": "1", "Call_Type": p})), &mut w).unwrap()["direction"], *u);
         assert_eq!(sent_record(json!({"direction": u}))["Call_Type"], *p);
     }
     for (p, u) in OUTBOUND_STATUS {
         let mut w = Vec::new();
         // Zoho's API name is Outgoing_Call_Status (issue 15; see the fixture README).
-        assert_eq!(map_record(calls, &json!({"id": "1", "Outgoing_Call_Status": p}), &mut w).unwrap()["status"], *u);
+        assert_eq!(map_record(calls, of(&json!({"id": "1", "Outgoing_Call_Status": p})), &mut w).unwrap()["status"], *u);
         assert!(w.is_empty());
         let rec = sent_record(json!({"direction": "outbound", "status": u}));
         assert_eq!(rec["Outgoing_Call_Status"], *p);
@@ -274,7 +275,7 @@ fn call_durations_are_exact_or_null_with_a_warning() {
     let calls = module("call").unwrap();
     let read = |rec: Value| {
         let mut w = Vec::new();
-        let r = map_record(calls, &rec, &mut w).unwrap();
+        let r = map_record(calls, of(&rec), &mut w).unwrap();
         (r["duration"].clone(), w.iter().any(|w| w.code == "value_out_of_range" && w.field == "duration"))
     };
     assert_eq!(read(json!({"id": "1", "Call_Duration": "01:30"})), (json!(90), false));
