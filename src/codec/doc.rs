@@ -124,6 +124,11 @@ impl std::fmt::Display for Json<'_> {
 pub trait Scalar<'a>: Copy {
     fn text(self) -> Option<&'a str>;
     fn number(self) -> Option<Number>;
+    /// A number written as plain digits that fit a u64: its text is already
+    /// what serde_json would print for it (JSON has no leading zeros).
+    fn plain_digits(self) -> Option<&'a str> {
+        None
+    }
 }
 
 impl<'a> Scalar<'a> for &'a Value {
@@ -144,6 +149,11 @@ impl<'a> Scalar<'a> for Json<'a> {
     }
     fn number(self) -> Option<Number> {
         self.as_number()
+    }
+    fn plain_digits(self) -> Option<&'a str> {
+        let e = self.entry();
+        let digits = self.span(e);
+        (e.tag == Tag::Num && digits.len() <= 19 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
     }
 }
 
@@ -221,24 +231,28 @@ impl<'a> Json<'a> {
         }
         let entries = self.tape.entries.get(self.ix as usize..e.b as usize)?;
         let text = self.text.as_bytes();
+        let wanted = key.as_bytes();
+        let (len, last) = (wanted.len(), wanted.last().copied());
         let mut found = None;
         // Offsets within this object's own entries.
         let mut i = 1usize;
         while let (Some(k), Some(v)) = (entries.get(i), entries.get(i.saturating_add(1))) {
+            let (a, b) = (k.a as usize, k.b as usize);
+            // Length and last byte first: keys of one object often share a prefix.
             let hit = match k.tag {
-                Tag::Str => (k.b.saturating_sub(k.a)) as usize == key.len() && text.get(k.a as usize..k.b as usize) == Some(key.as_bytes()),
-                Tag::Esc => self.tape.escaped.get(k.a as usize).is_some_and(|s| s == key),
+                Tag::Str => b.wrapping_sub(a) == len && (len == 0 || text.get(b.wrapping_sub(1)).copied() == last) && text.get(a..b) == Some(wanted),
+                Tag::Esc => self.tape.escaped.get(a).is_some_and(|s| s == key),
                 _ => false,
             };
             if hit {
-                found = Some(self.with(self.ix.saturating_add(i as u32).saturating_add(1)));
+                found = Some(i.saturating_add(1));
             }
             i = match v.tag {
-                Tag::Arr | Tag::Obj => v.b.saturating_sub(self.ix) as usize,
+                Tag::Arr | Tag::Obj => v.b.wrapping_sub(self.ix) as usize,
                 _ => i.saturating_add(2),
             };
         }
-        found
+        found.map(|at| self.with(self.ix.saturating_add(at as u32)))
     }
 
     fn at(self, i: usize) -> Option<Json<'a>> {
@@ -794,6 +808,9 @@ mod tests {
             same_as_serde(text);
             let n = Doc::parse(text).unwrap().root().as_number();
             assert_eq!(n, serde_json::from_str::<Number>(text).ok(), "{text}");
+            // An id read from the text is the number as serde_json prints it.
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(crate::codec::json::id_string(Some(Doc::parse(text).unwrap().root())), crate::codec::json::id_string(Some(&v)), "{text}");
         }
     }
 

@@ -29,9 +29,10 @@ pub fn get_str<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
 /// An id as a string, whether the provider sends a string or a number.
 pub fn id_string<'a>(v: Option<impl Scalar<'a>>) -> Option<String> {
     let v = v?;
-    match v.text() {
-        Some(s) => (!s.is_empty()).then(|| s.to_string()),
-        None => v.number().map(|n| n.to_string()),
+    match (v.text(), v.plain_digits()) {
+        (Some(s), _) => (!s.is_empty()).then(|| s.to_string()),
+        (None, Some(digits)) => Some(digits.to_string()),
+        (None, None) => v.number().map(|n| n.to_string()),
     }
 }
 

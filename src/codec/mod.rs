@@ -6,6 +6,7 @@ pub mod b64;
 pub mod datetime;
 pub mod doc;
 pub mod json;
+pub mod json_out;
 pub mod numbers;
 pub mod redact;
 pub mod http;

@@ -4,6 +4,7 @@
 
 pub mod cursor;
 pub mod operation;
+pub mod page;
 pub mod passthrough;
 pub mod retry;
 pub mod step;

@@ -25,7 +25,9 @@ use crate::codec::redact::Redactor;
 use crate::unified::models;
 use crate::provider::{Ctx, Exchange, ItemsSource, Next, OpDef, ProviderDef};
 use crate::providers;
+use crate::unified::record::Record;
 use crate::unified::query::{ResponseFormat, UnifiedQuery};
+use crate::engine::page::{Item, Page, PageResult};
 use crate::engine::passthrough::{Passthrough, PassthroughInput, PASSTHROUGH_OP};
 use crate::engine::retry::RetryPolicy;
 use crate::engine::step::{Machine, Step};
@@ -251,7 +253,7 @@ struct Paging {
     seen: Vec<u64>,
     pages: u32,
     empty_run: u32,
-    collected: Vec<Value>,
+    collected: Vec<Item>,
     collected_warnings: Vec<Warning>,
     /// The state that fetched the page being read (`None`: the first page).
     current: Option<Value>,
@@ -264,7 +266,7 @@ struct Paging {
 /// A provider page split across crosswalk pages so `limit` holds and nothing is
 /// lost: the items not yet returned, and how to fetch the page again statelessly.
 struct Split {
-    leftover: Vec<(Map<String, Value>, Value)>,
+    leftover: Vec<(Record, Value)>,
     /// Warnings about the leftover items, indexed from the first of them.
     warnings: Vec<Warning>,
     page_state: Option<Value>,
@@ -605,6 +607,10 @@ impl Operation {
                 let echo = std::mem::take(&mut self.page_echo);
                 Step::Done(if echo { self.redactor.value(v) } else { v })
             }
+            Step::Page(page) => {
+                let echo = std::mem::take(&mut self.page_echo);
+                if echo { Step::Done(self.redactor.value(page.into_value())) } else { Step::Page(page) }
+            }
             other => other,
         })
     }
@@ -737,7 +743,7 @@ impl Operation {
         }
     }
 
-    fn on_page(&mut self, mut items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource>, now_ms: u64) -> Result<Step> {
+    fn on_page(&mut self, mut items: Vec<(Record, Value)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource>, now_ms: u64) -> Result<Step> {
         self.paging.pages = self.paging.pages.saturating_add(1);
         self.paging.empty_run = if items.is_empty() { self.paging.empty_run.saturating_add(1) } else { 0 };
         let seen_before = self.paging.seen.clone();
@@ -775,19 +781,19 @@ impl Operation {
 
     /// Returns one chunk of a split page; the cursor reads the page again and skips
     /// what has been returned.
-    fn emit_chunk(&mut self, items: Vec<(Map<String, Value>, Value)>, split: Split, warnings: Vec<Warning>, by_ref: Option<ByReference>) -> Result<Step> {
+    fn emit_chunk(&mut self, items: Vec<(Record, Value)>, split: Split, warnings: Vec<Warning>, by_ref: Option<ByReference>) -> Result<Step> {
         let cursor = crate::engine::cursor::encode_split(self.provider.name, self.op.model, self.op.resource, split.page_state.as_ref(), split.consumed, &split.seen_before);
         let cursor = crate::engine::cursor::seal(cursor, self.cursor_key.as_deref(), &self.account.id);
         let (records, page_warnings, remote_ref) = self.shape_items(items, warnings, by_ref);
         self.paging.next = None;
         self.paging.split = Some(split);
         self.pending = Pending::NextPage;
-        Ok(Step::Done(self.page_value(records, page_warnings, Value::String(cursor), remote_ref)))
+        Ok(Step::Page(self.page_out(records, page_warnings, Value::String(cursor), remote_ref)))
     }
 
     /// The end of a provider page: its records, then its `next` (or everything,
     /// with `truto_ignore_limit`).
-    fn provider_page_done(&mut self, items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, by_ref: Option<ByReference>, now_ms: u64) -> Result<Step> {
+    fn provider_page_done(&mut self, items: Vec<(Record, Value)>, next: Option<Value>, warnings: Vec<Warning>, by_ref: Option<ByReference>, now_ms: u64) -> Result<Step> {
         let (mut records, mut page_warnings, remote_ref) = self.shape_items(items, warnings, by_ref);
         let limit_pages = self.query.max_pages.unwrap_or(if self.query.ignore_limit { IGNORE_LIMIT_MAX_PAGES } else { u32::MAX });
         let more = next.is_some() && self.paging.pages < limit_pages;
@@ -830,30 +836,24 @@ impl Operation {
         // operation ends: next_page() is refused and has_next_page() is false.
         self.paging.next = if more { next } else { None };
         self.pending = if self.paging.next.is_some() { Pending::NextPage } else { Pending::Finished };
-        Ok(Step::Done(self.page_value(records, page_warnings, next_cursor, remote_ref)))
+        Ok(Step::Page(self.page_out(records, page_warnings, next_cursor, remote_ref)))
     }
 
     /// `{ result, next_cursor, result_count, warnings?, remote_data_ref? }`.
-    fn page_value(&mut self, records: Vec<Value>, mut page_warnings: Vec<Warning>, next_cursor: Value, remote_ref: Option<Value>) -> Value {
-        let count = records.len();
+    fn page_out(&mut self, records: Vec<Item>, mut page_warnings: Vec<Warning>, next_cursor: Value, remote_data_ref: Option<Value>) -> Page {
+        let result_count = records.len();
         let result = self.key_by(records, &mut page_warnings);
-        let mut page = crate::codec::json::obj(vec![("result", result), ("next_cursor", next_cursor), ("result_count", count.into())]);
-        if let Some(r) = remote_ref {
-            page["remote_data_ref"] = r;
-        }
         let mut all_warnings = std::mem::take(&mut self.warnings);
         all_warnings.extend(page_warnings);
-        if !all_warnings.is_empty() {
-            page["warnings"] = crate::error::warnings_json(&all_warnings);
-        }
-        page
+        let warnings = (!all_warnings.is_empty()).then(|| crate::error::warnings_json(&all_warnings));
+        Page { result, next_cursor, result_count, warnings, remote_data_ref }
     }
 
     /// The page's records: filtered, shaped, with `remote_data` attached — or, by
     /// reference, left to the driver with `remote_data_ref` saying where each
     /// record's raw item is: `{ response, path, start }` (records are items
     /// `start…` in order) or `{ response, path, index: [...] }` (after a filter).
-    fn shape_items(&self, items: Vec<(Map<String, Value>, Value)>, mut warnings: Vec<Warning>, by_ref: Option<ByReference>) -> (Vec<Value>, Vec<Warning>, Option<Value>) {
+    fn shape_items(&self, items: Vec<(Record, Value)>, mut warnings: Vec<Warning>, by_ref: Option<ByReference>) -> (Vec<Item>, Vec<Warning>, Option<Value>) {
         let mut active = crate::unified::filters::active(self.op.fields, &self.fields);
         let unsent = self.exchange.locally_applied();
         for a in active.iter_mut() {
@@ -880,9 +880,9 @@ impl Operation {
             match &by_ref {
                 Some(b) => {
                     index.push(b.first.saturating_add(i).into());
-                    out.push(self.attach_without_raw(record));
+                    out.push(Item::Record(self.attach_without_raw(record)));
                 }
-                None => out.push(if raw_format { raw } else { self.attach(record, raw) }),
+                None => out.push(if raw_format { Item::Raw(raw) } else { Item::Record(self.attach(record, raw)) }),
             }
         }
         let remote_ref = by_ref.map(|b| {
@@ -893,8 +893,8 @@ impl Operation {
         (out, warnings, remote_ref)
     }
 
-    fn shape_record(&mut self, record: Map<String, Value>, raw: Value) -> Value {
-        let mut v = if self.query.format == ResponseFormat::Raw { raw } else { self.attach(record, raw) };
+    fn shape_record(&mut self, record: Record, raw: Value) -> Value {
+        let mut v = if self.query.format == ResponseFormat::Raw { raw } else { self.attach(record, raw).into_value() };
         if !self.warnings.is_empty() {
             if let Value::Object(m) = &mut v {
                 m.insert("warnings".into(), crate::error::warnings_json(&self.warnings));
@@ -904,26 +904,34 @@ impl Operation {
     }
 
     /// Adds `remote_data` and applies `truto_exclude_fields`.
-    fn attach(&self, mut record: Map<String, Value>, raw: Value) -> Value {
+    fn attach(&self, mut record: Record, raw: Value) -> Record {
         if !self.query.ignore_remote_data {
-            record.insert("remote_data".into(), raw);
+            record.insert("remote_data", raw);
         }
         self.attach_without_raw(record)
     }
 
     /// Applies `truto_exclude_fields` (the driver attaches `remote_data`).
-    fn attach_without_raw(&self, record: Map<String, Value>) -> Value {
-        let mut v = Value::Object(record);
+    fn attach_without_raw(&self, mut record: Record) -> Record {
         for path in &self.query.exclude_fields {
-            remove_path(&mut v, path);
+            match path.split_once('.') {
+                None => {
+                    record.remove(path);
+                }
+                Some((head, rest)) => {
+                    if let Some(child) = record.get_mut(head) {
+                        remove_path(child, rest);
+                    }
+                }
+            }
         }
-        v
+        record
     }
 
-    fn key_by(&self, records: Vec<Value>, warnings: &mut Vec<Warning>) -> Value {
-        let Some(key) = &self.query.key_by else { return Value::Array(records) };
+    fn key_by(&self, records: Vec<Item>, warnings: &mut Vec<Warning>) -> PageResult {
+        let Some(key) = &self.query.key_by else { return PageResult::Items(records) };
         let mut out = Map::new();
-        for (i, r) in records.into_iter().enumerate() {
+        for (i, r) in records.into_iter().map(Item::into_value).enumerate() {
             match crate::codec::json::get(&r, key).and_then(|v| crate::codec::json::id_string(Some(v))) {
                 Some(k) => {
                     if out.contains_key(&k) {
@@ -934,7 +942,7 @@ impl Operation {
                 None => warnings.push(Warning { field: format!("result[{i}].{key}"), code: crate::error::WarningCode::KeyByMissing, message: format!("record has no {key}; it is listed under \"\"") }),
             }
         }
-        Value::Object(out)
+        PageResult::Keyed(out)
     }
 }
 
@@ -1333,6 +1341,7 @@ mod tests {
         let mut now = T0;
         for _ in 0..MAX_STEPS {
             step = match step {
+                Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
                 Step::Done(v) => return (sent, Ok(v)),
                 Step::Credentials(_) => match op.resume(now) { Ok(s) => s, Err(e) => return (sent, Err(e)) },
                 Step::Wait { until_ms, .. } => {

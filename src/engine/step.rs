@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::codec::http::{HttpRequest, HttpResponse};
+use crate::engine::page::Page;
 use crate::error::Result;
 
 /// What the driver must do next.
@@ -18,6 +19,8 @@ pub enum Step {
     /// rotated refresh token is never lost.
     Credentials(Value),
     Done(Value),
+    /// A list page (the result a list operation is done with, page by page).
+    Page(Page),
 }
 
 /// A sans-IO state machine the driver feeds with responses and time.

@@ -102,6 +102,7 @@ pub fn plan(input: Value, now_ms: u64) -> Result<Value, Error> {
         Step::Credentials(_) => None,
         Step::Wait { until_ms, reason } => Some(("wait", wait_json(until_ms, reason))),
         Step::Done(v) => Some(("result", v)),
+        Step::Page(p) => Some(("result", p.into_value())),
     };
     let mut pairs = vec![("requests", Value::Array(requests))];
     pairs.extend(extra);
@@ -174,19 +175,20 @@ pub fn step_json<M: Machine>(op: Option<&M>, step: Result<Step, Error>) -> Strin
         }
         Ok(Step::Wait { until_ms, reason }) => format!("{{\"wait\":{}}}", wait_json(until_ms, reason)),
         Ok(Step::Credentials(v)) => format!("{{\"credentials\":{v}}}"),
-        Ok(Step::Done(v)) => {
-            // Written straight into one buffer: a page can be megabytes.
-            let mut out = Vec::with_capacity(4096);
-            out.extend_from_slice(b"{\"done\":");
-            if serde_json::to_writer(&mut out, &v).is_err() {
-                out.truncate(8);
-                out.extend_from_slice(b"null");
-            }
-            out.push(b'}');
-            String::from_utf8(out).unwrap_or_default()
-        }
+        Ok(Step::Done(v)) => done_json(|out| crate::codec::json_out::write_value(out, &v)),
+        // A page's records are written straight from their fields.
+        Ok(Step::Page(page)) => done_json(|out| page.write_json(out)),
         Err(e) => format!("{{\"error\":{}}}", e.to_json()),
     }
+}
+
+/// `{"done": …}`, written straight into one buffer: a page can be megabytes.
+fn done_json(write: impl FnOnce(&mut Vec<u8>)) -> String {
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"done\":");
+    write(&mut out);
+    out.push(b'}');
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn wait_json(until_ms: u64, reason: String) -> Value {

@@ -6,9 +6,10 @@
 //! exists now. A `GET` step (a look-up before the write, a fetch after it) creates
 //! nothing, so it is never listed; a failure after look-ups only is a plain error.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::codec::doc::{Doc, Json};
+use crate::unified::record::Record;
 use crate::error::{Error, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 
@@ -24,7 +25,7 @@ pub struct ChainStep {
 
 /// Maps all step results (read as [`Json`] views, like every response mapper
 /// reads) to `(unified record, raw record)`.
-pub type ChainMapper = fn(&Ctx, &[Json<'_>], &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)>;
+pub type ChainMapper = fn(&Ctx, &[Json<'_>], &mut Vec<Warning>) -> Result<(Record, Value)>;
 
 pub struct Chain {
     steps: &'static [ChainStep],
@@ -64,7 +65,7 @@ impl Chain {
         }
         let mut warnings = Vec::new();
         let (record, raw) = if ctx.raw() {
-            (Map::new(), Value::Array(self.results.clone()))
+            (Record::new(), Value::Array(self.results.clone()))
         } else {
             // Step results are small (a created id, one fetched record).
             let docs: Vec<Doc<'static>> = self.results.iter().map(Doc::from_value).collect();
@@ -150,16 +151,16 @@ mod tests {
     static OP: OpDef = OpDef { model: "crm", resource: "engagements", method: UnifiedMethod::Create, fields: &[], returns: &[], start: |_| Chain::boxed(STEPS, map), check: None, notes: "" };
     static P: ProviderDef = ProviderDef { name: "fake", label: "Fake", docs: "", hosts: &["x.test"], origin: |_| Ok("https://x.test".into()), auth: |_, r| Ok(r), idempotency_header: None, oauth: None, ops: &[] };
 
-    fn map(_: &Ctx, results: &[Json<'_>], _: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
-        let mut m = Map::new();
-        m.insert("id".into(), results[0].field("id"));
+    fn map(_: &Ctx, results: &[Json<'_>], _: &mut Vec<Warning>) -> Result<(Record, Value)> {
+        let mut m = Record::new();
+        m.insert("id", results[0].field("id"));
         Ok((m, json!(results)))
     }
 
     fn with_ctx<T>(f: impl FnOnce(&Ctx) -> T) -> T {
         let account = Account::default();
         let origin = Origin::fixed("https://x.test");
-        let fields = Map::new();
+        let fields = serde_json::Map::new();
         let query = UnifiedQuery::default();
         let ctx = Ctx { provider: &P, op: &OP, account: &account, origin: &origin, fields: &fields, remote_data: None, query: &query, id: None, skip_mapping: false, now_ms: 0, response_index: 0, inline_raw_from: 0 };
         f(&ctx)

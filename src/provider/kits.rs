@@ -3,9 +3,10 @@
 //! request could not send ([`PartlyLocal`]), paging state read from cursors
 //! ([`state_count`]), and `Link` headers kept on the account's origin.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::codec::doc::Json;
+use crate::unified::record::Record;
 use crate::codec::http::{HttpRequest, HttpResponse, Origin};
 use super::{Ctx, Exchange, Next};
 use crate::error::{Error, Result, Warning};
@@ -45,7 +46,7 @@ impl Exchange for PartlyLocal {
 }
 
 /// Maps a provider's single-record response body to `(unified, raw record)`.
-pub type RecordMapper = for<'a> fn(&Ctx, Json<'a>, &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)>;
+pub type RecordMapper = for<'a> fn(&Ctx, Json<'a>, &mut Vec<Warning>) -> Result<(Record, Value)>;
 
 /// The common one-request operation: build a request, map the response.
 pub struct Single {
@@ -66,7 +67,7 @@ impl Exchange for Single {
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         let doc = resp.doc(ctx.provider.name)?;
         if ctx.raw() {
-            return Ok(Next::Record { record: Map::new(), raw: doc.root().to_value(), warnings: Vec::new() });
+            return Ok(Next::Record { record: Record::new(), raw: doc.root().to_value(), warnings: Vec::new() });
         }
         let mut warnings = Vec::new();
         let (record, raw) = (self.map)(ctx, doc.root(), &mut warnings)?;
@@ -90,7 +91,7 @@ pub type PageRequest = fn(&Ctx, &Value) -> Result<HttpRequest>;
 /// Reads a page response.
 pub type PageParser = for<'a> fn(&Ctx, &HttpResponse, Json<'a>) -> Result<RawPage<'a>>;
 /// Maps one raw list item to a unified record.
-pub type ItemMapper = fn(&Ctx, Json<'_>, &mut Vec<Warning>) -> Result<Map<String, Value>>;
+pub type ItemMapper = fn(&Ctx, Json<'_>, &mut Vec<Warning>) -> Result<Record>;
 
 /// The common list operation: one request per page, provider paging state
 /// carried by the generic operation (and in the unified cursor).
@@ -124,12 +125,12 @@ impl Exchange for Paged {
 /// items only), item warnings prefixed with `result[i]`. An item's raw record is
 /// copied out of the body only when the driver cannot attach it by reference
 /// ([`Ctx::inline_raw_from`]).
-pub fn mapped_page(ctx: &Ctx, page: RawPage<'_>, map: impl Fn(Json<'_>, &mut Vec<Warning>) -> Result<Map<String, Value>>) -> Result<Next> {
+pub fn mapped_page(ctx: &Ctx, page: RawPage<'_>, map: impl Fn(Json<'_>, &mut Vec<Warning>) -> Result<Record>) -> Result<Next> {
     let mut warnings = Vec::new();
     let mut items = Vec::with_capacity(page.items.len());
     for (i, raw) in page.items.into_iter().enumerate() {
         let record = if ctx.skip_mapping() {
-            Map::new()
+            Record::new()
         } else {
             let mut w = Vec::new();
             let r = map(raw, &mut w)?;

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result, Warning};
 use crate::unified::query::{ResponseFormat, UnifiedQuery};
+use crate::unified::record::Record;
 use crate::unified::schema::{FieldMap, UnifiedMethod};
 use account::Account;
 use crate::codec::doc::Json;
@@ -177,11 +178,11 @@ pub fn error_message(body: &Value) -> Option<String> {
 pub enum Next {
     Send(HttpRequest),
     /// One unified record (without `remote_data`) and the provider's raw record.
-    Record { record: Map<String, Value>, raw: Value, warnings: Vec<Warning> },
+    Record { record: Record, raw: Value, warnings: Vec<Warning> },
     /// A page: unified records with their raw records, and the provider's state
     /// for the next page (`None` on the last page). `source` says where the raw
     /// records sit verbatim in a response body, when they do.
-    Page { items: Vec<(Map<String, Value>, Value)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource> },
+    Page { items: Vec<(Record, Value)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource> },
 }
 
 /// Where a page's raw items are, unchanged, in a response body: the response

@@ -56,6 +56,7 @@ pub fn drive_started(started: Result<(Operation, Step), Error>, mut script: Scri
     };
     for _ in 0..MAX_STEPS {
         let next = match step {
+            Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => return (sent, Ok(v)),
             Step::Credentials(_) => op.resume(now),
             Step::Wait { until_ms, .. } => {
@@ -118,6 +119,7 @@ pub fn run_sandbox(model: &str, resource: &str, method: &str, id: Option<&str>, 
     let mut now = T0;
     for _ in 0..MAX_STEPS {
         step = match step {
+            Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => return Ok(v),
             Step::Credentials(_) => op.resume(now)?,
             Step::Wait { until_ms, .. } => {
@@ -137,6 +139,7 @@ pub fn drive_sandbox_pages(model: &str, resource: &str, query: Value, max_pages:
     let mut pages = Vec::new();
     for _ in 0..MAX_STEPS {
         step = match step {
+            Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => {
                 pages.push(v);
                 if !op.has_next_page() || pages.len() >= max_pages {
@@ -162,6 +165,7 @@ pub fn drive_pages(input: StartInput, mut script: Script) -> (Vec<HttpRequest>, 
     };
     for _ in 0..MAX_STEPS {
         let next = match step {
+            Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => {
                 pages.push(v);
                 if !op.has_next_page() {

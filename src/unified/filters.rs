@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::codec::datetime::parse_datetime;
 use crate::codec::json::get;
+use crate::unified::record::Record;
 use crate::unified::schema::{FieldMap, Target};
 
 /// Which unified record path a filter reads.
@@ -44,11 +45,11 @@ pub fn local_filters(table: &[FieldMap], fields: &Map<String, Value>) -> Vec<(St
 }
 
 /// Whether a mapped record passes every filter.
-pub fn matches_all(filters: &[Active], record: &Map<String, Value>) -> bool {
+pub fn matches_all(filters: &[Active], record: &Record) -> bool {
     filters.iter().all(|f| matches_one(f, record))
 }
 
-fn matches_one(f: &Active, record: &Map<String, Value>) -> bool {
+fn matches_one(f: &Active, record: &Record) -> bool {
     let path = record_path(&f.name);
     let values: Vec<&Value> = match path.split_once("[].") {
         Some((list, field)) => field_at(record, list).and_then(Value::as_array).map(|a| a.iter().filter_map(|x| get(x, field)).collect()).unwrap_or_default(),
@@ -63,7 +64,7 @@ fn matches_one(f: &Active, record: &Map<String, Value>) -> bool {
 
 /// `get` on a record's map without copying it into a `Value` (a page filters
 /// thousands of records).
-fn field_at<'a>(record: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+fn field_at<'a>(record: &'a Record, path: &str) -> Option<&'a Value> {
     let (head, rest) = match path.split_once('.') {
         Some((h, r)) => (h, Some(r)),
         None => (path, None),
@@ -154,8 +155,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rec(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
+    fn rec(v: Value) -> Record {
+        Record::from_map(v.as_object().unwrap().clone())
     }
 
     #[test]

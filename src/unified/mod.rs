@@ -6,5 +6,6 @@ pub mod filters;
 pub mod mapping;
 pub mod models;
 pub mod query;
+pub mod record;
 pub mod schema;
 pub mod validate;

@@ -160,6 +160,7 @@ fn run(start: crate::Result<(Operation, Step)>, mut answer: impl FnMut(&HttpRequ
     let mut now = T0;
     for _ in 0..MAX_STEPS {
         let next = match step {
+            Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => return (sent, saved, Ok(v)),
             Step::Credentials(c) => {
                 saved.push(c);
@@ -366,7 +367,7 @@ fn a_stream_that_outlives_its_token_renews_before_the_next_page() {
     let Step::Send(first) = step else { panic!() };
     assert!(!first.url.contains("/oauth/"));
     let page = HttpResponse::new(200, r#"{"results":[{"id":"1","properties":{}}],"paging":{"next":{"after":"2"}}}"#);
-    assert!(matches!(op.handle_response(page, T0 + 1).unwrap(), Step::Done(_)));
+    assert!(matches!(op.handle_response(page, T0 + 1).unwrap(), Step::Page(_)));
     assert!(op.has_next_page());
     // Twenty minutes later the token has expired: the next page renews first.
     let Step::Send(req) = op.next_page(T0 + 20 * 60 * 1000).unwrap() else { panic!() };

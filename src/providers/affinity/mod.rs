@@ -10,6 +10,7 @@
 //! are `{"notes": […], "next_page_token": …}` (a token may precede an empty last page).
 //! Sources and recorded examples: tests/fixtures/affinity/README.md.
 
+use crate::unified::record::Record;
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
@@ -124,7 +125,7 @@ fn create_body(ctx: &Ctx) -> Value {
     body
 }
 
-fn map_single(_ctx: &Ctx, note: Json<'_>, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_single(_ctx: &Ctx, note: Json<'_>, w: &mut Vec<Warning>) -> Result<(Record, Value)> {
     if !note.is_object() || note.get("id").is_none() {
         return Err(Error::protocol("affinity", "response is not a note with an id"));
     }
@@ -144,19 +145,19 @@ fn first_of(note: Json<'_>, key: &str, field: &str, w: &mut Vec<Warning>) -> Val
     id_ref(ids.and_then(|ids| ids.get(0)))
 }
 
-fn to_unified(note: Json<'_>, w: &mut Vec<Warning>) -> Map<String, Value> {
-    let mut r = Map::new();
-    r.insert("id".into(), json!(crate::codec::json::id_string(note.get("id"))));
-    r.insert("engagement_type".into(), json!("note"));
-    r.insert("content".into(), note.field("content"));
-    r.insert("owner".into(), id_ref(note.get("creator_id")));
+fn to_unified(note: Json<'_>, w: &mut Vec<Warning>) -> Record {
+    let mut r = Record::new();
+    r.insert("id", json!(crate::codec::json::id_string(note.get("id"))));
+    r.insert("engagement_type", json!("note"));
+    r.insert("content", note.field("content"));
+    r.insert("owner", id_ref(note.get("creator_id")));
     // person_ids is the union of directly associated persons and the attendees of
     // the interaction the note hangs off.
-    r.insert("contacts".into(), eng::ref_list(eng::items(note.get("person_ids"))));
-    r.insert("account".into(), first_of(note, "organization_ids", "account", w));
-    r.insert("opportunity".into(), first_of(note, "opportunity_ids", "opportunity", w));
-    r.insert("created_at".into(), iso_or_null(note.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
+    r.insert("contacts", eng::ref_list(eng::items(note.get("person_ids"))));
+    r.insert("account", first_of(note, "organization_ids", "account", w));
+    r.insert("opportunity", first_of(note, "opportunity_ids", "opportunity", w));
+    r.insert("created_at", iso_or_null(note.get("created_at")));
+    r.insert("updated_at", iso_or_null(note.get("updated_at")));
     r
 }
 

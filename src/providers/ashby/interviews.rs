@@ -6,6 +6,7 @@
 //! Paging: `limit` (max 100) and `cursor` in the body; `moreDataAvailable` +
 //! `nextCursor` in the response. Sources: tests/fixtures/ashby/README.md §I.
 
+use crate::unified::record::Record;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
@@ -104,7 +105,7 @@ fn person(u: Json<'_>) -> Value {
     json!({ "id": id_string(u.get("id")), "name": full_name(u.get("firstName"), u.get("lastName")), "email": u.get("email") })
 }
 
-fn map_schedule(_ctx: &Ctx, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_schedule(_ctx: &Ctx, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("ashby", "interview schedule has no id"))?;
     let events = || item.get("interviewEvents").and_then(Json::items).into_iter().flatten();
     let start = events().filter_map(|e| instant(e.get("startTime"))).min();
@@ -123,22 +124,22 @@ fn map_schedule(_ctx: &Ctx, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<
         }
     }
     let text = |key: &str| events().find_map(|e| e.get_str(key).filter(|s| !s.is_empty()));
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id));
-    r.insert("application".into(), id_ref(item.get("applicationId")));
-    r.insert("candidate".into(), Value::Null);
-    r.insert("created_at".into(), iso_or_null(item.get("createdAt")));
-    r.insert("updated_at".into(), iso_or_null(item.get("updatedAt")));
-    r.insert("start_at".into(), json!(start.map(crate::codec::datetime::iso_utc)));
-    r.insert("end_at".into(), json!(end.map(crate::codec::datetime::iso_utc)));
-    r.insert("interviewers".into(), Value::Array(interviewers));
-    r.insert("job_interview_stage".into(), match id_string(item.get("interviewStageId")) {
+    let mut r = Record::new();
+    r.insert("id", json!(id));
+    r.insert("application", id_ref(item.get("applicationId")));
+    r.insert("candidate", Value::Null);
+    r.insert("created_at", iso_or_null(item.get("createdAt")));
+    r.insert("updated_at", iso_or_null(item.get("updatedAt")));
+    r.insert("start_at", json!(start.map(crate::codec::datetime::iso_utc)));
+    r.insert("end_at", json!(end.map(crate::codec::datetime::iso_utc)));
+    r.insert("interviewers", Value::Array(interviewers));
+    r.insert("job_interview_stage", match id_string(item.get("interviewStageId")) {
         Some(stage) => json!({ "id": stage, "name": null }),
         None => Value::Null,
     });
-    r.insert("location".into(), json!(text("location").or_else(|| text("meetingLink"))));
-    r.insert("organizer".into(), item.get("scheduledBy").filter(|u| u.is_object()).map(person).unwrap_or(Value::Null));
-    r.insert("status".into(), map_status(STATUS, item.get_str("status"), w));
+    r.insert("location", json!(text("location").or_else(|| text("meetingLink"))));
+    r.insert("organizer", item.get("scheduledBy").filter(|u| u.is_object()).map(person).unwrap_or(Value::Null));
+    r.insert("status", map_status(STATUS, item.get_str("status"), w));
     Ok(r)
 }
 

@@ -6,7 +6,8 @@
 //! Scheduled interviews (list only) live in `ashby/interviews.rs`.
 //! Sources and recorded examples: tests/fixtures/ashby/README.md.
 
-use serde_json::{json, Map, Value};
+use crate::unified::record::Record;
+use serde_json::{json, Value};
 
 use crate::provider::account::{basic, Account};
 use crate::codec::datetime::iso_or_null;
@@ -84,13 +85,13 @@ pub(crate) fn unwrap_results(body: Json<'_>) -> Result<Option<Json<'_>>> {
     Err(Error::protocol("ashby", "response has no success flag"))
 }
 
-fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record, Value)> {
     let Some(note) = unwrap_results(body)? else { return Err(Error::protocol("ashby", "createNote result has no id")) };
     let id = note.get_str("id").ok_or_else(|| Error::protocol("ashby", "createNote result has no id"))?;
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id));
-    r.insert("activity_type".into(), json!("note"));
-    r.insert("actor".into(), match note.path("author") {
+    let mut r = Record::new();
+    r.insert("id", json!(id));
+    r.insert("activity_type", json!("note"));
+    r.insert("actor", match note.path("author") {
         Some(a) => json!({
             "id": a.get("id"),
             "type": "user",
@@ -99,12 +100,12 @@ fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<Str
         }),
         None => Value::Null,
     });
-    r.insert("body".into(), note.field("content"));
+    r.insert("body", note.field("content"));
     // Ashby does not echo the candidate; it is the one the note was posted on.
-    r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
-    r.insert("created_at".into(), iso_or_null(note.get("createdAt")));
-    r.insert("updated_at".into(), Value::Null);
-    r.insert("visibility".into(), crate::provider::visibility_of_private_flag(note.get("isPrivate")));
+    r.insert("candidate", json!({ "id": ctx.field_str("candidate_id") }));
+    r.insert("created_at", iso_or_null(note.get("createdAt")));
+    r.insert("updated_at", Value::Null);
+    r.insert("visibility", crate::provider::visibility_of_private_flag(note.get("isPrivate")));
     Ok((r, note.to_value()))
 }
 

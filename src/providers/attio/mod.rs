@@ -18,6 +18,7 @@
 #[cfg(test)]
 mod tests;
 
+use crate::unified::record::Record;
 use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
@@ -198,7 +199,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     })
 }
 
-fn to_unified(kind: &str, item: Json<'_>, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn to_unified(kind: &str, item: Json<'_>, _w: &mut Vec<Warning>) -> Result<Record> {
     let key = if kind == "task" { "task_id" } else { "note_id" };
     let id = item.get("id").and_then(|i| id_string(i.get(key))).ok_or_else(|| Error::protocol("attio", format!("the {kind} has no id.{key}")))?;
     let member = |actor: Option<Json<'_>>| match actor {
@@ -207,29 +208,29 @@ fn to_unified(kind: &str, item: Json<'_>, _w: &mut Vec<Warning>) -> Result<Map<S
         }
         _ => Value::Null,
     };
-    let mut r = Map::new();
-    r.insert("id".into(), json!(eng::typed_id(kind, &id)));
-    r.insert("engagement_type".into(), json!(kind));
-    r.insert("content".into(), item.field("content_plaintext"));
-    r.insert("created_at".into(), iso_or_null(item.get("created_at")));
+    let mut r = Record::new();
+    r.insert("id", json!(eng::typed_id(kind, &id)));
+    r.insert("engagement_type", json!(kind));
+    r.insert("content", item.field("content_plaintext"));
+    r.insert("created_at", iso_or_null(item.get("created_at")));
     if kind == "task" {
         // Linked records come back with object UUIDs, not slugs: which one is a
         // person is unknown without another call, so links stay in remote_data.
-        r.insert("subject".into(), Value::Null);
-        r.insert("end_time".into(), iso_or_null(item.get("deadline_at")));
-        r.insert("owner".into(), member(item.pointer("/assignees/0")));
+        r.insert("subject", Value::Null);
+        r.insert("end_time", iso_or_null(item.get("deadline_at")));
+        r.insert("owner", member(item.pointer("/assignees/0")));
         for field in ["contacts", "account", "opportunity"] {
-            r.insert(field.into(), Value::Null);
+            r.insert(field, Value::Null);
         }
     } else {
-        r.insert("subject".into(), item.field("title"));
-        r.insert("end_time".into(), Value::Null);
-        r.insert("owner".into(), member(item.get("created_by_actor")));
+        r.insert("subject", item.field("title"));
+        r.insert("end_time", Value::Null);
+        r.insert("owner", member(item.get("created_by_actor")));
         let parent = id_ref(item.get("parent_record_id"));
         let object = item.get_str("parent_object");
-        r.insert("contacts".into(), if object == Some("people") { json!([parent]) } else { json!([]) });
-        r.insert("account".into(), if object == Some("companies") { parent.clone() } else { Value::Null });
-        r.insert("opportunity".into(), if object == Some("deals") { parent } else { Value::Null });
+        r.insert("contacts", if object == Some("people") { json!([parent]) } else { json!([]) });
+        r.insert("account", if object == Some("companies") { parent.clone() } else { Value::Null });
+        r.insert("opportunity", if object == Some("deals") { parent } else { Value::Null });
     }
     Ok(r)
 }

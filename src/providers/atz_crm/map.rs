@@ -1,6 +1,7 @@
 //! ATZ activity → unified engagement.
 
-use serde_json::{json, Map, Value};
+use crate::unified::record::Record;
+use serde_json::{json, Value};
 
 use crate::codec::datetime::{iso_from_date_and_time, iso_or_null, parse_datetime};
 use crate::codec::doc::Json;
@@ -10,20 +11,20 @@ use crate::error::{Error, Result, Warning};
 use super::rules::BUILT_IN_TYPES;
 
 /// ATZ answers with the bare activity object (seed 001 response example).
-pub fn to_unified(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+pub fn to_unified(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
     let id = id_string(a.get("id")).ok_or_else(|| Error::protocol("atz_crm", "the activity has no id"))?;
     let (start, end) = times(a, w);
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id));
-    r.insert("engagement_type".into(), engagement_type(a.get("activity_type")));
-    r.insert("subject".into(), a.field("title"));
-    r.insert("content".into(), a.field("description"));
-    r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
+    let mut r = Record::new();
+    r.insert("id", json!(id));
+    r.insert("engagement_type", engagement_type(a.get("activity_type")));
+    r.insert("subject", a.field("title"));
+    r.insert("content", a.field("description"));
+    r.insert("duration", match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
         (Some(s), Some(e)) => crate::codec::numbers::provider_int("duration", &"end_time − start_time", crate::codec::datetime::secs_between(s, e), w),
         _ => Value::Null,
     });
-    r.insert("start_time".into(), json!(start));
-    r.insert("end_time".into(), json!(end));
+    r.insert("start_time", json!(start));
+    r.insert("end_time", json!(end));
     let related_type = a.get_str("related_to_type").map(str::to_ascii_lowercase);
     let related = a.get("related_to").filter(|v| v.is_string());
     let mut contacts: Vec<Value> = a
@@ -37,13 +38,13 @@ pub fn to_unified(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value
             contacts.insert(0, rel);
         }
     }
-    r.insert("contacts".into(), Value::Array(contacts));
+    r.insert("contacts", Value::Array(contacts));
     let related_as = |kinds: &[&str]| if related_type.as_deref().is_some_and(|t| kinds.contains(&t)) { id_ref(related) } else { Value::Null };
-    r.insert("account".into(), related_as(&["organization", "company"]));
-    r.insert("opportunity".into(), related_as(&["deal"]));
-    r.insert("owner".into(), id_ref(a.pointer("/created_by/id")));
-    r.insert("created_at".into(), iso_or_null(a.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(a.get("updated_at")));
+    r.insert("account", related_as(&["organization", "company"]));
+    r.insert("opportunity", related_as(&["deal"]));
+    r.insert("owner", id_ref(a.pointer("/created_by/id")));
+    r.insert("created_at", iso_or_null(a.get("created_at")));
+    r.insert("updated_at", iso_or_null(a.get("updated_at")));
     Ok(r)
 }
 

@@ -21,6 +21,7 @@
 //! id is taken with the `engagement_type` query (task → `/tasks`, others → `/entries`).
 //! Sources: tests/fixtures/capsule/README.md.
 
+use crate::unified::record::Record;
 use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
@@ -242,7 +243,7 @@ impl Exchange for Create {
             return Ok(Next::Send(create_request(ctx, Some(id))?));
         }
         if ctx.raw() {
-            return Ok(Next::Record { record: Map::new(), raw: body.to_value(), warnings: Vec::new() });
+            return Ok(Next::Record { record: Record::new(), raw: body.to_value(), warnings: Vec::new() });
         }
         let mut warnings = Vec::new();
         let (record, raw) = map_created(ctx, body, &mut warnings)?;
@@ -272,7 +273,7 @@ fn activity_type_id(ctx: &Ctx, resp: &HttpResponse, body: Json<'_>) -> Result<Va
 }
 
 /// `{"entry": …}` or `{"task": …}` → unified.
-fn map_created(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_created(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Record, Value)> {
     let (kind, record) = match (body.get("entry"), body.get("task")) {
         (Some(e), _) if e.is_object() => ("entries", e),
         (_, Some(t)) if t.is_object() => ("tasks", t),
@@ -286,8 +287,8 @@ fn map_created(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Map<S
     // sent (or the one its id names).
     if r.get("engagement_type").is_some_and(Value::is_null) {
         if let Some(ty) = eng::answered_kind(ctx, ID_KINDS, None).ok().filter(|t| ENTRY_TYPES.contains(t)) {
-            r.insert("engagement_type".into(), json!(ty));
-            r.insert("id".into(), unified_id(kind, Some(ty), record));
+            r.insert("engagement_type", json!(ty));
+            r.insert("id", unified_id(kind, Some(ty), record));
             w.retain(|x| x.field != "engagement_type");
         }
     }
@@ -324,26 +325,26 @@ fn unified_id(kind: &str, engagement_type: Option<&str>, x: Json<'_>) -> Value {
     json!(crate::codec::json::id_string(x.get("id")).map(|id| eng::typed_id(prefix, &id)))
 }
 
-fn to_unified(kind: &str, x: Json<'_>, w: &mut Vec<Warning>) -> Map<String, Value> {
-    let mut r = Map::new();
+fn to_unified(kind: &str, x: Json<'_>, w: &mut Vec<Warning>) -> Record {
+    let mut r = Record::new();
     let task = kind != "entries";
     let engagement_type = if task { json!("task") } else { entry_type(x, w) };
-    r.insert("id".into(), unified_id(kind, engagement_type.as_str(), x));
-    r.insert("engagement_type".into(), engagement_type);
-    r.insert("content".into(), x.field(if task { "detail" } else { "content" }));
-    r.insert("subject".into(), x.field(if task { "description" } else { "subject" }));
-    r.insert("owner".into(), id_ref(x.pointer(if task { "/owner/id" } else { "/creator/id" })));
+    r.insert("id", unified_id(kind, engagement_type.as_str(), x));
+    r.insert("engagement_type", engagement_type);
+    r.insert("content", x.field(if task { "detail" } else { "content" }));
+    r.insert("subject", x.field(if task { "description" } else { "subject" }));
+    r.insert("owner", id_ref(x.pointer(if task { "/owner/id" } else { "/creator/id" })));
     let party = x.get("party").filter(|p| p.is_object());
     let is_org = party.and_then(|p| p.get_str("type")) == Some("organisation");
     let party_ref = id_ref(party.and_then(|p| p.get("id")));
-    r.insert("contacts".into(), if !is_org && !party_ref.is_null() { json!([party_ref]) } else { json!([]) });
-    r.insert("account".into(), if is_org { party_ref } else { Value::Null });
-    r.insert("opportunity".into(), id_ref(x.pointer("/opportunity/id")));
-    r.insert("project".into(), id_ref(x.pointer("/kase/id")));
+    r.insert("contacts", if !is_org && !party_ref.is_null() { json!([party_ref]) } else { json!([]) });
+    r.insert("account", if is_org { party_ref } else { Value::Null });
+    r.insert("opportunity", id_ref(x.pointer("/opportunity/id")));
+    r.insert("project", id_ref(x.pointer("/kase/id")));
     // dueOn is a date; it reads as midnight UTC (dueTime, in the user's zone, stays in remote_data).
-    r.insert("start_time".into(), iso_or_null(x.get(if task { "dueOn" } else { "entryAt" })));
-    r.insert("created_at".into(), iso_or_null(x.get("createdAt")));
-    r.insert("updated_at".into(), iso_or_null(x.get("updatedAt")));
+    r.insert("start_time", iso_or_null(x.get(if task { "dueOn" } else { "entryAt" })));
+    r.insert("created_at", iso_or_null(x.get("createdAt")));
+    r.insert("updated_at", iso_or_null(x.get("updatedAt")));
     r
 }
 

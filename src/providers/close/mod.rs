@@ -19,6 +19,7 @@
 //! meetings read back with the fields every activity has.
 //! Sources and examples: tests/fixtures/close/README.md.
 
+use crate::unified::record::Record;
 use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
@@ -260,7 +261,7 @@ fn parse_page<'a>(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, bod
     Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
-fn map_activity(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_activity(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
     let id = a.get_str("id").ok_or_else(|| Error::protocol("close", "activity has no id"))?;
     let raw_type = a.get_str("_type").unwrap_or_default();
     let kind = KINDS.iter().copied().find(|k| k.eq_ignore_ascii_case(raw_type));
@@ -268,29 +269,29 @@ fn map_activity(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>>
         return Err(Error::protocol("close", format!("unexpected activity type {raw_type:?}")));
     };
     let text = |k: &str| a.field(k);
-    let mut r = Map::new();
-    r.insert("id".into(), json!(eng::typed_id(kind, id)));
-    r.insert("engagement_type".into(), json!(kind));
-    r.insert("subject".into(), match kind {
+    let mut r = Record::new();
+    r.insert("id", json!(eng::typed_id(kind, id)));
+    r.insert("engagement_type", json!(kind));
+    r.insert("subject", match kind {
         "email" => text("subject"),
         "note" => text("title"),
         _ => Value::Null,
     });
-    r.insert("content".into(), match kind {
+    r.insert("content", match kind {
         "email" => text("body_text"),
         "call" | "note" => text("note"),
         _ => Value::Null,
     });
-    r.insert("owner".into(), crate::codec::json::id_ref(a.get("user_id")));
-    r.insert("contacts".into(), eng::ref_list([a.get("contact_id")]));
-    r.insert("account".into(), crate::codec::json::id_ref(a.get("lead_id")));
-    r.insert("start_time".into(), iso_or_null(a.get("activity_at")));
-    r.insert("duration".into(), if kind == "call" { crate::codec::numbers::provider_secs("duration", a.get("duration"), 1, w) } else { Value::Null });
-    r.insert("direction".into(), if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, a.get_str("direction"), "direction", w) } else { Value::Null });
-    r.insert("status".into(), if kind == "email" { map_status(EMAIL_STATUS, a.get_str("status"), w) } else { Value::Null });
-    r.insert("phone_numbers".into(), eng::phone_list(a.get("phone").filter(|_| kind == "call")));
-    r.insert("created_at".into(), iso_or_null(a.get("date_created")));
-    r.insert("updated_at".into(), iso_or_null(a.get("date_updated")));
+    r.insert("owner", crate::codec::json::id_ref(a.get("user_id")));
+    r.insert("contacts", eng::ref_list([a.get("contact_id")]));
+    r.insert("account", crate::codec::json::id_ref(a.get("lead_id")));
+    r.insert("start_time", iso_or_null(a.get("activity_at")));
+    r.insert("duration", if kind == "call" { crate::codec::numbers::provider_secs("duration", a.get("duration"), 1, w) } else { Value::Null });
+    r.insert("direction", if matches!(kind, "call" | "email") { eng::map_value(DIRECTION, a.get_str("direction"), "direction", w) } else { Value::Null });
+    r.insert("status", if kind == "email" { map_status(EMAIL_STATUS, a.get_str("status"), w) } else { Value::Null });
+    r.insert("phone_numbers", eng::phone_list(a.get("phone").filter(|_| kind == "call")));
+    r.insert("created_at", iso_or_null(a.get("date_created")));
+    r.insert("updated_at", iso_or_null(a.get("date_updated")));
     Ok(r)
 }
 

@@ -20,6 +20,7 @@
 //! The 200-per-page maximum is from public client code (UNCONFIRMED).
 //! Sources and examples: tests/fixtures/copper/README.md.
 
+use crate::unified::record::Record;
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -269,32 +270,32 @@ fn parent_field(t: &str) -> Option<&'static str> {
     PARENT_TYPES.iter().find(|(_, p)| *p == t).map(|(f, _)| *f)
 }
 
-fn map_activity(a: Json<'_>, types: &[(i64, Option<String>)], w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_activity(a: Json<'_>, types: &[(i64, Option<String>)], w: &mut Vec<Warning>) -> Result<Record> {
     let id = crate::codec::json::id_string(a.get("id")).ok_or_else(|| Error::protocol("copper", "activity has no id"))?;
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id));
+    let mut r = Record::new();
+    r.insert("id", json!(id));
     let kind = type_id(a).and_then(|t| types.iter().find(|(id, _)| *id == t)).and_then(|(_, k)| k.clone());
     if kind.is_none() {
         let raw = format!("{}:{}", a.get_str("type.category").unwrap_or("?"), type_id(a).map(|t| t.to_string()).unwrap_or_default());
         eng::unknown_type_warning(w, &raw);
     }
-    r.insert("engagement_type".into(), json!(kind));
-    r.insert("content".into(), a.field("details"));
-    r.insert("owner".into(), crate::codec::json::id_ref(a.get("user_id")));
+    r.insert("engagement_type", json!(kind));
+    r.insert("content", a.field("details"));
+    r.insert("owner", crate::codec::json::id_ref(a.get("user_id")));
     for f in ["contacts", "lead"] {
-        r.insert(f.into(), json!([]));
+        r.insert(f, json!([]));
     }
     for f in ["account", "opportunity", "project"] {
-        r.insert(f.into(), Value::Null);
+        r.insert(f, Value::Null);
     }
     if let Some(field) = a.get_str("parent.type").and_then(parent_field) {
         let parent = crate::codec::json::id_ref(a.path("parent.id"));
-        r.insert(field.into(), if matches!(field, "contacts" | "lead") { Value::Array(vec![parent]) } else { parent });
+        r.insert(field, if matches!(field, "contacts" | "lead") { Value::Array(vec![parent]) } else { parent });
     }
     let secs = |k: &str| a.get(k).and_then(Json::as_i64).and_then(iso_from_epoch_secs).map(Value::String).unwrap_or(Value::Null);
-    r.insert("start_time".into(), secs("activity_date"));
-    r.insert("created_at".into(), secs("date_created"));
-    r.insert("updated_at".into(), secs("date_modified"));
+    r.insert("start_time", secs("activity_date"));
+    r.insert("created_at", secs("date_created"));
+    r.insert("updated_at", secs("date_modified"));
     Ok(r)
 }
 

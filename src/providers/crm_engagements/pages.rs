@@ -3,10 +3,11 @@
 //! one after the other; records often do not say which object they came from, so
 //! the builder, parser and mapper are told the kind of the page they work on.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::error::{Error, Result, Warning};
 use crate::codec::doc::Json;
+use crate::unified::record::Record;
 use crate::codec::http::{HttpRequest, HttpResponse};
 
 use crate::provider::{mapped_page, Ctx, Exchange, Next, RawPage};
@@ -18,7 +19,7 @@ pub type KindRequest = fn(&Ctx, &'static str, &Value) -> Result<HttpRequest>;
 /// this kind's next state (`None` on its last page).
 pub type KindParser = for<'a> fn(&Ctx, &'static str, &Value, &HttpResponse, Json<'a>) -> Result<RawPage<'a>>;
 /// Maps one raw item of one kind.
-pub type KindMapper = fn(&Ctx, &'static str, Json<'_>, &mut Vec<Warning>) -> Result<Map<String, Value>>;
+pub type KindMapper = fn(&Ctx, &'static str, Json<'_>, &mut Vec<Warning>) -> Result<Record>;
 
 /// The walk. The unified state is `{ "kind": …, "state": … }`, so a cursor resumes
 /// inside the right endpoint; after a kind's last page the next kind starts, after

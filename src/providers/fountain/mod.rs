@@ -11,7 +11,8 @@
 //! `showed_up` and the end time (see [`situation`]). Sources:
 //! tests/fixtures/fountain/README.md.
 
-use serde_json::{json, Map, Value};
+use crate::unified::record::Record;
+use serde_json::{json, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_or_null, parse_datetime, to_iso};
@@ -100,29 +101,29 @@ pub fn situation(slot: Json<'_>, now_ms: u64) -> Option<&'static str> {
     }
 }
 
-fn map_slot(ctx: &Ctx, slot: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_slot(ctx: &Ctx, slot: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
     let id = id_string(slot.get("id")).ok_or_else(|| Error::protocol("fountain", "booked slot has no id"))?;
     let text = |key: &str| slot.get_str(key).filter(|s| !s.is_empty());
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id));
+    let mut r = Record::new();
+    r.insert("id", json!(id));
     // The applicant is the one in the request path; Fountain does not echo it.
-    r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
-    r.insert("application".into(), Value::Null);
-    r.insert("created_at".into(), iso_or_null(slot.get("booked_time")));
-    r.insert("updated_at".into(), Value::Null);
-    r.insert("start_at".into(), iso_or_null(slot.get("start_time")));
-    r.insert("end_at".into(), iso_or_null(slot.get("end_time")));
-    r.insert("location".into(), json!(text("location")));
-    r.insert("interviewers".into(), match text("recruiter") {
+    r.insert("candidate", json!({ "id": ctx.field_str("candidate_id") }));
+    r.insert("application", Value::Null);
+    r.insert("created_at", iso_or_null(slot.get("booked_time")));
+    r.insert("updated_at", Value::Null);
+    r.insert("start_at", iso_or_null(slot.get("start_time")));
+    r.insert("end_at", iso_or_null(slot.get("end_time")));
+    r.insert("location", json!(text("location")));
+    r.insert("interviewers", match text("recruiter") {
         Some(name) => json!([{ "id": null, "name": name, "email": null }]),
         None => json!([]),
     });
-    r.insert("organizer".into(), Value::Null);
-    r.insert("job_interview_stage".into(), match text("stage_title") {
+    r.insert("organizer", Value::Null);
+    r.insert("job_interview_stage", match text("stage_title") {
         Some(title) => json!({ "id": null, "name": title }),
         None => Value::Null,
     });
-    r.insert("status".into(), map_status(STATUS, situation(slot, ctx.now_ms), w));
+    r.insert("status", map_status(STATUS, situation(slot, ctx.now_ms), w));
     Ok(r)
 }
 

@@ -20,6 +20,7 @@
 #[cfg(test)]
 mod tests;
 
+use crate::unified::record::Record;
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
@@ -296,7 +297,7 @@ impl Exchange for Typed {
                 let key = if ctx.field_str("engagement_type") == Some("note") && matches!(self.read, Read::Create) { "note" } else { "sales_activity" };
                 let item = body.get(key).ok_or_else(|| Error::protocol("freshsales", format!("the response has no {key}")))?;
                 let mut warnings = Vec::new();
-                let record = if ctx.raw() { Map::new() } else { map(item, &mut warnings)? };
+                let record = if ctx.raw() { Record::new() } else { map(item, &mut warnings)? };
                 Ok(Next::Record { record, raw: item.to_value(), warnings })
             }
         }
@@ -305,7 +306,7 @@ impl Exchange for Typed {
 
 /// A sales activity or note → unified. The type comes from the looked-up type
 /// list (by `sales_activity_type_id`), else from the request.
-fn to_unified(item: Json<'_>, types: Option<&[(String, String)]>, requested: Option<&str>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn to_unified(item: Json<'_>, types: Option<&[(String, String)]>, requested: Option<&str>, w: &mut Vec<Warning>) -> Result<Record> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("freshsales", "the record has no id"))?;
     let is_note = item.get("description").is_some() && item.get("sales_activity_type_id").is_none();
     let by_type = id_string(item.get("sales_activity_type_id")).and_then(|tid| {
@@ -315,24 +316,24 @@ fn to_unified(item: Json<'_>, types: Option<&[(String, String)]>, requested: Opt
     let engagement_type = if is_note { Some("note") } else { by_type.or(requested.filter(|_| types.is_none())) };
     let start = item.get("start_date").and_then(to_iso);
     let end = item.get("end_date").and_then(to_iso);
-    let mut r = Map::new();
-    r.insert("id".into(), json!(if is_note { eng::typed_id("note", &id) } else { id }));
-    r.insert("engagement_type".into(), json!(engagement_type));
-    r.insert("subject".into(), item.field("title"));
-    r.insert("content".into(), item.field(if is_note { "description" } else { "notes" }));
-    r.insert("duration".into(), match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
+    let mut r = Record::new();
+    r.insert("id", json!(if is_note { eng::typed_id("note", &id) } else { id }));
+    r.insert("engagement_type", json!(engagement_type));
+    r.insert("subject", item.field("title"));
+    r.insert("content", item.field(if is_note { "description" } else { "notes" }));
+    r.insert("duration", match (start.as_deref().and_then(parse_datetime), end.as_deref().and_then(parse_datetime)) {
         (Some(s), Some(e)) => crate::codec::numbers::provider_int("duration", &"end_date − start_date", crate::codec::datetime::secs_between(s, e), w),
         _ => Value::Null,
     });
-    r.insert("start_time".into(), json!(start));
-    r.insert("end_time".into(), json!(end));
-    r.insert("owner".into(), id_ref(item.get("owner_id")));
+    r.insert("start_time", json!(start));
+    r.insert("end_time", json!(end));
+    r.insert("owner", id_ref(item.get("owner_id")));
     let target = item.get("targetable_type").and_then(Json::as_str);
     let linked = id_ref(item.get("targetable_id"));
-    r.insert("contacts".into(), if target == Some("Contact") { json!([linked]) } else { json!([]) });
-    r.insert("account".into(), if target == Some("SalesAccount") { linked.clone() } else { Value::Null });
-    r.insert("opportunity".into(), if target == Some("Deal") { linked } else { Value::Null });
-    r.insert("created_at".into(), iso_or_null(item.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
+    r.insert("contacts", if target == Some("Contact") { json!([linked]) } else { json!([]) });
+    r.insert("account", if target == Some("SalesAccount") { linked.clone() } else { Value::Null });
+    r.insert("opportunity", if target == Some("Deal") { linked } else { Value::Null });
+    r.insert("created_at", iso_or_null(item.get("created_at")));
+    r.insert("updated_at", iso_or_null(item.get("updated_at")));
     Ok(r)
 }

@@ -18,9 +18,10 @@
 //! stage of the interview's plan slot). A lookup the token has no scope for (403) leaves
 //! its field empty with a warning. Sources: tests/fixtures/greenhouse/README.md.
 
+use crate::unified::record::Record;
 use std::collections::{HashMap, VecDeque};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::codec::datetime::{iso_or_null, iso_utc, parse_datetime};
 use crate::codec::doc::{Doc, Json};
@@ -335,7 +336,7 @@ impl Interviews {
         let mut mapped = Vec::new();
         for (i, item) in self.items().enumerate() {
             let mut w = Vec::new();
-            let record = if ctx.skip_mapping() { Map::new() } else { self.map_interview(item, &mut w)? };
+            let record = if ctx.skip_mapping() { Record::new() } else { self.map_interview(item, &mut w)? };
             warnings.extend(w.into_iter().map(|x| Warning { field: if self.single { x.field } else { format!("result[{i}].{}", x.field) }, ..x }));
             mapped.push((record, if self.single { item.to_value() } else { ctx.raw_item(i, item) }));
         }
@@ -347,30 +348,30 @@ impl Interviews {
         Ok(Next::Page { items: mapped, next: self.next.take(), warnings, source: self.source })
     }
 
-    fn map_interview(&self, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+    fn map_interview(&self, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
         let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("greenhouse", "interview has no id"))?;
-        let mut r = Map::new();
-        r.insert("application".into(), id_ref(item.get("application_id")));
-        r.insert("candidate".into(), id_string(item.get("application_id")).and_then(|a| self.candidate_of.get(&a).cloned()).unwrap_or(Value::Null));
-        r.insert("created_at".into(), iso_or_null(item.get("created_at")));
-        r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
-        r.insert("start_at".into(), moment(item, "starts_at", "all_day_start_on"));
-        r.insert("end_at".into(), moment(item, "ends_at", "all_day_end_on"));
-        r.insert("interviewers".into(), Value::Array(self.panel.get(&id).cloned().unwrap_or_default()));
-        r.insert("organizer".into(), match id_string(item.get("organizer_id")) {
+        let mut r = Record::new();
+        r.insert("application", id_ref(item.get("application_id")));
+        r.insert("candidate", id_string(item.get("application_id")).and_then(|a| self.candidate_of.get(&a).cloned()).unwrap_or(Value::Null));
+        r.insert("created_at", iso_or_null(item.get("created_at")));
+        r.insert("updated_at", iso_or_null(item.get("updated_at")));
+        r.insert("start_at", moment(item, "starts_at", "all_day_start_on"));
+        r.insert("end_at", moment(item, "ends_at", "all_day_end_on"));
+        r.insert("interviewers", Value::Array(self.panel.get(&id).cloned().unwrap_or_default()));
+        r.insert("organizer", match id_string(item.get("organizer_id")) {
             Some(o) => json!({ "id": o, "name": null, "email": null }),
             None => Value::Null,
         });
         let stage = id_string(item.get("job_interview_id")).and_then(|slot| self.stage_of_slot.get(&slot).cloned());
-        r.insert("job_interview_stage".into(), match stage {
+        r.insert("job_interview_stage", match stage {
             Some(s) => json!({ "id": s.clone(), "name": self.stage_name.get(&s).cloned().unwrap_or(Value::Null) }),
             None => Value::Null,
         });
         let text = |key: &str| item.get(key).and_then(Json::as_str);
         let location = text("location").filter(|s| !s.is_empty()).or_else(|| text("video_conferencing_url"));
-        r.insert("location".into(), json!(location));
-        r.insert("status".into(), map_status(STATUS, text("status"), w));
-        r.insert("id".into(), json!(id));
+        r.insert("location", json!(location));
+        r.insert("status", map_status(STATUS, text("status"), w));
+        r.insert("id", json!(id));
         Ok(r)
     }
 

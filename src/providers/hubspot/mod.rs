@@ -15,6 +15,7 @@
 //! list maximum is from public client code, not HubSpot's spec (UNCONFIRMED).
 //! Sources and examples: tests/fixtures/hubspot/README.md.
 
+use crate::unified::record::Record;
 use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
@@ -359,7 +360,7 @@ fn call_duration(v: Option<Json<'_>>, w: &mut Vec<Warning>) -> Value {
     crate::codec::numbers::provider_int("duration", &v, secs, w)
 }
 
-fn map_object(obj: &Object, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_object(obj: &Object, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
     let id = crate::codec::json::id_string(rec.get("id")).ok_or_else(|| Error::protocol("hubspot", "record has no id"))?;
     let props = rec.get("properties");
     let prop = |k: &str| props.and_then(|p| p.get(k)).filter(|v| !v.is_null() && v.as_str() != Some(""));
@@ -368,37 +369,37 @@ fn map_object(obj: &Object, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<S
     let assoc = |t: &str| -> Vec<Option<Json<'_>>> {
         rec.get("associations").and_then(|a| a.get(t)).and_then(|a| a.get("results")).and_then(Json::items).map(first_of_each_id).unwrap_or_default()
     };
-    let mut r = Map::new();
-    r.insert("id".into(), json!(eng::typed_id(obj.kind, &id)));
-    r.insert("engagement_type".into(), json!(obj.kind));
-    r.insert("subject".into(), obj.subject.map(text).unwrap_or(Value::Null));
-    r.insert("content".into(), text(obj.content));
-    r.insert("owner".into(), crate::codec::json::id_ref(prop("hubspot_owner_id")));
-    r.insert("contacts".into(), eng::ref_list(assoc("contacts")));
-    r.insert("account".into(), assoc("companies").first().map_or(Value::Null, |v| crate::codec::json::id_ref(*v)));
-    r.insert("opportunity".into(), assoc("deals").first().map_or(Value::Null, |v| crate::codec::json::id_ref(*v)));
+    let mut r = Record::new();
+    r.insert("id", json!(eng::typed_id(obj.kind, &id)));
+    r.insert("engagement_type", json!(obj.kind));
+    r.insert("subject", obj.subject.map(text).unwrap_or(Value::Null));
+    r.insert("content", text(obj.content));
+    r.insert("owner", crate::codec::json::id_ref(prop("hubspot_owner_id")));
+    r.insert("contacts", eng::ref_list(assoc("contacts")));
+    r.insert("account", assoc("companies").first().map_or(Value::Null, |v| crate::codec::json::id_ref(*v)));
+    r.insert("opportunity", assoc("deals").first().map_or(Value::Null, |v| crate::codec::json::id_ref(*v)));
     let direction = match obj.kind {
         "call" => eng::map_value(CALL_DIRECTION, prop("hs_call_direction").and_then(Json::as_str), "direction", w),
         "email" => eng::map_value(EMAIL_DIRECTION, prop("hs_email_direction").and_then(Json::as_str), "direction", w),
         _ => Value::Null,
     };
-    r.insert("duration".into(), call_duration(prop("hs_call_duration"), w));
-    r.insert("phone_numbers".into(), {
+    r.insert("duration", call_duration(prop("hs_call_duration"), w));
+    r.insert("phone_numbers", {
         let side = if direction == "inbound" { "hs_call_from_number" } else { "hs_call_to_number" };
         eng::phone_list(prop(side).filter(|_| obj.kind == "call"))
     });
-    r.insert("direction".into(), direction);
-    r.insert("status".into(), match obj.kind {
+    r.insert("direction", direction);
+    r.insert("status", match obj.kind {
         "email" => map_status(EMAIL_STATUS, prop("hs_email_status").and_then(Json::as_str), w),
         "meeting" => map_status(MEETING_OUTCOME, prop("hs_meeting_outcome").and_then(Json::as_str), w),
         _ => Value::Null,
     });
     let start = if obj.kind == "meeting" { prop("hs_meeting_start_time").map(|_| iso("hs_meeting_start_time")) } else { None };
-    r.insert("start_time".into(), start.unwrap_or_else(|| iso("hs_timestamp")));
-    r.insert("end_time".into(), if obj.kind == "meeting" { iso("hs_meeting_end_time") } else { Value::Null });
-    r.insert("internal_notes".into(), if obj.kind == "meeting" { text("hs_internal_meeting_notes") } else { Value::Null });
-    r.insert("created_at".into(), iso_or_null(rec.get("createdAt")));
-    r.insert("updated_at".into(), iso_or_null(rec.get("updatedAt")));
+    r.insert("start_time", start.unwrap_or_else(|| iso("hs_timestamp")));
+    r.insert("end_time", if obj.kind == "meeting" { iso("hs_meeting_end_time") } else { Value::Null });
+    r.insert("internal_notes", if obj.kind == "meeting" { text("hs_internal_meeting_notes") } else { Value::Null });
+    r.insert("created_at", iso_or_null(rec.get("createdAt")));
+    r.insert("updated_at", iso_or_null(rec.get("updatedAt")));
     Ok(r)
 }
 

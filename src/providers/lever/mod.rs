@@ -5,8 +5,9 @@
 //! Auth: HTTP Basic with the API key as user name (or an OAuth bearer token).
 //! Sources and recorded examples: tests/fixtures/lever/README.md.
 
+use crate::unified::record::Record;
 use crate::provider::auth::{Grant, OAuthDef};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::provider::account::{basic, Account};
 use crate::codec::datetime::iso_or_null;
@@ -79,7 +80,7 @@ fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(ctx.request(Method::Post, url)?.json(body), map_note)
 }
 
-fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record, Value)> {
     let note = body.get("data").ok_or_else(|| Error::protocol("lever", "response has no data"))?;
     let id = note.get_str("id").or_else(|| note.get_str("noteId")).ok_or_else(|| Error::protocol("lever", "note has no id"))?;
     // The note text is the field of type "note" (Lever notes are a list of fields).
@@ -88,18 +89,18 @@ fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<Str
         .and_then(|mut f| f.clone().find(|x| x.get("type").and_then(Json::as_str) == Some("note")).or_else(|| f.next()))
         .and_then(|f| f.get("value"))
         .map_or(Value::Null, Json::to_value);
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id));
-    r.insert("activity_type".into(), json!("note"));
-    r.insert("actor".into(), match note.get_str("user") {
+    let mut r = Record::new();
+    r.insert("id", json!(id));
+    r.insert("activity_type", json!("note"));
+    r.insert("actor", match note.get_str("user") {
         Some(user) => json!({ "id": user, "type": "user" }),
         None => Value::Null,
     });
-    r.insert("body".into(), text);
-    r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
-    r.insert("created_at".into(), iso_or_null(note.get("createdAt")));
-    r.insert("updated_at".into(), Value::Null);
-    r.insert("visibility".into(), match note.get("secret").and_then(Json::as_bool) {
+    r.insert("body", text);
+    r.insert("candidate", json!({ "id": ctx.field_str("candidate_id") }));
+    r.insert("created_at", iso_or_null(note.get("createdAt")));
+    r.insert("updated_at", Value::Null);
+    r.insert("visibility", match note.get("secret").and_then(Json::as_bool) {
         Some(true) => json!("admin_only"),
         Some(false) => json!("public"),
         None => Value::Null,

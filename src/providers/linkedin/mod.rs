@@ -42,6 +42,7 @@ pub mod restli;
 use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
+use crate::unified::record::Record;
 use crate::provider::account::Account;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
@@ -304,8 +305,8 @@ impl Exchange for NoteWrite {
             }
         }
         let record = match (self.map)(ctx, &self.id) {
-            Value::Object(m) if !ctx.raw() => m,
-            _ => Map::new(),
+            Value::Object(m) if !ctx.raw() => Record::from_map(m),
+            _ => Record::new(),
         };
         Ok(Next::Record { record, raw: body, warnings: Vec::<Warning>::new() })
     }

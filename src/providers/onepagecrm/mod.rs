@@ -16,6 +16,7 @@
 //! without a type walks calls, meetings, notes and actions in turn.
 //! Sources: tests/fixtures/onepagecrm/README.md.
 
+use crate::unified::record::Record;
 use serde_json::{json, Map, Value};
 
 use crate::provider::account::{basic, Account};
@@ -201,7 +202,7 @@ fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
 }
 
 /// `{"data": {"<singular>": {…}}}` → the record, whichever kind it is.
-fn map_single(_ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_single(_ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record, Value)> {
     let data = body.get("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("onepagecrm", "response has no data object"))?;
     for kind in KINDS {
         if let Some(record) = data.get(kind.singular).filter(|r| r.get("id").is_some()) {
@@ -215,25 +216,25 @@ fn epoch_secs(v: Option<Json<'_>>) -> Option<String> {
     v.and_then(Json::as_i64).and_then(iso_from_epoch_secs)
 }
 
-fn to_unified(kind: Kind, x: Json<'_>) -> Map<String, Value> {
-    let mut r = Map::new();
-    r.insert("id".into(), json!(crate::codec::json::id_string(x.get("id")).map(|id| eng::typed_id(kind.unified, &id))));
-    r.insert("engagement_type".into(), json!(kind.unified));
-    r.insert("content".into(), x.field("text"));
+fn to_unified(kind: Kind, x: Json<'_>) -> Record {
+    let mut r = Record::new();
+    r.insert("id", json!(crate::codec::json::id_string(x.get("id")).map(|id| eng::typed_id(kind.unified, &id))));
+    r.insert("engagement_type", json!(kind.unified));
+    r.insert("content", x.field("text"));
     let contact = id_ref(x.get("contact_id"));
-    r.insert("contacts".into(), if contact.is_null() { json!([]) } else { json!([contact]) });
-    r.insert("owner".into(), id_ref(x.get("assignee_id")));
-    r.insert("opportunity".into(), id_ref(x.get("linked_deal_id")));
+    r.insert("contacts", if contact.is_null() { json!([]) } else { json!([contact]) });
+    r.insert("owner", id_ref(x.get("assignee_id")));
+    r.insert("opportunity", id_ref(x.get("linked_deal_id")));
     let start = match kind.unified {
         "call" => epoch_secs(x.get("call_time_int")),
         "meeting" => epoch_secs(x.get("meeting_time_int")),
         "task" => epoch_secs(x.get("exact_time")).or_else(|| x.get("date").and_then(to_iso)),
         _ => x.get("date").and_then(to_iso),
     };
-    r.insert("start_time".into(), json!(start));
-    r.insert("phone_numbers".into(), eng::phone_list(x.get("phone_number")));
-    r.insert("created_at".into(), iso_or_null(x.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(x.get("modified_at")));
+    r.insert("start_time", json!(start));
+    r.insert("phone_numbers", eng::phone_list(x.get("phone_number")));
+    r.insert("created_at", iso_or_null(x.get("created_at")));
+    r.insert("updated_at", iso_or_null(x.get("modified_at")));
     r
 }
 

@@ -12,6 +12,7 @@
 //! (always null, not in `returns`; the original is in `remote_data.attributes.status`).
 
 
+use crate::unified::record::Record;
 use serde_json::{json, Map, Value};
 use time::Duration;
 
@@ -190,7 +191,7 @@ fn stage_names(body: Json<'_>) -> Map<String, Value> {
         .collect()
 }
 
-fn map_interview(item: Json<'_>, stages: &Map<String, Value>, _: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_interview(item: Json<'_>, stages: &Map<String, Value>, _: &mut Vec<Warning>) -> Result<Record> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("pinpoint", "interview has no id"))?;
     let attr = |k: &str| item.get("attributes").and_then(|a| a.path(k));
     // `interviewable` is an application or a job seeker (talent pipeline).
@@ -203,20 +204,20 @@ fn map_interview(item: Json<'_>, stages: &Map<String, Value>, _: &mut Vec<Warnin
         None => Value::Null,
     };
     let stage = id_string(item.path("relationships.stage.data.id"));
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id));
-    r.insert("application".into(), application);
-    r.insert("candidate".into(), Value::Null);
-    r.insert("created_at".into(), iso_or_null(attr("created_at")));
-    r.insert("updated_at".into(), iso_or_null(attr("updated_at")));
-    r.insert("start_at".into(), iso_or_null(attr("start_at")));
-    r.insert("end_at".into(), iso_or_null(attr("end_at")));
-    r.insert("job_interview_stage".into(), match stage {
+    let mut r = Record::new();
+    r.insert("id", json!(id));
+    r.insert("application", application);
+    r.insert("candidate", Value::Null);
+    r.insert("created_at", iso_or_null(attr("created_at")));
+    r.insert("updated_at", iso_or_null(attr("updated_at")));
+    r.insert("start_at", iso_or_null(attr("start_at")));
+    r.insert("end_at", iso_or_null(attr("end_at")));
+    r.insert("job_interview_stage", match stage {
         Some(s) => json!({ "name": stages.get(&s).cloned().unwrap_or(Value::Null), "id": s }),
         None => Value::Null,
     });
     // Unsupported, not unknown: with no documented values a per-record warning says nothing.
-    r.insert("status".into(), Value::Null);
+    r.insert("status", Value::Null);
     Ok(r)
 }
 

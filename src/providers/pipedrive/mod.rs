@@ -16,6 +16,7 @@
 //! The v2 `add_time` format is UNCONFIRMED; both RFC 3339 and v1's `YYYY-MM-DD HH:MM:SS`
 //! are read. Sources and examples: tests/fixtures/pipedrive/README.md.
 
+use crate::unified::record::Record;
 use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
@@ -342,10 +343,10 @@ fn id_of(v: Json<'_>) -> Result<String> {
 }
 
 
-fn map_activity(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id_of(a)?));
-    r.insert("engagement_type".into(), match a.get_str("type") {
+fn map_activity(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
+    let mut r = Record::new();
+    r.insert("id", json!(id_of(a)?));
+    r.insert("engagement_type", match a.get_str("type") {
         Some(t) if ACTIVITY.contains(&t) => json!(t),
         Some(t) => {
             eng::unknown_type_warning(w, t);
@@ -353,18 +354,18 @@ fn map_activity(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>>
         }
         None => Value::Null,
     });
-    r.insert("subject".into(), a.field("subject"));
-    r.insert("content".into(), a.field("note"));
-    r.insert("owner".into(), crate::codec::json::id_ref(a.get("owner_id").or_else(|| a.get("user_id"))));
+    r.insert("subject", a.field("subject"));
+    r.insert("content", a.field("note"));
+    r.insert("owner", crate::codec::json::id_ref(a.get("owner_id").or_else(|| a.get("user_id"))));
     let people = a.get("participants").and_then(Json::items).map(|p| p.map(|x| x.get("person_id")).collect::<Vec<_>>());
-    r.insert("contacts".into(), match people {
+    r.insert("contacts", match people {
         Some(p) => eng::ref_list(p),
         None => eng::ref_list([a.get("person_id")]),
     });
-    r.insert("account".into(), crate::codec::json::id_ref(a.get("org_id")));
-    r.insert("opportunity".into(), crate::codec::json::id_ref(a.get("deal_id")));
-    r.insert("lead".into(), eng::ref_list([a.get("lead_id")]));
-    r.insert("project".into(), crate::codec::json::id_ref(a.get("project_id")));
+    r.insert("account", crate::codec::json::id_ref(a.get("org_id")));
+    r.insert("opportunity", crate::codec::json::id_ref(a.get("deal_id")));
+    r.insert("lead", eng::ref_list([a.get("lead_id")]));
+    r.insert("project", crate::codec::json::id_ref(a.get("project_id")));
     let date = a.get_str("due_date").filter(|d| !d.is_empty());
     let time = a.get_str("due_time").filter(|t| !t.is_empty());
     let start = match (date, time) {
@@ -377,32 +378,32 @@ fn map_activity(a: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>>
         (Some(s), Some(d), Some(_)) => crate::codec::datetime::iso_after(s, d).map_or_else(|| crate::codec::numbers::out_of_range("end_time", &json!(format!("{} + {d} s", s)), "past year 9999", w), Value::String),
         _ => Value::Null,
     };
-    r.insert("start_time".into(), json!(start));
-    r.insert("end_time".into(), end);
-    r.insert("duration".into(), duration);
-    r.insert("status".into(), match a.get("done").and_then(Json::as_bool) {
+    r.insert("start_time", json!(start));
+    r.insert("end_time", end);
+    r.insert("duration", duration);
+    r.insert("status", match a.get("done").and_then(Json::as_bool) {
         Some(true) => json!("sent"),
         Some(false) => json!("scheduled"),
         None => Value::Null,
     });
-    r.insert("created_at".into(), iso_or_null(a.get("add_time")));
-    r.insert("updated_at".into(), iso_or_null(a.get("update_time")));
+    r.insert("created_at", iso_or_null(a.get("add_time")));
+    r.insert("updated_at", iso_or_null(a.get("update_time")));
     Ok(r)
 }
 
-fn map_note(n: Json<'_>) -> Result<Map<String, Value>> {
-    let mut r = Map::new();
-    r.insert("id".into(), json!(eng::typed_id("note", &id_of(n)?)));
-    r.insert("engagement_type".into(), json!("note"));
-    r.insert("content".into(), n.field("content"));
-    r.insert("owner".into(), crate::codec::json::id_ref(n.get("user_id")));
-    r.insert("contacts".into(), eng::ref_list([n.get("person_id")]));
-    r.insert("account".into(), crate::codec::json::id_ref(n.get("org_id")));
-    r.insert("opportunity".into(), crate::codec::json::id_ref(n.get("deal_id")));
-    r.insert("lead".into(), eng::ref_list([n.get("lead_id")]));
-    r.insert("project".into(), crate::codec::json::id_ref(n.get("project_id")));
-    r.insert("created_at".into(), iso_or_null(n.get("add_time")));
-    r.insert("updated_at".into(), iso_or_null(n.get("update_time")));
+fn map_note(n: Json<'_>) -> Result<Record> {
+    let mut r = Record::new();
+    r.insert("id", json!(eng::typed_id("note", &id_of(n)?)));
+    r.insert("engagement_type", json!("note"));
+    r.insert("content", n.field("content"));
+    r.insert("owner", crate::codec::json::id_ref(n.get("user_id")));
+    r.insert("contacts", eng::ref_list([n.get("person_id")]));
+    r.insert("account", crate::codec::json::id_ref(n.get("org_id")));
+    r.insert("opportunity", crate::codec::json::id_ref(n.get("deal_id")));
+    r.insert("lead", eng::ref_list([n.get("lead_id")]));
+    r.insert("project", crate::codec::json::id_ref(n.get("project_id")));
+    r.insert("created_at", iso_or_null(n.get("add_time")));
+    r.insert("updated_at", iso_or_null(n.get("update_time")));
     Ok(r)
 }
 

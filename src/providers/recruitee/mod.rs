@@ -6,7 +6,8 @@
 //! `{"note": {...}}`. Only `public` and `private` levels are known, so `admin_only`
 //! is rejected rather than guessed. Sources: tests/fixtures/recruitee/README.md.
 
-use serde_json::{json, Map, Value};
+use crate::unified::record::Record;
+use serde_json::{json, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::iso_or_null;
@@ -57,24 +58,24 @@ fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), map_note)
 }
 
-fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record, Value)> {
     let note = body.get("note").ok_or_else(|| Error::protocol("recruitee", "response has no note"))?;
     let id = id_string(note.get("id")).ok_or_else(|| Error::protocol("recruitee", "note has no id"))?;
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id));
-    r.insert("activity_type".into(), json!("note"));
-    r.insert("actor".into(), match id_string(note.get("admin_id")) {
+    let mut r = Record::new();
+    r.insert("id", json!(id));
+    r.insert("activity_type", json!("note"));
+    r.insert("actor", match id_string(note.get("admin_id")) {
         Some(admin) => json!({ "id": admin, "type": "user" }),
         None => Value::Null,
     });
     // What Recruitee stored, falling back to what was sent when it does not echo.
     let sent_body = ctx.fields.get("body").cloned().unwrap_or(Value::Null);
-    r.insert("body".into(), note.get("body").filter(|b| b.is_string()).map_or(sent_body, Json::to_value));
-    r.insert("candidate".into(), json!({ "id": ctx.field_str("candidate_id") }));
-    r.insert("created_at".into(), iso_or_null(note.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
+    r.insert("body", note.get("body").filter(|b| b.is_string()).map_or(sent_body, Json::to_value));
+    r.insert("candidate", json!({ "id": ctx.field_str("candidate_id") }));
+    r.insert("created_at", iso_or_null(note.get("created_at")));
+    r.insert("updated_at", iso_or_null(note.get("updated_at")));
     let level = note.get_str("visibility.level").or_else(|| ctx.field_str("visibility"));
-    r.insert("visibility".into(), match level {
+    r.insert("visibility", match level {
         Some(l @ ("public" | "private")) => json!(l),
         _ => Value::Null,
     });

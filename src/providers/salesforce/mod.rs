@@ -21,6 +21,7 @@
 //! `status` is crosswalk's choice of Task `Status` values: sent = Completed,
 //! scheduled = Not Started. Sources and examples: tests/fixtures/salesforce/README.md.
 
+use crate::unified::record::Record;
 use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
@@ -389,7 +390,7 @@ fn sf_time(v: Option<Json<'_>>) -> Value {
     iso_from_str(&fixed).map(Value::String).unwrap_or(Value::Null)
 }
 
-fn map_record(rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_record(rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
     let id = rec.get_str("Id").ok_or_else(|| Error::protocol("salesforce", "record has no Id"))?;
     let is_event = rec.get_str("attributes.type") == Some("Event") || rec.get("StartDateTime").is_some();
     let kind = if is_event {
@@ -403,24 +404,24 @@ fn map_record(rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>>
         }
     };
     let who = |t: &str| if rec.get_str("Who.Type") == Some(t) { crate::codec::json::id_ref(rec.get("WhoId")) } else { Value::Null };
-    let mut r = Map::new();
-    r.insert("id".into(), json!(eng::typed_id(kind, id)));
-    r.insert("engagement_type".into(), json!(kind));
-    r.insert("subject".into(), rec.field("Subject"));
-    r.insert("content".into(), rec.field("Description"));
-    r.insert("owner".into(), crate::codec::json::id_ref(rec.get("OwnerId")));
-    r.insert("contacts".into(), Value::Array(Some(who("Contact")).filter(|v| !v.is_null()).into_iter().collect()));
-    r.insert("lead".into(), Value::Array(Some(who("Lead")).filter(|v| !v.is_null()).into_iter().collect()));
-    r.insert("account".into(), crate::codec::json::id_ref(rec.get("AccountId")));
-    r.insert("opportunity".into(), if rec.get_str("What.Type") == Some("Opportunity") { crate::codec::json::id_ref(rec.get("WhatId")) } else { Value::Null });
+    let mut r = Record::new();
+    r.insert("id", json!(eng::typed_id(kind, id)));
+    r.insert("engagement_type", json!(kind));
+    r.insert("subject", rec.field("Subject"));
+    r.insert("content", rec.field("Description"));
+    r.insert("owner", crate::codec::json::id_ref(rec.get("OwnerId")));
+    r.insert("contacts", Value::Array(Some(who("Contact")).filter(|v| !v.is_null()).into_iter().collect()));
+    r.insert("lead", Value::Array(Some(who("Lead")).filter(|v| !v.is_null()).into_iter().collect()));
+    r.insert("account", crate::codec::json::id_ref(rec.get("AccountId")));
+    r.insert("opportunity", if rec.get_str("What.Type") == Some("Opportunity") { crate::codec::json::id_ref(rec.get("WhatId")) } else { Value::Null });
     if is_event {
-        r.insert("start_time".into(), sf_time(rec.get("StartDateTime")));
-        r.insert("end_time".into(), sf_time(rec.get("EndDateTime")));
-        r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", rec.get("DurationInMinutes"), 60, w));
-        r.insert("direction".into(), Value::Null);
-        r.insert("status".into(), Value::Null);
+        r.insert("start_time", sf_time(rec.get("StartDateTime")));
+        r.insert("end_time", sf_time(rec.get("EndDateTime")));
+        r.insert("duration", crate::codec::numbers::provider_secs("duration", rec.get("DurationInMinutes"), 60, w));
+        r.insert("direction", Value::Null);
+        r.insert("status", Value::Null);
     } else {
-        r.insert("start_time".into(), Value::Null);
+        r.insert("start_time", Value::Null);
         if let Some(day) = rec.get_str("ActivityDate").filter(|d| !d.is_empty()) {
             w.push(Warning {
                 field: "start_time".into(),
@@ -428,13 +429,13 @@ fn map_record(rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>>
                 message: format!("Salesforce gives this Task only a date ({day}), no time; start_time is null, the date is remote_data.ActivityDate"),
             });
         }
-        r.insert("end_time".into(), Value::Null);
-        r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", rec.get("CallDurationInSeconds"), 1, w));
-        r.insert("direction".into(), eng::map_value(CALL_TYPE, rec.get_str("CallType"), "direction", w));
-        r.insert("status".into(), map_status(TASK_STATUS, rec.get_str("Status"), w));
+        r.insert("end_time", Value::Null);
+        r.insert("duration", crate::codec::numbers::provider_secs("duration", rec.get("CallDurationInSeconds"), 1, w));
+        r.insert("direction", eng::map_value(CALL_TYPE, rec.get_str("CallType"), "direction", w));
+        r.insert("status", map_status(TASK_STATUS, rec.get_str("Status"), w));
     }
-    r.insert("created_at".into(), sf_time(rec.get("CreatedDate")));
-    r.insert("updated_at".into(), sf_time(rec.get("LastModifiedDate")));
+    r.insert("created_at", sf_time(rec.get("CreatedDate")));
+    r.insert("updated_at", sf_time(rec.get("LastModifiedDate")));
     Ok(r)
 }
 

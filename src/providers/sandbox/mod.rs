@@ -5,7 +5,8 @@
 
 pub mod server;
 
-use serde_json::{json, Map, Value};
+use crate::unified::record::Record;
+use serde_json::{json, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::iso_or_null;
@@ -223,53 +224,53 @@ fn interview_page(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
     paged_get(ctx, url, state)
 }
 
-fn map_note(_ctx: &Ctx, note: Json<'_>, _w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id_string(note.get("id"))));
-    r.insert("activity_type".into(), json!("note"));
-    r.insert("actor".into(), json!({"id": note.pointer("/author/id"), "type": "user", "name": note.pointer("/author/name"), "email": note.pointer("/author/email")}));
-    r.insert("body".into(), note.field("text"));
-    r.insert("candidate".into(), id_ref(note.get("candidate_id")));
-    r.insert("created_at".into(), iso_or_null(note.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(note.get("updated_at")));
-    r.insert("visibility".into(), note.field("visibility"));
+fn map_note(_ctx: &Ctx, note: Json<'_>, _w: &mut Vec<Warning>) -> Result<Record> {
+    let mut r = Record::new();
+    r.insert("id", json!(id_string(note.get("id"))));
+    r.insert("activity_type", json!("note"));
+    r.insert("actor", json!({"id": note.pointer("/author/id"), "type": "user", "name": note.pointer("/author/name"), "email": note.pointer("/author/email")}));
+    r.insert("body", note.field("text"));
+    r.insert("candidate", id_ref(note.get("candidate_id")));
+    r.insert("created_at", iso_or_null(note.get("created_at")));
+    r.insert("updated_at", iso_or_null(note.get("updated_at")));
+    r.insert("visibility", note.field("visibility"));
     Ok(r)
 }
 
-fn map_interview(_ctx: &Ctx, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id_string(item.get("id"))));
-    r.insert("application".into(), id_ref(item.get("application_id")));
-    r.insert("candidate".into(), id_ref(item.get("candidate_id")));
-    r.insert("created_at".into(), iso_or_null(item.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(item.get("updated_at")));
-    r.insert("start_at".into(), iso_or_null(item.get("starts_at")));
-    r.insert("end_at".into(), iso_or_null(item.get("ends_at")));
-    r.insert("interviewers".into(), Value::Array(item.get("panel").and_then(Json::items).map(|p| p.map(|x| json!({"id": x.get("id"), "name": x.get("name"), "email": x.get("email")})).collect()).unwrap_or_default()));
-    r.insert("job_interview_stage".into(), json!({"id": item.pointer("/stage/id"), "name": item.pointer("/stage/title")}));
-    r.insert("location".into(), item.field("location"));
-    r.insert("organizer".into(), item.get("organizer").map(|o| json!({"id": o.get("id"), "name": o.get("name"), "email": o.get("email")})).unwrap_or(Value::Null));
-    r.insert("status".into(), map_status(INTERVIEW_STATUS, item.get_str("status"), w));
+fn map_interview(_ctx: &Ctx, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
+    let mut r = Record::new();
+    r.insert("id", json!(id_string(item.get("id"))));
+    r.insert("application", id_ref(item.get("application_id")));
+    r.insert("candidate", id_ref(item.get("candidate_id")));
+    r.insert("created_at", iso_or_null(item.get("created_at")));
+    r.insert("updated_at", iso_or_null(item.get("updated_at")));
+    r.insert("start_at", iso_or_null(item.get("starts_at")));
+    r.insert("end_at", iso_or_null(item.get("ends_at")));
+    r.insert("interviewers", Value::Array(item.get("panel").and_then(Json::items).map(|p| p.map(|x| json!({"id": x.get("id"), "name": x.get("name"), "email": x.get("email")})).collect()).unwrap_or_default()));
+    r.insert("job_interview_stage", json!({"id": item.pointer("/stage/id"), "name": item.pointer("/stage/title")}));
+    r.insert("location", item.field("location"));
+    r.insert("organizer", item.get("organizer").map(|o| json!({"id": o.get("id"), "name": o.get("name"), "email": o.get("email")})).unwrap_or(Value::Null));
+    r.insert("status", map_status(INTERVIEW_STATUS, item.get_str("status"), w));
     Ok(r)
 }
 
-fn map_engagement(_ctx: &Ctx, e: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
-    let mut r = Map::new();
-    r.insert("id".into(), json!(id_string(e.get("id"))));
-    r.insert("engagement_type".into(), e.field("type"));
-    r.insert("subject".into(), e.field("subject"));
-    r.insert("content".into(), e.field("body"));
-    r.insert("direction".into(), e.field("direction"));
-    r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", e.get("duration_seconds"), 1, w));
-    r.insert("start_time".into(), iso_or_null(e.get("starts_at")));
-    r.insert("end_time".into(), iso_or_null(e.get("ends_at")));
-    r.insert("owner".into(), id_ref(e.get("owner_id")));
-    r.insert("contacts".into(), Value::Array(e.get("contact_ids").and_then(Json::items).map(|ids| ids.map(|i| id_ref(Some(i))).collect()).unwrap_or_default()));
-    r.insert("account".into(), id_ref(e.get("account_id")));
-    r.insert("opportunity".into(), id_ref(e.get("deal_id")));
-    r.insert("status".into(), e.field("status"));
-    r.insert("created_at".into(), iso_or_null(e.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(e.get("updated_at")));
+fn map_engagement(_ctx: &Ctx, e: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
+    let mut r = Record::new();
+    r.insert("id", json!(id_string(e.get("id"))));
+    r.insert("engagement_type", e.field("type"));
+    r.insert("subject", e.field("subject"));
+    r.insert("content", e.field("body"));
+    r.insert("direction", e.field("direction"));
+    r.insert("duration", crate::codec::numbers::provider_secs("duration", e.get("duration_seconds"), 1, w));
+    r.insert("start_time", iso_or_null(e.get("starts_at")));
+    r.insert("end_time", iso_or_null(e.get("ends_at")));
+    r.insert("owner", id_ref(e.get("owner_id")));
+    r.insert("contacts", Value::Array(e.get("contact_ids").and_then(Json::items).map(|ids| ids.map(|i| id_ref(Some(i))).collect()).unwrap_or_default()));
+    r.insert("account", id_ref(e.get("account_id")));
+    r.insert("opportunity", id_ref(e.get("deal_id")));
+    r.insert("status", e.field("status"));
+    r.insert("created_at", iso_or_null(e.get("created_at")));
+    r.insert("updated_at", iso_or_null(e.get("updated_at")));
     Ok(r)
 }
 

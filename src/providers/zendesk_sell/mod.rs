@@ -15,6 +15,7 @@
 //! turn. Provider ids are integers.
 //! Sources and examples: tests/fixtures/zendesk_sell/README.md.
 
+use crate::unified::record::Record;
 use crate::provider::auth::{ClientAuth, Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
@@ -217,7 +218,7 @@ fn create_data(ctx: &Ctx, ty: &str) -> Map<String, Value> {
     d
 }
 
-fn map_single(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Map<String, Value>, Value)> {
+fn map_single(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Record, Value)> {
     let data = body.get("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("zendesk_sell", "response has no data object"))?;
     if data.get("id").is_none() {
         return Err(Error::protocol("zendesk_sell", "record has no id"));
@@ -226,13 +227,13 @@ fn map_single(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Map<St
 }
 
 /// A Sell call, note or task (the `data` object) as a unified engagement.
-fn to_unified(ty: &str, d: Json<'_>, w: &mut Vec<Warning>) -> Map<String, Value> {
-    let mut r = Map::new();
+fn to_unified(ty: &str, d: Json<'_>, w: &mut Vec<Warning>) -> Record {
+    let mut r = Record::new();
     let id = |k: &str| id_ref(d.get(k));
-    r.insert("id".into(), json!(crate::codec::json::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
-    r.insert("engagement_type".into(), json!(ty));
-    r.insert("content".into(), d.field(if ty == "call" { "summary" } else { "content" }));
-    r.insert("owner".into(), id(match ty {
+    r.insert("id", json!(crate::codec::json::id_string(d.get("id")).map(|id| eng::typed_id(ty, &id))));
+    r.insert("engagement_type", json!(ty));
+    r.insert("content", d.field(if ty == "call" { "summary" } else { "content" }));
+    r.insert("owner", id(match ty {
         "call" => "user_id",
         "task" => "owner_id",
         _ => "creator_id",
@@ -240,23 +241,23 @@ fn to_unified(ty: &str, d: Json<'_>, w: &mut Vec<Warning>) -> Map<String, Value>
     let resource = id("resource_id");
     let kind = d.get_str("resource_type");
     let one = |k: &str| if kind == Some(k) && !resource.is_null() { json!([resource]) } else { json!([]) };
-    r.insert("contacts".into(), one("contact"));
-    r.insert("lead".into(), one("lead"));
+    r.insert("contacts", one("contact"));
+    r.insert("lead", one("lead"));
     let deal = if kind == Some("deal") { resource.clone() } else { id_ref(d.pointer("/associated_deal_ids/0")) };
-    r.insert("opportunity".into(), deal);
+    r.insert("opportunity", deal);
     let direction = match (d.get("missed").and_then(Json::as_bool), d.get("incoming").and_then(Json::as_bool)) {
         (Some(true), _) => json!("missed"),
         (_, Some(true)) => json!("inbound"),
         (_, Some(false)) => json!("outbound"),
         _ => Value::Null,
     };
-    r.insert("direction".into(), direction);
-    r.insert("duration".into(), crate::codec::numbers::provider_secs("duration", d.get("duration"), 1, w));
+    r.insert("direction", direction);
+    r.insert("duration", crate::codec::numbers::provider_secs("duration", d.get("duration"), 1, w));
     let start = d.get(if ty == "task" { "due_date" } else { "made_at" }).and_then(to_iso);
-    r.insert("start_time".into(), json!(start));
-    r.insert("phone_numbers".into(), eng::phone_list(d.get("phone_number")));
-    r.insert("created_at".into(), iso_or_null(d.get("created_at")));
-    r.insert("updated_at".into(), iso_or_null(d.get("updated_at")));
+    r.insert("start_time", json!(start));
+    r.insert("phone_numbers", eng::phone_list(d.get("phone_number")));
+    r.insert("created_at", iso_or_null(d.get("created_at")));
+    r.insert("updated_at", iso_or_null(d.get("updated_at")));
     r
 }
 

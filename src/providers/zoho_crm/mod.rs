@@ -19,6 +19,7 @@
 //! module): no Zoho page says list records carry it unasked, and an extra field is harmless.
 //! Sources and examples: tests/fixtures/zoho_crm/README.md.
 
+use crate::unified::record::Record;
 use crate::provider::auth::{Grant, OAuthDef};
 use serde_json::{json, Map, Value};
 
@@ -359,16 +360,16 @@ fn parse_page<'a>(_: &Ctx, _: &'static str, state: &Value, _: &HttpResponse, bod
     Ok(RawPage { items, next, at: Some(&["data"]) })
 }
 
-fn map_record(m: &Module, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<String, Value>> {
+fn map_record(m: &Module, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
     let id = crate::codec::json::id_string(rec.get("id")).ok_or_else(|| Error::protocol("zoho_crm", "record has no id"))?;
     let text = |k: &str| rec.field(k);
     let iso = |k: &str| iso_or_null(rec.get(k));
-    let mut r = Map::new();
+    let mut r = Record::new();
     for f in ["contacts", "lead"] {
-        r.insert(f.into(), json!([]));
+        r.insert(f, json!([]));
     }
     for f in ["account", "opportunity"] {
-        r.insert(f.into(), Value::Null);
+        r.insert(f, Value::Null);
     }
     let mut link = |module: Option<&str>, id: Option<Json<'_>>| {
         let Some(field) = module.and_then(|m| LINK_MODULES.iter().find(|(p, _)| *p == m)).map(|(_, u)| *u) else { return };
@@ -379,7 +380,7 @@ fn map_record(m: &Module, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<Str
         match r.get_mut(field) {
             Some(Value::Array(list)) => list.push(id),
             _ => {
-                r.insert(field.into(), id);
+                r.insert(field, id);
             }
         }
     };
@@ -397,33 +398,33 @@ fn map_record(m: &Module, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Map<Str
             link(module, p.get("participant"));
         }
     }
-    r.insert("id".into(), json!(eng::typed_id(m.kind, &id)));
-    r.insert("engagement_type".into(), json!(m.kind));
-    r.insert("subject".into(), text(match m.kind {
+    r.insert("id", json!(eng::typed_id(m.kind, &id)));
+    r.insert("engagement_type", json!(m.kind));
+    r.insert("subject", text(match m.kind {
         "meeting" => "Event_Title",
         "note" => "Note_Title",
         _ => "Subject",
     }));
-    r.insert("content".into(), text(if m.kind == "note" { "Note_Content" } else { "Description" }));
-    r.insert("owner".into(), crate::codec::json::id_ref(rec.path("Owner.id")));
-    r.insert("start_time".into(), iso(match m.kind {
+    r.insert("content", text(if m.kind == "note" { "Note_Content" } else { "Description" }));
+    r.insert("owner", crate::codec::json::id_ref(rec.path("Owner.id")));
+    r.insert("start_time", iso(match m.kind {
         "call" => "Call_Start_Time",
         "meeting" => "Start_DateTime",
         "task" => "Due_Date",
         _ => "",
     }));
-    r.insert("end_time".into(), if m.kind == "meeting" { iso("End_DateTime") } else { Value::Null });
+    r.insert("end_time", if m.kind == "meeting" { iso("End_DateTime") } else { Value::Null });
     let seconds = match (rec.get("Call_Duration_in_seconds").filter(|v| v.is_number()), rec.get_str("Call_Duration")) {
         _ if m.kind != "call" => Value::Null,
         (Some(n), _) => crate::codec::numbers::provider_secs("duration", Some(n), 1, w),
         (None, Some(mm_ss)) => crate::codec::numbers::provider_clock("duration", mm_ss, [60, 1], w),
         (None, None) => Value::Null,
     };
-    r.insert("duration".into(), seconds);
-    r.insert("direction".into(), if m.kind == "call" { eng::map_value(CALL_TYPE, rec.get_str("Call_Type"), "direction", w) } else { Value::Null });
-    r.insert("status".into(), if m.kind == "call" { map_status(OUTBOUND_STATUS, rec.get_str("Outgoing_Call_Status"), w) } else { Value::Null });
-    r.insert("created_at".into(), iso("Created_Time"));
-    r.insert("updated_at".into(), iso("Modified_Time"));
+    r.insert("duration", seconds);
+    r.insert("direction", if m.kind == "call" { eng::map_value(CALL_TYPE, rec.get_str("Call_Type"), "direction", w) } else { Value::Null });
+    r.insert("status", if m.kind == "call" { map_status(OUTBOUND_STATUS, rec.get_str("Outgoing_Call_Status"), w) } else { Value::Null });
+    r.insert("created_at", iso("Created_Time"));
+    r.insert("updated_at", iso("Modified_Time"));
     Ok(r)
 }
 

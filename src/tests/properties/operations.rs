@@ -181,7 +181,7 @@ fn check_step(op: &Operation, out: &crate::error::Result<Step>, provider: &str, 
     tally.hit("step_json");
     tally.hit(match out {
         Ok(Step::Send(_)) => "→ send",
-        Ok(Step::Done(_)) => "→ done",
+        Ok(Step::Done(_)) | Ok(Step::Page(_)) => "→ done",
         Ok(Step::Wait { .. }) => "→ wait",
         Ok(Step::Credentials(_)) => "→ credentials",
         Err(crate::Error::Misuse { .. }) => "→ misuse error",
@@ -211,6 +211,10 @@ fn check_step(op: &Operation, out: &crate::error::Result<Step>, provider: &str, 
         Ok(Step::Done(v)) => {
             let t = v.to_string();
             prop_assert!(!forms.iter().any(|f| t.contains(f.as_str())), "a secret in the result: {}", t);
+        }
+        Ok(Step::Page(p)) => {
+            let t = serde_json::to_string(p).unwrap_or_default();
+            prop_assert!(!forms.iter().any(|f| t.contains(f.as_str())), "a secret in the page: {}", t);
         }
         Ok(Step::Wait { .. }) | Ok(Step::Credentials(_)) => {}
         Err(e) => {

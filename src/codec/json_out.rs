@@ -1,0 +1,164 @@
+//! JSON text written straight into a byte buffer, byte for byte what
+//! `serde_json::to_writer` writes for the same value (property test below).
+//!
+//! A list page's output is megabytes of mostly plain strings; serde_json checks
+//! every string byte against its escape table one at a time, here eight bytes are
+//! checked at once and copied whole when none needs escaping (issue 17).
+
+use serde_json::Value;
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any of the eight bytes of `w` needs escaping in a JSON string: `"`,
+/// `\`, or a control byte below 0x20 (exactly serde_json's escape set).
+fn needs_escape(w: u64) -> bool {
+    let zero_in = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
+    let below_space = w.wrapping_sub(LOW.wrapping_mul(0x20)) & !w & HIGH;
+    (zero_in(w ^ LOW.wrapping_mul(u64::from(b'"'))) | zero_in(w ^ LOW.wrapping_mul(u64::from(b'\\'))) | below_space) != 0
+}
+
+/// Bytes a JSON string writes escaped (serde_json's set).
+const fn escaped_bytes() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b = b.saturating_add(1);
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+}
+static ESCAPED: [bool; 256] = escaped_bytes();
+
+/// A JSON string literal.
+// Indexes stay within `bytes` (checked against its length).
+#[allow(clippy::arithmetic_side_effects)]
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    let n = bytes.len();
+    out.reserve(n + 2);
+    out.push(b'"');
+    let mut start = 0usize;
+    let mut i = 0usize;
+    while i < n {
+        if i + 8 <= n {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&bytes[i..i + 8]);
+            if !needs_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if !ESCAPED[usize::from(b)] {
+            i += 1;
+            continue;
+        }
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            _ => &[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]],
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escape);
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// A value's compact JSON text.
+pub fn write_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        // Numbers as serde_json writes them (itoa, ryu).
+        Value::Number(n) => {
+            let _ = serde_json::to_writer(&mut *out, n);
+        }
+        Value::String(s) => write_str(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(m) => write_object(out, m.iter().map(|(k, v)| (k.as_str(), v))),
+    }
+}
+
+/// An object of `(key, value)` members, in the order given.
+pub fn write_object<'a>(out: &mut Vec<u8>, members: impl IntoIterator<Item = (&'a str, &'a Value)>) {
+    out.push(b'{');
+    for (i, (k, v)) in members.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, k);
+        out.push(b':');
+        write_value(out, v);
+    }
+    out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ours(v: &Value) -> String {
+        let mut out = Vec::new();
+        write_value(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_byte_below_0x80_is_written_as_serde_json_writes_it() {
+        let all: String = (0u8..0x80).map(char::from).chain("é€😀".chars()).collect();
+        for s in [all.clone(), all.repeat(3), format!("{all}plain text long enough"), String::new()] {
+            let v = Value::String(s);
+            assert_eq!(ours(&v), serde_json::to_string(&v).unwrap());
+        }
+    }
+
+    fn arb_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            "[\\x00-\\x7f]{0,40}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(("[\\x00-\\x7f]{0,10}", inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(crate::tests::properties::config(2_000, file!()))]
+
+        #[test]
+        fn values_are_written_as_serde_json_writes_them(v in arb_value()) {
+            prop_assert_eq!(ours(&v), serde_json::to_string(&v).unwrap());
+        }
+    }
+}

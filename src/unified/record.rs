@@ -1,0 +1,183 @@
+//! A unified record as mappers build it: its fields in key order, named by the
+//! model's own (static) field names.
+//!
+//! A list page is thousands of records of a dozen or more fields; as
+//! `serde_json::Map`s each field cost a key allocation and a B-tree insert, and
+//! each record a tree to walk, serialize and free (issue 17's profile). Here a
+//! record is one vector, written as the same JSON object a `Map` writes (keys in
+//! byte order), and becomes a `Map` only where a caller wants one.
+
+use std::borrow::Cow;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    /// Sorted by key, each key once.
+    fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Field {
+    /// The key's first eight bytes as a big-endian number (zero-padded): keys
+    /// compare as these numbers first, bytes only on a tie.
+    prefix: u64,
+    /// Mappers name fields statically; a record read back from a JSON object owns
+    /// its keys.
+    key: Cow<'static, str>,
+    value: Value,
+}
+
+fn prefix(key: &str) -> u64 {
+    let mut p = [0u8; 8];
+    for (slot, b) in p.iter_mut().zip(key.bytes()) {
+        *slot = b;
+    }
+    u64::from_be_bytes(p)
+}
+
+impl Record {
+    pub fn new() -> Record {
+        Record { fields: Vec::with_capacity(20) }
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        let p = prefix(key);
+        // Mappers mostly add fields past the last one: checked first.
+        match self.fields.last() {
+            None => return Err(0),
+            Some(last) if last.prefix < p => return Err(self.fields.len()),
+            Some(_) => {}
+        }
+        self.fields.binary_search_by(|f| f.prefix.cmp(&p).then_with(|| f.key.as_ref().cmp(key)))
+    }
+
+    /// Sets a field, returning the value it replaces.
+    pub fn insert(&mut self, key: &'static str, value: Value) -> Option<Value> {
+        match self.find(key) {
+            Ok(i) => self.fields.get_mut(i).map(|slot| std::mem::replace(&mut slot.value, value)),
+            Err(i) => {
+                self.fields.insert(i, Field { prefix: prefix(key), key: Cow::Borrowed(key), value });
+                None
+            }
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.find(key).ok().and_then(|i| self.fields.get(i)).map(|f| &f.value)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        let i = self.find(key).ok()?;
+        self.fields.get_mut(i).map(|f| &mut f.value)
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let i = self.find(key).ok()?;
+        Some(self.fields.remove(i).value)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.fields.iter().map(|f| (f.key.as_ref(), &f.value))
+    }
+
+    pub fn into_map(self) -> Map<String, Value> {
+        self.fields.into_iter().map(|f| (f.key.into_owned(), f.value)).collect()
+    }
+
+    /// A record of a JSON object's members.
+    pub fn from_map(m: Map<String, Value>) -> Record {
+        let mut fields: Vec<Field> = m.into_iter().map(|(k, value)| Field { prefix: prefix(&k), key: Cow::Owned(k), value }).collect();
+        // Already in key order unless serde_json keeps insertion order.
+        fields.sort_by(|a, b| a.key.cmp(&b.key));
+        Record { fields }
+    }
+
+    pub fn into_value(self) -> Value {
+        Value::Object(self.into_map())
+    }
+
+    /// The record's JSON object (what its `Serialize` writes), written directly.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        crate::codec::json_out::write_object(out, self.iter());
+    }
+}
+
+/// The JSON object a `Map` of the same fields writes.
+impl Serialize for Record {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut map = ser.serialize_map(Some(self.fields.len()))?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// `record["status"]` reads like a `Map`'s index (a missing field is `null`).
+impl std::ops::Index<&str> for Record {
+    type Output = Value;
+    fn index(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Keys sharing their first eight bytes, a key that is another's prefix, and
+    /// bytes past ASCII keep byte order.
+    #[test]
+    fn keys_keep_byte_order() {
+        let keys = ["start_time", "start_at", "start", "star", "", "z", "é", "engagement_type", "engagement", "a\u{0}", "a"];
+        let mut r = Record::new();
+        for k in keys {
+            r.insert(k, json!(k));
+        }
+        let mut sorted = keys.to_vec();
+        sorted.sort();
+        assert_eq!(r.iter().map(|(k, _)| k).collect::<Vec<_>>(), sorted);
+        for k in keys {
+            assert_eq!(r.get(k), Some(&json!(k)));
+        }
+        assert_eq!(r.get("start_tim"), None);
+    }
+
+    #[test]
+    fn writes_what_a_map_of_the_same_fields_writes() {
+        let mut r = Record::new();
+        for (k, v) in [("updated_at", json!(null)), ("id", json!("call:1")), ("contacts", json!([{"id": "2"}])), ("id", json!("call:9")), ("a", json!(1))] {
+            r.insert(k, v);
+        }
+        let mut m = Map::new();
+        for (k, v) in [("updated_at", json!(null)), ("id", json!("call:1")), ("contacts", json!([{"id": "2"}])), ("id", json!("call:9")), ("a", json!(1))] {
+            m.insert(k.to_string(), v);
+        }
+        assert_eq!(serde_json::to_string(&r).unwrap(), serde_json::to_string(&m).unwrap());
+        assert_eq!(r.clone().into_map(), m);
+        assert_eq!(r["id"], json!("call:9"));
+        assert_eq!(r["missing"], Value::Null);
+        assert_eq!(r.remove("a"), Some(json!(1)));
+        assert!(!r.contains_key("a") && r.len() == 3);
+        assert_eq!(Record::from_map(m.clone()).into_map(), m);
+        let mut direct = Vec::new();
+        r.write_json(&mut direct);
+        assert_eq!(String::from_utf8(direct).unwrap(), serde_json::to_string(&r).unwrap());
+    }
+}
