@@ -186,22 +186,25 @@ function attachRemoteData(records, body, ref) {
     }
     return items;
   };
-  // One setter for the page; a getter per record (its item's index).
-  function set(value) {
-    ownRemoteData(this, value);
-  }
+  // One getter and setter for the whole page (the same accessor pair on every
+  // record, so V8 keeps one shape); each record's item index is in a WeakMap.
+  // A closure per record measured ~4x slower to attach on a page of 10,000.
+  const itemOf = new WeakMap();
+  const accessor = {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = rawItems()[itemOf.get(this)];
+      ownRemoteData(this, value);
+      return value;
+    },
+    set(value) {
+      ownRemoteData(this, value);
+    },
+  };
   for (let i = 0; i < records.length; i++) {
-    const at = ref.index ? ref.index[i] : ref.start + i;
-    Object.defineProperty(records[i], 'remote_data', {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value = rawItems()[at];
-        ownRemoteData(this, value);
-        return value;
-      },
-      set,
-    });
+    itemOf.set(records[i], ref.index ? ref.index[i] : ref.start + i);
+    Object.defineProperty(records[i], 'remote_data', accessor);
   }
 }
 

@@ -89,6 +89,9 @@ struct Index {
     /// match: each such secret's second byte in either case, and what
     /// [`match_at`] lets stand for or between characters.
     seconds: [[u64; 4]; 256],
+    /// `starts` and `seconds` as one bitset over byte pairs (first byte, next
+    /// byte): eight positions are ruled out together by or-ing their pairs' bits.
+    pairs: [u64; 1024],
 }
 
 const NO_START: u8 = 0;
@@ -97,7 +100,7 @@ const MAY_STAND_FOR: u8 = 2;
 
 impl Index {
     fn empty() -> Box<Self> {
-        Box::new(Index { secrets: Vec::new(), heads: [(0, 0); 256], starts: [NO_START; 256], seconds: [[0; 4]; 256] })
+        Box::new(Index { secrets: Vec::new(), heads: [(0, 0); 256], starts: [NO_START; 256], seconds: [[0; 4]; 256], pairs: [0; 1024] })
     }
 }
 
@@ -233,6 +236,23 @@ impl Index {
             self.starts[b'%' as usize] = MAY_STAND_FOR;
             self.starts[b'+' as usize] = MAY_STAND_FOR;
         }
+        self.pairs.fill(0);
+        for first in 0..=255u8 {
+            let follows = match self.starts[first as usize] {
+                NO_START => continue,
+                STARTS => self.seconds[first.to_ascii_lowercase() as usize],
+                _ => [u64::MAX; 4],
+            };
+            for (k, word) in follows.iter().enumerate() {
+                self.pairs[(first as usize) * 4 + k] = *word;
+            }
+        }
+    }
+
+    /// Whether the byte pair `(b, next)` may begin a secret (see `pairs`).
+    fn pair_may_start(&self, b: u8, next: u8) -> bool {
+        let ix = (usize::from(b) << 8) | usize::from(next);
+        self.pairs[ix >> 6] & (1u64 << (ix & 63)) != 0
     }
 }
 
@@ -269,13 +289,14 @@ impl Redactor {
         let ix = self.tables()?;
         let bytes = text.as_bytes();
         let mut i = from;
-        // Eight positions at a time are ruled out together (their table entries
-        // or-ed, no branch per byte); a group with a candidate is read one by one.
+        // Eight positions at a time are ruled out together (their byte pairs'
+        // bits or-ed, no branch per byte); a group with a candidate is read one
+        // by one.
         let mut group_end = from;
         while i < bytes.len() {
             if i == group_end {
-                if let Some(group) = bytes.get(i..i + 8) {
-                    if group.iter().fold(NO_START, |any, &b| any | ix.starts[b as usize]) == NO_START {
+                if let Some(group) = bytes.get(i..i + 9) {
+                    if !group.windows(2).any(|w| ix.pair_may_start(w[0], w[1])) {
                         i += 8;
                         group_end = i;
                         continue;
