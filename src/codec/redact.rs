@@ -2,7 +2,7 @@
 //! [`Redactor`] that finds credential values in text and JSON in the forms a
 //! provider may echo them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -63,53 +63,128 @@ pub const REDACTED: &str = "[REDACTED]";
 /// whitespace escape, or `\/`) inserted, and — through [`Redactor::with_forms`] —
 /// base64 in either alphabet at any alignment (so `Basic base64(user:secret)` too).
 ///
-/// One pass over the text: a table says which bytes may start a secret, and for
-/// those, which bytes may follow; only a position passing both is compared with
-/// the secrets starting there (longest first). A page is megabytes and most of its
-/// bytes start no secret, so most cost one table read whatever the number of secrets.
+/// One pass over the text: a bitset over byte pairs says where a secret may begin
+/// (its first byte in either case, followed by its second or by what may stand
+/// between), eight positions at a time; only a position passing it is compared
+/// with the secrets starting there (longest first). A page is megabytes and most
+/// of its positions begin no secret.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// `None` without secrets. Shared: an operation, its token renewal and its
-    /// error path each hold the redactor, and copying the tables (~9.5 KB) per
-    /// operation measured a fifth of planning one create; a change copies them
-    /// only while another holder still has the old ones.
+    /// error path each hold the redactor; a redactor that learns a secret builds
+    /// new tables (one pass over a few dozen strings) rather than copy the old.
     ix: Option<Arc<Index>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Index {
     /// Lowercase (ASCII), grouped by first byte, longest first within a group.
     secrets: Vec<Vec<u8>>,
     /// `heads[b]` = the range of `secrets` whose first byte is `b`.
-    heads: [(u16, u16); 256],
-    /// Per text byte: [`NO_START`], [`STARTS`] (a secret's first byte, either
-    /// case) or [`MAY_STAND_FOR`] (`%` or `+`, which may stand for another byte).
-    starts: [u8; 256],
-    /// Per lowercase first byte, a bitset of the bytes that may follow it in a
-    /// match: each such secret's second byte in either case, and what
-    /// [`match_at`] lets stand for or between characters.
-    seconds: [[u64; 4]; 256],
-    /// `starts` and `seconds` as one bitset over byte pairs (first byte, next
-    /// byte): eight positions are ruled out together by or-ing their pairs' bits.
-    pairs: [u64; 1024],
+    heads: Box<[(u16, u16)]>,
+    /// Per text byte: whether it may begin a secret (a first byte in either
+    /// case, or `%` or `+`, which may stand for another byte).
+    starts: [bool; 256],
+    /// 65,536 bits, one per byte pair `(b, next)`: whether a secret may begin
+    /// at `b` followed by `next`. `%` and `+` (which may stand for another byte)
+    /// begin a candidate whatever follows. Built on the first long text: planning
+    /// a request only scans a few short values.
+    pairs: OnceLock<Box<[u64; 1024]>>,
 }
 
-const NO_START: u8 = 0;
-const STARTS: u8 = 1;
-const MAY_STAND_FOR: u8 = 2;
+/// Texts shorter than this are scanned without the pair bitset.
+const PAIRS_FROM: usize = 1024;
 
 impl Index {
-    fn empty() -> Box<Self> {
-        Box::new(Index { secrets: Vec::new(), heads: [(0, 0); 256], starts: [NO_START; 256], seconds: [[0; 4]; 256], pairs: [0; 1024] })
+    /// The tables for `secrets` (lowercase, at least [`MIN_SECRET`] bytes, each
+    /// once), sorted here.
+    // Positions within `secrets` (a few dozen strings): bounded.
+    #[allow(clippy::arithmetic_side_effects)]
+    fn build(mut secrets: Vec<Vec<u8>>) -> Index {
+        // Grouped by first byte, longest first within a group (so a secret
+        // containing another is replaced whole).
+        secrets.sort_by(|x, y| x[0].cmp(&y[0]).then(y.len().cmp(&x.len())));
+        let mut heads = vec![(0u16, 0u16); 256].into_boxed_slice();
+        let mut i = 0;
+        while i < secrets.len() {
+            let b = secrets[i][0];
+            let start = i;
+            while i < secrets.len() && secrets[i][0] == b {
+                i += 1;
+            }
+            heads[b as usize] = (start as u16, i as u16);
+        }
+        let mut starts = [false; 256];
+        for s in &secrets {
+            starts[usize::from(s[0])] = true;
+            starts[usize::from(s[0].to_ascii_uppercase())] = true;
+        }
+        starts[usize::from(b'%')] = !secrets.is_empty();
+        starts[usize::from(b'+')] = !secrets.is_empty();
+        Index { secrets, heads, starts, pairs: OnceLock::new() }
+    }
+
+    fn pairs(&self) -> &[u64; 1024] {
+        self.pairs.get_or_init(|| {
+            let mut pairs = Box::new([0u64; 1024]);
+            let mut set_pair = |b: u8, next: u8| {
+                let ix = (usize::from(b) << 8) | usize::from(next);
+                pairs[ix >> 6] |= 1u64 << (ix & 63);
+            };
+            for s in &self.secrets {
+                let (b, next) = (s[0], s[1]); // secrets are at least MIN_SECRET long
+                for first in [b, b.to_ascii_uppercase()] {
+                    set_pair(first, next);
+                    set_pair(first, next.to_ascii_uppercase());
+                    // Between or for the second character: `%XY`, whitespace (raw,
+                    // `+`, or a JSON escape's `\`).
+                    for c in [b'%', b'+', b' ', b'\t', b'\r', b'\n', b'\\'] {
+                        set_pair(first, c);
+                    }
+                }
+            }
+            for next in 0..=255u8 {
+                set_pair(b'%', next);
+                set_pair(b'+', next);
+            }
+            pairs
+        })
+    }
+
+}
+
+impl Index {
+    /// A secret starting at `i` (the byte itself, or what `%XY` or `+` stands for).
+    // Positions within `text` and hex digits (< 16): bounded.
+    #[allow(clippy::arithmetic_side_effects)]
+    fn match_here(&self, text: &str, i: usize) -> Option<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let c = bytes.get(i)?.to_ascii_lowercase();
+        let alt = match c {
+            b'%' => hex_at(bytes, i + 1).map_or(c, |d| d.to_ascii_lowercase()),
+            b'+' => b' ',
+            _ => c,
+        };
+        let heads = [c, alt];
+        for &head in &heads[..if alt == c { 1 } else { 2 }] {
+            let (a, b) = self.heads[head as usize];
+            for s in &self.secrets[a as usize..b as usize] {
+                if let Some(end) = match_at(bytes, i, s).filter(|&e| text.is_char_boundary(e)) {
+                    return Some((i, end));
+                }
+            }
+        }
+        None
     }
 }
 
-fn has_bit(set: &[u64; 4], b: u8) -> bool {
-    set[(b >> 6) as usize] & (1u64 << (b & 63)) != 0
+/// The pair bit of `(b, next)`, 0 or 1.
+fn pair_bit(pairs: &[u64; 1024], b: u8, next: u8) -> u64 {
+    let ix = (usize::from(b) << 8) | usize::from(next);
+    (pairs[ix >> 6] >> (ix & 63)) & 1
 }
 
-fn set_bit(set: &mut [u64; 4], b: u8) {
-    set[(b >> 6) as usize] |= 1u64 << (b & 63);
+impl Index {
 }
 
 /// Shorter values would garble ordinary text; sensitive headers and query
@@ -120,12 +195,15 @@ const MIN_B64: usize = 8;
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut r = Redactor::default();
+        let mut found = Vec::new();
         for s in secrets {
-            r.insert(s.as_bytes());
+            keep(&mut found, s.as_bytes());
         }
-        r.index();
-        r
+        Redactor::of(found)
+    }
+
+    fn of(secrets: Vec<Vec<u8>>) -> Self {
+        Redactor { ix: (!secrets.is_empty()).then(|| Arc::new(Index::build(secrets))) }
     }
 
     /// The credential values plus every encoding of them a provider could echo:
@@ -136,12 +214,12 @@ impl Redactor {
     // digits (< 16): bounded, never a number read from outside.
     #[allow(clippy::arithmetic_side_effects)]
     pub fn with_forms(secrets: &[String]) -> Self {
-        let mut r = Redactor::default();
+        let mut found = Vec::new();
         for s in secrets {
-            r.insert(s.as_bytes());
+            keep(&mut found, s.as_bytes());
             if let Some((scheme, rest)) = s.split_once(' ') {
                 if ["bearer", "basic", "token"].iter().any(|w| scheme.eq_ignore_ascii_case(w)) {
-                    r.insert(rest.trim().as_bytes());
+                    keep(&mut found, rest.trim().as_bytes());
                 }
             }
             if s.len() < MIN_SECRET {
@@ -156,7 +234,7 @@ impl Redactor {
                 let to = 8 * bytes.len() / 6;
                 for enc in [crate::codec::b64::encode_standard(&bytes), crate::codec::b64::encode_url_safe(&bytes)] {
                     if let Some(core) = enc.get(from..to).filter(|c| c.len() >= MIN_B64) {
-                        r.insert(core.as_bytes());
+                        keep(&mut found, core.as_bytes());
                     }
                 }
             }
@@ -164,40 +242,27 @@ impl Redactor {
             for text in [s.clone(), format!("{s}:"), format!(":{s}")] {
                 let enc = crate::codec::b64::encode_standard(text.as_bytes());
                 if enc.len() >= MIN_B64 {
-                    r.insert(enc.as_bytes());
+                    keep(&mut found, enc.as_bytes());
                 }
             }
         }
-        r.index();
-        r
+        Redactor::of(found)
+    }
+
+    /// Adds secrets (those not known yet), building the tables once.
+    pub fn add_all(&mut self, new: &[&str]) {
+        let mut secrets: Vec<Vec<u8>> = self.ix.as_ref().map(|ix| ix.secrets.clone()).unwrap_or_default();
+        let before = secrets.len();
+        for s in new {
+            keep(&mut secrets, s.as_bytes());
+        }
+        if secrets.len() != before {
+            *self = Redactor::of(secrets);
+        }
     }
 
     pub fn add(&mut self, secret: String) {
-        if self.insert(secret.as_bytes()) {
-            self.index();
-        }
-    }
-
-    /// Keeps `secrets` grouped by first byte, longest first within a group (so a
-    /// secret containing another is replaced whole), without the library sort
-    /// (~3 KB of wasm) for a list of a few strings.
-    fn insert(&mut self, secret: &[u8]) -> bool {
-        if secret.len() < MIN_SECRET {
-            return false;
-        }
-        let s = secret.to_ascii_lowercase();
-        if self.ix.as_ref().is_some_and(|ix| ix.secrets.contains(&s)) {
-            return false;
-        }
-        let secrets = &mut Arc::make_mut(self.ix.get_or_insert_with(|| Index::empty().into())).secrets;
-        let at = secrets.iter().position(|x| x[0] > s[0] || (x[0] == s[0] && x.len() < s.len())).unwrap_or(secrets.len());
-        secrets.insert(at, s);
-        true
-    }
-
-    fn index(&mut self) {
-        let Some(ix) = self.ix.as_mut() else { return };
-        Arc::make_mut(ix).index();
+        self.add_all(&[&secret]);
     }
 
     /// The redactor's tables, or `None` without secrets.
@@ -206,53 +271,15 @@ impl Redactor {
     }
 }
 
-impl Index {
-    // Positions within `secrets` (a few dozen strings): bounded.
-    #[allow(clippy::arithmetic_side_effects)]
-    fn index(&mut self) {
-        self.heads.fill((0, 0));
-        self.starts.fill(NO_START);
-        self.seconds.fill([0; 4]);
-        let mut i = 0;
-        while i < self.secrets.len() {
-            let b = self.secrets[i][0];
-            let start = i;
-            while i < self.secrets.len() && self.secrets[i][0] == b {
-                let next = self.secrets[i][1]; // secrets are at least MIN_SECRET long
-                set_bit(&mut self.seconds[b as usize], next);
-                set_bit(&mut self.seconds[b as usize], next.to_ascii_uppercase());
-                i += 1;
-            }
-            self.heads[b as usize] = (start as u16, i as u16);
-            self.starts[b as usize] = STARTS;
-            self.starts[b.to_ascii_uppercase() as usize] = STARTS;
-            // Between or for the second character: `%XY`, whitespace (raw, `+`, or
-            // a JSON escape's `\`).
-            for c in [b'%', b'+', b' ', b'\t', b'\r', b'\n', b'\\'] {
-                set_bit(&mut self.seconds[b as usize], c);
-            }
-        }
-        if !self.secrets.is_empty() {
-            self.starts[b'%' as usize] = MAY_STAND_FOR;
-            self.starts[b'+' as usize] = MAY_STAND_FOR;
-        }
-        self.pairs.fill(0);
-        for first in 0..=255u8 {
-            let follows = match self.starts[first as usize] {
-                NO_START => continue,
-                STARTS => self.seconds[first.to_ascii_lowercase() as usize],
-                _ => [u64::MAX; 4],
-            };
-            for (k, word) in follows.iter().enumerate() {
-                self.pairs[(first as usize) * 4 + k] = *word;
-            }
-        }
+/// Adds a secret (lowercase) to a list being collected, unless it is too short
+/// to redact safely or already there.
+fn keep(secrets: &mut Vec<Vec<u8>>, secret: &[u8]) {
+    if secret.len() < MIN_SECRET {
+        return;
     }
-
-    /// Whether the byte pair `(b, next)` may begin a secret (see `pairs`).
-    fn pair_may_start(&self, b: u8, next: u8) -> bool {
-        let ix = (usize::from(b) << 8) | usize::from(next);
-        self.pairs[ix >> 6] & (1u64 << (ix & 63)) != 0
+    let s = secret.to_ascii_lowercase();
+    if !secrets.contains(&s) {
+        secrets.push(s);
     }
 }
 
@@ -269,8 +296,7 @@ impl Redactor {
             let token = value.split_once(' ').map_or(value.as_str(), |(_, t)| t.trim());
             let decoded = crate::codec::b64::decode_standard(token).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
             if self.contains_secret(value) || self.contains_secret(&decoded) {
-                self.add(value.clone());
-                self.add(token.to_string());
+                self.add_all(&[value, token]);
             }
         }
     }
@@ -288,46 +314,29 @@ impl Redactor {
     fn find(&self, text: &str, from: usize) -> Option<(usize, usize)> {
         let ix = self.tables()?;
         let bytes = text.as_bytes();
+        if bytes.len() < PAIRS_FROM {
+            // The last byte begins no secret (none is shorter than MIN_SECRET).
+            return (from..bytes.len().saturating_sub(1)).filter(|&i| ix.starts[usize::from(bytes[i])]).find_map(|i| ix.match_here(text, i));
+        }
+        let pairs = ix.pairs();
         let mut i = from;
-        // Eight positions at a time are ruled out together (their byte pairs'
-        // bits or-ed, no branch per byte); a group with a candidate is read one
-        // by one.
+        // Eight positions at a time are ruled out together by their byte pairs;
+        // a group with a candidate is read one by one.
         let mut group_end = from;
-        while i < bytes.len() {
-            if i == group_end {
-                if let Some(group) = bytes.get(i..i + 9) {
-                    if !group.windows(2).any(|w| ix.pair_may_start(w[0], w[1])) {
-                        i += 8;
-                        group_end = i;
-                        continue;
-                    }
-                    group_end = i + 8;
+        while i.saturating_add(1) < bytes.len() {
+            if let (true, Some(group)) = (i == group_end, bytes.get(i..i + 9)) {
+                group_end = i + 8;
+                if !group.windows(2).any(|w| pair_bit(pairs, w[0], w[1]) != 0) {
+                    i = group_end;
+                    continue;
                 }
             }
-            let at = i;
+            if ix.starts[usize::from(bytes[i])] && pair_bit(pairs, bytes[i], bytes[i + 1]) != 0 {
+                if let Some(hit) = ix.match_here(text, i) {
+                    return Some(hit);
+                }
+            }
             i += 1;
-            let i = at;
-            match ix.starts[bytes[i] as usize] {
-                NO_START => continue,
-                STARTS if !bytes.get(i + 1).is_some_and(|&next| has_bit(&ix.seconds[bytes[i].to_ascii_lowercase() as usize], next)) => continue,
-                _ => {}
-            }
-            let c = bytes[i].to_ascii_lowercase();
-            // The byte itself, and what `%XY` or `+` may stand for.
-            let alt = match c {
-                b'%' => hex_at(bytes, i + 1).map_or(c, |d| d.to_ascii_lowercase()),
-                b'+' => b' ',
-                _ => c,
-            };
-            let heads = [c, alt];
-            for &head in &heads[..if alt == c { 1 } else { 2 }] {
-                let (a, b) = ix.heads[head as usize];
-                for s in &ix.secrets[a as usize..b as usize] {
-                    if let Some(end) = match_at(bytes, i, s).filter(|&e| text.is_char_boundary(e)) {
-                        return Some((i, end));
-                    }
-                }
-            }
         }
         None
     }
@@ -446,7 +455,9 @@ mod tests {
             let r = if forms { Redactor::with_forms(&secrets) } else { Redactor::new(secrets.clone()) };
             for text in &texts {
                 // Each secret as it is, and inside the text, too.
-                for t in [text.clone(), format!("{text}{}{text}", secrets[0]), format!("{}{text}", secrets[0].to_uppercase())] {
+                // Short texts and long ones (past PAIRS_FROM: the pair bitset).
+                let long = format!("{}{text}{}", "é".repeat(PAIRS_FROM / 2), secrets[0]);
+                for t in [text.clone(), format!("{text}{}{text}", secrets[0]), format!("{}{text}", secrets[0].to_uppercase()), long] {
                     for from in [0, t.len() / 2] {
                         let from = (from..=t.len()).find(|&f| t.is_char_boundary(f)).unwrap_or(t.len());
                         prop_assert_eq!(r.find(&t, from), find_every_position(&r, &t, from), "{:?} in {:?} from {}", secrets, t, from);
