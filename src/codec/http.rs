@@ -171,7 +171,7 @@ impl HttpRequest {
         m.insert("headers".into(), Value::Object(headers));
         let body = match &self.body {
             None => Value::Null,
-            Some(Body::Json(v)) => Value::String(v.to_string()),
+            Some(Body::Json(v)) => Value::String(super::json_out::to_text(v)),
             Some(Body::Form(fields)) => Value::String(
                 form_urlencoded::Serializer::new(String::new()).extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))).finish(),
             ),

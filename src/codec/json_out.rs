@@ -76,6 +76,14 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// A value's compact JSON text as a string (what `Value::to_string` gives).
+pub fn to_text(v: &Value) -> String {
+    let mut out = Vec::with_capacity(256);
+    write_value(&mut out, v);
+    // Only whole UTF-8 strings and ASCII are written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// A value's compact JSON text.
 pub fn write_value(out: &mut Vec<u8>, v: &Value) {
     match v {
@@ -159,6 +167,7 @@ mod tests {
         #[test]
         fn values_are_written_as_serde_json_writes_them(v in arb_value()) {
             prop_assert_eq!(ours(&v), serde_json::to_string(&v).unwrap());
+            prop_assert_eq!(to_text(&v), v.to_string());
         }
     }
 }

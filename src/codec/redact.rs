@@ -203,7 +203,26 @@ impl Redactor {
     }
 
     fn of(secrets: Vec<Vec<u8>>) -> Self {
-        Redactor { ix: (!secrets.is_empty()).then(|| Arc::new(Index::build(secrets))) }
+        if secrets.is_empty() {
+            return Redactor { ix: None };
+        }
+        // The same account planned or listed again (10,000 creates in a row) gets
+        // the tables built last time: the last two secret lists are remembered
+        // (an account's own, and with the header its request carries).
+        let ix = RECENT.with(|recent| {
+            let mut recent = recent.borrow_mut();
+            if let Some(pos) = recent.iter().position(|(s, _)| *s == secrets) {
+                let hit = recent.remove(pos);
+                let ix = Arc::clone(&hit.1);
+                recent.insert(0, hit);
+                return ix;
+            }
+            let ix = Arc::new(Index::build(secrets.clone()));
+            recent.insert(0, (secrets, Arc::clone(&ix)));
+            recent.truncate(2);
+            ix
+        });
+        Redactor { ix: Some(ix) }
     }
 
     /// The credential values plus every encoding of them a provider could echo:
@@ -214,6 +233,17 @@ impl Redactor {
     // digits (< 16): bounded, never a number read from outside.
     #[allow(clippy::arithmetic_side_effects)]
     pub fn with_forms(secrets: &[String]) -> Self {
+        // An account planned again (10,000 creates in a row) reuses its forms.
+        if let Some(r) = LAST_FORMS.with(|last| last.borrow().as_ref().filter(|(s, _)| s.as_slice() == secrets).map(|(_, r)| r.clone())) {
+            return r;
+        }
+        let r = Self::forms_of(secrets);
+        LAST_FORMS.with(|last| *last.borrow_mut() = Some((secrets.to_vec(), r.clone())));
+        r
+    }
+
+    #[allow(clippy::arithmetic_side_effects)]
+    fn forms_of(secrets: &[String]) -> Self {
         let mut found = Vec::new();
         for s in secrets {
             keep(&mut found, s.as_bytes());
@@ -269,6 +299,13 @@ impl Redactor {
     fn tables(&self) -> Option<&Index> {
         self.ix.as_deref()
     }
+}
+
+thread_local! {
+    /// The last credentials [`Redactor::with_forms`] was given, and its redactor.
+    static LAST_FORMS: std::cell::RefCell<Option<(Vec<String>, Redactor)>> = const { std::cell::RefCell::new(None) };
+    /// Secret lists (as collected) and the tables built for them, newest first.
+    static RECENT: std::cell::RefCell<Vec<(Vec<Vec<u8>>, Arc<Index>)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Adds a secret (lowercase) to a list being collected, unless it is too short

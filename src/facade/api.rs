@@ -169,7 +169,7 @@ pub fn step_json<M: Machine>(op: Option<&M>, step: Result<Step, Error>) -> Strin
             }
             let mut out = String::with_capacity(256);
             out.push_str("{\"send\":");
-            out.push_str(&v.to_string());
+            out.push_str(&crate::codec::json_out::to_text(&v));
             out.push('}');
             out
         }

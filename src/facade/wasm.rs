@@ -174,7 +174,7 @@ pub fn authorize_url(input: &str) -> String {
 pub fn plan(input: &str, now_ms: f64) -> String {
     test_trap();
     match api::parse_input(input).and_then(|v| api::plan(v, now(now_ms))) {
-        Ok(v) => v.to_string(),
+        Ok(v) => crate::codec::json_out::to_text(&v),
         Err(e) => error_text(e),
     }
 }
