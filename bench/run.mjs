@@ -69,13 +69,16 @@ async function measurePair(fnA, fnB) {
   return { a: { ms: median(a), out: outA }, b: { ms: median(b), out: outB }, ratio: median(a.map((t, i) => t / b[i])) };
 }
 
-// The raw handle takes a body's bytes, as a fetch gives them.
+// The raw handle takes a body's bytes, as a fetch gives them, and is asked for
+// what the npm driver asks: remote_data by reference (the record's raw item stays
+// in the body the caller holds, as JSONata's `$` and the hand-written `r` do).
 const encoder = new TextEncoder();
 
 function crosswalkMapPage(workload) {
   const pageBytes = encoder.encode(workload.pageText);
+  const input = JSON.stringify({ ...workload.listInput, remote_data_by_reference: true });
   return () => {
-    const h = new Handle(JSON.stringify(workload.listInput), Date.now());
+    const h = new Handle(input, Date.now());
     try {
       h.first();
       let step = JSON.parse(h.response(200, JSON.stringify(workload.headers ?? {}), pageBytes, Date.now()));

@@ -39,7 +39,11 @@ pub fn id_string<'a>(v: Option<impl Scalar<'a>>) -> Option<String> {
 /// `{ "id": … }` from an id value, or `null`.
 pub fn id_ref<'a>(v: Option<impl Scalar<'a>>) -> Value {
     match id_string(v) {
-        Some(id) => obj(vec![("id", Value::String(id))]),
+        Some(id) => {
+            let mut m = Map::new();
+            m.insert("id".into(), Value::String(id));
+            Value::Object(m)
+        }
         None => Value::Null,
     }
 }

@@ -178,8 +178,11 @@ struct Interviews {
     /// request, or the `Link` next of one).
     queue: VecDeque<(Lookup, String)>,
     in_flight: Option<Lookup>,
-    panel: HashMap<String, Vec<Value>>,
-    candidate_of: HashMap<String, Value>,
+    /// Interview id → its interviewers `(user id, email)`, as read; the unified
+    /// objects are built once, when the record is.
+    panel: HashMap<String, Vec<(Option<String>, Value)>>,
+    /// Application id → candidate id.
+    candidate_of: HashMap<String, String>,
     stage_of_slot: HashMap<String, String>,
     stage_name: HashMap<String, Value>,
     stages_queued: bool,
@@ -300,12 +303,12 @@ impl Interviews {
             match kind {
                 Lookup::Interviewers => {
                     if let Some(interview) = id_string(row.get("interview_id")) {
-                        self.panel.entry(interview).or_default().push(json!({ "id": id_string(row.get("user_id")), "name": null, "email": row.get("email").map_or(Value::Null, Json::to_value) }));
+                        self.panel.entry(interview).or_default().push((id_string(row.get("user_id")), row.get("email").map_or(Value::Null, Json::to_value)));
                     }
                 }
                 Lookup::Applications => {
                     if let (Some(app), Some(candidate)) = (own, id_string(row.get("candidate_id"))) {
-                        self.candidate_of.insert(app, json!({ "id": candidate }));
+                        self.candidate_of.insert(app, candidate);
                     }
                 }
                 Lookup::JobInterviews => {
@@ -352,12 +355,14 @@ impl Interviews {
         let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("greenhouse", "interview has no id"))?;
         let mut r = Record::new();
         r.insert("application", id_ref(item.get("application_id")));
-        r.insert("candidate", id_string(item.get("application_id")).and_then(|a| self.candidate_of.get(&a).cloned()).unwrap_or(Value::Null));
+        let candidate = id_string(item.get("application_id")).and_then(|a| self.candidate_of.get(&a).cloned());
+        r.insert("candidate", candidate.map_or(Value::Null, |c| json!({ "id": c })));
         r.insert("created_at", iso_or_null(item.get("created_at")));
         r.insert("updated_at", iso_or_null(item.get("updated_at")));
         r.insert("start_at", moment(item, "starts_at", "all_day_start_on"));
         r.insert("end_at", moment(item, "ends_at", "all_day_end_on"));
-        r.insert("interviewers", Value::Array(self.panel.get(&id).cloned().unwrap_or_default()));
+        let panel = self.panel.get(&id).map(Vec::as_slice).unwrap_or_default();
+        r.insert("interviewers", Value::Array(panel.iter().map(|(user, email)| json!({ "id": user, "name": null, "email": email })).collect()));
         r.insert("organizer", match id_string(item.get("organizer_id")) {
             Some(o) => json!({ "id": o, "name": null, "email": null }),
             None => Value::Null,
