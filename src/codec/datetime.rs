@@ -235,6 +235,11 @@ fn canonical_utc(s: &str) -> Option<String> {
     if day == 0 || day > month_ok.length(year as i32) as u32 || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
+    // Already in the output shape (whole seconds, or exactly three nonzero
+    // millisecond digits): the text itself, copied once.
+    if frac.is_empty() || (frac.len() == 4 && millis != 0) {
+        return Some(s.to_string());
+    }
     let mut out = String::with_capacity(24);
     out.push_str(&s[..19]);
     if millis != 0 {

@@ -30,11 +30,12 @@ struct Field {
 }
 
 fn prefix(key: &str) -> u64 {
-    let mut p = [0u8; 8];
-    for (slot, b) in p.iter_mut().zip(key.bytes()) {
-        *slot = b;
+    let b = key.as_bytes();
+    if let Some(first) = b.first_chunk::<8>() {
+        return u64::from_be_bytes(*first);
     }
-    u64::from_be_bytes(p)
+    // Shorter keys: their bytes high, zeros after (no library copy for a few bytes).
+    b.iter().enumerate().fold(0u64, |p, (i, &c)| p | (u64::from(c) << (56usize.saturating_sub(i.saturating_mul(8)))))
 }
 
 impl Record {
@@ -157,6 +158,32 @@ mod tests {
             assert_eq!(r.get(k), Some(&json!(k)));
         }
         assert_eq!(r.get("start_tim"), None);
+    }
+
+    const KEYS: [&str; 8] = ["id", "start_time", "start_at", "start", "remote_data", "a", "z", "engagement_type"];
+
+    proptest::proptest! {
+        #![proptest_config(crate::tests::properties::config(2_000, file!()))]
+
+        /// Any sequence of sets and removals leaves what a `Map` would hold.
+        #[test]
+        fn sets_and_removals_keep_what_a_map_keeps(ops in proptest::collection::vec((0usize..8, proptest::prelude::any::<Option<i64>>()), 0..40)) {
+            let mut r = Record::new();
+            let mut m = Map::new();
+            for (k, v) in ops {
+                let key = KEYS[k];
+                match v {
+                    Some(n) => proptest::prop_assert_eq!(r.insert(key, json!(n)), m.insert(key.to_string(), json!(n))),
+                    None => proptest::prop_assert_eq!(r.remove(key), m.remove(key)),
+                }
+                for key in KEYS {
+                    proptest::prop_assert_eq!(r.get(key), m.get(key));
+                }
+                proptest::prop_assert_eq!(serde_json::to_string(&r).unwrap(), serde_json::to_string(&m).unwrap());
+                proptest::prop_assert_eq!(r.len(), m.len());
+            }
+            proptest::prop_assert_eq!(r.into_map(), m);
+        }
     }
 
     #[test]
