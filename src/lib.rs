@@ -41,6 +41,7 @@ mod tests;
 // The public surface: what a Rust caller (the wasm facade, a native driver) uses.
 pub use codec::http::{HttpRequest, HttpResponse, Method};
 pub use engine::operation::{Operation, StartInput};
+pub use engine::page::{Item, Page, PageResult};
 pub use engine::step::{Machine, Step};
 pub use engine::retry::RetryPolicy;
 pub use engine::sync::{SyncInput, SyncOperation};
@@ -48,3 +49,4 @@ pub use error::{Error, Issue, IssueCode, Result, Warning};
 pub use facade::{api, coverage};
 pub use provider::account::Account;
 pub use unified::query::{parse_query_string, UnifiedQuery};
+pub use unified::record::Record;
