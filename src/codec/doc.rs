@@ -828,21 +828,7 @@ mod tests {
     }
 
     fn arb_value() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
-            "[ -~]{0,12}".prop_map(Value::String),
-            any::<String>().prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::vec(("[a-c\"\\\\é]{0,3}", inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect())),
-            ]
-        })
+        crate::tests::properties::arb_json_wide()
     }
 
     proptest! {

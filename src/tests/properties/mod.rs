@@ -134,6 +134,26 @@ pub fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// JSON values for codec round trips: every number kind at full range, strings of
+/// any chars and of ASCII with control bytes, keys that need escaping.
+pub fn arb_json_wide() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+        "[\\x00-\\x7f]{0,40}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec(("[a-c\"\\\\é\\x00-\\x1f]{0,3}", inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
 /// Replaces node `n` (preorder, modulo the node count) of `v` with `with`.
 pub fn replace_node(v: &mut Value, n: usize, with: Value) {
     fn count(v: &Value) -> usize {
