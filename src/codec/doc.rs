@@ -27,9 +27,10 @@ enum Tag {
     Str,
     /// A string with escapes: `a` indexes [`Tape::escaped`] (decoded by serde_json).
     Esc,
-    /// `a` elements; `b` is the entry after the last descendant.
+    /// `a` indexes [`Tape::containers`]; `b` is the entry after the last
+    /// descendant.
     Arr,
-    /// `a` members, each a key entry then its value; `b` as for arrays.
+    /// As `Arr`; its members are each a key entry then the value.
     Obj,
 }
 
@@ -45,6 +46,16 @@ struct Entry {
 struct Tape {
     entries: Vec<Entry>,
     escaped: Vec<String>,
+    containers: Vec<Container>,
+}
+
+/// An array's or object's child count and its text (`start..end`, brackets
+/// included): a record's raw text is copied out whole rather than rebuilt.
+#[derive(Debug, Clone, Copy, Default)]
+struct Container {
+    count: u32,
+    start: u32,
+    end: u32,
 }
 
 /// A parsed JSON text: the text (borrowed, or owned by a reader that keeps a page
@@ -187,7 +198,7 @@ impl Key for usize {
 }
 
 /// The tape of [`Json::NULL`]: no entries read as `null`.
-static EMPTY: Tape = Tape { entries: Vec::new(), escaped: Vec::new() };
+static EMPTY: Tape = Tape { entries: Vec::new(), escaped: Vec::new(), containers: Vec::new() };
 
 impl Json<'static> {
     /// `null`, for a value that is missing altogether.
@@ -210,6 +221,18 @@ impl<'a> Json<'a> {
             Tag::Arr | Tag::Obj => e.b,
             _ => self.ix.saturating_add(1),
         }
+    }
+
+    fn container(&self, e: Entry) -> Container {
+        self.tape.containers.get(e.a as usize).copied().unwrap_or_default()
+    }
+
+    /// An array's or object's JSON text exactly as the document has it (`None`
+    /// for anything else).
+    pub fn raw_text(self) -> Option<&'a str> {
+        let e = self.entry();
+        let c = matches!(e.tag, Tag::Arr | Tag::Obj).then(|| self.container(e))?;
+        self.text.get(c.start as usize..c.end as usize)
     }
 
     fn span(&self, e: Entry) -> &'a str {
@@ -304,20 +327,20 @@ impl<'a> Json<'a> {
     /// An array's elements.
     pub fn items(self) -> Option<Items<'a>> {
         let e = self.entry();
-        (e.tag == Tag::Arr).then(|| Items { at: self.with(self.ix.saturating_add(1)), left: e.a })
+        (e.tag == Tag::Arr).then(|| Items { at: self.with(self.ix.saturating_add(1)), left: self.container(e).count })
     }
 
     /// An object's members in document order (a repeated key appears each time).
     pub fn members(self) -> Option<Members<'a>> {
         let e = self.entry();
-        (e.tag == Tag::Obj).then(|| Members { at: self.with(self.ix.saturating_add(1)), left: e.a })
+        (e.tag == Tag::Obj).then(|| Members { at: self.with(self.ix.saturating_add(1)), left: self.container(e).count })
     }
 
     /// The number of elements or members (0 for anything else).
     pub fn len(self) -> usize {
         let e = self.entry();
         match e.tag {
-            Tag::Arr | Tag::Obj => e.a as usize,
+            Tag::Arr | Tag::Obj => self.container(e).count as usize,
             _ => 0,
         }
     }
@@ -423,7 +446,7 @@ impl serde::Serialize for Json<'_> {
             },
             Tag::Str | Tag::Esc => ser.serialize_str(self.as_str().unwrap_or_default()),
             Tag::Arr => {
-                let mut seq = ser.serialize_seq(Some(e.a as usize))?;
+                let mut seq = ser.serialize_seq(Some(self.len()))?;
                 for item in self.items().into_iter().flatten() {
                     seq.serialize_element(&item)?;
                 }
@@ -525,7 +548,7 @@ fn has_special(w: u64) -> bool {
 #[allow(clippy::arithmetic_side_effects)]
 impl<'t> Parser<'t> {
     fn new(text: &'t str) -> Self {
-        let tape = Tape { entries: Vec::with_capacity(text.len() / 12 + 4), escaped: Vec::new() };
+        let tape = Tape { entries: Vec::with_capacity(text.len() / 12 + 4), escaped: Vec::new(), containers: Vec::new() };
         Parser { text, bytes: text.as_bytes(), pos: 0, tape, open: Vec::new() }
     }
 
@@ -583,8 +606,10 @@ impl<'t> Parser<'t> {
         self.open.pop();
         let end = self.tape.entries.len() as u32;
         let e = &mut self.tape.entries[ix as usize];
-        e.a = count;
         e.b = end;
+        let c = &mut self.tape.containers[e.a as usize];
+        c.count = count;
+        c.end = self.pos as u32;
     }
 
     /// Counts a value into the open container (if any).
@@ -620,7 +645,9 @@ impl<'t> Parser<'t> {
                 if self.open.len() >= MAX_DEPTH {
                     return Err(NotJson);
                 }
-                let ix = self.push(if is_obj { Tag::Obj } else { Tag::Arr }, 0, 0);
+                let ci = self.tape.containers.len();
+                self.tape.containers.push(Container { count: 0, start: self.pos as u32, end: 0 });
+                let ix = self.push(if is_obj { Tag::Obj } else { Tag::Arr }, ci, 0);
                 self.pos += 1;
                 self.open.push((ix, 0));
                 self.ws();
@@ -759,7 +786,23 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
+    /// Every array's and object's raw text reads back as what the view reads.
+    fn raw_texts_read_back(v: Json<'_>) {
+        if let Some(raw) = v.raw_text() {
+            assert_eq!(serde_json::from_str::<Value>(raw).unwrap(), v.to_value(), "{raw}");
+        }
+        for item in v.items().into_iter().flatten() {
+            raw_texts_read_back(item);
+        }
+        for (_, member) in v.members().into_iter().flatten() {
+            raw_texts_read_back(member);
+        }
+    }
+
     fn same_as_serde(text: &str) {
+        if let Ok(doc) = Doc::parse(text) {
+            raw_texts_read_back(doc.root());
+        }
         let ours = Doc::parse(text).map(|d| d.root().to_value());
         let theirs = serde_json::from_str::<Value>(text);
         match (&ours, &theirs) {

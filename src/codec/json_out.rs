@@ -76,6 +76,29 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Valid JSON text without the whitespace between its tokens (string contents
+/// kept byte for byte, escapes as written).
+pub fn compact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A value's compact JSON text as a string (what `Value::to_string` gives).
 pub fn to_text(v: &Value) -> String {
     let mut out = Vec::with_capacity(256);
@@ -149,6 +172,14 @@ mod tests {
 
     proptest! {
         #![proptest_config(crate::tests::properties::config(2_000, file!()))]
+
+        /// A pretty-printed text compacts to the value's compact text, byte for
+        /// byte (strings and escapes untouched).
+        #[test]
+        fn compacting_pretty_text_gives_the_compact_text(v in arb_value()) {
+            let pretty = serde_json::to_string_pretty(&v).unwrap();
+            prop_assert_eq!(compact(&pretty), serde_json::to_string(&v).unwrap());
+        }
 
         #[test]
         fn values_are_written_as_serde_json_writes_them(v in arb_value()) {

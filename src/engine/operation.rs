@@ -23,7 +23,7 @@ use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Origin};
 use crate::codec::redact::Redactor;
 use crate::unified::models;
-use crate::provider::{Ctx, Exchange, ItemsSource, Next, OpDef, ProviderDef};
+use crate::provider::{Ctx, Exchange, ItemsSource, Next, OpDef, ProviderDef, RawRecord};
 use crate::providers;
 use crate::unified::record::Record;
 use crate::unified::query::{ResponseFormat, UnifiedQuery};
@@ -266,7 +266,7 @@ struct Paging {
 /// A provider page split across crosswalk pages so `limit` holds and nothing is
 /// lost: the items not yet returned, and how to fetch the page again statelessly.
 struct Split {
-    leftover: Vec<(Record, Value)>,
+    leftover: Vec<(Record, RawRecord)>,
     /// Warnings about the leftover items, indexed from the first of them.
     warnings: Vec<Warning>,
     page_state: Option<Value>,
@@ -295,6 +295,7 @@ macro_rules! ctx {
             now_ms: 0,
             response_index: $s.response_index,
             inline_raw_from: inline_raw_from($s.by_reference, $s.page_echo, &$s.query, $s.paging.skip),
+            raw_as_text: raw_as_text(&$s.query),
         }
     };
     ($s:expr, $now:expr) => {
@@ -314,6 +315,12 @@ fn attaches_by_reference(by_reference: bool, page_echo: bool, q: &UnifiedQuery) 
         && !q.ignore_limit
         && q.key_by.is_none()
         && !q.exclude_fields.iter().any(|p| p.split('.').next() == Some("remote_data"))
+}
+
+/// [`Ctx::raw_as_text`]: the raw record goes out as it came (no raw format, whose
+/// results are the raw records themselves; nothing removed inside `remote_data`).
+fn raw_as_text(q: &UnifiedQuery) -> bool {
+    q.format != ResponseFormat::Raw && !q.exclude_fields.iter().any(|p| p.starts_with("remote_data."))
 }
 
 /// [`Ctx::inline_raw_from`]: every item when records carry `remote_data` inline;
@@ -363,7 +370,7 @@ impl Operation {
         let skip_mapping = query.format == ResponseFormat::Raw && crate::unified::filters::local_filters(op.fields, &fields).is_empty();
         let need = token::need(provider, &input.account, now_ms)?;
         let mut operation = {
-            let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms, response_index: 0, inline_raw_from: 0 };
+            let ctx = Ctx { provider, op, account: &input.account, origin: &origin, fields: &fields, remote_data: remote_data.as_ref(), query: &query, id: input.id.as_deref(), skip_mapping, now_ms, response_index: 0, inline_raw_from: 0, raw_as_text: false };
             let exchange: Box<dyn Exchange> = match need {
                 Need::Nothing => (op.start)(&ctx)?,
                 Need::Token(_) => Box::new(Deferred),
@@ -611,6 +618,10 @@ impl Operation {
                 let echo = std::mem::take(&mut self.page_echo);
                 if echo { Step::Done(self.redactor.value(page.into_value())) } else { Step::Page(page) }
             }
+            Step::Record(record) => {
+                let echo = std::mem::take(&mut self.page_echo);
+                if echo { Step::Done(self.redactor.value(record.into_value())) } else { Step::Record(record) }
+            }
             other => other,
         })
     }
@@ -737,13 +748,13 @@ impl Operation {
             Next::Record { record, raw, warnings } => {
                 self.pending = Pending::Finished;
                 self.warnings.extend(warnings);
-                Ok(Step::Done(self.shape_record(record, raw)))
+                Ok(self.shape_record(record, raw))
             }
             Next::Page { items, next, warnings, source } => self.on_page(items, next, warnings, source, now_ms),
         }
     }
 
-    fn on_page(&mut self, mut items: Vec<(Record, Value)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource>, now_ms: u64) -> Result<Step> {
+    fn on_page(&mut self, mut items: Vec<(Record, RawRecord)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource>, now_ms: u64) -> Result<Step> {
         self.paging.pages = self.paging.pages.saturating_add(1);
         self.paging.empty_run = if items.is_empty() { self.paging.empty_run.saturating_add(1) } else { 0 };
         let seen_before = self.paging.seen.clone();
@@ -781,7 +792,7 @@ impl Operation {
 
     /// Returns one chunk of a split page; the cursor reads the page again and skips
     /// what has been returned.
-    fn emit_chunk(&mut self, items: Vec<(Record, Value)>, split: Split, warnings: Vec<Warning>, by_ref: Option<ByReference>) -> Result<Step> {
+    fn emit_chunk(&mut self, items: Vec<(Record, RawRecord)>, split: Split, warnings: Vec<Warning>, by_ref: Option<ByReference>) -> Result<Step> {
         let cursor = crate::engine::cursor::encode_split(self.provider.name, self.op.model, self.op.resource, split.page_state.as_ref(), split.consumed, &split.seen_before);
         let cursor = crate::engine::cursor::seal(cursor, self.cursor_key.as_deref(), &self.account.id);
         let (records, page_warnings, remote_ref) = self.shape_items(items, warnings, by_ref);
@@ -793,7 +804,7 @@ impl Operation {
 
     /// The end of a provider page: its records, then its `next` (or everything,
     /// with `truto_ignore_limit`).
-    fn provider_page_done(&mut self, items: Vec<(Record, Value)>, next: Option<Value>, warnings: Vec<Warning>, by_ref: Option<ByReference>, now_ms: u64) -> Result<Step> {
+    fn provider_page_done(&mut self, items: Vec<(Record, RawRecord)>, next: Option<Value>, warnings: Vec<Warning>, by_ref: Option<ByReference>, now_ms: u64) -> Result<Step> {
         let (mut records, mut page_warnings, remote_ref) = self.shape_items(items, warnings, by_ref);
         let limit_pages = self.query.max_pages.unwrap_or(if self.query.ignore_limit { IGNORE_LIMIT_MAX_PAGES } else { u32::MAX });
         let more = next.is_some() && self.paging.pages < limit_pages;
@@ -853,7 +864,7 @@ impl Operation {
     /// reference, left to the driver with `remote_data_ref` saying where each
     /// record's raw item is: `{ response, path, start }` (records are items
     /// `start…` in order) or `{ response, path, index: [...] }` (after a filter).
-    fn shape_items(&self, items: Vec<(Record, Value)>, mut warnings: Vec<Warning>, by_ref: Option<ByReference>) -> (Vec<Item>, Vec<Warning>, Option<Value>) {
+    fn shape_items(&self, items: Vec<(Record, RawRecord)>, mut warnings: Vec<Warning>, by_ref: Option<ByReference>) -> (Vec<Item>, Vec<Warning>, Option<Value>) {
         let mut active = crate::unified::filters::active(self.op.fields, &self.fields);
         let unsent = self.exchange.locally_applied();
         for a in active.iter_mut() {
@@ -882,7 +893,7 @@ impl Operation {
                     index.push(b.first.saturating_add(i).into());
                     out.push(Item::Record(self.attach_without_raw(record)));
                 }
-                None => out.push(if raw_format { Item::Raw(raw) } else { Item::Record(self.attach(record, raw)) }),
+                None => out.push(if raw_format { Item::Raw(raw.into_value()) } else { Item::Record(self.attach(record, raw)) }),
             }
         }
         let remote_ref = by_ref.map(|b| {
@@ -893,20 +904,34 @@ impl Operation {
         (out, warnings, remote_ref)
     }
 
-    fn shape_record(&mut self, record: Record, raw: Value) -> Value {
-        let mut v = if self.query.format == ResponseFormat::Raw { raw } else { self.attach(record, raw).into_value() };
-        if !self.warnings.is_empty() {
-            if let Value::Object(m) = &mut v {
-                m.insert("warnings".into(), crate::error::warnings_json(&self.warnings));
+    /// One record's step: the unified record (`Step::Record`, written straight to
+    /// JSON), or with `format=raw` the provider's own (`Step::Done`).
+    fn shape_record(&mut self, record: Record, raw: RawRecord) -> Step {
+        let warnings = (!self.warnings.is_empty()).then(|| crate::error::warnings_json(&self.warnings));
+        if self.query.format == ResponseFormat::Raw {
+            let mut v = raw.into_value();
+            if let (Value::Object(m), Some(w)) = (&mut v, warnings) {
+                m.insert("warnings".into(), w);
             }
+            return Step::Done(v);
         }
-        v
+        let mut r = self.attach(record, raw);
+        if let Some(w) = warnings {
+            r.insert("warnings", w);
+        }
+        Step::Record(r)
     }
 
     /// Adds `remote_data` and applies `truto_exclude_fields`.
-    fn attach(&self, mut record: Record, raw: Value) -> Record {
+    fn attach(&self, mut record: Record, raw: RawRecord) -> Record {
         if !self.query.ignore_remote_data {
-            record.insert("remote_data", raw);
+            match raw {
+                RawRecord::Absent => {}
+                RawRecord::Value(v) => {
+                    record.insert("remote_data", v);
+                }
+                RawRecord::Text(t) => record.set_remote_text(t),
+            }
         }
         self.attach_without_raw(record)
     }
@@ -1341,6 +1366,7 @@ mod tests {
         let mut now = T0;
         for _ in 0..MAX_STEPS {
             step = match step {
+                Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
                 Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
                 Step::Done(v) => return (sent, Ok(v)),
                 Step::Credentials(_) => match op.resume(now) { Ok(s) => s, Err(e) => return (sent, Err(e)) },

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::codec::http::{HttpRequest, HttpResponse};
 use crate::engine::page::Page;
+use crate::unified::record::Record;
 use crate::error::Result;
 
 /// What the driver must do next.
@@ -21,6 +22,8 @@ pub enum Step {
     Done(Value),
     /// A list page (the result a list operation is done with, page by page).
     Page(Page),
+    /// One unified record (the result of a create, get, update…).
+    Record(Record),
 }
 
 /// A sans-IO state machine the driver feeds with responses and time.

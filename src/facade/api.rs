@@ -103,6 +103,7 @@ pub fn plan(input: Value, now_ms: u64) -> Result<Value, Error> {
         Step::Wait { until_ms, reason } => Some(("wait", wait_json(until_ms, reason))),
         Step::Done(v) => Some(("result", v)),
         Step::Page(p) => Some(("result", p.into_value())),
+        Step::Record(r) => Some(("result", r.into_value())),
     };
     let mut pairs = vec![("requests", Value::Array(requests))];
     pairs.extend(extra);
@@ -178,6 +179,7 @@ pub fn step_json<M: Machine>(op: Option<&M>, step: Result<Step, Error>) -> Strin
         Ok(Step::Done(v)) => done_json(|out| crate::codec::json_out::write_value(out, &v)),
         // A page's records are written straight from their fields.
         Ok(Step::Page(page)) => done_json(|out| page.write_json(out)),
+        Ok(Step::Record(record)) => done_json(|out| record.write_json(out)),
         Err(e) => format!("{{\"error\":{}}}", e.to_json()),
     }
 }

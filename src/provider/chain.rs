@@ -25,7 +25,7 @@ pub struct ChainStep {
 
 /// Maps all step results (read as [`Json`] views, like every response mapper
 /// reads) to `(unified record, raw record)`.
-pub type ChainMapper = fn(&Ctx, &[Json<'_>], &mut Vec<Warning>) -> Result<(Record, Value)>;
+pub type ChainMapper = for<'a> fn(&Ctx, &[Json<'a>], &mut Vec<Warning>) -> Result<(Record, Json<'a>)>;
 
 pub struct Chain {
     steps: &'static [ChainStep],
@@ -65,12 +65,13 @@ impl Chain {
         }
         let mut warnings = Vec::new();
         let (record, raw) = if ctx.raw() {
-            (Record::new(), Value::Array(self.results.clone()))
+            (Record::new(), Value::Array(self.results.clone()).into())
         } else {
             // Step results are small (a created id, one fetched record).
             let docs: Vec<Doc<'static>> = self.results.iter().map(Doc::from_value).collect();
             let views: Vec<Json<'_>> = docs.iter().map(Doc::root).collect();
-            (self.map)(ctx, &views, &mut warnings)?
+            let (record, raw) = (self.map)(ctx, &views, &mut warnings)?;
+            (record, ctx.raw_record(raw))
         };
         Ok(Next::Record { record, raw, warnings })
     }
@@ -151,10 +152,10 @@ mod tests {
     static OP: OpDef = OpDef { model: "crm", resource: "engagements", method: UnifiedMethod::Create, fields: &[], returns: &[], start: |_| Chain::boxed(STEPS, map), check: None, notes: "" };
     static P: ProviderDef = ProviderDef { name: "fake", label: "Fake", docs: "", hosts: &["x.test"], origin: |_| Ok("https://x.test".into()), auth: |_, r| Ok(r), idempotency_header: None, oauth: None, ops: &[] };
 
-    fn map(_: &Ctx, results: &[Json<'_>], _: &mut Vec<Warning>) -> Result<(Record, Value)> {
+    fn map<'a>(_: &Ctx, results: &[Json<'a>], _: &mut Vec<Warning>) -> Result<(Record, Json<'a>)> {
         let mut m = Record::new();
         m.insert("id", results[0].field("id"));
-        Ok((m, json!(results)))
+        Ok((m, results[0]))
     }
 
     fn with_ctx<T>(f: impl FnOnce(&Ctx) -> T) -> T {
@@ -162,7 +163,7 @@ mod tests {
         let origin = Origin::fixed("https://x.test");
         let fields = serde_json::Map::new();
         let query = UnifiedQuery::default();
-        let ctx = Ctx { provider: &P, op: &OP, account: &account, origin: &origin, fields: &fields, remote_data: None, query: &query, id: None, skip_mapping: false, now_ms: 0, response_index: 0, inline_raw_from: 0 };
+        let ctx = Ctx { provider: &P, op: &OP, account: &account, origin: &origin, fields: &fields, remote_data: None, query: &query, id: None, skip_mapping: false, now_ms: 0, response_index: 0, inline_raw_from: 0, raw_as_text: false };
         f(&ctx)
     }
 

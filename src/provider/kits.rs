@@ -46,7 +46,8 @@ impl Exchange for PartlyLocal {
 }
 
 /// Maps a provider's single-record response body to `(unified, raw record)`.
-pub type RecordMapper = for<'a> fn(&Ctx, Json<'a>, &mut Vec<Warning>) -> Result<(Record, Value)>;
+/// (The raw record is the view of the part of the body that is the record.)
+pub type RecordMapper = for<'a> fn(&Ctx, Json<'a>, &mut Vec<Warning>) -> Result<(Record, Json<'a>)>;
 
 /// The common one-request operation: build a request, map the response.
 pub struct Single {
@@ -67,11 +68,11 @@ impl Exchange for Single {
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         let doc = resp.doc(ctx.provider.name)?;
         if ctx.raw() {
-            return Ok(Next::Record { record: Record::new(), raw: doc.root().to_value(), warnings: Vec::new() });
+            return Ok(Next::Record { record: Record::new(), raw: doc.root().to_value().into(), warnings: Vec::new() });
         }
         let mut warnings = Vec::new();
         let (record, raw) = (self.map)(ctx, doc.root(), &mut warnings)?;
-        Ok(Next::Record { record, raw, warnings })
+        Ok(Next::Record { record, raw: ctx.raw_record(raw), warnings })
     }
 }
 

@@ -92,6 +92,10 @@ pub struct Ctx<'a> {
     /// a value (inline `remote_data`); the driver attaches the ones before it from
     /// the response body it keeps. 0: every item (no attaching by reference).
     pub inline_raw_from: usize,
+    /// Raw records kept inline may stay the provider's JSON text (copied out of the
+    /// body, never rebuilt as a `Value`): nothing will edit them (no
+    /// `truto_exclude_fields` inside `remote_data`, no raw format).
+    pub raw_as_text: bool,
 }
 
 impl Ctx<'_> {
@@ -112,12 +116,21 @@ impl Ctx<'_> {
         self.skip_mapping
     }
     /// The `i`-th item of a provider page as the raw record the operation keeps:
-    /// a copy out of the body, or `null` when the driver attaches it by reference.
-    pub fn raw_item(&self, i: usize, item: Json<'_>) -> Value {
+    /// a copy out of the body, or nothing when the driver attaches it by reference.
+    pub fn raw_item(&self, i: usize, item: Json<'_>) -> RawRecord {
         if i >= self.inline_raw_from {
-            item.to_value()
+            self.raw_record(item)
         } else {
-            Value::Null
+            RawRecord::Absent
+        }
+    }
+    /// A record's raw form, kept inline: its text when it may stay text
+    /// (whitespace between tokens dropped, as a pretty-printed answer would
+    /// otherwise carry it into every record).
+    pub fn raw_record(&self, item: Json<'_>) -> RawRecord {
+        match item.raw_text().filter(|_| self.raw_as_text) {
+            Some(text) => RawRecord::Text(crate::codec::json_out::compact(text)),
+            None => RawRecord::Value(item.to_value()),
         }
     }
     /// The body produced from the op's table, with `remote_data` merged on top.
@@ -178,11 +191,38 @@ pub fn error_message(body: &Value) -> Option<String> {
 pub enum Next {
     Send(HttpRequest),
     /// One unified record (without `remote_data`) and the provider's raw record.
-    Record { record: Record, raw: Value, warnings: Vec<Warning> },
+    Record { record: Record, raw: RawRecord, warnings: Vec<Warning> },
     /// A page: unified records with their raw records, and the provider's state
     /// for the next page (`None` on the last page). `source` says where the raw
     /// records sit verbatim in a response body, when they do.
-    Page { items: Vec<(Record, Value)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource> },
+    Page { items: Vec<(Record, RawRecord)>, next: Option<Value>, warnings: Vec<Warning>, source: Option<ItemsSource> },
+}
+
+/// A provider's raw record as an operation keeps it for `remote_data`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawRecord {
+    /// Not kept: the driver attaches it from the response body it holds.
+    Absent,
+    Value(Value),
+    /// The record's JSON text as the provider sent it, copied out whole (see
+    /// [`Ctx::raw_as_text`]).
+    Text(String),
+}
+
+impl From<Value> for RawRecord {
+    fn from(v: Value) -> Self {
+        RawRecord::Value(v)
+    }
+}
+
+impl RawRecord {
+    pub fn into_value(self) -> Value {
+        match self {
+            RawRecord::Absent => Value::Null,
+            RawRecord::Value(v) => v,
+            RawRecord::Text(t) => serde_json::from_str(&t).unwrap_or(Value::Null),
+        }
+    }
 }
 
 /// Where a page's raw items are, unchanged, in a response body: the response

@@ -48,6 +48,7 @@ pub fn run(input: StartInput, responses: &[HttpResponse]) -> Run {
     let mut script = responses.iter();
     for _ in 0..200 {
         let next = match step {
+            Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
             Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => return Run { sent, out: Some(Ok(v)) },
             Step::Credentials(_) => op.resume(now),

@@ -56,6 +56,7 @@ pub fn drive_started(started: Result<(Operation, Step), Error>, mut script: Scri
     };
     for _ in 0..MAX_STEPS {
         let next = match step {
+            Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
             Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => return (sent, Ok(v)),
             Step::Credentials(_) => op.resume(now),
@@ -119,6 +120,7 @@ pub fn run_sandbox(model: &str, resource: &str, method: &str, id: Option<&str>, 
     let mut now = T0;
     for _ in 0..MAX_STEPS {
         step = match step {
+            Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
             Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => return Ok(v),
             Step::Credentials(_) => op.resume(now)?,
@@ -139,6 +141,7 @@ pub fn drive_sandbox_pages(model: &str, resource: &str, query: Value, max_pages:
     let mut pages = Vec::new();
     for _ in 0..MAX_STEPS {
         step = match step {
+            Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
             Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => {
                 pages.push(v);
@@ -165,6 +168,7 @@ pub fn drive_pages(input: StartInput, mut script: Script) -> (Vec<HttpRequest>, 
     };
     for _ in 0..MAX_STEPS {
         let next = match step {
+            Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
             Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => {
                 pages.push(v);

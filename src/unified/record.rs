@@ -16,7 +16,13 @@ use serde_json::{Map, Value};
 pub struct Record {
     /// Sorted by key, each key once.
     fields: Vec<Field>,
+    /// `remote_data` as the provider's own JSON text, written verbatim (set by
+    /// [`Record::set_remote_text`]; a `remote_data` field replaces it).
+    remote_text: Option<String>,
 }
+
+/// The field [`Record::set_remote_text`] fills.
+const REMOTE_DATA: &str = "remote_data";
 
 #[derive(Debug, Clone, PartialEq)]
 struct Field {
@@ -40,7 +46,7 @@ fn prefix(key: &str) -> u64 {
 
 impl Record {
     pub fn new() -> Record {
-        Record { fields: Vec::with_capacity(20) }
+        Record { fields: Vec::with_capacity(20), remote_text: None }
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
@@ -56,6 +62,9 @@ impl Record {
 
     /// Sets a field, returning the value it replaces.
     pub fn insert(&mut self, key: &'static str, value: Value) -> Option<Value> {
+        if key == REMOTE_DATA {
+            self.remote_text = None;
+        }
         match self.find(key) {
             Ok(i) => self.fields.get_mut(i).map(|slot| std::mem::replace(&mut slot.value, value)),
             Err(i) => {
@@ -75,28 +84,48 @@ impl Record {
     }
 
     pub fn remove(&mut self, key: &str) -> Option<Value> {
+        if key == REMOTE_DATA {
+            if let Some(text) = self.remote_text.take() {
+                return Some(serde_json::from_str(&text).unwrap_or(Value::Null));
+            }
+        }
         let i = self.find(key).ok()?;
         Some(self.fields.remove(i).value)
     }
 
+    /// Sets `remote_data` to JSON text kept as it is: the provider's record,
+    /// copied out of its response (it must be one whole JSON value).
+    pub fn set_remote_text(&mut self, text: String) {
+        if let Ok(i) = self.find(REMOTE_DATA) {
+            self.fields.remove(i);
+        }
+        self.remote_text = Some(text);
+    }
+
     pub fn contains_key(&self, key: &str) -> bool {
-        self.find(key).is_ok()
+        self.find(key).is_ok() || (key == REMOTE_DATA && self.remote_text.is_some())
     }
 
     pub fn len(&self) -> usize {
-        self.fields.len()
+        self.fields.len().saturating_add(usize::from(self.remote_text.is_some()))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.len() == 0
     }
 
+    /// The fields holding values, in key order (`remote_data` kept as text is not
+    /// among them; [`Record::write_json`] and [`Record::into_map`] include it).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.fields.iter().map(|f| (f.key.as_ref(), &f.value))
     }
 
     pub fn into_map(self) -> Map<String, Value> {
-        self.fields.into_iter().map(|f| (f.key.into_owned(), f.value)).collect()
+        let mut m: Map<String, Value> = self.fields.into_iter().map(|f| (f.key.into_owned(), f.value)).collect();
+        if let Some(text) = self.remote_text {
+            m.insert(REMOTE_DATA.into(), serde_json::from_str(&text).unwrap_or(Value::Null));
+        }
+        m
     }
 
     /// A record of a JSON object's members.
@@ -104,22 +133,52 @@ impl Record {
         let mut fields: Vec<Field> = m.into_iter().map(|(k, value)| Field { prefix: prefix(&k), key: Cow::Owned(k), value }).collect();
         // Already in key order unless serde_json keeps insertion order.
         fields.sort_by(|a, b| a.key.cmp(&b.key));
-        Record { fields }
+        Record { fields, remote_text: None }
     }
 
     pub fn into_value(self) -> Value {
         Value::Object(self.into_map())
     }
 
-    /// The record's JSON object (what its `Serialize` writes), written directly.
+    /// The record's JSON object (what `into_map` would write), written directly;
+    /// `remote_data` kept as text goes in verbatim at its place in key order.
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        crate::codec::json_out::write_object(out, self.iter());
+        use crate::codec::json_out::{write_str, write_value};
+        let mut remote = self.remote_text.as_deref();
+        out.push(b'{');
+        let mut first = true;
+        let mut comma = |out: &mut Vec<u8>| {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+        };
+        for (k, v) in self.iter() {
+            if let Some(text) = remote.filter(|_| k > REMOTE_DATA) {
+                comma(out);
+                out.extend_from_slice(b"\"remote_data\":");
+                out.extend_from_slice(text.as_bytes());
+                remote = None;
+            }
+            comma(out);
+            write_str(out, k);
+            out.push(b':');
+            write_value(out, v);
+        }
+        if let Some(text) = remote {
+            comma(out);
+            out.extend_from_slice(b"\"remote_data\":");
+            out.extend_from_slice(text.as_bytes());
+        }
+        out.push(b'}');
     }
 }
 
 /// The JSON object a `Map` of the same fields writes.
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        if self.remote_text.is_some() {
+            return self.clone().into_map().serialize(ser);
+        }
         let mut map = ser.serialize_map(Some(self.fields.len()))?;
         for (k, v) in self.iter() {
             map.serialize_entry(k, v)?;

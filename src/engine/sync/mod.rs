@@ -310,6 +310,7 @@ impl SyncOperation {
             now_ms,
             response_index: 0,
             inline_raw_from: 0,
+            raw_as_text: false,
         }
     }
 

@@ -40,6 +40,7 @@ fn run(input: SyncInput, start: u64, mut answer: impl FnMut(&Seen, usize) -> Opt
     let (mut op, mut step) = SyncOperation::start(input, now).unwrap();
     for _ in 0..2000 {
         step = match step {
+            Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
             Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(report) => return (seen, report),
             Step::Credentials(_) => panic!("a sync renews no token"),
@@ -381,6 +382,7 @@ fn a_client_credentials_sync_gets_its_token_first_and_renews_once_on_a_401() {
     let (mut tokens, mut saved, mut batches, mut refused) = (0, Vec::new(), 0, false);
     for _ in 0..100 {
         step = match step {
+            Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
             Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(report) => {
                 assert_eq!(report["counts"]["synced"], 150, "{report}");
@@ -425,6 +427,7 @@ fn a_short_lived_token_does_not_make_the_sync_loop_on_renewals() {
     let (mut tokens, mut batches) = (0, 0);
     for _ in 0..100 {
         step = match step {
+            Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
             Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(report) => {
                 assert_eq!(report["counts"]["synced"], 250, "{report}");

@@ -160,6 +160,7 @@ fn run(start: crate::Result<(Operation, Step)>, mut answer: impl FnMut(&HttpRequ
     let mut now = T0;
     for _ in 0..MAX_STEPS {
         let next = match step {
+            Step::Record(r) => { step = Step::Done(r.into_value()); continue; }
             Step::Page(p) => { step = Step::Done(p.into_value()); continue; }
             Step::Done(v) => return (sent, saved, Ok(v)),
             Step::Credentials(c) => {

@@ -125,11 +125,11 @@ fn create_body(ctx: &Ctx) -> Value {
     body
 }
 
-fn map_single(_ctx: &Ctx, note: Json<'_>, w: &mut Vec<Warning>) -> Result<(Record, Value)> {
+fn map_single<'a>(_ctx: &Ctx, note: Json<'a>, w: &mut Vec<Warning>) -> Result<(Record, Json<'a>)> {
     if !note.is_object() || note.get("id").is_none() {
         return Err(Error::protocol("affinity", "response is not a note with an id"));
     }
-    Ok((to_unified(note, w), note.to_value()))
+    Ok((to_unified(note, w), note))
 }
 
 /// The first of several linked ids (the unified field holds one); more → a warning.

@@ -85,7 +85,7 @@ pub(crate) fn unwrap_results(body: Json<'_>) -> Result<Option<Json<'_>>> {
     Err(Error::protocol("ashby", "response has no success flag"))
 }
 
-fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record, Value)> {
+fn map_note<'a>(ctx: &Ctx, body: Json<'a>, _w: &mut Vec<Warning>) -> Result<(Record, Json<'a>)> {
     let Some(note) = unwrap_results(body)? else { return Err(Error::protocol("ashby", "createNote result has no id")) };
     let id = note.get_str("id").ok_or_else(|| Error::protocol("ashby", "createNote result has no id"))?;
     let mut r = Record::new();
@@ -106,7 +106,7 @@ fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record,
     r.insert("created_at", iso_or_null(note.get("createdAt")));
     r.insert("updated_at", Value::Null);
     r.insert("visibility", crate::provider::visibility_of_private_flag(note.get("isPrivate")));
-    Ok((r, note.to_value()))
+    Ok((r, note))
 }
 
 pub(crate) fn full_name(first: Option<Json<'_>>, last: Option<Json<'_>>) -> Value {

@@ -85,7 +85,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let (kind, id) = eng::split_typed_id(ctx, TYPES, None)?;
                 Single::boxed(ctx.request(Method::Get, ctx.url().path(path(kind)).seg(id).build())?, |ctx, body, w| {
                     let item = data(body)?;
-                    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, item, w)?, item.to_value()))
+                    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, item, w)?, item))
                 })
             },
             check: None,
@@ -195,7 +195,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let req = ctx.request(Method::Post, ctx.url().path(path(kind(ctx))).build())?.json(body);
     Single::boxed(req, |ctx, body, w| {
         let item = data(body)?;
-        Ok((to_unified(kind(ctx), item, w)?, item.to_value()))
+        Ok((to_unified(kind(ctx), item, w)?, item))
     })
 }
 

@@ -72,7 +72,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                     return Err(Error::one_issue(Some("atz_crm"), Issue::new("id", IssueCode::InvalidFormat, "ATZ activity ids are numbers")));
                 }
                 let url = ctx.url().path("/v1/activity").seg(id).build();
-                Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map::to_unified(body, w)?, body.to_value())))
+                Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map::to_unified(body, w)?, body)))
             },
             check: None,
             notes: "GET /v1/activity/{id}",
@@ -118,7 +118,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
         Some(file) => req.multipart(form_parts(&planned.body, file)),
         None => req.json(Value::Object(planned.body)),
     };
-    Single::boxed(req, |_, body, w| Ok((map::to_unified(body, w)?, body.to_value())))
+    Single::boxed(req, |_, body, w| Ok((map::to_unified(body, w)?, body)))
 }
 
 /// The body as form parts, ATZ fields in the seed's order, then any other

@@ -243,11 +243,11 @@ impl Exchange for Create {
             return Ok(Next::Send(create_request(ctx, Some(id))?));
         }
         if ctx.raw() {
-            return Ok(Next::Record { record: Record::new(), raw: body.to_value(), warnings: Vec::new() });
+            return Ok(Next::Record { record: Record::new(), raw: body.to_value().into(), warnings: Vec::new() });
         }
         let mut warnings = Vec::new();
         let (record, raw) = map_created(ctx, body, &mut warnings)?;
-        Ok(Next::Record { record, raw, warnings })
+        Ok(Next::Record { record, raw: ctx.raw_record(raw), warnings })
     }
 }
 
@@ -273,7 +273,7 @@ fn activity_type_id(ctx: &Ctx, resp: &HttpResponse, body: Json<'_>) -> Result<Va
 }
 
 /// `{"entry": …}` or `{"task": …}` → unified.
-fn map_created(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Record, Value)> {
+fn map_created<'a>(ctx: &Ctx, body: Json<'a>, w: &mut Vec<Warning>) -> Result<(Record, Json<'a>)> {
     let (kind, record) = match (body.get("entry"), body.get("task")) {
         (Some(e), _) if e.is_object() => ("entries", e),
         (_, Some(t)) if t.is_object() => ("tasks", t),
@@ -292,7 +292,7 @@ fn map_created(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Recor
             w.retain(|x| x.field != "engagement_type");
         }
     }
-    Ok((r, record.to_value()))
+    Ok((r, record))
 }
 
 /// An entry's unified type: emails and completed tasks by `type`; notes by their

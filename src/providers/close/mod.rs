@@ -229,13 +229,13 @@ fn activity_url(ctx: &Ctx, kind: &str, id: Option<&str>) -> crate::codec::http::
 fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
     let req = ctx.request(Method::Post, activity_url(ctx, kind, None).build())?.json(create_body(ctx, kind));
-    Single::boxed(req, |_, body, w| Ok((map_activity(body, w)?, body.to_value())))
+    Single::boxed(req, |_, body, w| Ok((map_activity(body, w)?, body)))
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     let url = activity_url(ctx, kind, Some(native)).queries(ctx.query.remote_query.iter().cloned()).build();
-    Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map_activity(body, w)?, body.to_value())))
+    Single::boxed(ctx.request(Method::Get, url)?, |_, body, w| Ok((map_activity(body, w)?, body)))
 }
 
 fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequest> {

@@ -55,7 +55,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             start: |_| Chain::boxed(CREATE_STEPS, |ctx, results, w| {
                 let record = results.get(1).copied().unwrap_or(Json::NULL);
                 let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
-                Ok((map_activity(record, &[(type_id(record).unwrap_or(0), Some(kind.to_string()))], w)?, record.to_value()))
+                Ok((map_activity(record, &[(type_id(record).unwrap_or(0), Some(kind.to_string()))], w)?, record))
             }),
             check: Some(|f| eng::check_types("copper", f, TYPE_RULES)),
             notes: "POST /activities; calls and meetings first look up the account's activity type id (GET /activity_types)",
@@ -78,7 +78,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             returns: RETURNS,
             start: |_| Chain::boxed(GET_STEPS, |_, results, w| {
                 let record = results.get(1).copied().unwrap_or(Json::NULL);
-                Ok((map_activity(record, &type_table(results.first().copied().unwrap_or(Json::NULL)), w)?, record.to_value()))
+                Ok((map_activity(record, &type_table(results.first().copied().unwrap_or(Json::NULL)), w)?, record))
             }),
             check: None,
             notes: "GET /activity_types, then GET /activities/{id}",

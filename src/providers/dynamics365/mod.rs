@@ -97,7 +97,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 }
                 let url = odata_url(ctx, &format!("{}({id})", kind.set), &expand(kind));
                 let req = headers(ctx.request(Method::Get, url)?, PREFER_ANNOTATIONS.to_string());
-                Single::boxed(req, |ctx, body, w| Ok((map::to_unified(kind_of(ctx)?, body, w)?, body.to_value())))
+                Single::boxed(req, |ctx, body, w| Ok((map::to_unified(kind_of(ctx)?, body, w)?, body)))
             },
             check: None,
             notes: "ids are {type}:{guid} (call:6b1a…); GET /{table}({guid}). A plain GUID needs ?engagement_type to name the table.",
@@ -313,7 +313,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
         if body.is_null() {
             return Err(Error::protocol("dynamics365", "the create returned no row although return=representation was asked for"));
         }
-        Ok((map::to_unified(kind_of(ctx)?, body, w)?, body.to_value()))
+        Ok((map::to_unified(kind_of(ctx)?, body, w)?, body))
     })
 }
 

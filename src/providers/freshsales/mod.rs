@@ -298,7 +298,7 @@ impl Exchange for Typed {
                 let item = body.get(key).ok_or_else(|| Error::protocol("freshsales", format!("the response has no {key}")))?;
                 let mut warnings = Vec::new();
                 let record = if ctx.raw() { Record::new() } else { map(item, &mut warnings)? };
-                Ok(Next::Record { record, raw: item.to_value(), warnings })
+                Ok(Next::Record { record, raw: ctx.raw_record(item), warnings })
             }
         }
     }

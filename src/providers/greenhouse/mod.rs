@@ -341,7 +341,7 @@ impl Interviews {
             let mut w = Vec::new();
             let record = if ctx.skip_mapping() { Record::new() } else { self.map_interview(item, &mut w)? };
             warnings.extend(w.into_iter().map(|x| Warning { field: if self.single { x.field } else { format!("result[{i}].{}", x.field) }, ..x }));
-            mapped.push((record, if self.single { item.to_value() } else { ctx.raw_item(i, item) }));
+            mapped.push((record, if self.single { ctx.raw_record(item) } else { ctx.raw_item(i, item) }));
         }
         self.page = None;
         if self.single {

@@ -287,7 +287,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
                 record.insert(field.into(), refs);
             }
         }
-        Ok((record, body.to_value()))
+        Ok((record, body))
     })
 }
 
@@ -305,7 +305,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let url = read_url(ctx, object(kind)?, Some(native)).queries(ctx.query.remote_query.iter().cloned()).build();
     Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
         let kind = eng::answered_kind(ctx, KINDS, None)?;
-        Ok((map_object(object(kind)?, body, w)?, body.to_value()))
+        Ok((map_object(object(kind)?, body, w)?, body))
     })
 }
 

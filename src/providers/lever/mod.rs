@@ -80,7 +80,7 @@ fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(ctx.request(Method::Post, url)?.json(body), map_note)
 }
 
-fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record, Value)> {
+fn map_note<'a>(ctx: &Ctx, body: Json<'a>, _w: &mut Vec<Warning>) -> Result<(Record, Json<'a>)> {
     let note = body.get("data").ok_or_else(|| Error::protocol("lever", "response has no data"))?;
     let id = note.get_str("id").or_else(|| note.get_str("noteId")).ok_or_else(|| Error::protocol("lever", "note has no id"))?;
     // The note text is the field of type "note" (Lever notes are a list of fields).
@@ -105,7 +105,7 @@ fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record,
         Some(false) => json!("public"),
         None => Value::Null,
     });
-    Ok((r, note.to_value()))
+    Ok((r, note))
 }
 
 #[cfg(test)]

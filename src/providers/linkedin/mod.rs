@@ -308,7 +308,7 @@ impl Exchange for NoteWrite {
             Value::Object(m) if !ctx.raw() => Record::from_map(m),
             _ => Record::new(),
         };
-        Ok(Next::Record { record, raw: body, warnings: Vec::<Warning>::new() })
+        Ok(Next::Record { record, raw: body.into(), warnings: Vec::<Warning>::new() })
     }
 }
 

@@ -202,11 +202,11 @@ fn create_body(ctx: &Ctx, kind: Kind) -> Map<String, Value> {
 }
 
 /// `{"data": {"<singular>": {…}}}` → the record, whichever kind it is.
-fn map_single(_ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record, Value)> {
+fn map_single<'a>(_ctx: &Ctx, body: Json<'a>, _w: &mut Vec<Warning>) -> Result<(Record, Json<'a>)> {
     let data = body.get("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("onepagecrm", "response has no data object"))?;
     for kind in KINDS {
         if let Some(record) = data.get(kind.singular).filter(|r| r.get("id").is_some()) {
-            return Ok((to_unified(*kind, record), record.to_value()));
+            return Ok((to_unified(*kind, record), record));
         }
     }
     Err(Error::protocol("onepagecrm", "response has no call, meeting, note or action with an id"))

@@ -161,7 +161,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Ok(Box::new(Get(Single { request: Some(ctx.request(Method::Get, url)?), map: |_, body, w| {
         let stages = stage_names(body);
         let data = body.get("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("pinpoint", "interview response has no data object"))?;
-        Ok((map_interview(data, &stages, w)?, data.to_value()))
+        Ok((map_interview(data, &stages, w)?, data))
     } })))
 }
 

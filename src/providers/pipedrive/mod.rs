@@ -239,7 +239,7 @@ fn start_create(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(ctx.request(Method::Post, url.build())?.json(body_for(ctx, kind)), |ctx, body, w| {
         let item = data(body)?;
         let record = if eng::engagement_type(ctx.fields) == Some("note") { map_note(item)? } else { map_activity(item, w)? };
-        Ok((record, item.to_value()))
+        Ok((record, item))
     })
 }
 
@@ -263,12 +263,12 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let map: crate::provider::RecordMapper = if is_note {
         |_, body, _| {
             let item = data(body)?;
-            Ok((map_note(item)?, item.to_value()))
+            Ok((map_note(item)?, item))
         }
     } else {
         |_, body, w| {
             let item = data(body)?;
-            Ok((map_activity(item, w)?, item.to_value()))
+            Ok((map_activity(item, w)?, item))
         }
     };
     Single::boxed(ctx.request(Method::Get, url.build())?, map)

@@ -58,7 +58,7 @@ fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), map_note)
 }
 
-fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record, Value)> {
+fn map_note<'a>(ctx: &Ctx, body: Json<'a>, _w: &mut Vec<Warning>) -> Result<(Record, Json<'a>)> {
     let note = body.get("note").ok_or_else(|| Error::protocol("recruitee", "response has no note"))?;
     let id = id_string(note.get("id")).ok_or_else(|| Error::protocol("recruitee", "note has no id"))?;
     let mut r = Record::new();
@@ -79,7 +79,7 @@ fn map_note(ctx: &Ctx, body: Json<'_>, _w: &mut Vec<Warning>) -> Result<(Record,
         Some(l @ ("public" | "private")) => json!(l),
         _ => Value::Null,
     });
-    Ok((r, note.to_value()))
+    Ok((r, note))
 }
 
 #[cfg(test)]

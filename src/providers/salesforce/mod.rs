@@ -79,7 +79,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             returns: RETURNS,
             start: |_| Chain::boxed(CREATE_STEPS, |_, results, w| {
                 let record = results.get(1).copied().unwrap_or(Json::NULL);
-                Ok((map_record(record, w)?, record.to_value()))
+                Ok((map_record(record, w)?, record))
             }),
             check: Some(check),
             notes: "POST /sobjects/Task (call, email, task via TaskSubtype) or /sobjects/Event (meeting), then a SOQL read of the new record",
@@ -291,7 +291,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     Single::boxed(select_by_id(ctx, sobject(kind), native)?, |_, body, w| {
         let record = body.get("records").and_then(|r| r.get(0)).ok_or_else(|| no_record(body.to_value()))?;
-        Ok((map_record(record, w)?, record.to_value()))
+        Ok((map_record(record, w)?, record))
     })
 }
 

@@ -42,7 +42,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let url = ctx.url().path("/v1/candidates").seg(ctx.field_str("candidate_id").unwrap_or_default()).path("/notes").build();
                 Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), |ctx, body, w| {
                     let note = data(body)?;
-                    Ok((map_note(ctx, note, w)?, note.to_value()))
+                    Ok((map_note(ctx, note, w)?, note))
                 })
             },
             check: None,
@@ -78,7 +78,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let url = ctx.url().path("/v1/interviews").seg(ctx.id()?).build();
                 Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
                     let item = data(body)?;
-                    Ok((map_interview(ctx, item, w)?, item.to_value()))
+                    Ok((map_interview(ctx, item, w)?, item))
                 })
             },
             check: None,
@@ -94,7 +94,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let url = ctx.url().path("/v1/engagements").build();
                 Single::boxed(ctx.request(Method::Post, url)?.json(ctx.table_body()), |ctx, body, w| {
                     let item = data(body)?;
-                    Ok((map_engagement(ctx, item, w)?, item.to_value()))
+                    Ok((map_engagement(ctx, item, w)?, item))
                 })
             },
             check: None,
@@ -126,7 +126,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
                 let url = ctx.url().path("/v1/engagements").seg(ctx.id()?).build();
                 Single::boxed(ctx.request(Method::Get, url)?, |ctx, body, w| {
                     let item = data(body)?;
-                    Ok((map_engagement(ctx, item, w)?, item.to_value()))
+                    Ok((map_engagement(ctx, item, w)?, item))
                 })
             },
             check: None,

@@ -218,12 +218,12 @@ fn create_data(ctx: &Ctx, ty: &str) -> Map<String, Value> {
     d
 }
 
-fn map_single(ctx: &Ctx, body: Json<'_>, w: &mut Vec<Warning>) -> Result<(Record, Value)> {
+fn map_single<'a>(ctx: &Ctx, body: Json<'a>, w: &mut Vec<Warning>) -> Result<(Record, Json<'a>)> {
     let data = body.get("data").filter(|d| d.is_object()).ok_or_else(|| Error::protocol("zendesk_sell", "response has no data object"))?;
     if data.get("id").is_none() {
         return Err(Error::protocol("zendesk_sell", "record has no id"));
     }
-    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, data, w), data.to_value()))
+    Ok((to_unified(eng::answered_kind(ctx, TYPES, None)?, data, w), data))
 }
 
 /// A Sell call, note or task (the `data` object) as a unified engagement.

@@ -83,7 +83,7 @@ pub const PROVIDER: ProviderDef = ProviderDef {
             returns: RETURNS,
             start: |_| Chain::boxed(CREATE_STEPS, |ctx, results, w| {
                 let record = results.get(1).copied().unwrap_or(Json::NULL);
-                Ok((map_record(module(eng::engagement_type(ctx.fields).unwrap_or_default())?, record, w)?, record.to_value()))
+                Ok((map_record(module(eng::engagement_type(ctx.fields).unwrap_or_default())?, record, w)?, record))
             }),
             check: Some(check),
             notes: "POST /crm/v8/{Calls|Events|Tasks|Notes}, then GET the new record; email and chat are not representable",
@@ -325,7 +325,7 @@ fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(ctx.request(Method::Get, record_url(ctx, module(kind)?, native))?, |ctx, body, w| {
         let kind = eng::answered_kind(ctx, KINDS, None)?;
         let record = body.path("data.0").ok_or_else(|| no_record(body.to_value()))?;
-        Ok((map_record(module(kind)?, record, w)?, record.to_value()))
+        Ok((map_record(module(kind)?, record, w)?, record))
     })
 }
 
