@@ -46,8 +46,14 @@ pub fn check(
 ) -> Checked {
     let mut out = Checked::default();
     let prefix = side.prefix();
+    // One buffer for every field's path (`body.title`), not a `format!` per field:
+    // an issue copies it only when there is one.
+    let mut path = format!("{prefix}.");
+    let stem = path.len();
     for (key, value) in input {
-        let path = format!("{prefix}.{key}");
+        path.truncate(stem);
+        path.push_str(key);
+        let path = path.as_str();
         if key == "remote_data" && side == Side::Body {
             if !value.is_object() && !value.is_null() {
                 out.issues.push(Issue::new(path, IssueCode::InvalidType, "must be an object"));
@@ -73,12 +79,12 @@ pub fn check(
         };
         let before = out.issues.len();
         if side == Side::Query && is_range_filter(def, value) {
-            check_range(&path, value, &mut out.issues);
+            check_range(path, value, &mut out.issues);
         } else {
-            check_kind(&path, &def.kind, value, &mut out.issues);
+            check_kind(path, &def.kind, value, &mut out.issues);
         }
         if out.issues.len() == before {
-            check_rules(provider, &path, row, value, &mut out.issues);
+            check_rules(provider, path, row, value, &mut out.issues);
         }
         if out.issues.len() == before {
             out.fields.insert(key.clone(), value.clone());
@@ -86,7 +92,8 @@ pub fn check(
     }
     for row in table.iter().filter(|r| r.required) {
         let present = input.get(row.field).is_some_and(|v| !v.is_null() && v != "");
-        if !present && !out.issues.iter().any(|i| i.field == format!("{prefix}.{}", row.field)) {
+        let about_this = |i: &Issue| i.field.strip_prefix(prefix).and_then(|f| f.strip_prefix('.')) == Some(row.field);
+        if !present && !out.issues.iter().any(about_this) {
             out.issues.push(
                 Issue::new(format!("{prefix}.{}", row.field), IssueCode::Required, format!("is required by {provider}"))
                     .with_meta(json!({ "provider": provider })),
