@@ -214,6 +214,9 @@ impl Redactor {
             if let Some(pos) = recent.iter().position(|(s, _)| *s == secrets) {
                 let hit = recent.remove(pos);
                 let ix = Arc::clone(&hit.1);
+                // Seen again, so likely many times: the pair table (built once)
+                // now filters short texts too.
+                ix.pairs();
                 recent.insert(0, hit);
                 return ix;
             }
@@ -352,8 +355,11 @@ impl Redactor {
         let ix = self.tables()?;
         let bytes = text.as_bytes();
         if bytes.len() < PAIRS_FROM {
-            // The last byte begins no secret (none is shorter than MIN_SECRET).
-            return (from..bytes.len().saturating_sub(1)).filter(|&i| ix.starts[usize::from(bytes[i])]).find_map(|i| ix.match_here(text, i));
+            // The last byte begins no secret (none is shorter than MIN_SECRET). The
+            // pair table, once built, rules out more positions.
+            let pairs = ix.pairs.get();
+            let candidate = |i: usize| ix.starts[usize::from(bytes[i])] && pairs.is_none_or(|p| pair_bit(p, bytes[i], bytes[i + 1]) != 0);
+            return (from..bytes.len().saturating_sub(1)).filter(|&i| candidate(i)).find_map(|i| ix.match_here(text, i));
         }
         let pairs = ix.pairs();
         let mut i = from;
@@ -488,8 +494,12 @@ mod tests {
         // Texts made of the secrets' characters, their encodings and what may stand between.
         let piece = prop::sample::select(vec!["a", "B", "c", "0", "9", "%", "%41", "%2f", "%2F", "+", " ", "\t", "\\n", "\\/", "\\", "=", "/", "-", "é", "x", "xxxxxxxx", "zzz é"]);
         let text = prop::collection::vec(piece, 0..60).prop_map(|p| p.concat());
-        crate::tests::properties::check((prop::collection::vec(secret, 1..4), prop::collection::vec(text, 1..4), any::<bool>()), |(secrets, texts, forms)| {
+        crate::tests::properties::check((prop::collection::vec(secret, 1..4), prop::collection::vec(text, 1..4), any::<bool>(), any::<bool>()), |(secrets, texts, forms, paired)| {
             let r = if forms { Redactor::with_forms(&secrets) } else { Redactor::new(secrets.clone()) };
+            // Short texts are read with the pair table too once it is built.
+            if paired {
+                r.tables().map(Index::pairs);
+            }
             for text in &texts {
                 // Each secret as it is, and inside the text, too.
                 // Short texts and long ones (past PAIRS_FROM: the pair bitset).
