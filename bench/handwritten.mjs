@@ -2,9 +2,8 @@
 // written by hand in plain JavaScript, the way a developer would without
 // crosswalk — one JSON.parse, a .map building the unified objects, and
 // `remote_data` shared by reference. Their output is checked equal to
-// crosswalk's on sample records (bench/run.mjs).
-import assert from 'node:assert/strict';
-
+// crosswalk's on sample records (bench/same-records.mjs). Plain JavaScript with no
+// Node import, so the bench's floor Worker runs the same mappers under workerd.
 const iso = (v) => (v ? new Date(v).toISOString() : null);
 
 const GREENHOUSE_STATUS = {
@@ -117,20 +116,4 @@ export function mapLeverNote(text, candidateId) {
     visibility: n.secret === true ? 'admin_only' : n.secret === false ? 'public' : null,
     remote_data: n,
   };
-}
-
-const TIME_KEYS = /(_at|_time)$/;
-
-/** Unified records equal field by field (timestamps by instant, remote_data by content). */
-export function assertSameRecords(ours, theirs, sample) {
-  assert.equal(ours.length, theirs.length);
-  for (const i of sample) {
-    const a = ours[i];
-    const b = theirs[i];
-    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `record ${i} keys`);
-    for (const k of Object.keys(a)) {
-      if (TIME_KEYS.test(k) && typeof a[k] === 'string') assert.equal(Date.parse(a[k]), Date.parse(b[k]), `record ${i}.${k}`);
-      else assert.deepEqual(a[k], b[k], `record ${i}.${k}`);
-    }
-  }
 }

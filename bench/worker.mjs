@@ -5,6 +5,8 @@
 // same page through the Worker's passthrough (`/proxy`: auth, account lookup,
 // upstream fetch and answer, no mapping), and a bare Worker that only fetches the
 // page and answers it (bench/floor-worker: workerd's own cost for those bytes).
+// The peer: the same lists mapped by hand in a bare Worker (bench/handwritten.mjs
+// under workerd), its answers checked equal to crosswalk's on sample records.
 //
 //   node bench/worker.mjs            (run by bench/run.mjs; prints JSON when run alone)
 import { readFileSync, readdirSync } from 'node:fs';
@@ -13,6 +15,7 @@ import assert from 'node:assert/strict';
 import { startWorker } from '../tests/helpers/wrangler.mjs';
 import { startServer } from '../tests/node/helpers/server.mjs';
 import { greenhousePage, greenhouseLookup, hubspotCallsPage } from './workloads.mjs';
+import { assertSameRecords } from './same-records.mjs';
 
 const RECORDS = 500;
 const REQUESTS = Number(process.env.BENCH_WORKER_REQUESTS ?? 200);
@@ -61,20 +64,39 @@ async function call(path, init = {}, status = 200, at = worker) {
   return text;
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
 /** Median wall ms and mean workerd CPU ms per request, after a warm-up. */
 async function measure(path, check, at = worker) {
-  for (let i = 0; i < 20; i++) check(await call(path, {}, 200, at));
-  const walls = [];
-  const cpu0 = workerdCpuMs(at.pid);
-  for (let i = 0; i < REQUESTS; i++) {
-    const t0 = performance.now();
-    await call(path, {}, 200, at);
-    walls.push(performance.now() - t0);
-  }
-  const cpu = (workerdCpuMs(at.pid) - cpu0) / REQUESTS;
-  walls.sort((a, b) => a - b);
-  return { cpuMs: cpu, wallMs: walls[walls.length >> 1] };
+  const [m] = await measureRotating([{ path, check, at }]);
+  return m;
 }
+
+/**
+ * Targets measured in rotation, a tenth of the requests each per round, so that a
+ * slow spell of the machine hits them alike: each one's mean workerd CPU ms and
+ * median wall ms per request, and its per-round CPU (for ratios between them).
+ */
+async function measureRotating(targets, rounds = 10) {
+  for (const t of targets) for (let i = 0; i < 20; i++) t.check(await call(t.path, {}, 200, t.at));
+  const each = targets.map(() => ({ cpu: [], walls: [] }));
+  const perRound = Math.ceil(REQUESTS / rounds);
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, t] of targets.entries()) {
+      const cpu0 = workerdCpuMs(t.at.pid);
+      for (let i = 0; i < perRound; i++) {
+        const t0 = performance.now();
+        await call(t.path, {}, 200, t.at);
+        each[k].walls.push(performance.now() - t0);
+      }
+      each[k].cpu.push((workerdCpuMs(t.at.pid) - cpu0) / perRound);
+    }
+  }
+  return each.map((e) => ({ cpuMs: e.cpu.reduce((a, b) => a + b, 0) / rounds, wallMs: median(e.walls), rounds: e.cpu }));
+}
+
+/** The median of the per-round CPU ratios a ÷ b. */
+const cpuRatio = (a, b) => median(a.rounds.map((x, i) => x / b.rounds[i]));
 
 let result;
 try {
@@ -84,25 +106,44 @@ try {
   ]) {
     await call('/integrated-accounts', { method: 'POST', body: JSON.stringify(account) }, 201);
   }
+  // The last answer of each list, to hold the hand-written Worker's answers to.
+  const answers = {};
   const records = (n, type) => (text) => {
     const page = JSON.parse(text);
     assert.equal(page.result.length, n);
     assert.equal(typeof page.result[0].id, 'string');
     if (type) assert.equal(page.result[0].engagement_type, type);
+    answers[type ?? 'interview'] = page.result;
   };
+  const sameAs = (kind) => (text) => assertSameRecords(answers[kind], JSON.parse(text).result, [0, 1, RECORDS >> 1, RECORDS - 1]);
   const raw = (text) => assert.equal(JSON.parse(text).results.length, RECORDS);
+  floorWorker = await startWorker({ config: 'bench/floor-worker/wrangler.jsonc' });
+  const pageUrl = encodeURIComponent(`${upstream.origin}/crm/v3/objects/calls`);
+  // The crosswalk Worker first (its answers are what the hand-written ones are held to),
+  // then each list against its hand-written peer, in rotation.
+  const ours = {
+    hubspot: { path: '/unified/crm/engagements?integrated_account_id=hubspot-bench&engagement_type=call', check: records(RECORDS, 'call'), at: worker },
+    greenhouse: { path: '/unified/ats/interviews?integrated_account_id=greenhouse-bench', check: records(RECORDS), at: worker },
+  };
+  const hand = {
+    hubspot: { path: `/hand/hubspot?u=${pageUrl}`, check: sameAs('call'), at: floorWorker },
+    greenhouse: { path: `/hand/greenhouse?origin=${encodeURIComponent(upstream.origin)}`, check: sameAs('interview'), at: floorWorker },
+  };
+  const [hubspot, handHubspot] = await measureRotating([ours.hubspot, hand.hubspot]);
+  const [greenhouse, handGreenhouse] = await measureRotating([ours.greenhouse, hand.greenhouse]);
   result = {
     records: RECORDS,
     requests: REQUESTS,
-    hubspot: await measure('/unified/crm/engagements?integrated_account_id=hubspot-bench&engagement_type=call', records(RECORDS, 'call')),
-    greenhouse: await measure('/unified/ats/interviews?integrated_account_id=greenhouse-bench', records(RECORDS)),
+    hubspot,
+    greenhouse,
+    handHubspot,
+    handGreenhouse,
+    vsHand: { hubspot: cpuRatio(hubspot, handHubspot), greenhouse: cpuRatio(greenhouse, handGreenhouse) },
     health: await measure('/health', () => {}),
     account: await measure('/integrated-accounts/hubspot-bench', () => {}),
     passthrough: await measure('/proxy/crm/v3/objects/calls?integrated_account_id=hubspot-bench', raw),
+    bareFetch: await measure(`/fetch?u=${pageUrl}`, raw, floorWorker),
   };
-  await worker.close();
-  floorWorker = await startWorker({ config: 'bench/floor-worker/wrangler.jsonc' });
-  result.bareFetch = await measure(`/fetch?u=${encodeURIComponent(`${upstream.origin}/crm/v3/objects/calls`)}`, raw, floorWorker);
 } finally {
   await worker.close();
   await floorWorker?.close();
