@@ -35,18 +35,6 @@ async function time(fn) {
   return [performance.now() - t0, out];
 }
 
-async function measure(fn) {
-  await fn(); // warm-up (JIT, wasm tier-up)
-  const times = [];
-  let last;
-  for (let i = 0; i < RUNS; i++) {
-    const [t, out] = await time(fn);
-    times.push(t);
-    last = out;
-  }
-  return { ms: median(times), out: last };
-}
-
 /**
  * Peers measured in rotation (a, b, c, a, b, c, …) so that a slow spell of a
  * shared machine hits them alike: each one's median time and last output, and
@@ -54,7 +42,7 @@ async function measure(fn) {
  * the tables report).
  */
 async function measureRound(fns) {
-  for (const fn of fns) await fn();
+  for (const fn of fns) await fn(); // warm-up (JIT, wasm tier-up)
   const times = fns.map(() => []);
   const outs = [];
   for (let r = 0; r < RUNS; r++) {
@@ -68,6 +56,11 @@ async function measureRound(fns) {
     each: fns.map((_, k) => ({ ms: median(times[k]), out: outs[k] })),
     ratio: (i, j) => median(times[i].map((t, r) => t / times[j][r])),
   };
+}
+
+/** One workload alone: its median time and last output. */
+async function measure(fn) {
+  return (await measureRound([fn])).each[0];
 }
 
 async function measurePair(fnA, fnB) {

@@ -119,7 +119,7 @@ pub struct Json<'a> {
 
 impl std::fmt::Debug for Json<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.to_value())
+        std::fmt::Display::fmt(self, f)
     }
 }
 
@@ -162,9 +162,7 @@ impl<'a> Scalar<'a> for Json<'a> {
         self.as_number()
     }
     fn plain_digits(self) -> Option<&'a str> {
-        let e = self.entry();
-        let digits = self.span(e);
-        (e.tag == Tag::Num && digits.len() <= 19 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+        self.plain_digits_text()
     }
 }
 
@@ -354,9 +352,6 @@ impl<'a> Json<'a> {
     pub fn is_number(self) -> bool {
         self.entry().tag == Tag::Num
     }
-    pub fn is_boolean(self) -> bool {
-        matches!(self.entry().tag, Tag::True | Tag::False)
-    }
     pub fn is_array(self) -> bool {
         self.entry().tag == Tag::Arr
     }
@@ -381,23 +376,30 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// A number written as up to 19 plain digits (no sign, fraction or
+    /// exponent): its text, which always fits a u64.
+    fn plain_digits_text(self) -> Option<&'a str> {
+        let e = self.entry();
+        let digits = self.span(e);
+        (e.tag == Tag::Num && digits.len() <= 19 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+    }
+
     /// The number, as serde_json reads it (u64, i64 or f64).
     pub fn as_number(self) -> Option<Number> {
-        let e = self.entry();
-        if e.tag != Tag::Num {
-            return None;
-        }
-        let digits = self.span(e);
-        // Up to 19 plain digits always fit a u64: the common case, read here;
-        // anything else (sign, fraction, exponent, wider) by serde_json.
-        if digits.len() <= 19 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        // Plain digits, the common case, read here; anything else (sign,
+        // fraction, exponent, wider) by serde_json.
+        if let Some(digits) = self.plain_digits_text() {
             let mut n: u64 = 0;
             for b in digits.bytes() {
                 n = n.checked_mul(10)?.checked_add(u64::from(b.wrapping_sub(b'0')))?;
             }
             return Some(Number::from(n));
         }
-        digits.parse::<Number>().ok()
+        let e = self.entry();
+        if e.tag != Tag::Num {
+            return None;
+        }
+        self.span(e).parse::<Number>().ok()
     }
 
     pub fn as_i64(self) -> Option<i64> {
@@ -405,9 +407,6 @@ impl<'a> Json<'a> {
     }
     pub fn as_u64(self) -> Option<u64> {
         self.as_number()?.as_u64()
-    }
-    pub fn as_f64(self) -> Option<f64> {
-        self.as_number()?.as_f64()
     }
 
     /// The value as a `serde_json::Value` (a copy: for what is handed on whole).
@@ -434,7 +433,7 @@ impl<'a> Json<'a> {
 /// Written as the value's JSON (so `json!` can embed a view).
 impl serde::Serialize for Json<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
+        use serde::ser::SerializeSeq;
         let e = self.entry();
         match e.tag {
             Tag::Null => ser.serialize_unit(),
@@ -454,14 +453,7 @@ impl serde::Serialize for Json<'_> {
             }
             // Through a value: a repeated key is written once, the last, as a
             // `Value` holds it.
-            Tag::Obj => {
-                let Value::Object(m) = self.to_value() else { return ser.serialize_unit() };
-                let mut map = ser.serialize_map(Some(m.len()))?;
-                for (k, v) in &m {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
+            Tag::Obj => self.to_value().serialize(ser),
         }
     }
 }
@@ -527,20 +519,6 @@ struct Parser<'t> {
     tape: Tape,
     /// Open containers: (entry index, children so far).
     open: Vec<(u32, u32)>,
-}
-
-const fn lane(b: u8) -> u64 {
-    (b as u64).wrapping_mul(0x0101_0101_0101_0101)
-}
-const ONES: u64 = lane(1);
-const HIGHS: u64 = lane(0x80);
-
-/// Whether any byte of `w` is `"`, `\` or below 0x20 (what ends a run of plain
-/// string bytes), eight at a time.
-fn has_special(w: u64) -> bool {
-    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let below_space = w.wrapping_sub(lane(0x20)) & !w & HIGHS;
-    (zero_in(w ^ lane(b'"')) | zero_in(w ^ lane(b'\\')) | below_space) != 0
 }
 
 // Positions are bounded by the text length (≤ the 32 MiB response cap, so u32
@@ -737,7 +715,8 @@ impl<'t> Parser<'t> {
         let b = self.bytes;
         loop {
             while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-                if has_special(u64::from_le_bytes(word)) {
+                // `"`, `\\` or a control byte ends a run of plain string bytes.
+                if crate::codec::json_out::needs_escape(u64::from_le_bytes(word)) {
                     break;
                 }
                 i += 8;
@@ -749,16 +728,18 @@ impl<'t> Parser<'t> {
                     self.push(Tag::Str, start, i);
                     return Ok(());
                 }
-                Some(b'\\') => return self.escaped_string(start),
+                Some(b'\\') => return self.escaped_string(start, i),
                 Some(&c) if c < 0x20 => return Err(NotJson),
                 Some(_) => i += 1,
             }
         }
     }
 
-    fn escaped_string(&mut self, start: usize) -> Result<(), NotJson> {
+    /// The rest of a string whose first escape is at `from` (the bytes before it
+    /// were read plain), decoded whole by serde_json.
+    fn escaped_string(&mut self, start: usize, from: usize) -> Result<(), NotJson> {
         let b = self.bytes;
-        let mut i = start;
+        let mut i = from;
         loop {
             match b.get(i) {
                 None => return Err(NotJson),
@@ -822,7 +803,7 @@ mod tests {
         assert_eq!(root.path("a.b.3").and_then(Json::as_str), Some("x\ny"));
         assert_eq!(root.path("a.b.0").and_then(Json::as_u64), Some(1));
         assert_eq!(root.path("a.b.1").and_then(Json::as_i64), Some(-2));
-        assert_eq!(root.path("a.b.2").and_then(Json::as_f64), Some(3.5));
+        assert_eq!(root.path("a.b.2").and_then(Json::as_number).and_then(|n| n.as_f64()), Some(3.5));
         assert_eq!(root.path("a.b.5"), None, "a path to null is none, like codec::json::get");
         assert!(root.get("a").unwrap().get("b").unwrap().get(5).unwrap().is_null());
         assert_eq!(root.get("a2").and_then(Json::as_str), Some("plain"));

@@ -249,17 +249,22 @@ impl HttpResponse {
     }
     /// The body read in place ([`Doc`]); an empty body is `null`.
     pub fn doc(&self, provider: &str) -> Result<Doc<'_>> {
-        let text = if self.body.trim().is_empty() { "null" } else { &self.body };
-        Doc::parse_or_why(text).map_err(|e| Error::protocol(provider, format!("the body is not JSON ({e}) with HTTP {}", self.status)))
+        Doc::parse_or_why(self.json_text()).map_err(|e| self.not_json(provider, e))
     }
     /// The body as JSON; an empty body is `null`.
     pub fn json(&self, provider: &str) -> Result<Value> {
+        serde_json::from_str(self.json_text()).map_err(|e| self.not_json(provider, e))
+    }
+    /// The body as JSON text, an empty one as `null`.
+    fn json_text(&self) -> &str {
         if self.body.trim().is_empty() {
-            return Ok(Value::Null);
+            "null"
+        } else {
+            &self.body
         }
-        serde_json::from_str(&self.body).map_err(|e| {
-            Error::protocol(provider, format!("the body is not JSON ({e}) with HTTP {}", self.status))
-        })
+    }
+    fn not_json(&self, provider: &str, why: impl std::fmt::Display) -> Error {
+        Error::protocol(provider, format!("the body is not JSON ({why}) with HTTP {}", self.status))
     }
 }
 

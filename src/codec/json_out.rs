@@ -11,8 +11,9 @@ const LOW: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// Whether any of the eight bytes of `w` needs escaping in a JSON string: `"`,
-/// `\`, or a control byte below 0x20 (exactly serde_json's escape set).
-fn needs_escape(w: u64) -> bool {
+/// `\`, or a control byte below 0x20 (exactly serde_json's escape set). The tape
+/// reader ends its plain string runs with it too.
+pub(crate) fn needs_escape(w: u64) -> bool {
     let zero_in = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
     let below_space = w.wrapping_sub(LOW.wrapping_mul(0x20)) & !w & HIGH;
     (zero_in(w ^ LOW.wrapping_mul(u64::from(b'"'))) | zero_in(w ^ LOW.wrapping_mul(u64::from(b'\\'))) | below_space) != 0

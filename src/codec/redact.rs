@@ -128,8 +128,8 @@ impl Index {
         self.pairs.get_or_init(|| {
             let mut pairs = Box::new([0u64; 1024]);
             let mut set_pair = |b: u8, next: u8| {
-                let ix = (usize::from(b) << 8) | usize::from(next);
-                pairs[ix >> 6] |= 1u64 << (ix & 63);
+                let (word, shift) = pair_slot(b, next);
+                pairs[word] |= 1u64 << shift;
             };
             for s in &self.secrets {
                 let (b, next) = (s[0], s[1]); // secrets are at least MIN_SECRET long
@@ -151,9 +151,6 @@ impl Index {
         })
     }
 
-}
-
-impl Index {
     /// A secret starting at `i` (the byte itself, or what `%XY` or `+` stands for).
     // Positions within `text` and hex digits (< 16): bounded.
     #[allow(clippy::arithmetic_side_effects)]
@@ -178,13 +175,16 @@ impl Index {
     }
 }
 
-/// The pair bit of `(b, next)`, 0 or 1.
-fn pair_bit(pairs: &[u64; 1024], b: u8, next: u8) -> u64 {
+/// Where the bit of the pair `(b, next)` is: its word and its shift.
+fn pair_slot(b: u8, next: u8) -> (usize, usize) {
     let ix = (usize::from(b) << 8) | usize::from(next);
-    (pairs[ix >> 6] >> (ix & 63)) & 1
+    (ix >> 6, ix & 63)
 }
 
-impl Index {
+/// The pair bit of `(b, next)`, 0 or 1.
+fn pair_bit(pairs: &[u64; 1024], b: u8, next: u8) -> u64 {
+    let (word, shift) = pair_slot(b, next);
+    (pairs[word] >> shift) & 1
 }
 
 /// Shorter values would garble ordinary text; sensitive headers and query

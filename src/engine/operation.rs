@@ -609,19 +609,12 @@ impl Operation {
         let step = self.process(next, now_ms)?;
         // A provider that echoes a credential must not leak it through remote_data
         // (an echo in any response the result was built from: a page and its lookups).
-        Ok(match step {
-            Step::Done(v) => {
-                let echo = std::mem::take(&mut self.page_echo);
-                Step::Done(if echo { self.redactor.value(v) } else { v })
-            }
-            Step::Page(page) => {
-                let echo = std::mem::take(&mut self.page_echo);
-                if echo { Step::Done(self.redactor.value(page.into_value())) } else { Step::Page(page) }
-            }
-            Step::Record(record) => {
-                let echo = std::mem::take(&mut self.page_echo);
-                if echo { Step::Done(self.redactor.value(record.into_value())) } else { Step::Record(record) }
-            }
+        let result = matches!(step, Step::Done(_) | Step::Page(_) | Step::Record(_));
+        if !result || !std::mem::take(&mut self.page_echo) {
+            return Ok(step);
+        }
+        Ok(match step.into_done() {
+            Step::Done(v) => Step::Done(self.redactor.value(v)),
             other => other,
         })
     }

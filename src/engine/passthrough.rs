@@ -227,7 +227,7 @@ impl Passthrough {
         raw.insert("status".into(), resp.status.into());
         raw.insert("headers".into(), Value::Object(headers));
         raw.insert("body".into(), body);
-        Next::Record { record: crate::unified::record::Record::new(), raw: Value::Object(raw).into(), warnings: Vec::new() }
+        Next::Record { record: crate::unified::record::Record::default(), raw: Value::Object(raw).into(), warnings: Vec::new() }
     }
 }
 

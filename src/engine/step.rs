@@ -26,6 +26,18 @@ pub enum Step {
     Record(Record),
 }
 
+impl Step {
+    /// A page or a record as the `Done` value it stands for (what the facade
+    /// writes as JSON); any other step as it is.
+    pub fn into_done(self) -> Step {
+        match self {
+            Step::Page(p) => Step::Done(p.into_value()),
+            Step::Record(r) => Step::Done(r.into_value()),
+            other => other,
+        }
+    }
+}
+
 /// A sans-IO state machine the driver feeds with responses and time.
 pub trait Machine {
     /// False for a machine this build has no provider for (a build without bulk

@@ -65,7 +65,7 @@ impl Chain {
         }
         let mut warnings = Vec::new();
         let (record, raw) = if ctx.raw() {
-            (Record::new(), Value::Array(self.results.clone()).into())
+            (Record::default(), Value::Array(self.results.clone()).into())
         } else {
             // Step results are small (a created id, one fetched record).
             let docs: Vec<Doc<'static>> = self.results.iter().map(Doc::from_value).collect();

@@ -68,7 +68,7 @@ impl Exchange for Single {
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
         let doc = resp.doc(ctx.provider.name)?;
         if ctx.raw() {
-            return Ok(Next::Record { record: Record::new(), raw: doc.root().to_value().into(), warnings: Vec::new() });
+            return Ok(Next::Record { record: Record::default(), raw: doc.root().to_value().into(), warnings: Vec::new() });
         }
         let mut warnings = Vec::new();
         let (record, raw) = (self.map)(ctx, doc.root(), &mut warnings)?;
@@ -131,7 +131,7 @@ pub fn mapped_page(ctx: &Ctx, page: RawPage<'_>, map: impl Fn(Json<'_>, &mut Vec
     let mut items = Vec::with_capacity(page.items.len());
     for (i, raw) in page.items.into_iter().enumerate() {
         let record = if ctx.skip_mapping() {
-            Record::new()
+            Record::default()
         } else {
             let mut w = Vec::new();
             let r = map(raw, &mut w)?;

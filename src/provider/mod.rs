@@ -220,7 +220,7 @@ impl RawRecord {
         match self {
             RawRecord::Absent => Value::Null,
             RawRecord::Value(v) => v,
-            RawRecord::Text(t) => serde_json::from_str(&t).unwrap_or(Value::Null),
+            RawRecord::Text(t) => crate::unified::record::raw_text_value(&t),
         }
     }
 }

@@ -44,7 +44,15 @@ fn prefix(key: &str) -> u64 {
     b.iter().enumerate().fold(0u64, |p, (i, &c)| p | (u64::from(c) << (56usize.saturating_sub(i.saturating_mul(8)))))
 }
 
+/// A raw record's text as a value. The text was copied out of a body the tape
+/// reader accepted, so it is JSON; `null` stands for the impossible otherwise.
+pub fn raw_text_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
 impl Record {
+    /// A record with room for a mapped record's fields (an empty placeholder is
+    /// `Record::default()`, which allocates nothing).
     pub fn new() -> Record {
         Record { fields: Vec::with_capacity(20), remote_text: None }
     }
@@ -86,7 +94,7 @@ impl Record {
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         if key == REMOTE_DATA {
             if let Some(text) = self.remote_text.take() {
-                return Some(serde_json::from_str(&text).unwrap_or(Value::Null));
+                return Some(raw_text_value(&text));
             }
         }
         let i = self.find(key).ok()?;
@@ -123,7 +131,7 @@ impl Record {
     pub fn into_map(self) -> Map<String, Value> {
         let mut m: Map<String, Value> = self.fields.into_iter().map(|f| (f.key.into_owned(), f.value)).collect();
         if let Some(text) = self.remote_text {
-            m.insert(REMOTE_DATA.into(), serde_json::from_str(&text).unwrap_or(Value::Null));
+            m.insert(REMOTE_DATA.into(), raw_text_value(&text));
         }
         m
     }
