@@ -16,11 +16,12 @@ use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use super::{Ctx, Exchange, Next};
 
 /// One step: a name (reported on failure), a request builder reading earlier
-/// results, and a reader turning the response into this step's result.
+/// results, and a reader turning the response (read in place, like every
+/// response mapper reads) into this step's result.
 pub struct ChainStep {
     pub name: &'static str,
     pub build: fn(&Ctx, &[Value]) -> Result<Option<HttpRequest>>,
-    pub read: fn(&Ctx, &HttpResponse, Value) -> Result<Value>,
+    pub read: for<'a> fn(&Ctx, &HttpResponse, Json<'a>) -> Result<Value>,
 }
 
 /// Maps all step results (read as [`Json`] views, like every response mapper
@@ -102,8 +103,8 @@ impl Exchange for Chain {
     }
 
     fn on_success(&mut self, ctx: &Ctx, resp: &HttpResponse) -> Result<Next> {
-        let body = resp.json(ctx.provider.name).map_err(|e| self.with_provider(ctx, self.partial(e)))?;
-        let result = (self.steps[self.at].read)(ctx, resp, body).map_err(|e| self.with_provider(ctx, self.partial(e)))?;
+        let body = resp.doc(ctx.provider.name).map_err(|e| self.with_provider(ctx, self.partial(e)))?;
+        let result = (self.steps[self.at].read)(ctx, resp, body.root()).map_err(|e| self.with_provider(ctx, self.partial(e)))?;
         self.results.push(result);
         self.wrote.push(self.writing);
         self.at = self.at.saturating_add(1);
@@ -140,9 +141,9 @@ mod tests {
         ChainStep {
             name: "create",
             build: |ctx, _| Ok(Some(ctx.request(Method::Post, ctx.url().path("/things").build())?)),
-            read: |_, _, body| Ok(json!({ "id": body["id"] })),
+            read: |_, _, body| Ok(json!({ "id": body.field("id") })),
         },
-        ChainStep { name: "skip", build: |_, _| Ok(None), read: |_, _, b| Ok(b) },
+        ChainStep { name: "skip", build: |_, _| Ok(None), read: |_, _, b| Ok(b.to_value()) },
         ChainStep {
             name: "associate",
             build: |ctx, done| Ok(Some(ctx.request(Method::Put, ctx.url().path("/things").seg(done[0]["id"].as_str().unwrap_or("")).path("/links").build())?)),
@@ -199,17 +200,17 @@ mod tests {
         ChainStep {
             name: "lookup",
             build: |ctx, _| Ok(Some(ctx.request(Method::Get, ctx.url().path("/types").build())?)),
-            read: |_, _, body| Ok(body),
+            read: |_, _, body| Ok(body.to_value()),
         },
         ChainStep {
             name: "create",
             build: |ctx, _| Ok(Some(ctx.request(Method::Post, ctx.url().path("/things").build())?)),
-            read: |_, _, body| Ok(json!({ "id": body["id"] })),
+            read: |_, _, body| Ok(json!({ "id": body.field("id") })),
         },
         ChainStep {
             name: "fetch",
             build: |ctx, done| Ok(Some(ctx.request(Method::Get, ctx.url().path("/things").seg(done[1]["id"].as_str().unwrap_or("")).build())?)),
-            read: |_, _, body| Ok(body),
+            read: |_, _, body| Ok(body.to_value()),
         },
     ];
 

@@ -88,7 +88,7 @@ fn page_request(ctx: &Ctx, state: &Value) -> Result<HttpRequest> {
 fn parse_page<'a>(_ctx: &Ctx, _resp: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
     let more = body.get("moreDataAvailable").and_then(Json::as_bool) == Some(true);
     let cursor = body.get_str("nextCursor").map(str::to_string);
-    let items = unwrap_results(body)?.and_then(Json::items).ok_or_else(|| Error::protocol("ashby", "interviewSchedule.list results is not a list"))?.collect();
+    let items = unwrap_results(body)?.items().ok_or_else(|| Error::protocol("ashby", "interviewSchedule.list results is not a list"))?.collect();
     let next = match (more, cursor) {
         (false, _) => None,
         (true, Some(c)) => Some(json!({ "cursor": c })),
@@ -107,11 +107,12 @@ fn person(u: Json<'_>) -> Value {
 
 fn map_schedule(_ctx: &Ctx, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Record> {
     let id = id_string(item.get("id")).ok_or_else(|| Error::protocol("ashby", "interview schedule has no id"))?;
-    let events = || item.get("interviewEvents").and_then(Json::items).into_iter().flatten();
-    let start = events().filter_map(|e| instant(e.get("startTime"))).min();
-    let end = events().filter_map(|e| instant(e.get("endTime"))).max();
+    // Looked up once; each pass below walks a copy of the iterator.
+    let events = item.get("interviewEvents").and_then(Json::items).into_iter().flatten();
+    let start = events.clone().filter_map(|e| instant(e.get("startTime"))).min();
+    let end = events.clone().filter_map(|e| instant(e.get("endTime"))).max();
     let mut interviewers: Vec<Value> = Vec::new();
-    for e in events() {
+    for e in events.clone() {
         let people: Vec<Value> = match e.get("interviewers").and_then(Json::items) {
             Some(list) => list.map(person).collect(),
             // The deprecated id list, for payloads without `interviewers`.
@@ -123,7 +124,7 @@ fn map_schedule(_ctx: &Ctx, item: Json<'_>, w: &mut Vec<Warning>) -> Result<Reco
             }
         }
     }
-    let text = |key: &str| events().find_map(|e| e.get_str(key).filter(|s| !s.is_empty()));
+    let text = |key: &str| events.clone().find_map(|e| e.get_str(key).filter(|s| !s.is_empty()));
     let mut r = Record::new();
     r.insert("id", json!(id));
     r.insert("application", id_ref(item.get("applicationId")));

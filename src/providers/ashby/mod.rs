@@ -65,14 +65,13 @@ fn start_create_note(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     Single::boxed(rpc(ctx, "candidate.createNote", ctx.table_body())?, map_note)
 }
 
-/// Turns Ashby's `success: false` envelope into a remote error. Ashby says
-/// "what would be 4XX errors will return 200 with success being false"; crosswalk
-/// reports those as 400 with the provider's code and message.
-/// An Ashby answer's `results` (a missing one reads as `null`), or its error.
-pub(crate) fn unwrap_results(body: Json<'_>) -> Result<Option<Json<'_>>> {
+/// An Ashby answer's `results` (a missing one reads as `null`), or its error:
+/// Ashby says "what would be 4XX errors will return 200 with success being
+/// false"; crosswalk reports those as 400 with the provider's code and message.
+pub(crate) fn unwrap_results(body: Json<'_>) -> Result<Json<'_>> {
     let success = body.get("success").and_then(Json::as_bool);
     if success == Some(true) {
-        return Ok(body.get("results"));
+        return Ok(body.get("results").unwrap_or(Json::NULL));
     }
     if success == Some(false) {
         let message = body
@@ -86,7 +85,7 @@ pub(crate) fn unwrap_results(body: Json<'_>) -> Result<Option<Json<'_>>> {
 }
 
 fn map_note<'a>(ctx: &Ctx, body: Json<'a>, _w: &mut Vec<Warning>) -> Result<(Record, Json<'a>)> {
-    let Some(note) = unwrap_results(body)? else { return Err(Error::protocol("ashby", "createNote result has no id")) };
+    let note = unwrap_results(body)?;
     let id = note.get_str("id").ok_or_else(|| Error::protocol("ashby", "createNote result has no id"))?;
     let mut r = Record::new();
     r.insert("id", json!(id));

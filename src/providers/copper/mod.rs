@@ -25,7 +25,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::account::Account;
 use crate::codec::datetime::iso_from_epoch_secs;
-use crate::codec::doc::{Doc, Json};
+use crate::codec::doc::Json;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -160,7 +160,7 @@ static CREATE_STEPS: &[ChainStep] = &[
         build: |ctx, _| if eng::engagement_type(ctx.fields) == Some("note") { Ok(None) } else { types_request(ctx).map(Some) },
         read: |ctx, _, body| {
             let kind = eng::engagement_type(ctx.fields).unwrap_or_default();
-            let found = type_table(Doc::from_value(&body).root()).into_iter().find(|(_, k)| k.as_deref() == Some(kind)).map(|(id, _)| id);
+            let found = type_table(body).into_iter().find(|(_, k)| k.as_deref() == Some(kind)).map(|(id, _)| id);
             match found {
                 Some(id) => Ok(json!({ "type_id": id })),
                 None => Err(Error::one_issue(
@@ -184,16 +184,16 @@ static CREATE_STEPS: &[ChainStep] = &[
             }
             Ok(Some(ctx.request(Method::Post, ctx.url().path(API).path("/activities").build())?.json(body)))
         },
-        read: |_, _, body| if body.get("id").is_some() { Ok(body) } else { Err(Error::protocol("copper", "create answered without an id")) },
+        read: |_, _, body| if body.get("id").is_some() { Ok(body.to_value()) } else { Err(Error::protocol("copper", "create answered without an id")) },
     },
 ];
 
 static GET_STEPS: &[ChainStep] = &[
-    ChainStep { name: "activity_types", build: |ctx, _| types_request(ctx).map(Some), read: |_, _, body| Ok(body) },
+    ChainStep { name: "activity_types", build: |ctx, _| types_request(ctx).map(Some), read: |_, _, body| Ok(body.to_value()) },
     ChainStep {
         name: "get",
         build: |ctx, _| Ok(Some(ctx.request(Method::Get, ctx.url().path(API).path("/activities").seg(ctx.id()?).build())?)),
-        read: |_, _, body| Ok(body),
+        read: |_, _, body| Ok(body.to_value()),
     },
 ];
 

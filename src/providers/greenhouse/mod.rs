@@ -303,7 +303,7 @@ impl Interviews {
             match kind {
                 Lookup::Interviewers => {
                     if let Some(interview) = id_string(row.get("interview_id")) {
-                        self.panel.entry(interview).or_default().push((id_string(row.get("user_id")), row.get("email").map_or(Value::Null, Json::to_value)));
+                        self.panel.entry(interview).or_default().push((id_string(row.get("user_id")), row.field("email")));
                     }
                 }
                 Lookup::Applications => {
@@ -318,7 +318,7 @@ impl Interviews {
                 }
                 Lookup::Stages => {
                     if let Some(stage) = own {
-                        self.stage_name.insert(stage, row.get("name").map_or(Value::Null, Json::to_value));
+                        self.stage_name.insert(stage, row.field("name"));
                     }
                 }
             }

@@ -319,7 +319,7 @@ fn page_request(ctx: &Ctx, kind: &'static str, state: &Value) -> Result<HttpRequ
 
 fn parse_page<'a>(_: &Ctx, _: &'static str, _: &Value, _: &HttpResponse, body: Json<'a>) -> Result<RawPage<'a>> {
     let items = body.get("results").and_then(Json::items).ok_or_else(|| Error::protocol("hubspot", "list response has no results array"))?.collect();
-    let next = body.path("paging.next.after").and_then(Json::as_str).map(|after| json!({ "after": after }));
+    let next = body.get_str("paging.next.after").map(|after| json!({ "after": after }));
     Ok(RawPage { items, next, at: Some(&["results"]) })
 }
 
@@ -366,8 +366,9 @@ fn map_object(obj: &Object, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Recor
     let prop = |k: &str| props.and_then(|p| p.get(k)).filter(|v| !v.is_null() && v.as_str() != Some(""));
     let text = |k: &str| prop(k).map_or(Value::Null, Json::to_value);
     let iso = |k: &str| iso_or_null(prop(k));
+    let associations = rec.get("associations");
     let assoc = |t: &str| -> Vec<Option<Json<'_>>> {
-        rec.get("associations").and_then(|a| a.get(t)).and_then(|a| a.get("results")).and_then(Json::items).map(first_of_each_id).unwrap_or_default()
+        associations.and_then(|a| a.get(t)).and_then(|a| a.get("results")).and_then(Json::items).map(first_of_each_id).unwrap_or_default()
     };
     let mut r = Record::new();
     r.insert("id", json!(eng::typed_id(obj.kind, &id)));
@@ -394,7 +395,7 @@ fn map_object(obj: &Object, rec: Json<'_>, w: &mut Vec<Warning>) -> Result<Recor
         "meeting" => map_status(MEETING_OUTCOME, prop("hs_meeting_outcome").and_then(Json::as_str), w),
         _ => Value::Null,
     });
-    let start = if obj.kind == "meeting" { prop("hs_meeting_start_time").map(|_| iso("hs_meeting_start_time")) } else { None };
+    let start = if obj.kind == "meeting" { prop("hs_meeting_start_time").map(|v| iso_or_null(Some(v))) } else { None };
     r.insert("start_time", start.unwrap_or_else(|| iso("hs_timestamp")));
     r.insert("end_time", if obj.kind == "meeting" { iso("hs_meeting_end_time") } else { Value::Null });
     r.insert("internal_notes", if obj.kind == "meeting" { text("hs_internal_meeting_notes") } else { Value::Null });

@@ -259,10 +259,10 @@ static CREATE_STEPS: &[ChainStep] = &[
             Ok(Some(ctx.request(Method::Post, ctx.url().path(API).path("/sobjects/").path(object).build())?.json(create_body(ctx))))
         },
         read: |ctx, _, body| {
-            if body.get("success") == Some(&Value::Bool(false)) {
-                return Err(Error::Remote { provider: "salesforce".into(), status: 400, message: crate::provider::error_message(&body["errors"]), body });
+            if body.get("success").and_then(Json::as_bool) == Some(false) {
+                return Err(Error::Remote { provider: "salesforce".into(), status: 400, message: crate::provider::error_message(&body.field("errors")), body: body.to_value() });
             }
-            let id = get_str(&body, "id").ok_or_else(|| Error::protocol("salesforce", "create answered without an id"))?;
+            let id = body.get_str("id").ok_or_else(|| Error::protocol("salesforce", "create answered without an id"))?;
             Ok(json!({ "id": id, "sobject": sobject(eng::engagement_type(ctx.fields).unwrap_or_default()) }))
         },
     },
@@ -272,25 +272,24 @@ static CREATE_STEPS: &[ChainStep] = &[
             let created = done.first().cloned().unwrap_or(Value::Null);
             Ok(Some(select_by_id(ctx, get_str(&created, "sobject").unwrap_or("Task"), get_str(&created, "id").unwrap_or_default())?))
         },
-        read: |_, _, body| first_record(body),
+        read: |_, _, body| first_record(body).map(Json::to_value),
     },
 ];
 
-fn first_record(mut body: Value) -> Result<Value> {
-    match body.get_mut("records").and_then(|r| r.get_mut(0)).map(Value::take) {
-        Some(record) => Ok(record),
-        None => Err(no_record(body)),
-    }
-}
-
-fn no_record(body: Value) -> Error {
-    Error::Remote { provider: "salesforce".into(), status: 404, message: Some("no record with this id".into()), body }
+/// The one record a query by id answers, or a 404 when it found none.
+fn first_record(body: Json<'_>) -> Result<Json<'_>> {
+    body.get("records").and_then(|r| r.get(0)).ok_or_else(|| Error::Remote {
+        provider: "salesforce".into(),
+        status: 404,
+        message: Some("no record with this id".into()),
+        body: body.to_value(),
+    })
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     Single::boxed(select_by_id(ctx, sobject(kind), native)?, |_, body, w| {
-        let record = body.get("records").and_then(|r| r.get(0)).ok_or_else(|| no_record(body.to_value()))?;
+        let record = first_record(body)?;
         Ok((map_record(record, w)?, record))
     })
 }

@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 use crate::provider::account::Account;
 use crate::codec::datetime::{iso_or_null, parse_datetime};
 use crate::codec::doc::Json;
-use crate::codec::json::{get, get_str};
+use crate::codec::json::get_str;
 use crate::error::{Error, Issue, IssueCode, Result, Warning};
 use crate::codec::http::{HttpRequest, HttpResponse, Method};
 use crate::unified::schema::{s, Conv, FieldMap, Rule, UnifiedMethod};
@@ -293,11 +293,11 @@ static CREATE_STEPS: &[ChainStep] = &[
         },
         read: |ctx, _, body| {
             let m = module(eng::engagement_type(ctx.fields).unwrap_or_default())?;
-            let item = get(&body, "data.0").cloned().unwrap_or(Value::Null);
-            if get_str(&item, "status") != Some("success") {
-                return Err(Error::Remote { provider: "zoho_crm".into(), status: 400, message: get_str(&item, "message").map(str::to_string), body });
+            let item = |path: &str| body.path("data.0").and_then(|i| i.get_str(path));
+            if item("status") != Some("success") {
+                return Err(Error::Remote { provider: "zoho_crm".into(), status: 400, message: item("message").map(str::to_string), body: body.to_value() });
             }
-            let id = get_str(&item, "details.id").ok_or_else(|| Error::protocol("zoho_crm", "insert answered without details.id"))?;
+            let id = item("details.id").ok_or_else(|| Error::protocol("zoho_crm", "insert answered without details.id"))?;
             Ok(json!({ "id": id, "module": m.name }))
         },
     },
@@ -308,23 +308,25 @@ static CREATE_STEPS: &[ChainStep] = &[
             let id = done.first().and_then(|c| get_str(c, "id")).unwrap_or_default();
             Ok(Some(ctx.request(Method::Get, record_url(ctx, m, id))?))
         },
-        read: |_, _, body| first_record(body),
+        read: |_, _, body| first_record(body).map(Json::to_value),
     },
 ];
 
-fn first_record(body: Value) -> Result<Value> {
-    get(&body, "data.0").cloned().ok_or_else(|| no_record(body))
-}
-
-fn no_record(body: Value) -> Error {
-    Error::Remote { provider: "zoho_crm".into(), status: 404, message: Some("no record with this id".into()), body }
+/// The one record a get answers, or a 404 when it found none.
+fn first_record(body: Json<'_>) -> Result<Json<'_>> {
+    body.path("data.0").ok_or_else(|| Error::Remote {
+        provider: "zoho_crm".into(),
+        status: 404,
+        message: Some("no record with this id".into()),
+        body: body.to_value(),
+    })
 }
 
 fn start_get(ctx: &Ctx) -> Result<Box<dyn Exchange>> {
     let (kind, native) = eng::split_typed_id(ctx, KINDS, None)?;
     Single::boxed(ctx.request(Method::Get, record_url(ctx, module(kind)?, native))?, |ctx, body, w| {
         let kind = eng::answered_kind(ctx, KINDS, None)?;
-        let record = body.path("data.0").ok_or_else(|| no_record(body.to_value()))?;
+        let record = first_record(body)?;
         Ok((map_record(module(kind)?, record, w)?, record))
     })
 }
